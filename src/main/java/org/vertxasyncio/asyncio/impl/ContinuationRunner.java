@@ -1,0 +1,135 @@
+package org.vertxasyncio.asyncio.impl;
+
+import jdk.internal.vm.Continuation;
+import jdk.internal.vm.ContinuationScope;
+import org.vertxasyncio.asyncio.AsyncFuture;
+import org.vertxasyncio.asyncio.CoroutineBody;
+
+/**
+ * The fast runner: each fiber is a JDK {@link Continuation} run and resumed on the loop's own
+ * event-loop thread, so fibers of one loop are serialised by construction and a suspend/resume costs a
+ * stack copy, not a thread switch.
+ *
+ * <p>{@code jdk.internal.vm} is not exported: this class only links when the JVM runs with
+ * {@code --add-exports java.base/jdk.internal.vm=ALL-UNNAMED} (or, for {@code java -jar}, the
+ * {@code Add-Exports} manifest entry). {@link Runners} probes for it before use.
+ *
+ * <p>Rules that come with the mechanism: an await cannot suspend while a native frame is on the stack
+ * (the await then fails with a clear {@link IllegalStateException}); and on JDK 24+ a Java monitor held
+ * across an await stays held by the loop thread, so coroutines must use the asyncio {@code Lock}, never
+ * {@code synchronized} or a {@code java.util.concurrent} lock, across an await (debug mode checks it).
+ */
+public final class ContinuationRunner implements FiberRunner {
+  static final ContinuationScope SCOPE = new ContinuationScope("asyncio");
+
+  @Override
+  public String name() {
+    return "continuations";
+  }
+
+  @Override
+  public <T> Fiber<T> newFiber(VertxEventLoop loop, CoroutineBody<T> body) {
+    return new ContinuationFiber<>(body);
+  }
+
+  /** Runs one fiber through a full suspend/resume cycle on the calling thread: proves the mechanism works. */
+  static void selfTest() {
+    ContinuationFiber<String> f = new ContinuationFiber<>(() -> {
+      Fiber<?> me = current();
+      Throwable t = me.suspend(null);
+      return t == null ? "ok" : "failed";
+    });
+    f.resume(null);
+    if (f.isDone()) {
+      throw new IllegalStateException("continuation did not suspend");
+    }
+    f.resume(null);
+    if (!f.isDone() || !"ok".equals(f.result())) {
+      throw new IllegalStateException("continuation did not resume", f.error());
+    }
+  }
+
+  /** The fiber whose body runs on this thread right now, or null. */
+  static ContinuationFiber<?> current() {
+    Continuation c = Continuation.getCurrentContinuation(SCOPE);
+    return c instanceof Cont cont ? cont.fiber : null;
+  }
+
+  static final class Cont extends Continuation {
+    final ContinuationFiber<?> fiber;
+
+    Cont(ContinuationFiber<?> fiber) {
+      super(SCOPE, fiber::runBody);
+      this.fiber = fiber;
+    }
+
+    @Override
+    protected void onPinned(Continuation.Pinned reason) {
+      throw new IllegalStateException(switch (reason) {
+        case NATIVE -> "await() cannot suspend here: a native method is on the coroutine's stack "
+            + "(an await inside a callback called from native code); await outside of it";
+        case MONITOR -> "await() cannot suspend here: the coroutine holds a Java monitor (synchronized); "
+            + "use an asyncio Lock across awaits";
+        case CRITICAL_SECTION -> "await() cannot suspend here: the coroutine is inside a JVM critical section";
+        default -> "await() cannot suspend here: the coroutine is pinned (" + reason + ")";
+      });
+    }
+  }
+
+  static final class ContinuationFiber<T> extends Fiber<T> {
+    private final CoroutineBody<T> body;
+    private final Cont cont;
+    private Throwable sendExc;
+
+    ContinuationFiber(CoroutineBody<T> body) {
+      this.body = body;
+      this.cont = new Cont(this);
+    }
+
+    void runBody() {
+      try {
+        Throwable t = sendExc;
+        sendExc = null;
+        if (t != null) {
+          throw t; // thrown into a coroutine that never started: it ends there, as coro.throw() does
+        }
+        result = body.call();
+      } catch (Throwable t) {
+        error = t;
+      } finally {
+        done = true;
+        waiter = null;
+      }
+    }
+
+    @Override
+    public void resume(Throwable exc) {
+      sendExc = exc;
+      cont.run();
+    }
+
+    @Override
+    public Throwable suspend(AsyncFuture<?> on) {
+      waiter = on;
+      try {
+        Continuation.yield(SCOPE);
+      } catch (IllegalStateException pinned) {
+        waiter = null;
+        throw pinned;
+      }
+      Throwable t = sendExc;
+      sendExc = null;
+      return t;
+    }
+
+    @Override
+    public boolean isCurrent() {
+      return current() == this;
+    }
+
+    @Override
+    public StackTraceElement[] suspendedStack() {
+      return done ? new StackTraceElement[0] : cont.getStackTrace();
+    }
+  }
+}

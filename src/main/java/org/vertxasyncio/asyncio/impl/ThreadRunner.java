@@ -1,0 +1,126 @@
+package org.vertxasyncio.asyncio.impl;
+
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.locks.LockSupport;
+import org.vertxasyncio.asyncio.AsyncFuture;
+import org.vertxasyncio.asyncio.CoroutineBody;
+
+/**
+ * The portable runner: each fiber is a virtual thread, and the loop thread hands control to it and
+ * waits until it suspends or ends. It works on any JDK 21+ without flags; a suspend/resume costs two
+ * thread switches, so it is much slower than {@link ContinuationRunner} (see BENCHMARKS.md).
+ *
+ * <p>Invariant: at any instant either the loop thread or the fiber's thread runs, never both
+ * ({@code turn} says which); all fields are handed over through the volatile {@code turn}.
+ */
+public final class ThreadRunner implements FiberRunner {
+  private static final ThreadFactory THREADS = Thread.ofVirtual().name("asyncio-fiber-", 0).factory();
+
+  @Override
+  public String name() {
+    return "threads";
+  }
+
+  @Override
+  public <T> Fiber<T> newFiber(VertxEventLoop loop, CoroutineBody<T> body) {
+    return new ThreadFiber<>(loop, body);
+  }
+
+  /** Thrown inside a fiber that its loop abandons (closed with the fiber still suspended), to unwind it. */
+  static final class Abandoned extends Error {
+    private static final long serialVersionUID = 1L;
+
+    Abandoned() {
+      super("the event loop was closed while this coroutine was suspended", null, false, false);
+    }
+  }
+
+  static final class ThreadFiber<T> extends Fiber<T> {
+    private static final int LOOP = 0;
+    private static final int FIBER = 1;
+    private static final ThreadLocal<ThreadFiber<?>> CURRENT = new ThreadLocal<>();
+
+    private final VertxEventLoop loop;
+    private final CoroutineBody<T> body;
+    private volatile int turn = LOOP;
+    private Thread thread;
+    private Thread caller;
+    private Throwable sendExc;
+
+    ThreadFiber(VertxEventLoop loop, CoroutineBody<T> body) {
+      this.loop = loop;
+      this.body = body;
+    }
+
+    @Override
+    public void resume(Throwable exc) {
+      sendExc = exc;
+      caller = Thread.currentThread();
+      turn = FIBER;
+      if (thread == null) {
+        thread = THREADS.newThread(this::runBody);
+        thread.start();
+      } else {
+        LockSupport.unpark(thread);
+      }
+      while (turn == FIBER) {
+        LockSupport.park(this);
+      }
+    }
+
+    private void runBody() {
+      CURRENT.set(this);
+      VertxEventLoop.RUNNING.set(loop);
+      try {
+        Throwable t = sendExc;
+        sendExc = null;
+        if (t != null) {
+          throw t;
+        }
+        result = body.call();
+      } catch (Abandoned a) {
+        error = a;
+      } catch (Throwable t) {
+        error = t;
+      } finally {
+        done = true;
+        waiter = null;
+        Thread c = caller;
+        turn = LOOP;
+        LockSupport.unpark(c);
+      }
+    }
+
+    @Override
+    public Throwable suspend(AsyncFuture<?> on) {
+      waiter = on;
+      Thread c = caller;
+      turn = LOOP;
+      LockSupport.unpark(c);
+      while (turn == LOOP) {
+        LockSupport.park(this);
+      }
+      Throwable t = sendExc;
+      sendExc = null;
+      return t;
+    }
+
+    @Override
+    public boolean isCurrent() {
+      return CURRENT.get() == this;
+    }
+
+    @Override
+    public void abandon() {
+      if (thread != null && !done) {
+        resume(new Abandoned());
+      }
+    }
+
+    @Override
+    public StackTraceElement[] suspendedStack() {
+      Thread t = thread;
+      return t == null || done ? new StackTraceElement[0] : t.getStackTrace();
+    }
+  }
+}

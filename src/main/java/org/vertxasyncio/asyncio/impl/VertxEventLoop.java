@@ -1,0 +1,705 @@
+package org.vertxasyncio.asyncio.impl;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vertxasyncio.asyncio.AsyncFuture;
+import org.vertxasyncio.asyncio.Asyncio;
+import org.vertxasyncio.asyncio.Awaitable;
+import org.vertxasyncio.asyncio.Coroutine;
+import org.vertxasyncio.asyncio.EventLoop;
+import org.vertxasyncio.asyncio.Handle;
+import org.vertxasyncio.asyncio.Task;
+import org.vertxasyncio.asyncio.TimerHandle;
+
+/**
+ * The asyncio loop on a Vert.x event-loop context.
+ *
+ * <p>Invariants:
+ * <ul>
+ *   <li>{@code ready}, the timer queue, {@code currentTask} and the live-task list are touched only on the
+ *       context's thread (or by a fiber while that thread waits for it), or from another thread while the
+ *       loop is not running;</li>
+ *   <li>a ready handle runs only while {@code running}, in FIFO order; one iteration ({@link #runOnce})
+ *       runs the handles that were ready when it began, and handles added meanwhile wait for the next one;</li>
+ *   <li>iterations are separate Vert.x tasks, so Vert.x I/O and timers get their turn between them;</li>
+ *   <li>{@code stopping} ends the run after the current iteration; a closed loop never runs again.</li>
+ * </ul>
+ */
+public final class VertxEventLoop implements EventLoop {
+  private static final Logger LOG = LoggerFactory.getLogger("asyncio");
+
+  /** The loop whose code runs on the current thread (its iteration, or one of its fibers), or null. */
+  public static final ThreadLocal<VertxEventLoop> RUNNING = new ThreadLocal<>();
+
+  private final Vertx vertx;
+  private final ContextInternal context;
+  private final FiberRunner runner;
+  private final ArrayDeque<ReadyHandle> ready = new ArrayDeque<>();
+  private final ConcurrentLinkedQueue<ReadyHandle> inbox = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean wakeupPending = new AtomicBoolean();
+  private final TimerQueue timers;
+  private final Handler<Void> pump = v -> pump();
+
+  private volatile boolean running;
+  private volatile boolean stopping;
+  private volatile boolean closed;
+  private Runnable onStopped;
+  private Task<?> currentTask;
+  private Task<?> liveHead;
+  private int liveCount;
+
+  private volatile ExceptionHandler exceptionHandler;
+  private volatile boolean debug;
+  private volatile double slowCallbackDuration = 0.1;
+  private volatile Executor defaultExecutor;
+
+  public VertxEventLoop(Context context, FiberRunner runner) {
+    ContextInternal ctx = (ContextInternal) context;
+    if (!ctx.isEventLoopContext()) {
+      throw new IllegalArgumentException("an asyncio loop needs a Vert.x event-loop context, not " + ctx.threadingModel());
+    }
+    this.context = ctx;
+    this.vertx = ctx.owner();
+    this.runner = runner;
+    this.timers = new TimerQueue(this, ctx);
+    this.debug = debugByDefault();
+  }
+
+  private static boolean debugByDefault() {
+    String p = System.getProperty("asyncio.debug");
+    if (p != null) {
+      return Boolean.parseBoolean(p);
+    }
+    String env = System.getenv("PYTHONASYNCIODEBUG");
+    return env != null && !env.isEmpty();
+  }
+
+  // ---------------------------------------------------------------- threads
+
+  /** Whether the caller may touch the loop's queues directly: its thread, or one of its fibers. */
+  public boolean inLoop() {
+    return context.nettyEventLoop().inEventLoop() || RUNNING.get() == this;
+  }
+
+  private void checkThread() {
+    if (debug && running && !inLoop()) {
+      throw new IllegalStateException("Non-thread-safe operation invoked on an event loop other than the current one");
+    }
+  }
+
+  private void checkClosed() {
+    if (closed) {
+      throw new IllegalStateException("Event loop is closed");
+    }
+  }
+
+  private void checkRunning() {
+    if (running) {
+      throw new IllegalStateException("This event loop is already running");
+    }
+    if (RUNNING.get() != null) {
+      throw new IllegalStateException("Cannot run the event loop while another loop is running");
+    }
+  }
+
+  // ---------------------------------------------------------------- running
+
+  @Override
+  public <T> T runUntilComplete(Awaitable<T> awaitable) {
+    checkClosed();
+    checkRunning();
+    refuseToBlockVertx("runUntilComplete");
+    AsyncFuture<T> future = Asyncio.ensureFuture(awaitable, this);
+    if (future.getLoop() != this) {
+      throw new IllegalArgumentException("The future belongs to a different loop than the one specified as the loop argument");
+    }
+    Consumer<AsyncFuture<T>> done = f -> f.getLoop().stop();
+    future.addDoneCallback(done);
+    try {
+      runForever();
+    } finally {
+      future.removeDoneCallback(done);
+    }
+    if (!future.done()) {
+      throw new IllegalStateException("Event loop stopped before Future completed.");
+    }
+    return future.result();
+  }
+
+  @Override
+  public <T> T runUntilComplete(Future<T> future) {
+    checkClosed();
+    return runUntilComplete(wrap(future));
+  }
+
+  @Override
+  public void runForever() {
+    checkClosed();
+    checkRunning();
+    refuseToBlockVertx("runForever");
+    CountDownLatch stopped = new CountDownLatch(1);
+    begin(stopped::countDown);
+    boolean interrupted = false;
+    while (true) {
+      try {
+        stopped.await();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+        stop();
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public Future<Void> start() {
+    checkClosed();
+    if (running) {
+      throw new IllegalStateException("This event loop is already running");
+    }
+    Promise<Void> stopped = context.promise();
+    begin(() -> stopped.tryComplete());
+    return stopped.future();
+  }
+
+  private void refuseToBlockVertx(String what) {
+    if (Context.isOnVertxThread()) {
+      throw new IllegalStateException(what + "() blocks the calling thread and cannot run on a Vert.x thread ("
+          + Thread.currentThread().getName() + "): from Vert.x code use loop.start(), or await the future in a coroutine");
+    }
+  }
+
+  private synchronized void begin(Runnable whenStopped) {
+    if (running) {
+      throw new IllegalStateException("This event loop is already running");
+    }
+    onStopped = whenStopped;
+    running = true;
+    forceWakeup();
+  }
+
+  @Override
+  public void stop() {
+    stopping = true;
+    if (running && !inLoop()) {
+      forceWakeup();
+    }
+  }
+
+  @Override
+  public void close() {
+    if (running) {
+      throw new IllegalStateException("Cannot close a running event loop");
+    }
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (inLoop()) {
+      cleanUp();
+    } else {
+      context.runOnContext(v -> cleanUp());
+    }
+  }
+
+  private void cleanUp() {
+    ready.clear();
+    inbox.clear();
+    timers.clear();
+    List<Frame<?>> frames = new ArrayList<>();
+    for (Task<?> t = liveHead; t != null; t = TaskAccess.next(t)) {
+      Frame<?> f = TaskAccess.frame(t);
+      if (f != null) {
+        frames.add(f);
+      }
+    }
+    for (Frame<?> f : frames) {
+      try {
+        f.abandon();
+      } catch (Throwable t) {
+        LOG.debug("asyncio: error while abandoning a coroutine of a closed loop", t);
+      }
+    }
+  }
+
+  @Override
+  public boolean isRunning() {
+    return running;
+  }
+
+  @Override
+  public boolean isClosed() {
+    return closed;
+  }
+
+  @Override
+  public double time() {
+    return System.nanoTime() / 1e9;
+  }
+
+  // ---------------------------------------------------------------- the ready queue
+
+  /** Queues {@code h} to run in the next iteration; from any thread. */
+  public void schedule(ReadyHandle h) {
+    if (inLoop()) {
+      ready.add(h);
+      if (running) {
+        wakeup();
+      }
+    } else {
+      inbox.add(h);
+      forceWakeup();
+    }
+  }
+
+  private void wakeup() {
+    if (!wakeupPending.get() && wakeupPending.compareAndSet(false, true)) {
+      context.runOnContext(pump);
+    }
+  }
+
+  /** A wakeup that also moves the inbox when the loop is not running. */
+  private void forceWakeup() {
+    if (wakeupPending.compareAndSet(false, true)) {
+      context.runOnContext(pump);
+    }
+  }
+
+  private void pump() {
+    wakeupPending.set(false);
+    for (ReadyHandle h; (h = inbox.poll()) != null; ) {
+      ready.add(h);
+    }
+    if (running) {
+      runOnce();
+    }
+  }
+
+  private void runOnce() {
+    VertxEventLoop previous = RUNNING.get();
+    RUNNING.set(this);
+    try {
+      boolean timed = debug;
+      for (int n = ready.size(); n > 0; n--) {
+        ReadyHandle h = ready.poll();
+        if (h.cancelled) {
+          continue;
+        }
+        if (timed) {
+          runTimed(h);
+        } else {
+          runHandle(h);
+        }
+      }
+    } finally {
+      RUNNING.set(previous);
+    }
+    if (stopping) {
+      stopping = false;
+      running = false;
+      Runnable s = onStopped;
+      onStopped = null;
+      if (s != null) {
+        s.run();
+      }
+    } else if (!ready.isEmpty() || !inbox.isEmpty()) {
+      wakeup();
+    }
+  }
+
+  private void runHandle(ReadyHandle h) {
+    try {
+      h.run();
+    } catch (Throwable t) {
+      Map<String, Object> c = new LinkedHashMap<>();
+      c.put("message", "Exception in callback " + h.describe());
+      c.put("exception", t);
+      c.put("handle", h);
+      callExceptionHandler(c);
+    }
+  }
+
+  private void runTimed(ReadyHandle h) {
+    long t0 = System.nanoTime();
+    runHandle(h);
+    double dt = (System.nanoTime() - t0) / 1e9;
+    if (dt >= slowCallbackDuration) {
+      LOG.warn("Executing {} took {} seconds", h, String.format("%.3f", dt));
+    }
+  }
+
+  @Override
+  public Handle callSoon(Runnable callback) {
+    checkClosed();
+    checkThread();
+    ReadyHandle h = new ReadyHandle.Callback(callback);
+    schedule(h);
+    return h;
+  }
+
+  @Override
+  public Handle callSoonThreadsafe(Runnable callback) {
+    checkClosed();
+    ReadyHandle h = new ReadyHandle.Callback(callback);
+    schedule(h);
+    return h;
+  }
+
+  // ---------------------------------------------------------------- timers
+
+  @Override
+  public TimerHandle callLater(double delay, Runnable callback) {
+    if (Double.isNaN(delay)) {
+      throw new IllegalArgumentException("Invalid delay: NaN (not a number)");
+    }
+    long now = System.nanoTime();
+    return schedule(now / 1e9 + delay, now + toNanos(delay), callback);
+  }
+
+  @Override
+  public TimerHandle callAt(double when, Runnable callback) {
+    if (Double.isNaN(when)) {
+      throw new IllegalArgumentException("Invalid time: NaN (not a number)");
+    }
+    return schedule(when, toNanos(when), callback);
+  }
+
+  private static long toNanos(double seconds) {
+    double n = Math.ceil(seconds * 1e9);
+    return n >= Long.MAX_VALUE / 2 ? Long.MAX_VALUE / 2 : n <= Long.MIN_VALUE / 2 ? Long.MIN_VALUE / 2 : (long) n;
+  }
+
+  private TimerHandle schedule(double when, long whenNanos, Runnable callback) {
+    checkClosed();
+    checkThread();
+    TimerCallback h = new TimerCallback(this, when, whenNanos, callback);
+    if (inLoop()) {
+      addTimer(h);
+    } else {
+      context.runOnContext(v -> addTimer(h));
+    }
+    return h;
+  }
+
+  private void addTimer(TimerCallback h) {
+    if (h.cancelled || closed) {
+      return;
+    }
+    if (h.whenNanos - System.nanoTime() <= 0) {
+      timerDue(h);
+    } else {
+      timers.add(h);
+    }
+  }
+
+  void timerDue(TimerCallback h) {
+    ready.add(h);
+    if (running) {
+      wakeup();
+    }
+  }
+
+  void timerCancelled(TimerCallback h) {
+    if (inLoop()) {
+      timers.cancelled(h);
+    }
+  }
+
+  /** Scheduled timers not yet due and not cancelled (for tests and metrics). */
+  public int scheduledCount() {
+    return timers.size();
+  }
+
+  /** Callbacks waiting for their turn. */
+  public int readyCount() {
+    return ready.size() + inbox.size();
+  }
+
+  // ---------------------------------------------------------------- futures and tasks
+
+  @Override
+  public <T> AsyncFuture<T> createFuture() {
+    return new AsyncFuture<>(this);
+  }
+
+  @Override
+  public <T> Task<T> createTask(Coroutine<T> coro) {
+    return createTask(coro, null);
+  }
+
+  @Override
+  public <T> Task<T> createTask(Coroutine<T> coro, String name) {
+    checkClosed();
+    checkThread();
+    return TaskAccess.newTask(coro, this, name);
+  }
+
+  /** A future of this loop that copies {@code source}'s outcome, in a loop iteration. */
+  public <T> AsyncFuture<T> wrap(Future<T> source) {
+    AsyncFuture<T> f = createFuture();
+    source.onComplete(ar -> schedule(new ReadyHandle.Callback(() -> {
+      if (f.done()) {
+        return;
+      }
+      if (ar.succeeded()) {
+        f.setResult(ar.result());
+      } else {
+        f.setException(ar.cause());
+      }
+    })));
+    return f;
+  }
+
+  @Override
+  public <T> AsyncFuture<T> runInExecutor(Callable<T> fn) {
+    Executor e = defaultExecutor;
+    if (e != null) {
+      return runInExecutor(e, fn);
+    }
+    checkClosed();
+    return wrap(context.executeBlocking(fn, false));
+  }
+
+  @Override
+  public <T> AsyncFuture<T> runInExecutor(Executor executor, Callable<T> fn) {
+    checkClosed();
+    Promise<T> p = Promise.promise();
+    executor.execute(() -> {
+      try {
+        p.complete(fn.call());
+      } catch (Throwable t) {
+        p.fail(t);
+      }
+    });
+    return wrap(p.future());
+  }
+
+  @Override
+  public void setDefaultExecutor(Executor executor) {
+    this.defaultExecutor = executor;
+  }
+
+  /** A Vert.x promise on this loop's context. */
+  public <T> Promise<T> promise() {
+    return context.promise();
+  }
+
+  /** The runner that makes this loop's fibers. */
+  public FiberRunner runner() {
+    return runner;
+  }
+
+  @Override
+  public String coroutineRunner() {
+    return runner.name();
+  }
+
+  public Task<?> currentTask() {
+    return currentTask;
+  }
+
+  /** Called by a task around each of its steps. */
+  public Task<?> enterTask(Task<?> t) {
+    Task<?> prev = currentTask;
+    if (prev != null) {
+      throw new IllegalStateException("Cannot enter into task " + t + " while another task " + prev + " is being executed.");
+    }
+    currentTask = t;
+    return prev;
+  }
+
+  public void leaveTask(Task<?> t) {
+    if (currentTask != t) {
+      throw new IllegalStateException("Leaving task " + t + " does not match the current task " + currentTask + ".");
+    }
+    currentTask = null;
+  }
+
+  /** Adds a new task to the live list (the loop keeps pending tasks reachable until they finish). */
+  public void register(Task<?> t) {
+    TaskAccess.link(t, null, liveHead);
+    if (liveHead != null) {
+      TaskAccess.setPrev(liveHead, t);
+    }
+    liveHead = t;
+    liveCount++;
+  }
+
+  public void unregister(Task<?> t) {
+    Task<?> p = TaskAccess.prev(t);
+    Task<?> n = TaskAccess.next(t);
+    if (p != null) {
+      TaskAccess.setNext(p, n);
+    } else if (liveHead == t) {
+      liveHead = n;
+    } else {
+      return; // not linked
+    }
+    if (n != null) {
+      TaskAccess.setPrev(n, p);
+    }
+    TaskAccess.link(t, null, null);
+    liveCount--;
+  }
+
+  /** The tasks of this loop that are not done yet, newest first. */
+  public List<Task<?>> liveTasks() {
+    List<Task<?>> out = new ArrayList<>(liveCount);
+    for (Task<?> t = liveHead; t != null; t = TaskAccess.next(t)) {
+      if (!t.done()) {
+        out.add(t);
+      }
+    }
+    return out;
+  }
+
+  public int liveTaskCount() {
+    return liveCount;
+  }
+
+  // ---------------------------------------------------------------- errors and debug
+
+  @Override
+  public void setExceptionHandler(ExceptionHandler handler) {
+    this.exceptionHandler = handler;
+  }
+
+  @Override
+  public ExceptionHandler getExceptionHandler() {
+    return exceptionHandler;
+  }
+
+  @Override
+  public void callExceptionHandler(Map<String, Object> c) {
+    ExceptionHandler h = exceptionHandler;
+    if (h == null) {
+      try {
+        defaultExceptionHandler(c);
+      } catch (Throwable t) {
+        LOG.error("Exception in default exception handler", t);
+      }
+      return;
+    }
+    try {
+      h.handle(this, c);
+    } catch (Throwable t) {
+      try {
+        Map<String, Object> c2 = new LinkedHashMap<>();
+        c2.put("message", "Unhandled error in exception handler");
+        c2.put("exception", t);
+        c2.put("context", c);
+        defaultExceptionHandler(c2);
+      } catch (Throwable t2) {
+        LOG.error("Exception in default exception handler while handling an unexpected error in custom exception handler", t2);
+      }
+    }
+  }
+
+  @Override
+  public void defaultExceptionHandler(Map<String, Object> c) {
+    Object message = c.get("message");
+    StringBuilder sb = new StringBuilder(message == null ? "Unhandled exception in event loop" : message.toString());
+    for (Map.Entry<String, Object> e : new TreeMap<>(c).entrySet()) {
+      if (!e.getKey().equals("message") && !e.getKey().equals("exception")) {
+        sb.append('\n').append(e.getKey()).append(": ").append(e.getValue());
+      }
+    }
+    Object exc = c.get("exception");
+    if (exc instanceof Throwable t) {
+      LOG.error(sb.toString(), t);
+    } else {
+      LOG.error(sb.toString());
+    }
+  }
+
+  @Override
+  public boolean getDebug() {
+    return debug;
+  }
+
+  @Override
+  public void setDebug(boolean enabled) {
+    this.debug = enabled;
+  }
+
+  @Override
+  public double getSlowCallbackDuration() {
+    return slowCallbackDuration;
+  }
+
+  @Override
+  public void setSlowCallbackDuration(double seconds) {
+    if (!(seconds >= 0)) {
+      throw new IllegalArgumentException("slowCallbackDuration must be a non-negative number, got " + seconds);
+    }
+    this.slowCallbackDuration = seconds;
+  }
+
+  private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+  /**
+   * Debug mode: an await must not hold a Java monitor or lock, which would stay held by the loop thread
+   * while the coroutine is suspended. Returns a description of the held locks, or null.
+   */
+  public String heldJavaLocks() {
+    if (!debug) {
+      return null;
+    }
+    ThreadInfo[] infos = THREADS.getThreadInfo(new long[] {Thread.currentThread().threadId()}, true, true);
+    if (infos.length == 0 || infos[0] == null) {
+      return null;
+    }
+    ThreadInfo info = infos[0];
+    List<String> held = new ArrayList<>();
+    for (var m : info.getLockedMonitors()) {
+      held.add("monitor " + m.getClassName() + "@" + Integer.toHexString(m.getIdentityHashCode()));
+    }
+    for (var s : info.getLockedSynchronizers()) {
+      held.add("lock " + s.getClassName() + "@" + Integer.toHexString(s.getIdentityHashCode()));
+    }
+    return held.isEmpty() ? null : String.join(", ", held);
+  }
+
+  @Override
+  public Context context() {
+    return context;
+  }
+
+  @Override
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  @Override
+  public String toString() {
+    return "<VertxEventLoop running=" + py(running) + " closed=" + py(closed) + " debug=" + py(debug) + ">";
+  }
+
+  private static String py(boolean b) {
+    return b ? "True" : "False";
+  }
+}
