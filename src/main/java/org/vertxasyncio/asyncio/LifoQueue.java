@@ -1,7 +1,6 @@
 package org.vertxasyncio.asyncio;
 
-import java.util.ArrayDeque;
-import java.util.Collections;
+import java.util.LinkedList;
 
 /**
  * A {@link Queue} that gives back the most recently added item first.
@@ -17,11 +16,17 @@ public class LifoQueue<T> extends Queue<T> {
     super(maxsize);
   }
 
+  // items are kept in insertion order, as Python's list, so the repr reads the same; the last one goes out first
   @Override
   java.util.Queue<T> items() {
     if (items == null) {
-      items = Collections.asLifoQueue(new ArrayDeque<>());
+      items = new LinkedList<>();
     }
     return items;
+  }
+
+  @Override
+  T take() {
+    return ((LinkedList<T>) items()).pollLast();
   }
 }

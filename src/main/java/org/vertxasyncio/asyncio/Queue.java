@@ -31,12 +31,13 @@ public class Queue<T> extends LoopBound {
     finished.set();
   }
 
-  // the storage, overridden by LifoQueue and PriorityQueue
+  // the storage, overridden by LifoQueue and PriorityQueue; a LinkedList, as Python's queues hold None
+  // (ArrayDeque refuses null)
   java.util.Queue<T> items;
 
   java.util.Queue<T> items() {
     if (items == null) {
-      items = new ArrayDeque<>();
+      items = new java.util.LinkedList<>();
     }
     return items;
   }
