@@ -66,8 +66,8 @@ public final class ContinuationRunner implements FiberRunner {
     @Override
     protected void onPinned(Continuation.Pinned reason) {
       throw new IllegalStateException(switch (reason) {
-        case NATIVE -> "await() cannot suspend here: a native method is on the coroutine's stack "
-            + "(an await inside a callback called from native code); await outside of it";
+        case NATIVE -> "await() cannot suspend here: a native frame is on the coroutine's stack (an await inside "
+            + "a static initializer, or in a callback called from native code); await outside of it";
         case MONITOR -> "await() cannot suspend here: the coroutine holds a Java monitor (synchronized); "
             + "use an asyncio Lock across awaits";
         case CRITICAL_SECTION -> "await() cannot suspend here: the coroutine is inside a JVM critical section";

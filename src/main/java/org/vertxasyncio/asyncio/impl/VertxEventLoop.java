@@ -304,6 +304,9 @@ public final class VertxEventLoop implements EventLoop {
     RUNNING.set(this);
     try {
       boolean timed = debug;
+      if (timed) {
+        lockBaseline = heldLockIds();
+      }
       for (int n = ready.size(); n > 0; n--) {
         ReadyHandle h = ready.poll();
         if (h.cancelled) {
@@ -660,26 +663,51 @@ public final class VertxEventLoop implements EventLoop {
   }
 
   private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+  /** Locks the loop thread already holds outside any coroutine (Netty holds one while it runs tasks). */
+  private java.util.Set<Integer> lockBaseline = java.util.Set.of();
+
+  private static ThreadInfo lockInfo() {
+    ThreadInfo[] infos = THREADS.getThreadInfo(new long[] {Thread.currentThread().threadId()}, true, true);
+    return infos.length == 0 ? null : infos[0];
+  }
+
+  private static java.util.Set<Integer> heldLockIds() {
+    ThreadInfo info = lockInfo();
+    java.util.Set<Integer> ids = new java.util.HashSet<>();
+    if (info != null) {
+      for (var m : info.getLockedMonitors()) {
+        ids.add(m.getIdentityHashCode());
+      }
+      for (var l : info.getLockedSynchronizers()) {
+        ids.add(l.getIdentityHashCode());
+      }
+    }
+    return ids;
+  }
 
   /**
    * Debug mode: an await must not hold a Java monitor or lock, which would stay held by the loop thread
-   * while the coroutine is suspended. Returns a description of the held locks, or null.
+   * while the coroutine is suspended. Returns a description of the locks the coroutine holds, or null.
+   * (Only the loop's own thread can be inspected: on the virtual-thread runner this finds nothing.)
    */
   public String heldJavaLocks() {
     if (!debug) {
       return null;
     }
-    ThreadInfo[] infos = THREADS.getThreadInfo(new long[] {Thread.currentThread().threadId()}, true, true);
-    if (infos.length == 0 || infos[0] == null) {
+    ThreadInfo info = lockInfo();
+    if (info == null) {
       return null;
     }
-    ThreadInfo info = infos[0];
     List<String> held = new ArrayList<>();
     for (var m : info.getLockedMonitors()) {
-      held.add("monitor " + m.getClassName() + "@" + Integer.toHexString(m.getIdentityHashCode()));
+      if (!lockBaseline.contains(m.getIdentityHashCode())) {
+        held.add("monitor " + m.getClassName() + "@" + Integer.toHexString(m.getIdentityHashCode()));
+      }
     }
-    for (var s : info.getLockedSynchronizers()) {
-      held.add("lock " + s.getClassName() + "@" + Integer.toHexString(s.getIdentityHashCode()));
+    for (var l : info.getLockedSynchronizers()) {
+      if (!lockBaseline.contains(l.getIdentityHashCode())) {
+        held.add("lock " + l.getClassName() + "@" + Integer.toHexString(l.getIdentityHashCode()));
+      }
     }
     return held.isEmpty() ? null : String.join(", ", held);
   }
