@@ -217,7 +217,7 @@ public non-sealed class AsyncFuture<T> implements Awaitable<T> {
       list.add(fn);
     } else {
       CallbackList list = new CallbackList();
-      list.add((Consumer<Object>) cbs);
+      list.add(cbs);
       list.add(fn);
       callbacks = list;
     }
@@ -251,21 +251,37 @@ public non-sealed class AsyncFuture<T> implements Awaitable<T> {
   }
 
   /** The callbacks not yet scheduled, in order (for tests and reprs). */
-  @SuppressWarnings("unchecked")
   public List<Consumer<? super AsyncFuture<T>>> callbacks() {
     Object cbs = callbacks;
     List<Consumer<? super AsyncFuture<T>>> out = new ArrayList<>();
     if (cbs instanceof CallbackList list) {
       for (Object o : list) {
-        out.add((Consumer<? super AsyncFuture<T>>) o);
+        out.add(asConsumer(o));
       }
     } else if (cbs != null) {
-      out.add((Consumer<? super AsyncFuture<T>>) cbs);
+      out.add(asConsumer(cbs));
     }
     return out;
   }
 
-  @SuppressWarnings({"unchecked", "rawtypes"})
+  @SuppressWarnings("unchecked")
+  private Consumer<? super AsyncFuture<T>> asConsumer(Object o) {
+    if (o instanceof Task<?> t) {
+      return new Consumer<AsyncFuture<T>>() {
+        @Override
+        public void accept(AsyncFuture<T> f) {
+          t.wakeupHandle(f).run();
+        }
+
+        @Override
+        public String toString() {
+          return "Task.task_wakeup";
+        }
+      };
+    }
+    return (Consumer<? super AsyncFuture<T>>) o;
+  }
+
   private void scheduleCallbacks() {
     Object cbs = callbacks;
     if (cbs == null) {
@@ -274,10 +290,42 @@ public non-sealed class AsyncFuture<T> implements Awaitable<T> {
     callbacks = null;
     if (cbs instanceof CallbackList list) {
       for (Object c : list) {
-        loop.schedule(new DoneCallback(((Consumer) c), this));
+        schedule(c);
       }
     } else {
-      loop.schedule(new DoneCallback(((Consumer) cbs), this));
+      schedule(cbs);
+    }
+  }
+
+  /** Schedules one registered callback: a Consumer, or a task waiting on this future. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private void schedule(Object c) {
+    if (c instanceof Task<?> t) {
+      loop.schedule(t.wakeupHandle(this));
+    } else {
+      loop.schedule(new DoneCallback(((Consumer) c), this));
+    }
+  }
+
+  /**
+   * Registers {@code task}'s wakeup as a done callback: the same FIFO list and the same scheduling as
+   * {@link #addDoneCallback}, without an object per await.
+   */
+  final void addWakeup(Task<?> task) {
+    if (state != State.PENDING) {
+      loop.schedule(task.wakeupHandle(this));
+      return;
+    }
+    Object cbs = callbacks;
+    if (cbs == null) {
+      callbacks = task;
+    } else if (cbs instanceof CallbackList list) {
+      list.add(task);
+    } else {
+      CallbackList list = new CallbackList();
+      list.add(cbs);
+      list.add(task);
+      callbacks = list;
     }
   }
 
@@ -355,7 +403,8 @@ public non-sealed class AsyncFuture<T> implements Awaitable<T> {
         if (i > 0) {
           sb.append(", ");
         }
-        sb.append(Describe.callback(cbs.get(i)));
+        Object c = cbs.get(i);
+        sb.append(c.getClass().isAnonymousClass() ? c.toString() : Describe.callback(c));
       }
       sb.append(']');
     }

@@ -19,7 +19,7 @@ final class FutureStyleCoroutine<T> extends Coroutine<T> {
 
   @Override
   Frame<T> newFrame(VertxEventLoop loop) {
-    return new Frame<T>() {
+    return new org.vertxasyncio.asyncio.impl.AbstractFrame<T>() {
       private boolean called;
 
       @Override

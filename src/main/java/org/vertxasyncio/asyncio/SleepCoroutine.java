@@ -1,6 +1,7 @@
 package org.vertxasyncio.asyncio;
 
 import org.vertxasyncio.asyncio.impl.Frame;
+import org.vertxasyncio.asyncio.impl.TimerCallback;
 import org.vertxasyncio.asyncio.impl.VertxEventLoop;
 
 /**
@@ -21,15 +22,37 @@ final class SleepCoroutine<T> extends Coroutine<T> {
     this.value = value;
   }
 
-  static <T> void setResultUnlessCancelled(AsyncFuture<T> f, T value) {
-    if (!f.cancelled()) {
-      f.setResult(value);
+  /** The timer of one sleep: it finishes the sleep's future unless that was cancelled. */
+  static final class SleepTimer<T> extends TimerCallback {
+    private final AsyncFuture<T> future;
+    private final T value;
+
+    SleepTimer(long whenNanos, AsyncFuture<T> future, T value) {
+      super(whenNanos, null);
+      this.future = future;
+      this.value = value;
     }
+
+    @Override
+    public void run() {
+      if (!future.cancelled()) {
+        future.setResult(value);
+      }
+    }
+
+    @Override
+    protected String describe() {
+      return "sleep._set_result_unless_cancelled(" + future + ")";
+    }
+  }
+
+  private static <T> TimerHandle startTimer(VertxEventLoop loop, double delay, AsyncFuture<T> f, T value) {
+    return loop.scheduleTimer(new SleepTimer<>(loop.deadlineAfter(delay), f, value));
   }
 
   @Override
   Frame<T> newFrame(VertxEventLoop loop) {
-    return new Frame<T>() {
+    return new org.vertxasyncio.asyncio.impl.AbstractFrame<T>() {
       private boolean started;
       private TimerHandle timer;
 
@@ -56,7 +79,7 @@ final class SleepCoroutine<T> extends Coroutine<T> {
           waiter = null; // a bare yield: one loop iteration
         } else {
           AsyncFuture<T> f = loop.createFuture();
-          timer = loop.callLater(delay, () -> setResultUnlessCancelled(f, value));
+          timer = startTimer(loop, delay, f, value);
           waiter = f;
         }
       }
@@ -71,7 +94,7 @@ final class SleepCoroutine<T> extends Coroutine<T> {
     }
     VertxEventLoop loop = Awaits.runningLoop("sleep");
     AsyncFuture<T> f = loop.createFuture();
-    TimerHandle h = loop.callLater(delay, () -> setResultUnlessCancelled(f, value));
+    TimerHandle h = startTimer(loop, delay, f, value);
     try {
       return Awaits.awaitFuture(f);
     } finally {

@@ -2,7 +2,6 @@ package org.vertxasyncio.asyncio;
 
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
 import org.vertxasyncio.asyncio.impl.Describe;
 import org.vertxasyncio.asyncio.impl.Fiber;
 import org.vertxasyncio.asyncio.impl.Frame;
@@ -67,7 +66,6 @@ public class Task<T> extends AsyncFuture<T> {
   private AsyncFuture<?> futWaiter;
   private boolean mustCancel;
   private int numCancelsRequested;
-  private Consumer<AsyncFuture<?>> wakeupFn;
   private Task<?> prevLive;
   private Task<?> nextLive;
 
@@ -165,13 +163,9 @@ public class Task<T> extends AsyncFuture<T> {
     return frame instanceof Fiber<?> f ? f : null;
   }
 
-  private Consumer<AsyncFuture<?>> wakeupFn() {
-    Consumer<AsyncFuture<?>> w = wakeupFn;
-    if (w == null) {
-      w = this::wakeup;
-      wakeupFn = w;
-    }
-    return w;
+  /** The handle that wakes this task up because {@code f}, which it awaited, is done. */
+  ReadyHandle wakeupHandle(AsyncFuture<?> f) {
+    return new Wakeup(this, f);
   }
 
   private void wakeup(AsyncFuture<?> f) {
@@ -228,7 +222,7 @@ public class Task<T> extends AsyncFuture<T> {
     } else if (w == this) {
       loop.schedule(new Step(this, new IllegalStateException("Task cannot await on itself: " + this)));
     } else {
-      w.addDoneCallback(wakeupFn());
+      w.addWakeup(this);
       futWaiter = w;
       if (mustCancel && w.cancel(cancelMessage)) {
         mustCancel = false;
@@ -271,6 +265,27 @@ public class Task<T> extends AsyncFuture<T> {
     @Override
     protected String describe() {
       return "Task.step(" + task + (exc == null ? "" : ", " + Describe.exception(exc)) + ")";
+    }
+  }
+
+  /** The handle that runs {@code task.__wakeup(future)}. */
+  static final class Wakeup extends ReadyHandle {
+    private final Task<?> task;
+    private final AsyncFuture<?> future;
+
+    Wakeup(Task<?> task, AsyncFuture<?> future) {
+      this.task = task;
+      this.future = future;
+    }
+
+    @Override
+    public void run() {
+      task.wakeup(future);
+    }
+
+    @Override
+    protected String describe() {
+      return "Task.task_wakeup(" + future + ")";
     }
   }
 

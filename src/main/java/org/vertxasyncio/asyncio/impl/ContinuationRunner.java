@@ -51,16 +51,26 @@ public final class ContinuationRunner implements FiberRunner {
 
   /** The fiber whose body runs on this thread right now, or null. */
   static ContinuationFiber<?> current() {
-    Continuation c = Continuation.getCurrentContinuation(SCOPE);
-    return c instanceof Cont cont ? cont.fiber : null;
+    return Continuation.getCurrentContinuation(SCOPE) instanceof ContinuationFiber<?> f ? f : null;
   }
 
-  static final class Cont extends Continuation {
-    final ContinuationFiber<?> fiber;
+  /** Every fiber's entry point: the continuation finds its own fiber (no per-fiber lambda). */
+  private static final Runnable ENTRY = () -> current().runBody();
 
-    Cont(ContinuationFiber<?> fiber) {
-      super(SCOPE, fiber::runBody);
-      this.fiber = fiber;
+  /**
+   * A fiber that is its own continuation (so {@link Continuation#isDone()} is the frame's): one object per coroutine besides the stack it saves when it
+   * suspends.
+   */
+  static final class ContinuationFiber<T> extends Continuation implements Fiber<T> {
+    private final CoroutineBody<T> body;
+    private AsyncFuture<?> waiter;
+    private T result;
+    private Throwable error;
+    private Throwable sendExc;
+
+    ContinuationFiber(CoroutineBody<T> body) {
+      super(SCOPE, ENTRY);
+      this.body = body;
     }
 
     @Override
@@ -74,17 +84,6 @@ public final class ContinuationRunner implements FiberRunner {
         default -> "await() cannot suspend here: the coroutine is pinned (" + reason + ")";
       });
     }
-  }
-
-  static final class ContinuationFiber<T> extends Fiber<T> {
-    private final CoroutineBody<T> body;
-    private final Cont cont;
-    private Throwable sendExc;
-
-    ContinuationFiber(CoroutineBody<T> body) {
-      this.body = body;
-      this.cont = new Cont(this);
-    }
 
     void runBody() {
       try {
@@ -97,7 +96,6 @@ public final class ContinuationRunner implements FiberRunner {
       } catch (Throwable t) {
         error = t;
       } finally {
-        done = true;
         waiter = null;
       }
     }
@@ -105,7 +103,7 @@ public final class ContinuationRunner implements FiberRunner {
     @Override
     public void resume(Throwable exc) {
       sendExc = exc;
-      cont.run();
+      run();
     }
 
     @Override
@@ -128,8 +126,23 @@ public final class ContinuationRunner implements FiberRunner {
     }
 
     @Override
+    public T result() {
+      return result;
+    }
+
+    @Override
+    public Throwable error() {
+      return error;
+    }
+
+    @Override
+    public AsyncFuture<?> waiter() {
+      return waiter;
+    }
+
+    @Override
     public StackTraceElement[] suspendedStack() {
-      return done ? new StackTraceElement[0] : cont.getStackTrace();
+      return isDone() ? new StackTraceElement[0] : getStackTrace();
     }
   }
 }

@@ -7,7 +7,7 @@ import org.vertxasyncio.asyncio.AsyncFuture;
  * inside {@code await}. A {@link FiberRunner} makes them; the mechanism (JDK continuations, or virtual
  * threads handed off to and from the loop thread) is the runner's business.
  */
-public abstract class Fiber<T> extends Frame<T> {
+public interface Fiber<T> extends Frame<T> {
 
   /**
    * Suspends the fiber until its task resumes it. Called from inside the fiber's body only.
@@ -15,8 +15,8 @@ public abstract class Fiber<T> extends Frame<T> {
    * @param on the future the fiber waits for, or null to give up one loop iteration
    * @return the exception to throw at the await, or null to go on
    */
-  public abstract Throwable suspend(AsyncFuture<?> on);
+  Throwable suspend(AsyncFuture<?> on);
 
   /** Whether the calling code runs inside this fiber's body right now. */
-  public abstract boolean isCurrent();
+  boolean isCurrent();
 }

@@ -35,7 +35,7 @@ public final class ThreadRunner implements FiberRunner {
     }
   }
 
-  static final class ThreadFiber<T> extends Fiber<T> {
+  static final class ThreadFiber<T> extends AbstractFrame<T> implements Fiber<T> {
     private static final int LOOP = 0;
     private static final int FIBER = 1;
     private static final ThreadLocal<ThreadFiber<?>> CURRENT = new ThreadLocal<>();

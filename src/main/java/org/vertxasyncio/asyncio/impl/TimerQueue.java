@@ -22,6 +22,8 @@ final class TimerQueue {
   private final ContextInternal context;
   private final VertxEventLoop loop;
   private final HashMap<Long, Bucket> buckets = new HashMap<>();
+  /** The bucket used last: bursts of timers mostly land in the same millisecond. */
+  private Bucket last;
 
   TimerQueue(VertxEventLoop loop, ContextInternal context) {
     this.loop = loop;
@@ -34,6 +36,7 @@ final class TimerQueue {
     long timerId;
     int live;
     boolean sorted = true;
+    boolean fired;
 
     Bucket(long tick) {
       this.tick = tick;
@@ -43,11 +46,21 @@ final class TimerQueue {
     public void handle(Long id) {
       fire(this);
     }
+
+    /** A callback of this bucket was cancelled; bookkeeping only on the loop's thread. */
+    void cancelled(TimerCallback h) {
+      if (loop.inLoop()) {
+        TimerQueue.this.cancelled(h);
+      }
+    }
   }
 
   void add(TimerCallback h) {
     long tick = Math.ceilDiv(h.whenNanos, 1_000_000L);
-    Bucket b = buckets.get(tick);
+    Bucket b = last;
+    if (b == null || b.tick != tick || b.fired) {
+      b = buckets.get(tick);
+    }
     if (b == null) {
       b = new Bucket(tick);
       buckets.put(tick, b);
@@ -59,6 +72,7 @@ final class TimerQueue {
     b.handles.add(h);
     b.live++;
     h.bucket = b;
+    last = b;
   }
 
   void cancelled(TimerCallback h) {
@@ -68,6 +82,7 @@ final class TimerQueue {
     }
     h.bucket = null;
     if (--b.live == 0 && buckets.remove(b.tick, b)) {
+      b.fired = true;
       context.owner().cancelTimer(b.timerId);
     }
   }
@@ -76,6 +91,7 @@ final class TimerQueue {
     if (!buckets.remove(b.tick, b)) {
       return;
     }
+    b.fired = true;
     ArrayList<TimerCallback> hs = b.handles;
     if (!b.sorted) {
       hs.sort(BY_WHEN);
@@ -98,7 +114,9 @@ final class TimerQueue {
   }
 
   void clear() {
+    last = null;
     for (Bucket b : buckets.values()) {
+      b.fired = true;
       context.owner().cancelTimer(b.timerId);
       for (TimerCallback h : b.handles) {
         h.bucket = null;

@@ -376,11 +376,9 @@ public final class VertxEventLoop implements EventLoop {
 
   @Override
   public TimerHandle callLater(double delay, Runnable callback) {
-    if (Double.isNaN(delay)) {
-      throw new IllegalArgumentException("Invalid delay: NaN (not a number)");
-    }
-    long now = System.nanoTime();
-    return schedule(now / 1e9 + delay, now + toNanos(delay), callback);
+    checkClosed();
+    checkThread();
+    return scheduleTimer(new TimerCallback(deadlineAfter(delay), callback));
   }
 
   @Override
@@ -388,7 +386,20 @@ public final class VertxEventLoop implements EventLoop {
     if (Double.isNaN(when)) {
       throw new IllegalArgumentException("Invalid time: NaN (not a number)");
     }
-    return schedule(when, toNanos(when), callback);
+    checkClosed();
+    checkThread();
+    return scheduleTimer(new TimerCallback(toNanos(when), callback));
+  }
+
+  /** The {@link System#nanoTime()} deadline {@code delay} seconds from now. */
+  public long deadlineAfter(double delay) {
+    if (Double.isNaN(delay)) {
+      throw new IllegalArgumentException("Invalid delay: NaN (not a number)");
+    }
+    long now = System.nanoTime();
+    long d = toNanos(delay);
+    long when = now + d;
+    return ((now ^ when) & (d ^ when)) < 0 ? (d > 0 ? Long.MAX_VALUE / 2 : Long.MIN_VALUE / 2) : when;
   }
 
   private static long toNanos(double seconds) {
@@ -396,10 +407,9 @@ public final class VertxEventLoop implements EventLoop {
     return n >= Long.MAX_VALUE / 2 ? Long.MAX_VALUE / 2 : n <= Long.MIN_VALUE / 2 ? Long.MIN_VALUE / 2 : (long) n;
   }
 
-  private TimerHandle schedule(double when, long whenNanos, Runnable callback) {
+  /** Queues a timer made by the caller (a subclass of {@link TimerCallback}); from any thread. */
+  public <H extends TimerCallback> H scheduleTimer(H h) {
     checkClosed();
-    checkThread();
-    TimerCallback h = new TimerCallback(this, when, whenNanos, callback);
     if (inLoop()) {
       addTimer(h);
     } else {
@@ -423,12 +433,6 @@ public final class VertxEventLoop implements EventLoop {
     ready.add(h);
     if (running) {
       wakeup();
-    }
-  }
-
-  void timerCancelled(TimerCallback h) {
-    if (inLoop()) {
-      timers.cancelled(h);
     }
   }
 
