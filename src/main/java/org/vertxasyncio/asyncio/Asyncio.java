@@ -42,6 +42,7 @@ import org.vertxasyncio.asyncio.impl.VertxEventLoop;
  */
 public final class Asyncio {
   private static final ThreadLocal<EventLoop> THREAD_LOOP = new ThreadLocal<>();
+  private static final String CONTEXT_LOOP_KEY = "org.vertxasyncio.asyncio.EventLoop";
   private static volatile Vertx sharedVertx;
 
   private Asyncio() {
@@ -156,8 +157,8 @@ public final class Asyncio {
   }
 
   /**
-   * The running loop, else this thread's current loop, made and set on first use (on a Vert.x
-   * event-loop thread, a loop on the current Vert.x context).
+   * The running loop, else this thread's current loop, made and set on first use; on Vert.x code (an
+   * event-loop context) with no loop set, the loop of the current context, made once per context.
    *
    * <p>Python: {@code asyncio.get_event_loop()}
    */
@@ -167,13 +168,22 @@ public final class Asyncio {
       return running;
     }
     EventLoop loop = THREAD_LOOP.get();
-    if (loop == null) {
-      Context ctx = Vertx.currentContext();
-      loop = ctx != null && ctx.isEventLoopContext()
-          ? newEventLoop(ctx)
-          : newEventLoop();
-      THREAD_LOOP.set(loop);
+    if (loop != null) {
+      return loop;
     }
+    Context ctx = Vertx.currentContext();
+    if (ctx != null && ctx.isEventLoopContext()) {
+      // on Vert.x code: the loop of the current context, made once per context
+      Object existing = ctx.get(CONTEXT_LOOP_KEY);
+      if (existing instanceof EventLoop l && !l.isClosed()) {
+        return l;
+      }
+      loop = newEventLoop(ctx);
+      ctx.put(CONTEXT_LOOP_KEY, loop);
+      return loop;
+    }
+    loop = newEventLoop();
+    THREAD_LOOP.set(loop);
     return loop;
   }
 

@@ -119,7 +119,17 @@ class EventLoopTest extends LoopTestBase {
         msg.complete(e.getMessage());
       }
     });
-    assertTrue(msg.get(5, TimeUnit.SECONDS).startsWith("runForever() blocks the calling thread and cannot run on a Vert.x thread"));
+    assertTrue(msg.get(5, TimeUnit.SECONDS).startsWith("runForever() blocks the calling thread and cannot run on a Vert.x event-loop thread"));
+  }
+
+  @Test
+  void getEventLoopOnVertxCodeGivesTheLoopOfTheCurrentContext() throws Exception {
+    CompletableFuture<EventLoop[]> got = new CompletableFuture<>();
+    io.vertx.core.Context ctx = ((io.vertx.core.internal.VertxInternal) loop.vertx()).createEventLoopContext();
+    ctx.runOnContext(v -> got.complete(new EventLoop[] {Asyncio.getEventLoop(), Asyncio.getEventLoop()}));
+    EventLoop[] loops = got.get(5, TimeUnit.SECONDS);
+    assertSame(loops[0], loops[1]);
+    assertSame(ctx, loops[0].context());
   }
 
   @Test

@@ -187,8 +187,8 @@ public final class VertxEventLoop implements EventLoop {
   }
 
   private void refuseToBlockVertx(String what) {
-    if (Context.isOnVertxThread()) {
-      throw new IllegalStateException(what + "() blocks the calling thread and cannot run on a Vert.x thread ("
+    if (Context.isOnEventLoopThread()) {
+      throw new IllegalStateException(what + "() blocks the calling thread and cannot run on a Vert.x event-loop thread ("
           + Thread.currentThread().getName() + "): from Vert.x code use loop.start(), or await the future in a coroutine");
     }
   }
