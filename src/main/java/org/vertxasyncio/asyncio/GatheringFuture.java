@@ -35,7 +35,7 @@ final class GatheringFuture extends AsyncFuture<List<Object>> {
       outer.setResult(new ArrayList<>());
       return outer;
     }
-    Map<Awaitable<?>, AsyncFuture<?>> argToFut = new IdentityHashMap<>();
+    Map<Awaitable<?>, AsyncFuture<?>> argToFut = new IdentityHashMap<>(args.size());
     List<AsyncFuture<?>> children = new ArrayList<>(args.size());
     List<AsyncFuture<?>> distinct = new ArrayList<>();
     EventLoop loop = null;

@@ -56,6 +56,7 @@ public final class VertxEventLoop implements EventLoop {
   private final ContextInternal context;
   private final FiberRunner runner;
   private final ArrayDeque<ReadyHandle> ready = new ArrayDeque<>();
+  private final ArrayList<ReadyHandle> dueWhileStopped = new ArrayList<>();
   private final ConcurrentLinkedQueue<ReadyHandle> inbox = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean wakeupPending = new AtomicBoolean();
   private final TimerQueue timers;
@@ -228,6 +229,7 @@ public final class VertxEventLoop implements EventLoop {
 
   private void cleanUp() {
     ready.clear();
+    dueWhileStopped.clear();
     inbox.clear();
     timers.clear();
     List<Frame<?>> frames = new ArrayList<>();
@@ -263,16 +265,18 @@ public final class VertxEventLoop implements EventLoop {
 
   // ---------------------------------------------------------------- the ready queue
 
-  /** Queues {@code h} to run in the next iteration; from any thread. */
+  /**
+   * Queues {@code h} to run in the next iteration; from any thread. From another thread it goes through
+   * the inbox, which the loop takes in when it runs: a stopped loop is not even woken up.
+   */
   public void schedule(ReadyHandle h) {
     if (inLoop()) {
       ready.add(h);
-      if (running) {
-        wakeup();
-      }
     } else {
       inbox.add(h);
-      forceWakeup();
+    }
+    if (running) {
+      wakeup(); // after the add: a loop that starts meanwhile either takes h in or is woken again
     }
   }
 
@@ -282,7 +286,7 @@ public final class VertxEventLoop implements EventLoop {
     }
   }
 
-  /** A wakeup that also moves the inbox when the loop is not running. */
+  /** A wakeup whether or not the loop runs (to start it, or to make it notice a stop). */
   private void forceWakeup() {
     if (wakeupPending.compareAndSet(false, true)) {
       context.runOnContext(pump);
@@ -291,12 +295,18 @@ public final class VertxEventLoop implements EventLoop {
 
   private void pump() {
     wakeupPending.set(false);
+    if (!running) {
+      return;
+    }
     for (ReadyHandle h; (h = inbox.poll()) != null; ) {
       ready.add(h);
     }
-    if (running) {
-      runOnce();
+    if (!dueWhileStopped.isEmpty()) {
+      // as asyncio does, timers that came due while the loop was stopped follow the callbacks already queued
+      ready.addAll(dueWhileStopped);
+      dueWhileStopped.clear();
     }
+    runOnce();
   }
 
   private void runOnce() {
@@ -430,9 +440,11 @@ public final class VertxEventLoop implements EventLoop {
   }
 
   void timerDue(TimerCallback h) {
-    ready.add(h);
     if (running) {
+      ready.add(h);
       wakeup();
+    } else {
+      dueWhileStopped.add(h);
     }
   }
 
@@ -443,7 +455,7 @@ public final class VertxEventLoop implements EventLoop {
 
   /** Callbacks waiting for their turn. */
   public int readyCount() {
-    return ready.size() + inbox.size();
+    return ready.size() + inbox.size() + dueWhileStopped.size();
   }
 
   // ---------------------------------------------------------------- futures and tasks
