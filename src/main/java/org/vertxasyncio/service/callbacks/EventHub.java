@@ -1,0 +1,142 @@
+package org.vertxasyncio.service.callbacks;
+
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * The live stream of service events behind {@code GET /events}: each event gets the next id, is kept in a
+ * bounded buffer (so a client that reconnects with {@code Last-Event-ID} gets what it missed), and is
+ * written to every subscriber whose filter it passes, as Server-Sent Events.
+ *
+ * <p>Invariants: the buffer, the id counter and the subscriber list live on one Vert.x context (the HTTP
+ * server's); {@link #publish} may be called from any thread and hops there, so events keep the order in
+ * which each thread published them, and a subscriber gets the backlog before any live event.
+ */
+public final class EventHub {
+  /** One event: its id, its SSE type ({@code task.done}), the task it is about (or null), its JSON data. */
+  public record Event(long id, String type, String taskId, String data) {
+    Buffer frame() {
+      return Buffer.buffer("id: " + id + "\nevent: " + type + "\ndata: " + data + "\n\n");
+    }
+  }
+
+  private final Context context;
+  private final int capacity;
+  private final ArrayDeque<Event> buffer = new ArrayDeque<>();
+  private final List<Subscriber> subscribers = new ArrayList<>();
+  private long lastId;
+  private long heartbeatTimer = -1;
+
+  /** A connected client. */
+  private record Subscriber(HttpServerResponse response, String taskFilter) {
+    boolean wants(Event e) {
+      return taskFilter == null || taskFilter.equals(e.taskId());
+    }
+  }
+
+  public EventHub(Context context, int capacity) {
+    this.context = context;
+    this.capacity = capacity;
+  }
+
+  /** Publishes an event from any thread; {@code data} is encoded now, on the caller's thread. */
+  public void publish(String type, String taskId, JsonObject data) {
+    String encoded = data.encode();
+    context.runOnContext(v -> append(type, taskId, encoded));
+  }
+
+  private void append(String type, String taskId, String data) {
+    Event e = new Event(++lastId, type, taskId, data);
+    buffer.addLast(e);
+    if (buffer.size() > capacity) {
+      buffer.removeFirst();
+    }
+    Iterator<Subscriber> it = subscribers.iterator();
+    while (it.hasNext()) {
+      Subscriber s = it.next();
+      if (!s.wants(e)) {
+        continue;
+      }
+      if (s.response().closed() || s.response().ended()) {
+        it.remove();
+      } else if (s.response().writeQueueFull()) {
+        // a client too slow to keep up is let go; it can reconnect with Last-Event-ID
+        it.remove();
+        s.response().end();
+      } else {
+        s.response().write(e.frame());
+      }
+    }
+  }
+
+  /**
+   * Starts streaming to {@code response}, on the hub's context: the headers, the events after
+   * {@code lastEventId} still in the buffer (all of them when null), then live events.
+   */
+  public void subscribe(HttpServerResponse response, String taskFilter, Long lastEventId) {
+    response.setStatusCode(200)
+        .setChunked(true)
+        .putHeader("Content-Type", "text/event-stream; charset=utf-8")
+        .putHeader("Cache-Control", "no-cache")
+        .putHeader("X-Accel-Buffering", "no");
+    StringBuilder head = new StringBuilder("retry: 2000\n");
+    Event oldest = buffer.peekFirst();
+    if (lastEventId != null && oldest != null && lastEventId < oldest.id() - 1) {
+      head.append(": events ").append(lastEventId + 1).append(" to ").append(oldest.id() - 1)
+          .append(" are no longer buffered\n");
+    }
+    head.append(": connected, last event id ").append(lastId).append("\n\n");
+    response.write(head.toString());
+    if (lastEventId != null) {
+      for (Event e : buffer) {
+        if (e.id() > lastEventId && (taskFilter == null || taskFilter.equals(e.taskId()))) {
+          response.write(e.frame());
+        }
+      }
+    }
+    Subscriber s = new Subscriber(response, taskFilter);
+    subscribers.add(s);
+    response.closeHandler(v -> subscribers.remove(s));
+  }
+
+  /** Sends a comment line to every subscriber every {@code seconds}, so proxies keep the streams open. */
+  public void startHeartbeat(Vertx vertx, double seconds) {
+    context.runOnContext(v -> heartbeatTimer = vertx.setPeriodic(Math.max(1, (long) (seconds * 1000)), t -> {
+      Buffer beat = Buffer.buffer(": heartbeat\n\n");
+      for (Subscriber s : List.copyOf(subscribers)) {
+        if (!s.response().closed() && !s.response().writeQueueFull()) {
+          s.response().write(beat);
+        }
+      }
+    }));
+  }
+
+  /** Ends every stream (shutdown); on the hub's context. */
+  public void closeAll(Vertx vertx) {
+    if (heartbeatTimer >= 0) {
+      vertx.cancelTimer(heartbeatTimer);
+    }
+    for (Subscriber s : List.copyOf(subscribers)) {
+      if (!s.response().closed() && !s.response().ended()) {
+        s.response().end();
+      }
+    }
+    subscribers.clear();
+  }
+
+  /** The number of connected subscribers; on the hub's context. */
+  public int subscriberCount() {
+    return subscribers.size();
+  }
+
+  public Context context() {
+    return context;
+  }
+}

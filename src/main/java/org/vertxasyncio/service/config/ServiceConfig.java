@@ -1,0 +1,258 @@
+package org.vertxasyncio.service.config;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The service's settings, read from flat dotted keys ({@code http.port}) and checked once: a bad value
+ * stops start-up with a message naming the key ({@code "limits.pending.max must be an integer >= 1, got
+ * 'ten'"}). Every key has a default, so an empty configuration is a valid one.
+ *
+ * <p>The environment variable of a key is its name in upper case with dots as underscores
+ * ({@code http.port} → {@code HTTP_PORT}); list values are comma-separated strings.
+ */
+public final class ServiceConfig {
+
+  /** What happens to tasks still running when the service shuts down. */
+  public enum ShutdownTasks { CANCEL, FINISH }
+
+  /** Every key with its default value, in documentation order. */
+  public static final Map<String, Object> DEFAULTS;
+
+  static {
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("http.host", "0.0.0.0");
+    d.put("http.port", 8080);
+    d.put("loops", "default");
+    d.put("worker.pool.size", 4);
+    d.put("limits.pending.max", 1000);
+    d.put("limits.sleep.max", 3600.0);
+    d.put("limits.work.iterations.max", 1_000_000);
+    d.put("limits.body.max", 65536);
+    d.put("limits.wait.max", 60.0);
+    d.put("limits.gather.children.max", 100);
+    d.put("retention.seconds", 3600.0);
+    d.put("retention.tasks.max", 10000);
+    d.put("webhook.timeout.connect", 2.0);
+    d.put("webhook.timeout.request", 5.0);
+    d.put("webhook.retry.attempts", 5);
+    d.put("webhook.retry.backoff.initial", 0.5);
+    d.put("webhook.retry.backoff.multiplier", 2.0);
+    d.put("webhook.retry.backoff.max", 30.0);
+    d.put("webhook.retry.jitter", 0.2);
+    d.put("events.buffer.size", 1000);
+    d.put("events.heartbeat", 15.0);
+    d.put("shutdown.tasks", "cancel");
+    d.put("shutdown.timeout", 10.0);
+    d.put("metrics.lag.interval", 1.0);
+    DEFAULTS = Collections.unmodifiableMap(d);
+  }
+
+  private static final Pattern LOOP_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+
+  public final String httpHost;
+  public final int httpPort;
+  public final List<String> loops;
+  public final int workerPoolSize;
+  public final int maxPendingTasks;
+  public final double maxSleepSeconds;
+  public final long maxWorkIterations;
+  public final int maxBodyBytes;
+  public final double maxWaitSeconds;
+  public final int maxGatherChildren;
+  public final double retentionSeconds;
+  public final int retentionMaxTasks;
+  public final double webhookConnectTimeout;
+  public final double webhookRequestTimeout;
+  public final int webhookMaxAttempts;
+  public final double backoffInitial;
+  public final double backoffMultiplier;
+  public final double backoffMax;
+  public final double backoffJitter;
+  public final int eventsBufferSize;
+  public final double eventsHeartbeat;
+  public final ShutdownTasks shutdownTasks;
+  public final double shutdownTimeout;
+  public final double lagInterval;
+
+  private final JsonObject values;
+
+  private ServiceConfig(JsonObject v) {
+    this.values = v;
+    httpHost = string(v, "http.host");
+    httpPort = (int) integer(v, "http.port", 0, 65535);
+    loops = loopNames(v);
+    workerPoolSize = (int) integer(v, "worker.pool.size", 1, 1024);
+    maxPendingTasks = (int) integer(v, "limits.pending.max", 1, 10_000_000);
+    maxSleepSeconds = number(v, "limits.sleep.max", 0, false, 1e9);
+    maxWorkIterations = integer(v, "limits.work.iterations.max", 1, Long.MAX_VALUE);
+    maxBodyBytes = (int) integer(v, "limits.body.max", 256, 64 * 1024 * 1024);
+    maxWaitSeconds = number(v, "limits.wait.max", 0, false, 86_400);
+    maxGatherChildren = (int) integer(v, "limits.gather.children.max", 1, 100_000);
+    retentionSeconds = number(v, "retention.seconds", 0, true, 1e9);
+    retentionMaxTasks = (int) integer(v, "retention.tasks.max", 0, 100_000_000);
+    webhookConnectTimeout = number(v, "webhook.timeout.connect", 0, false, 3600);
+    webhookRequestTimeout = number(v, "webhook.timeout.request", 0, false, 3600);
+    webhookMaxAttempts = (int) integer(v, "webhook.retry.attempts", 1, 100);
+    backoffInitial = number(v, "webhook.retry.backoff.initial", 0, true, 86_400);
+    backoffMultiplier = number(v, "webhook.retry.backoff.multiplier", 1, true, 100);
+    backoffMax = number(v, "webhook.retry.backoff.max", 0, true, 86_400);
+    backoffJitter = number(v, "webhook.retry.jitter", 0, true, 1);
+    eventsBufferSize = (int) integer(v, "events.buffer.size", 1, 10_000_000);
+    eventsHeartbeat = number(v, "events.heartbeat", 0, false, 3600);
+    shutdownTasks = shutdownTasks(v);
+    shutdownTimeout = number(v, "shutdown.timeout", 0, true, 3600);
+    lagInterval = number(v, "metrics.lag.interval", 0, false, 3600);
+  }
+
+  /** The defaults, with nothing overridden. */
+  public static ServiceConfig defaults() {
+    return from(new JsonObject());
+  }
+
+  /**
+   * Reads and checks {@code json} (flat dotted keys; unknown keys are refused).
+   *
+   * @throws ConfigException naming the first bad key
+   */
+  public static ServiceConfig from(JsonObject json) {
+    JsonObject v = new JsonObject();
+    DEFAULTS.forEach(v::put);
+    for (String key : json.fieldNames()) {
+      if (!DEFAULTS.containsKey(key)) {
+        throw new ConfigException("Unknown configuration key '" + key + "' (known keys: " + String.join(", ", DEFAULTS.keySet()) + ")");
+      }
+      Object value = json.getValue(key);
+      if (value == null) {
+        throw new ConfigException(key + " must have a value, got null");
+      }
+      v.put(key, value);
+    }
+    return new ServiceConfig(v);
+  }
+
+  /** A copy with {@code key} set to {@code value} (for tests and tools). */
+  public ServiceConfig with(String key, Object value) {
+    JsonObject j = values.copy();
+    j.put(key, value);
+    return from(j);
+  }
+
+  /** The environment variable that overrides {@code key}: {@code http.port} → {@code HTTP_PORT}. */
+  public static String envName(String key) {
+    return key.toUpperCase(Locale.ROOT).replace('.', '_');
+  }
+
+  /** The effective values, keyed as in the file. */
+  public JsonObject toJson() {
+    return values.copy();
+  }
+
+  // ------------------------------------------------------------------ parsing
+
+  private static String string(JsonObject v, String key) {
+    Object o = v.getValue(key);
+    if (!(o instanceof String s) || s.isBlank()) {
+      throw new ConfigException(key + " must be a non-empty string, got " + show(o));
+    }
+    return s.trim();
+  }
+
+  private static long integer(JsonObject v, String key, long min, long max) {
+    Object o = v.getValue(key);
+    long n;
+    if (o instanceof Number num && num.doubleValue() == Math.rint(num.doubleValue()) && !(o instanceof Double d && d.isInfinite())) {
+      n = num.longValue();
+    } else if (o instanceof String s && s.trim().matches("[+-]?\\d{1,18}")) {
+      n = Long.parseLong(s.trim());
+    } else {
+      throw new ConfigException(key + " must be an integer between " + min + " and " + max + ", got " + show(o));
+    }
+    if (n < min || n > max) {
+      throw new ConfigException(key + " must be an integer between " + min + " and " + max + ", got " + n);
+    }
+    return n;
+  }
+
+  private static double number(JsonObject v, String key, double min, boolean minInclusive, double max) {
+    Object o = v.getValue(key);
+    double d;
+    if (o instanceof Number num) {
+      d = num.doubleValue();
+    } else if (o instanceof String s) {
+      try {
+        d = Double.parseDouble(s.trim());
+      } catch (NumberFormatException e) {
+        d = Double.NaN;
+      }
+    } else {
+      d = Double.NaN;
+    }
+    boolean ok = !Double.isNaN(d) && (minInclusive ? d >= min : d > min) && d <= max;
+    if (!ok) {
+      throw new ConfigException(key + " must be a number " + (minInclusive ? ">= " : "> ") + num(min) + " and <= " + num(max)
+          + " (seconds where it is a duration), got " + show(o));
+    }
+    return d;
+  }
+
+  private static List<String> loopNames(JsonObject v) {
+    Object o = v.getValue("loops");
+    List<String> raw = new ArrayList<>();
+    if (o instanceof String s) {
+      for (String part : s.split(",")) {
+        raw.add(part.trim());
+      }
+    } else if (o instanceof JsonArray a) {
+      for (Object e : a) {
+        raw.add(e instanceof String s ? s.trim() : String.valueOf(e));
+      }
+    } else {
+      throw new ConfigException("loops must be a comma-separated string of loop names, got " + show(o));
+    }
+    Set<String> names = new LinkedHashSet<>();
+    names.add("default");
+    for (String n : raw) {
+      if (n.isEmpty()) {
+        continue;
+      }
+      if (!LOOP_NAME.matcher(n).matches()) {
+        throw new ConfigException("loops: invalid loop name '" + n + "' (expected 1 to 64 of A-Z a-z 0-9 _ . -)");
+      }
+      names.add(n);
+    }
+    return List.copyOf(names);
+  }
+
+  private static ShutdownTasks shutdownTasks(JsonObject v) {
+    Object o = v.getValue("shutdown.tasks");
+    if (o instanceof String s) {
+      switch (s.trim().toLowerCase(Locale.ROOT)) {
+        case "cancel":
+          return ShutdownTasks.CANCEL;
+        case "finish":
+          return ShutdownTasks.FINISH;
+        default:
+          break;
+      }
+    }
+    throw new ConfigException("shutdown.tasks must be 'cancel' or 'finish', got " + show(o));
+  }
+
+  private static String show(Object o) {
+    return o instanceof String s ? "'" + s + "'" : String.valueOf(o);
+  }
+
+  private static String num(double d) {
+    return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
+  }
+}

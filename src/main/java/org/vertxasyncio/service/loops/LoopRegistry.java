@@ -1,0 +1,265 @@
+package org.vertxasyncio.service.loops;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vertxasyncio.asyncio.AsyncFuture;
+import org.vertxasyncio.asyncio.Asyncio;
+import org.vertxasyncio.asyncio.EventLoop;
+import org.vertxasyncio.asyncio.Task;
+import org.vertxasyncio.service.ApiError;
+
+/**
+ * The service's named event loops: each is {@code Asyncio.newEventLoop(vertx)}, its own Vert.x
+ * event-loop context, run with {@link EventLoop#start()}. Start, stop and close follow asyncio: a
+ * stopped loop keeps its tasks and runs them when started again; a closed loop runs nothing again.
+ *
+ * <p>Closing a loop that still has tasks first cancels them and lets them finish (as
+ * {@code asyncio.run} does before it closes its loop), so that no task of the service stays pending
+ * forever; then the loop is stopped and closed.
+ */
+public final class LoopRegistry {
+  private static final Logger LOG = LoggerFactory.getLogger(LoopRegistry.class);
+
+  /** What the registry tells the rest of the service. */
+  public interface Listener {
+    void loopChanged(NamedLoop loop, String event);
+  }
+
+  private final Vertx vertx;
+  private final Map<String, NamedLoop> loops = new ConcurrentHashMap<>();
+  private final List<String> order = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final Listener listener;
+  private long probeTimer = -1;
+
+  public LoopRegistry(Vertx vertx, Listener listener) {
+    this.vertx = vertx;
+    this.listener = listener;
+  }
+
+  public NamedLoop get(String name) {
+    return loops.get(name);
+  }
+
+  /** The loop named {@code name}, or a 404 naming {@code field} (null: the URL). */
+  public NamedLoop require(String name, String field) {
+    NamedLoop l = loops.get(name);
+    if (l == null) {
+      throw ApiError.notFound("Event loop '" + name + "' not found", field);
+    }
+    return l;
+  }
+
+  /** The loops in the order they were made. */
+  public List<NamedLoop> all() {
+    List<NamedLoop> out = new ArrayList<>();
+    for (String n : order) {
+      NamedLoop l = loops.get(n);
+      if (l != null) {
+        out.add(l);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Makes a new loop and starts it.
+   *
+   * @return a future of the running loop, failed with a 409 if the name is taken
+   */
+  public Future<NamedLoop> create(String name) {
+    NamedLoop l = new NamedLoop(name, Asyncio.newEventLoop(vertx));
+    if (loops.putIfAbsent(name, l) != null) {
+      return Future.failedFuture(ApiError.conflict("loop_exists", "Event loop '" + name + "' already exists"));
+    }
+    order.add(name);
+    return l.call(() -> {
+      l.startOnContext();
+      return l;
+    }).onSuccess(x -> {
+      LOG.info("loop {} created and running ({} coroutines)", name, l.loop().coroutineRunner());
+      listener.loopChanged(l, "loop.created");
+    });
+  }
+
+  /**
+   * Runs a stopped loop again.
+   *
+   * @return failed with 409 {@code Event loop is closed} or {@code This event loop is already running}
+   */
+  public Future<NamedLoop> start(NamedLoop l) {
+    return l.call(() -> {
+      if (l.closing()) {
+        throw ApiError.loopClosed();
+      }
+      if (l.loop().isRunning()) {
+        throw ApiError.conflict("loop_running", "This event loop is already running");
+      }
+      l.startOnContext();
+      return l;
+    }).onSuccess(x -> {
+      LOG.info("loop {} started", l.name());
+      listener.loopChanged(l, "loop.started");
+    });
+  }
+
+  /**
+   * Stops a running loop (asyncio's {@code loop.stop()}: the callbacks already scheduled run, then the
+   * loop stops); the future completes once it has stopped. A loop that is not running is left as it is.
+   */
+  public Future<NamedLoop> stop(NamedLoop l) {
+    return l.call(() -> {
+      EventLoop loop = l.loop();
+      if (!loop.isRunning()) {
+        return Future.<Void>succeededFuture();
+      }
+      // stop() from inside an iteration, as asyncio code does it (call_soon_threadsafe(loop.stop))
+      loop.callSoonThreadsafe(loop::stop);
+      return l.runFuture();
+    }).compose(f -> f).map(v -> {
+      LOG.info("loop {} stopped", l.name());
+      listener.loopChanged(l, "loop.stopped");
+      return l;
+    });
+  }
+
+  /**
+   * Closes a loop: refuses new tasks at once, cancels the loop's tasks and waits for them (at most
+   * {@code graceSeconds}; a stopped loop is run for this), stops the loop and closes it.
+   */
+  public Future<NamedLoop> close(NamedLoop l, double graceSeconds) {
+    l.markClosing();
+    Promise<Void> drained = Promise.promise();
+    l.call(() -> {
+      EventLoop loop = l.loop();
+      if (loop.isClosed()) {
+        drained.tryComplete();
+        return null;
+      }
+      Set<Task<?>> live = Asyncio.allTasks(loop);
+      if (!loop.isRunning() && !live.isEmpty()) {
+        l.startOnContext();
+      }
+      cancelAndAwait(l, live, graceSeconds, drained);
+      return null;
+    }).onFailure(drained::tryFail);
+    return drained.future()
+        .compose(v -> stop(l))
+        .compose(x -> l.call(() -> {
+          if (!l.loop().isClosed()) {
+            l.loop().close();
+            LOG.info("loop {} closed", l.name());
+            listener.loopChanged(l, "loop.closed");
+          }
+          return l;
+        }));
+  }
+
+  /** Cancels {@code tasks} and completes {@code drained} when all are done or after {@code graceSeconds}. */
+  public void cancelAndAwait(NamedLoop l, Set<Task<?>> tasks, double graceSeconds, Promise<Void> drained) {
+    if (tasks.isEmpty()) {
+      drained.tryComplete();
+      return;
+    }
+    int[] left = {tasks.size()};
+    Consumer<AsyncFuture<?>> onDone = f -> {
+      if (--left[0] == 0) {
+        drained.tryComplete();
+      }
+    };
+    for (Task<?> t : tasks) {
+      t.cancel();
+      addDone(t, onDone);
+    }
+    vertx.setTimer(Math.max(1, (long) (graceSeconds * 1000)), id -> {
+      if (drained.tryComplete()) {
+        LOG.warn("loop {}: {} task(s) still pending after {} s of cancellation", l.name(), left[0], graceSeconds);
+      }
+    });
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static void addDone(Task<?> t, Consumer<AsyncFuture<?>> cb) {
+    ((Task) t).addDoneCallback(cb);
+  }
+
+  /**
+   * Cancels every task of every loop that is not closed (shutdown), running stopped loops so that the
+   * cancellations take effect; completes when all are done or after {@code graceSeconds}.
+   */
+  public Future<Void> cancelAll(double graceSeconds) {
+    List<Future<Void>> all = new ArrayList<>();
+    for (NamedLoop l : all()) {
+      Promise<Void> p = Promise.promise();
+      l.call(() -> {
+        EventLoop loop = l.loop();
+        if (loop.isClosed()) {
+          p.tryComplete();
+          return null;
+        }
+        Set<Task<?>> live = Asyncio.allTasks(loop);
+        if (!loop.isRunning() && !live.isEmpty()) {
+          l.startOnContext();
+        }
+        cancelAndAwait(l, live, graceSeconds, p);
+        return null;
+      }).onFailure(p::tryFail);
+      all.add(p.future());
+    }
+    return Future.join(all).mapEmpty();
+  }
+
+  /** Runs every loop that is stopped and not closed (shutdown in {@code finish} mode). */
+  public Future<Void> startStopped() {
+    List<Future<Void>> all = new ArrayList<>();
+    for (NamedLoop l : all()) {
+      all.add(l.call(() -> {
+        if (!l.loop().isClosed() && !l.loop().isRunning()) {
+          l.startOnContext();
+        }
+        return null;
+      }));
+    }
+    return Future.join(all).mapEmpty();
+  }
+
+  /** Stops and closes every loop (the end of shutdown); their tasks are done or abandoned by then. */
+  public Future<Void> closeAllNow() {
+    List<Future<NamedLoop>> all = new ArrayList<>();
+    for (NamedLoop l : all()) {
+      l.markClosing();
+      all.add(stop(l).compose(x -> l.call(() -> {
+        if (!l.loop().isClosed()) {
+          l.loop().close();
+          LOG.info("loop {} closed", l.name());
+        }
+        return l;
+      })));
+    }
+    return Future.join(all).mapEmpty();
+  }
+
+  /** Probes every running loop's lag every {@code seconds}. */
+  public void startProbes(double seconds) {
+    probeTimer = vertx.setPeriodic(Math.max(1, (long) (seconds * 1000)), id -> {
+      for (NamedLoop l : loops.values()) {
+        l.probe();
+      }
+    });
+  }
+
+  public void stopProbes() {
+    if (probeTimer >= 0) {
+      vertx.cancelTimer(probeTimer);
+      probeTimer = -1;
+    }
+  }
+}

@@ -1,0 +1,71 @@
+package org.vertxasyncio.service.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.function.Supplier;
+
+/**
+ * The service's own meters, next to the ones vertx-micrometer-metrics keeps for HTTP (requests by
+ * route, method and code): tasks submitted and done, tasks by state now, callbacks fired, webhook
+ * attempts, and each loop's lag (see {@code loops.LoopLagProbe}). Prometheus names: {@code asyncio_*}.
+ */
+public final class ServiceMetrics {
+  private final MeterRegistry registry;
+
+  public ServiceMetrics(MeterRegistry registry) {
+    this.registry = registry;
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /** Gauges of the tasks the service holds now, by state. */
+  public void taskStates(Supplier<Number> pending, Supplier<Number> finished, Supplier<Number> cancelled) {
+    gauge("asyncio.tasks", "Tasks held by the service, by asyncio future state", "state", "pending", pending);
+    gauge("asyncio.tasks", "Tasks held by the service, by asyncio future state", "state", "finished", finished);
+    gauge("asyncio.tasks", "Tasks held by the service, by asyncio future state", "state", "cancelled", cancelled);
+  }
+
+  private void gauge(String name, String help, String tag, String value, Supplier<Number> f) {
+    Gauge.builder(name, f).description(help).tag(tag, value).register(registry);
+  }
+
+  public void taskSubmitted(String kind, String loop) {
+    Counter.builder("asyncio.tasks.submitted").description("Tasks created, gather children included")
+        .tag("kind", kind).tag("loop", loop).register(registry).increment();
+  }
+
+  /** A task is done: {@code outcome} is {@code result}, {@code exception} or {@code cancelled}. */
+  public void taskDone(String kind, String loop, String outcome, Duration runTime) {
+    Timer.builder("asyncio.tasks.done").description("Tasks done, by outcome, and their time from creation to done")
+        .tag("kind", kind).tag("loop", loop).tag("outcome", outcome).register(registry).record(runTime);
+  }
+
+  /** A done callback fired: {@code record} or {@code webhook}. */
+  public void callbackFired(String callback) {
+    Counter.builder("asyncio.callbacks.fired").description("Done callbacks that fired")
+        .tag("callback", callback).register(registry).increment();
+  }
+
+  /** One webhook delivery attempt: {@code outcome} is {@code 2xx}, {@code 4xx}, {@code 5xx} or {@code error}. */
+  public void webhookAttempt(String outcome, Duration took) {
+    Timer.builder("asyncio.webhook.attempts").description("Webhook delivery attempts, by outcome")
+        .tag("outcome", outcome).register(registry).record(took);
+  }
+
+  /** The lag of a loop: how long a callSoon waited for its turn, measured periodically. */
+  public void loopLag(String loop, Supplier<Number> seconds) {
+    Gauge.builder("asyncio.loop.lag", seconds).description("Delay of a periodic callSoon probe before it ran")
+        .baseUnit("seconds").tag("loop", loop).register(registry);
+  }
+
+  /** Gauges of a loop's state: running 1/0. */
+  public void loopRunning(String loop, Supplier<Number> running) {
+    Gauge.builder("asyncio.loop.running", running).description("1 while the loop runs, 0 when stopped or closed")
+        .tag("loop", loop).register(registry);
+  }
+}

@@ -1,0 +1,321 @@
+package org.vertxasyncio.service.tasks;
+
+import static org.vertxasyncio.asyncio.Asyncio.async;
+import static org.vertxasyncio.asyncio.Asyncio.await;
+import static org.vertxasyncio.asyncio.Asyncio.sleep;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vertxasyncio.asyncio.AsyncFuture;
+import org.vertxasyncio.asyncio.Asyncio;
+import org.vertxasyncio.asyncio.Coroutine;
+import org.vertxasyncio.asyncio.EventLoop;
+import org.vertxasyncio.asyncio.ReturnWhen;
+import org.vertxasyncio.asyncio.Task;
+import org.vertxasyncio.asyncio.WaitResult;
+import org.vertxasyncio.service.ApiError;
+import org.vertxasyncio.service.callbacks.EventHub;
+import org.vertxasyncio.service.callbacks.Webhook;
+import org.vertxasyncio.service.callbacks.WebhookSender;
+import org.vertxasyncio.service.loops.LoopRegistry;
+import org.vertxasyncio.service.loops.NamedLoop;
+import org.vertxasyncio.service.metrics.ServiceMetrics;
+
+/**
+ * Tasks on the service's loops: submit (every task a real coroutine), cancel, forget, and
+ * {@code asyncio.wait} over several. What a task does:
+ * <ul>
+ *   <li>{@code sleep}: {@code await(sleep(seconds, result))};</li>
+ *   <li>{@code work}: {@code await(loop.runInExecutor(iterated SHA-256))}, off the event loop;</li>
+ *   <li>{@code gather}: {@code await(gather(children, returnExceptions))} over child tasks made from the
+ *       nested specs and existing tasks of the same loop;</li>
+ * </ul>
+ * then, with {@code raise}, it throws {@link RaisedError}; with {@code timeout}, the whole coroutine runs
+ * under {@code waitFor} and ends with {@code TimeoutError} on expiry.
+ *
+ * <p>Every reported callback is a real {@code addDoneCallback} that fired: the record's own (which
+ * publishes the final state) and one per webhook, registered in that order, so they run in that order.
+ *
+ * <p>Threads: the public methods are called from HTTP handlers; they hop to the task's loop with
+ * {@link NamedLoop#call} and touch tasks and records only there. The futures they return complete on
+ * the loop's context.
+ */
+public final class TaskService {
+  private static final Logger LOG = LoggerFactory.getLogger(TaskService.class);
+
+  private final TaskRegistry registry;
+  private final LoopRegistry loops;
+  private final EventHub events;
+  private final WebhookSender webhooks;
+  private final ServiceMetrics metrics;
+  private final TaskIds ids;
+  private final Clock clock;
+
+  public TaskService(TaskRegistry registry, LoopRegistry loops, EventHub events, WebhookSender webhooks,
+      ServiceMetrics metrics, TaskIds ids, Clock clock) {
+    this.registry = registry;
+    this.loops = loops;
+    this.events = events;
+    this.webhooks = webhooks;
+    this.metrics = metrics;
+    this.ids = ids;
+    this.clock = clock;
+  }
+
+  public TaskRegistry registry() {
+    return registry;
+  }
+
+  // ------------------------------------------------------------------ submit
+
+  /**
+   * Creates the task (and its gather children) on its loop.
+   *
+   * @return the new task's first snapshot; failed with an {@link ApiError}: 404 for an unknown loop or
+   *     task id, 400 for a task id of another loop, 409 {@code Event loop is closed}, 429 when the
+   *     pending-task budget is spent
+   */
+  public Future<TaskRecord> submit(TaskSpec spec) {
+    NamedLoop l = loops.require(spec.loop(), "loop");
+    if (l.closing()) {
+      return Future.failedFuture(ApiError.loopClosed());
+    }
+    int n = spec.newTaskCount();
+    if (!registry.reserve(n)) {
+      return Future.failedFuture(ApiError.tooMany("Too many pending tasks (limits.pending.max is "
+          + registry.maxPending() + "); retry later", 1));
+    }
+    return l.call(() -> {
+      if (l.closing()) {
+        throw ApiError.loopClosed();
+      }
+      resolveRefs(spec, l, "");
+      return launch(spec, l, null);
+    }).onFailure(e -> registry.release(n));
+  }
+
+  /** Checks, before anything is created, that every task id a gather names exists on this loop. */
+  private void resolveRefs(TaskSpec spec, NamedLoop l, String at) {
+    if (spec.items() == null) {
+      return;
+    }
+    for (int i = 0; i < spec.items().size(); i++) {
+      Object item = spec.items().get(i);
+      String here = at + "tasks[" + i + "]";
+      if (item instanceof String id) {
+        TaskRecord r = registry.get(id);
+        if (r == null) {
+          throw ApiError.notFound("Task " + id + " not found", here);
+        }
+        if (!r.loopName().equals(l.name())) {
+          throw ApiError.invalid(here, "task " + id + " runs on loop '" + r.loopName()
+              + "'; a gather's tasks must share its loop ('" + l.name() + "')");
+        }
+      } else {
+        resolveRefs((TaskSpec) item, l, here + ".");
+      }
+    }
+  }
+
+  /** Creates the record and the task; on the loop thread. */
+  private TaskRecord launch(TaskSpec spec, NamedLoop l, String parentId) {
+    EventLoop loop = l.loop();
+    TaskRecord rec = new TaskRecord(ids.next(), spec, parentId, clock.instant());
+    List<AsyncFuture<?>> children = new ArrayList<>();
+    List<String> childIds = new ArrayList<>();
+    if (spec.items() != null) {
+      for (Object item : spec.items()) {
+        TaskRecord child = item instanceof TaskSpec cs ? launch(cs, l, rec.id()) : registry.get((String) item);
+        children.add(child.task());
+        childIds.add(child.id());
+      }
+    }
+    Coroutine<Object> body = async(spec.kind().label(), () -> {
+      rec.started(clock.instant());
+      events.publish("task.started", rec.id(), rec.view().toJson());
+      LOG.info("task {} started", rec.id());
+      Object r = switch (spec.kind()) {
+        case SLEEP -> await(sleep(spec.seconds(), spec.result()));
+        case WORK -> {
+          String input = spec.input();
+          long iterations = spec.iterations();
+          yield await(loop.runInExecutor(() -> Work.iteratedSha256(input, iterations)));
+        }
+        case GATHER -> await(Asyncio.gather(children, spec.returnExceptions()));
+      };
+      if (spec.raise() != null) {
+        throw new RaisedError(spec.raise());
+      }
+      return r;
+    });
+    Coroutine<Object> coro = spec.timeout() == null ? body : Asyncio.waitFor(body, spec.timeout());
+    Task<Object> task = loop.createTask(coro, spec.name());
+    rec.attach(task, childIds);
+    registry.add(rec);
+    // the record's own done callback first: it publishes the final state before any webhook fires
+    task.addDoneCallback(f -> recordDone(rec, f));
+    for (Webhook hook : spec.callbacks()) {
+      task.addDoneCallback(f -> webhookFired(rec, hook));
+    }
+    metrics.taskSubmitted(spec.kind().label(), l.name());
+    events.publish("task.created", rec.id(), rec.view().toJson());
+    LOG.info("task {} created: kind={} loop={} name={}{}", rec.id(), spec.kind().label(), l.name(),
+        rec.view().name(), parentId == null ? "" : " parent=" + parentId);
+    return rec;
+  }
+
+  private void recordDone(TaskRecord rec, AsyncFuture<Object> f) {
+    Instant now = clock.instant();
+    rec.finished(f, now);
+    rec.addCallback(CallbackEntry.record(now));
+    registry.markDone(rec);
+    TaskView v = rec.view();
+    metrics.callbackFired("record");
+    String outcome = f.cancelled() ? "cancelled" : v.exception() != null ? "exception" : "result";
+    metrics.taskDone(v.kind(), v.loop(), outcome, Duration.between(v.createdAt(), now));
+    JsonObject json = v.toJson();
+    events.publish("callback.fired", rec.id(), new JsonObject().put("taskId", rec.id()).put("callback", "record")
+        .put("firedAt", Times.format(now)));
+    events.publish("task.done", rec.id(), json);
+    if (v.exception() != null) {
+      LOG.info("task {} {}: {}: {}", rec.id(), v.state(), v.exception().type(), v.exception().message());
+    } else {
+      LOG.info("task {} finished with a result", rec.id());
+    }
+    rec.completeWaiters();
+  }
+
+  private void webhookFired(TaskRecord rec, Webhook hook) {
+    Instant now = clock.instant();
+    String deliveryId = "msg_" + ids.next();
+    int index = rec.addCallback(CallbackEntry.webhook(now, hook.url(), deliveryId));
+    metrics.callbackFired("webhook");
+    events.publish("callback.fired", rec.id(), new JsonObject().put("taskId", rec.id()).put("callback", "webhook")
+        .put("url", hook.url()).put("deliveryId", deliveryId).put("firedAt", Times.format(now)));
+    LOG.info("task {} webhook callback fired: {} ({})", rec.id(), hook.url(), deliveryId);
+    webhooks.deliver(rec, index, hook, deliveryId);
+  }
+
+  // ------------------------------------------------------------------ cancel, delete
+
+  /** {@code task.cancel()} on the task's loop: true if the task was pending, false if already done. */
+  public Future<Boolean> cancel(TaskRecord rec) {
+    NamedLoop l = loops.require(rec.loopName(), null);
+    return l.call(() -> {
+      boolean c = rec.task().cancel();
+      LOG.info("task {} cancel requested: {}", rec.id(), c);
+      return c;
+    });
+  }
+
+  /** Forgets a done task; a pending one is a 409. */
+  public void delete(TaskRecord rec) {
+    if (!rec.view().done()) {
+      throw ApiError.conflict("task_pending", "Task " + rec.id() + " is pending; cancel it or wait for it first");
+    }
+    if (registry.remove(rec)) {
+      LOG.info("task {} deleted", rec.id());
+      events.publish("task.deleted", rec.id(), new JsonObject().put("id", rec.id()));
+    }
+  }
+
+  // ------------------------------------------------------------------ wait
+
+  /** What {@code POST /wait} answers: the ids done and pending, in the order given. */
+  public record WaitOutcome(List<String> done, List<String> pending) {
+  }
+
+  /**
+   * {@code asyncio.wait} over the tasks, run as a task on their loop.
+   *
+   * @throws ApiError 404 for an unknown id, 400 if the tasks belong to different loops
+   */
+  public Future<WaitOutcome> wait(List<String> taskIds, Double timeout, ReturnWhen returnWhen) {
+    Map<String, TaskRecord> recs = new LinkedHashMap<>();
+    String loopName = null;
+    for (int i = 0; i < taskIds.size(); i++) {
+      String id = taskIds.get(i);
+      TaskRecord r = registry.get(id);
+      if (r == null) {
+        throw ApiError.notFound("Task " + id + " not found", "tasks[" + i + "]");
+      }
+      if (loopName == null) {
+        loopName = r.loopName();
+      } else if (!loopName.equals(r.loopName())) {
+        throw ApiError.invalid("tasks[" + i + "]", "task " + id + " runs on loop '" + r.loopName()
+            + "' and task " + taskIds.get(0) + " on loop '" + loopName + "': asyncio.wait takes tasks of one loop");
+      }
+      recs.put(id, r);
+    }
+    NamedLoop l = loops.require(loopName, "tasks");
+    return l.call(() -> {
+      EventLoop loop = l.loop();
+      Set<AsyncFuture<Object>> futures = new LinkedHashSet<>();
+      Map<AsyncFuture<?>, String> idOf = new LinkedHashMap<>();
+      for (TaskRecord r : recs.values()) {
+        futures.add(r.task());
+        idOf.put(r.task(), r.id());
+      }
+      if (loop.isClosed()) {
+        // a closed loop runs nothing, and its tasks were all done before it closed
+        return Future.succeededFuture(split(idOf, recs));
+      }
+      Task<WaitResult<Object>> waiter = loop.createTask(Asyncio.wait(futures, timeout, returnWhen), "wait");
+      // the outcome comes back on the loop's context; if the wait itself was cancelled (the loop is
+      // closing, or the service shutting down) the answer is the state of the tasks at that moment
+      return waiter.asVertxFuture().transform(ar -> {
+        if (ar.failed()) {
+          return Future.succeededFuture(split(idOf, recs));
+        }
+        List<String> done = new ArrayList<>();
+        List<String> pending = new ArrayList<>();
+        for (Map.Entry<AsyncFuture<?>, String> e : idOf.entrySet()) {
+          (ar.result().done().contains(e.getKey()) ? done : pending).add(e.getValue());
+        }
+        return Future.succeededFuture(new WaitOutcome(done, pending));
+      });
+    }).compose(f -> f);
+  }
+
+  private static WaitOutcome split(Map<AsyncFuture<?>, String> idOf, Map<String, TaskRecord> recs) {
+    List<String> done = new ArrayList<>();
+    List<String> pending = new ArrayList<>();
+    for (Map.Entry<AsyncFuture<?>, String> e : idOf.entrySet()) {
+      (e.getKey().done() ? done : pending).add(e.getValue());
+    }
+    return new WaitOutcome(done, pending);
+  }
+
+  // ------------------------------------------------------------------ shutdown
+
+  /** Completes when every task of the service is done, or after {@code seconds}: true if all were. */
+  public Future<Boolean> awaitAllDone(io.vertx.core.Vertx vertx, double seconds) {
+    List<Future<TaskView>> fs = new ArrayList<>();
+    for (TaskRecord r : registry.all()) {
+      if (!r.whenDone().isDone()) {
+        fs.add(Future.fromCompletionStage(r.whenDone()));
+      }
+    }
+    if (fs.isEmpty()) {
+      return Future.succeededFuture(true);
+    }
+    io.vertx.core.Promise<Boolean> p = io.vertx.core.Promise.promise();
+    long timer = vertx.setTimer(Math.max(1, (long) (seconds * 1000)), t -> p.tryComplete(false));
+    Future.join(fs).onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      p.tryComplete(true);
+    });
+    return p.future();
+  }
+}

@@ -1,0 +1,47 @@
+package org.vertxasyncio.service.tasks;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * An immutable snapshot of a task, published by its {@link TaskRecord} at each change; what HTTP handlers
+ * read from any thread. {@code result} is a JSON value that nobody mutates once published.
+ */
+public record TaskView(String id, String name, String kind, String loop, String parent, String state, boolean done,
+    Object result, ExceptionInfo exception, Instant createdAt, Instant startedAt, Instant doneAt,
+    List<String> children, List<CallbackEntry> callbacks, JsonObject spec) {
+
+  /** An exception as the API shows it: its type (the Java class's simple name) and message. */
+  public record ExceptionInfo(String type, String message) {
+    public static ExceptionInfo of(Throwable t) {
+      return new ExceptionInfo(t.getClass().getSimpleName(), t.getMessage() == null ? "" : t.getMessage());
+    }
+
+    public JsonObject toJson() {
+      return new JsonObject().put("type", type).put("message", message);
+    }
+  }
+
+  public JsonObject toJson() {
+    JsonArray cbs = new JsonArray();
+    callbacks.forEach(c -> cbs.add(c.toJson()));
+    return new JsonObject()
+        .put("id", id)
+        .put("name", name)
+        .put("kind", kind)
+        .put("loop", loop)
+        .put("state", state)
+        .put("done", done)
+        .put("result", result)
+        .put("exception", exception == null ? null : exception.toJson())
+        .put("createdAt", Times.format(createdAt))
+        .put("startedAt", Times.format(startedAt))
+        .put("doneAt", Times.format(doneAt))
+        .put("parent", parent)
+        .put("children", new JsonArray(List.copyOf(children)))
+        .put("callbacks", cbs)
+        .put("spec", spec);
+  }
+}
