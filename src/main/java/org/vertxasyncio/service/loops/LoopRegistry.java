@@ -38,11 +38,16 @@ public final class LoopRegistry {
   private final Map<String, NamedLoop> loops = new ConcurrentHashMap<>();
   private final List<String> order = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Listener listener;
+  private final Consumer<EventLoop> setup;
   private long probeTimer = -1;
 
-  public LoopRegistry(Vertx vertx, Listener listener) {
+  /**
+   * @param setup called on each new loop's context before it first runs (to set its default executor)
+   */
+  public LoopRegistry(Vertx vertx, Listener listener, Consumer<EventLoop> setup) {
     this.vertx = vertx;
     this.listener = listener;
+    this.setup = setup;
   }
 
   public NamedLoop get(String name) {
@@ -82,6 +87,7 @@ public final class LoopRegistry {
     }
     order.add(name);
     return l.call(() -> {
+      setup.accept(l.loop());
       l.startOnContext();
       return l;
     }).onSuccess(x -> {
@@ -236,6 +242,9 @@ public final class LoopRegistry {
     List<Future<NamedLoop>> all = new ArrayList<>();
     for (NamedLoop l : all()) {
       l.markClosing();
+      if (l.loop().isClosed()) {
+        continue;
+      }
       all.add(stop(l).compose(x -> l.call(() -> {
         if (!l.loop().isClosed()) {
           l.loop().close();

@@ -1,0 +1,128 @@
+package org.vertxasyncio.service;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.Label;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vertxasyncio.service.config.ConfigException;
+import org.vertxasyncio.service.config.ConfigLoader;
+import org.vertxasyncio.service.config.ServiceConfig;
+import sun.misc.Signal;
+
+/**
+ * Runs the task service: {@code java -jar target/vertx-asyncio.jar [config.json]} (default
+ * {@code conf/config.json}; environment variables override it, see {@link ConfigLoader}).
+ *
+ * <p>Exit codes: 0 after a graceful shutdown on SIGTERM or SIGINT (the signals are handled here, so the
+ * JVM does not die with 143); 2 when the configuration is invalid (the message names the key); 1 when
+ * the service cannot start (the port is taken, for instance) or shutdown overran its time.
+ */
+public final class Main {
+  private Main() {
+  }
+
+  /** A running service: its Vert.x, its verticle, its metrics registry. */
+  public record Running(Vertx vertx, ServiceVerticle service, ServiceConfig config) {
+    /** Graceful shutdown, then Vert.x closed. */
+    public Future<Void> stop() {
+      return service.shutdown().eventually(() -> vertx.close());
+    }
+  }
+
+  public static void main(String[] args) {
+    setUpLogging();
+    Logger log = LoggerFactory.getLogger(Main.class);
+    String file = args.length > 0 ? args[0] : null;
+    Running running;
+    try {
+      running = start(file, null).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
+      if (cause instanceof ConfigException) {
+        log.error("invalid configuration: {}", cause.getMessage());
+        System.err.println("vertx-asyncio: invalid configuration: " + cause.getMessage());
+        System.exit(2);
+      }
+      log.error("cannot start the service: {}", String.valueOf(cause.getMessage()), cause);
+      System.err.println("vertx-asyncio: cannot start: " + cause);
+      System.exit(1);
+      return;
+    }
+    AtomicBoolean stopping = new AtomicBoolean();
+    sun.misc.SignalHandler onSignal = sig -> {
+      if (!stopping.compareAndSet(false, true)) {
+        log.info("SIG{} received again; shutdown is under way", sig.getName());
+        return;
+      }
+      log.info("SIG{} received: shutting down", sig.getName());
+      long limit = (long) (running.config().shutdownTimeout * 3 + 15);
+      int code;
+      try {
+        running.stop().toCompletionStage().toCompletableFuture().get(limit, TimeUnit.SECONDS);
+        code = 0;
+      } catch (Exception e) {
+        log.error("shutdown did not complete cleanly within {} s: {}", limit, String.valueOf(e));
+        code = 1;
+      }
+      log.info("exiting with status {}", code);
+      System.exit(code);
+    };
+    Signal.handle(new Signal("TERM"), onSignal);
+    Signal.handle(new Signal("INT"), onSignal);
+  }
+
+  /**
+   * Loads the configuration and starts the service on a new Vert.x with Prometheus metrics.
+   *
+   * @param env null for the process environment; a map to stand in for it
+   */
+  public static Future<Running> start(String configFile, Map<String, String> env) {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Vertx vertx = newVertx(registry);
+    return ConfigLoader.load(vertx, configFile, env)
+        .compose(config -> start(vertx, config, registry))
+        .onFailure(e -> vertx.close());
+  }
+
+  /** Starts the service with {@code config} on {@code vertx}. */
+  public static Future<Running> start(Vertx vertx, ServiceConfig config, PrometheusMeterRegistry registry) {
+    ServiceVerticle service = new ServiceVerticle(config, registry, Clock.systemUTC());
+    return vertx.deployVerticle(service).map(id -> new Running(vertx, service, config));
+  }
+
+  /** A Vert.x whose metrics (HTTP requests by method, route and code; JVM) go to {@code registry}. */
+  public static Vertx newVertx(PrometheusMeterRegistry registry) {
+    MicrometerMetricsOptions metrics = new MicrometerMetricsOptions()
+        .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))
+        .setJvmMetricsEnabled(true)
+        .addLabels(Label.HTTP_METHOD, Label.HTTP_CODE, Label.HTTP_ROUTE);
+    metrics.setEnabled(true);
+    return Vertx.builder()
+        .with(new VertxOptions().setMetricsOptions(metrics))
+        .withMetrics(new MicrometerMetricsFactory(registry))
+        .build();
+  }
+
+  /** conf/logback.xml when present (unless -Dlogback.configurationFile says otherwise); Vert.x logs through SLF4J. */
+  static void setUpLogging() {
+    if (System.getProperty("logback.configurationFile") == null && Files.isRegularFile(Path.of("conf/logback.xml"))) {
+      System.setProperty("logback.configurationFile", "conf/logback.xml");
+    }
+    if (System.getProperty("vertx.logger-delegate-factory-class-name") == null) {
+      System.setProperty("vertx.logger-delegate-factory-class-name", "io.vertx.core.logging.SLF4JLogDelegateFactory");
+    }
+  }
+}

@@ -1,0 +1,226 @@
+package org.vertxasyncio.service.http;
+
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.HttpException;
+import io.vertx.json.schema.OutputUnit;
+import io.vertx.openapi.validation.SchemaValidationException;
+import io.vertx.openapi.validation.ValidatorErrorType;
+import io.vertx.openapi.validation.ValidatorException;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vertxasyncio.asyncio.CancelledError;
+import org.vertxasyncio.service.ApiError;
+
+/**
+ * Turns every failure into the API's JSON error, with the fitting status and never a stack trace:
+ * {@link ApiError}s as they are, OpenAPI validation errors as 400s naming the field, vertx-web's own
+ * (413 from the body limit, 404, 405) with their status, and anything unexpected as a 500 whose details
+ * go to the log only.
+ */
+public final class Errors {
+  private static final Logger LOG = LoggerFactory.getLogger(Errors.class);
+  private static final Pattern REQUIRED = Pattern.compile("required property \"?([^\"\\s]+)\"?");
+  private static final Pattern PARAM = Pattern.compile("(?:query|path|header|cookie) parameter ([^\\s.]+)");
+
+  private Errors() {
+  }
+
+  /** The router's failure handler. */
+  public static void handle(RoutingContext rc) {
+    send(rc, toApiError(rc.failure(), rc.statusCode()));
+  }
+
+  /** Answers {@code rc} with {@code e}, unless an answer has already begun. */
+  public static void send(RoutingContext rc, ApiError e) {
+    HttpServerResponse r = rc.response();
+    if (r.headWritten() || r.ended() || r.closed()) {
+      if (!r.ended() && !r.closed()) {
+        r.reset();
+      }
+      return;
+    }
+    r.setStatusCode(e.status()).putHeader("Content-Type", "application/json");
+    if (e.retryAfterSeconds() != null) {
+      r.putHeader("Retry-After", Integer.toString(e.retryAfterSeconds()));
+    }
+    if (e.status() == 405) {
+      List<String> allow = rc.get("allow");
+      if (allow != null) {
+        r.putHeader("Allow", String.join(", ", allow));
+      }
+    }
+    r.end(e.toJson().encode());
+  }
+
+  /** The API error for a failure (or a bare status code when there is no exception). */
+  public static ApiError toApiError(Throwable failure, int status) {
+    if (failure instanceof ApiError e) {
+      return e;
+    }
+    if (failure instanceof HttpException he) {
+      Throwable cause = he.getCause();
+      if (cause instanceof ValidatorException ve) {
+        return fromValidator(ve);
+      }
+      if (cause instanceof ApiError ae) {
+        return ae;
+      }
+      return forStatus(he.getStatusCode(), he.getPayload());
+    }
+    if (failure instanceof ValidatorException ve) {
+      return fromValidator(ve);
+    }
+    if (failure instanceof CancelledError) {
+      return ApiError.loopClosed();
+    }
+    if (failure == null) {
+      return forStatus(status, null);
+    }
+    if (failure instanceof IllegalStateException ise && "Event loop is closed".equals(ise.getMessage())) {
+      return ApiError.loopClosed();
+    }
+    LOG.error("unexpected error while handling a request", failure);
+    return new ApiError(500, "internal", "Internal error; see the service log", null, null);
+  }
+
+  static ApiError forStatus(int status, String detail) {
+    return switch (status) {
+      case 400 -> ApiError.invalid(null, detail != null && !detail.isBlank() && !detail.equals("Bad Request")
+          ? detail : "Malformed request");
+      case 404 -> ApiError.notFound("No such resource", null);
+      case 405 -> new ApiError(405, "method_not_allowed", "Method not allowed on this resource", null, null);
+      case 413 -> new ApiError(413, "payload_too_large", "Request body too large (limits.body.max)", null, null);
+      case 415 -> new ApiError(415, "unsupported_media_type", "Request bodies must be application/json", null, null);
+      case 503 -> ApiError.shuttingDown();
+      default -> {
+        if (status >= 400 && status < 500) {
+          yield new ApiError(status, "client_error", "Request refused (" + status + ")", null, null);
+        }
+        yield new ApiError(500, "internal", "Internal error; see the service log", null, null);
+      }
+    };
+  }
+
+  /** A validation error: which field, and why, from the validator's most specific error. */
+  static ApiError fromValidator(ValidatorException ve) {
+    String msg = ve.getMessage() == null ? "invalid request" : ve.getMessage();
+    if (ve.type() == ValidatorErrorType.UNSUPPORTED_VALUE_FORMAT && msg.contains("body")) {
+      return new ApiError(415, "unsupported_media_type", "Request bodies must be application/json", null, null);
+    }
+    if (ve.type() == ValidatorErrorType.ILLEGAL_VALUE && msg.contains("body")) {
+      return ApiError.invalid("body", "is not valid JSON");
+    }
+    if (ve instanceof SchemaValidationException sve && sve.getOutputUnit() != null) {
+      ApiError e = fromOutput(sve.getOutputUnit());
+      if (e != null) {
+        Matcher p = PARAM.matcher(msg);
+        if (p.find() && !msg.contains(" body ")) {
+          // a parameter: its name is the field, whatever the pointer inside its value says
+          return ApiError.invalid(p.group(1), e.getMessage());
+        }
+        return e;
+      }
+    }
+    Matcher p = PARAM.matcher(msg);
+    if (p.find()) {
+      return ApiError.invalid(p.group(1), msg);
+    }
+    if (msg.contains("required body")) {
+      return ApiError.invalid("body", "is required (a JSON object)");
+    }
+    return ApiError.invalid(null, msg);
+  }
+
+  private static final List<String> CONTAINERS = List.of("/properties", "/items", "/oneOf", "/anyOf", "/allOf", "/$ref",
+      "/additionalProperties", "/prefixItems", "/not");
+
+  /**
+   * The most specific errors of a schema validation: a property the schema does not know, else the
+   * leaf errors at the deepest place in the instance (several, from the branches of a {@code oneOf},
+   * are joined with "or"). vertx-json-schema also reports each invalid known property under
+   * {@code additionalProperties}; such reports are ignored.
+   */
+  static ApiError fromOutput(OutputUnit top) {
+    List<OutputUnit> errors = top.getErrors() == null || top.getErrors().isEmpty() ? List.of(top) : top.getErrors();
+    java.util.Set<String> knownBad = new java.util.HashSet<>();
+    for (OutputUnit u : errors) {
+      if (u.getKeywordLocation() != null && u.getKeywordLocation().endsWith("/properties")) {
+        knownBad.add(u.getInstanceLocation());
+      }
+    }
+    for (OutputUnit u : errors) {
+      String k = u.getKeywordLocation();
+      if (k != null && k.endsWith("/additionalProperties") && !knownBad.contains(u.getInstanceLocation())) {
+        return ApiError.invalid(pointerToField(u.getInstanceLocation()), "is not a known field");
+      }
+    }
+    int depth = -1;
+    List<OutputUnit> leaves = new java.util.ArrayList<>();
+    for (OutputUnit u : errors) {
+      String k = u.getKeywordLocation() == null ? "" : u.getKeywordLocation();
+      if (CONTAINERS.stream().anyMatch(k::endsWith)) {
+        continue;
+      }
+      String loc = u.getInstanceLocation() == null ? "" : u.getInstanceLocation();
+      int d = loc.split("/").length;
+      if (d > depth) {
+        depth = d;
+        leaves.clear();
+      }
+      if (d == depth) {
+        leaves.add(u);
+      }
+    }
+    if (leaves.isEmpty()) {
+      OutputUnit last = errors.get(errors.size() - 1);
+      return last.getError() == null ? null : ApiError.invalid(orBody(pointerToField(last.getInstanceLocation())), last.getError());
+    }
+    String field = pointerToField(leaves.get(0).getInstanceLocation());
+    StringBuilder reason = new StringBuilder();
+    for (OutputUnit u : leaves) {
+      String r = u.getError();
+      Matcher req = REQUIRED.matcher(r == null ? "" : r);
+      if (req.find()) {
+        return ApiError.invalid(field == null ? req.group(1) : field + "." + req.group(1), "is required");
+      }
+      if (reason.length() > 0) {
+        reason.append(", or ");
+      }
+      reason.append(r);
+    }
+    return ApiError.invalid(orBody(field), reason.toString());
+  }
+
+  private static String orBody(String field) {
+    return field == null ? "body" : field;
+  }
+
+  /** {@code #/tasks/0/seconds} or {@code /tasks/0/seconds} → {@code tasks[0].seconds}; the root → null. */
+  static String pointerToField(String pointer) {
+    if (pointer == null) {
+      return null;
+    }
+    String p = pointer.startsWith("#") ? pointer.substring(1) : pointer;
+    StringBuilder sb = new StringBuilder();
+    for (String seg : p.split("/")) {
+      if (seg.isEmpty()) {
+        continue;
+      }
+      seg = seg.replace("~1", "/").replace("~0", "~");
+      if (seg.matches("\\d+")) {
+        sb.append('[').append(seg).append(']');
+      } else {
+        if (sb.length() > 0) {
+          sb.append('.');
+        }
+        sb.append(seg);
+      }
+    }
+    return sb.length() == 0 ? null : sb.toString();
+  }
+
+}

@@ -1,0 +1,66 @@
+package org.vertxasyncio.service.http;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
+import io.vertx.openapi.validation.RequestParameter;
+import io.vertx.openapi.validation.ValidatedRequest;
+import org.vertxasyncio.service.ApiError;
+
+/** Small helpers shared by the handlers. */
+final class Http {
+  private Http() {
+  }
+
+  static void json(RoutingContext rc, int status, JsonObject body) {
+    if (rc.response().ended() || rc.response().closed()) {
+      return;
+    }
+    rc.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+  }
+
+  /** Answers with {@code e} as JSON (an {@link ApiError} or anything else, mapped by {@link Errors}). */
+  static void fail(RoutingContext rc, Throwable e) {
+    Errors.send(rc, Errors.toApiError(e, 500));
+  }
+
+  static ValidatedRequest validated(RoutingContext rc) {
+    return rc.get(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST);
+  }
+
+  static JsonObject body(RoutingContext rc) {
+    RequestParameter b = validated(rc).getBody();
+    if (b == null || b.isNull() || !b.isJsonObject()) {
+      throw ApiError.invalid("body", "must be a JSON object");
+    }
+    return b.getJsonObject();
+  }
+
+  static String query(RoutingContext rc, String name) {
+    RequestParameter p = validated(rc).getQuery().get(name);
+    return p == null || p.isNull() ? null : String.valueOf(p.get());
+  }
+
+  static Double queryNumber(RoutingContext rc, String name) {
+    RequestParameter p = validated(rc).getQuery().get(name);
+    if (p == null || p.isNull()) {
+      return null;
+    }
+    Object v = p.get();
+    return v instanceof Number n ? n.doubleValue() : Double.valueOf(String.valueOf(v));
+  }
+
+  static String path(RoutingContext rc, String name) {
+    RequestParameter p = validated(rc).getPathParameters().get(name);
+    return p == null || p.isNull() ? rc.pathParam(name) : String.valueOf(p.get());
+  }
+
+  /** {@code f}, with its handlers run on the caller's context (the HTTP server's). */
+  static <T> Future<T> back(Future<T> f) {
+    Context ctx = Vertx.currentContext();
+    return ctx == null ? f : Future.fromCompletionStage(f.toCompletionStage(), ctx);
+  }
+}

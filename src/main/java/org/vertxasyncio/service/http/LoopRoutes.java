@@ -1,0 +1,78 @@
+package org.vertxasyncio.service.http;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.regex.Pattern;
+import org.vertxasyncio.service.ApiError;
+import org.vertxasyncio.service.loops.NamedLoop;
+import org.vertxasyncio.service.tasks.TaskRegistry;
+
+/** {@code /loops}. */
+final class LoopRoutes {
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+  private final Api api;
+
+  LoopRoutes(Api api) {
+    this.api = api;
+  }
+
+  JsonObject json(NamedLoop l) {
+    TaskRegistry.Counts c = api.registry().counts(l.name());
+    return l.toJson(c.pending().get(), c.done().get());
+  }
+
+  /** {@code GET /loops}: {@code curl -s localhost:8080/loops} */
+  void list(RoutingContext rc) {
+    JsonArray a = new JsonArray();
+    api.loops().all().forEach(l -> a.add(json(l)));
+    Http.json(rc, 200, new JsonObject().put("loops", a));
+  }
+
+  /** {@code GET /loops/{name}}: {@code curl -s localhost:8080/loops/default} */
+  void get(RoutingContext rc) {
+    Http.json(rc, 200, json(loop(rc)));
+  }
+
+  /** {@code POST /loops}: {@code curl -s -XPOST localhost:8080/loops -H 'content-type: application/json' -d '{"name":"batch"}'} */
+  void create(RoutingContext rc) {
+    String name = Http.body(rc).getString("name");
+    if (name == null || !NAME.matcher(name).matches()) {
+      throw ApiError.invalid("name", "must be 1 to 64 of A-Z a-z 0-9 _ . -");
+    }
+    answer(rc, api.loops().create(name), 201);
+  }
+
+  /** {@code POST /loops/{name}/start}: {@code curl -s -XPOST localhost:8080/loops/batch/start} */
+  void start(RoutingContext rc) {
+    answer(rc, api.loops().start(loop(rc)), 200);
+  }
+
+  /** {@code POST /loops/{name}/stop}: {@code curl -s -XPOST localhost:8080/loops/batch/stop} */
+  void stop(RoutingContext rc) {
+    answer(rc, api.loops().stop(loop(rc)), 200);
+  }
+
+  /** {@code POST /loops/{name}/close}: {@code curl -s -XPOST localhost:8080/loops/batch/close} */
+  void close(RoutingContext rc) {
+    answer(rc, api.loops().close(loop(rc), api.config().shutdownTimeout), 200);
+  }
+
+  private void answer(RoutingContext rc, Future<NamedLoop> f, int status) {
+    Http.back(f).onComplete(ar -> {
+      if (ar.failed()) {
+        Http.fail(rc, ar.cause());
+        return;
+      }
+      if (status == 201) {
+        rc.response().putHeader("Location", "/loops/" + ar.result().name());
+      }
+      Http.json(rc, status, json(ar.result()));
+    });
+  }
+
+  private NamedLoop loop(RoutingContext rc) {
+    return api.loops().require(Http.path(rc, "name"), null);
+  }
+}

@@ -1,0 +1,159 @@
+package org.vertxasyncio.service.http;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.function.Predicate;
+import org.vertxasyncio.asyncio.ReturnWhen;
+import org.vertxasyncio.service.ApiError;
+import org.vertxasyncio.service.tasks.TaskRecord;
+import org.vertxasyncio.service.tasks.TaskRegistry;
+import org.vertxasyncio.service.tasks.TaskSpec;
+import org.vertxasyncio.service.tasks.TaskView;
+
+/** {@code /tasks} and {@code /wait}. */
+final class TaskRoutes {
+  private final Api api;
+  private final Vertx vertx;
+
+  TaskRoutes(Api api, Vertx vertx) {
+    this.api = api;
+    this.vertx = vertx;
+  }
+
+  /**
+   * {@code POST /tasks}:
+   * {@code curl -s -XPOST localhost:8080/tasks -H 'content-type: application/json' -d '{"kind":"sleep","seconds":1,"result":"hi"}'}
+   */
+  void submit(RoutingContext rc) {
+    Double wait = waitParam(rc);
+    TaskSpec spec = TaskSpec.parse(Http.body(rc), api.config());
+    Http.back(api.tasks().submit(spec)).onComplete(ar -> {
+      if (ar.failed()) {
+        Http.fail(rc, ar.cause());
+        return;
+      }
+      TaskRecord rec = ar.result();
+      rc.response().putHeader("Location", "/tasks/" + rec.id());
+      answerWhenDone(rc, rec, wait, 201);
+    });
+  }
+
+  /** {@code GET /tasks/{id}?wait=S}: {@code curl -s 'localhost:8080/tasks/ID?wait=5'} */
+  void get(RoutingContext rc) {
+    Double wait = waitParam(rc);
+    answerWhenDone(rc, record(rc), wait, 200);
+  }
+
+  /** {@code GET /tasks?state=&kind=&loop=&name=&limit=&cursor=}: {@code curl -s 'localhost:8080/tasks?state=finished&limit=10'} */
+  void list(RoutingContext rc) {
+    String state = Http.query(rc, "state");
+    String kind = Http.query(rc, "kind");
+    String loop = Http.query(rc, "loop");
+    String name = Http.query(rc, "name");
+    String limitText = Http.query(rc, "limit");
+    int limit = limitText == null ? 50 : (int) Double.parseDouble(limitText);
+    String cursor = Http.query(rc, "cursor");
+    Predicate<TaskView> filter = v -> (state == null || state.equals(v.state())) && (kind == null || kind.equals(v.kind()))
+        && (loop == null || loop.equals(v.loop())) && (name == null || name.equals(v.name()));
+    TaskRegistry.Page page = api.registry().list(filter, limit, cursor);
+    JsonArray tasks = new JsonArray();
+    page.tasks().forEach(v -> tasks.add(v.toJson()));
+    Http.json(rc, 200, new JsonObject().put("tasks", tasks).put("nextCursor", page.nextCursor()));
+  }
+
+  /** {@code POST /tasks/{id}/cancel}: {@code curl -s -XPOST localhost:8080/tasks/ID/cancel} */
+  void cancel(RoutingContext rc) {
+    TaskRecord rec = record(rc);
+    Http.back(api.tasks().cancel(rec)).onComplete(ar -> {
+      if (ar.failed()) {
+        Http.fail(rc, ar.cause());
+      } else {
+        Http.json(rc, 200, new JsonObject().put("cancelled", ar.result()));
+      }
+    });
+  }
+
+  /** {@code DELETE /tasks/{id}}: {@code curl -s -XDELETE localhost:8080/tasks/ID} */
+  void delete(RoutingContext rc) {
+    api.tasks().delete(record(rc));
+    rc.response().setStatusCode(204).end();
+  }
+
+  /**
+   * {@code POST /wait}:
+   * {@code curl -s -XPOST localhost:8080/wait -H 'content-type: application/json' -d '{"tasks":["ID1","ID2"],"returnWhen":"FIRST_COMPLETED","timeout":5}'}
+   */
+  void waitFor(RoutingContext rc) {
+    JsonObject body = Http.body(rc);
+    JsonArray arr = body.getJsonArray("tasks");
+    List<String> ids = new ArrayList<>(new LinkedHashSet<>(arr.stream().map(String::valueOf).toList()));
+    ReturnWhen rw = ReturnWhen.valueOf(body.getString("returnWhen", "ALL_COMPLETED"));
+    Number t = (Number) body.getValue("timeout");
+    double max = api.config().maxWaitSeconds;
+    if (t != null && t.doubleValue() > max) {
+      throw ApiError.invalid("timeout", "must be at most " + fmt(max) + " seconds (limits.wait.max), got " + t);
+    }
+    double timeout = t == null ? max : t.doubleValue();
+    Http.back(api.tasks().wait(ids, timeout, rw)).onComplete(ar -> {
+      if (ar.failed()) {
+        Http.fail(rc, ar.cause());
+      } else {
+        Http.json(rc, 200, new JsonObject().put("done", new JsonArray(ar.result().done()))
+            .put("pending", new JsonArray(ar.result().pending())));
+      }
+    });
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private TaskRecord record(RoutingContext rc) {
+    String id = Http.path(rc, "id");
+    TaskRecord rec = api.registry().get(id);
+    if (rec == null) {
+      throw ApiError.notFound("Task " + id + " not found", null);
+    }
+    return rec;
+  }
+
+  private Double waitParam(RoutingContext rc) {
+    Double w = Http.queryNumber(rc, "wait");
+    if (w != null && (w.isNaN() || w > api.config().maxWaitSeconds)) {
+      throw ApiError.invalid("wait", "must be between 0 and " + fmt(api.config().maxWaitSeconds) + " seconds (limits.wait.max), got " + w);
+    }
+    return w;
+  }
+
+  /**
+   * Answers with the task now if it is done or no wait was asked; else when its record is done or
+   * after {@code wait} seconds, whichever comes first. No thread waits: a timer and a future callback.
+   */
+  private void answerWhenDone(RoutingContext rc, TaskRecord rec, Double wait, int status) {
+    if (wait == null || wait <= 0 || rec.view().done()) {
+      Http.json(rc, status, rec.view().toJson());
+      return;
+    }
+    boolean[] answered = {false};
+    Runnable answer = () -> {
+      if (!answered[0]) {
+        answered[0] = true;
+        Http.json(rc, status, rec.view().toJson());
+      }
+    };
+    long timer = vertx.setTimer(Math.max(1, Math.round(wait * 1000)), t -> answer.run());
+    Http.back(Future.fromCompletionStage(rec.whenDone())).onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      answer.run();
+    });
+    rc.response().closeHandler(v -> vertx.cancelTimer(timer));
+  }
+
+  private static String fmt(double d) {
+    return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+  }
+}
