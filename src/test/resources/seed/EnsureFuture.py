@@ -1,0 +1,12 @@
+# The seed's "run_until_complete()" block: the coroutine wrapped by ensure_future
+import asyncio
+
+# Not in the seed: Python 3.14 no longer lets get_event_loop() create a loop, so set one first.
+asyncio.set_event_loop(asyncio.new_event_loop())
+
+async def do_some_work(x):
+    print("Waiting " + str(x))
+    await asyncio.sleep(x)
+
+loop = asyncio.get_event_loop()
+loop.run_until_complete(asyncio.ensure_future(do_some_work(3)))

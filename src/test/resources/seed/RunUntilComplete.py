@@ -1,0 +1,12 @@
+# The seed's "Running" block: loop.run_until_complete(do_some_work(3))
+import asyncio
+
+# Not in the seed: Python 3.14 no longer lets get_event_loop() create a loop, so set one first.
+asyncio.set_event_loop(asyncio.new_event_loop())
+
+async def do_some_work(x):
+    print("Waiting " + str(x))
+    await asyncio.sleep(x)
+
+loop = asyncio.get_event_loop()
+loop.run_until_complete(do_some_work(3))

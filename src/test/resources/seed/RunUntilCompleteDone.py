@@ -1,0 +1,13 @@
+# The seed's "run_until_complete and run_forever" block: do_some_work prints Done
+import asyncio
+
+# Not in the seed: Python 3.14 no longer lets get_event_loop() create a loop, so set one first.
+asyncio.set_event_loop(asyncio.new_event_loop())
+
+async def do_some_work(x):
+    print('Waiting ' + str(x))
+    await asyncio.sleep(x)
+    print('Done')
+loop = asyncio.get_event_loop()
+coro = do_some_work(3)
+loop.run_until_complete(coro)
