@@ -66,6 +66,8 @@ public final class VertxEventLoop implements EventLoop {
   private volatile boolean stopping;
   private volatile boolean closed;
   private Runnable onStopped;
+  /** An error of the loop's own machinery that ended the last run; thrown by the blocking run methods. */
+  private volatile Throwable fatal;
   private Task<?> currentTask;
   private Task<?> liveHead;
   private int liveCount;
@@ -160,6 +162,7 @@ public final class VertxEventLoop implements EventLoop {
     checkRunning();
     refuseToBlockVertx("runForever");
     CountDownLatch stopped = new CountDownLatch(1);
+    fatal = null;
     begin(stopped::countDown);
     boolean interrupted = false;
     while (true) {
@@ -173,6 +176,11 @@ public final class VertxEventLoop implements EventLoop {
     }
     if (interrupted) {
       Thread.currentThread().interrupt();
+    }
+    Throwable f = fatal;
+    if (f != null) {
+      fatal = null;
+      throw new IllegalStateException("the event loop failed: " + f, f);
     }
   }
 
@@ -306,7 +314,20 @@ public final class VertxEventLoop implements EventLoop {
       ready.addAll(dueWhileStopped);
       dueWhileStopped.clear();
     }
-    runOnce();
+    try {
+      runOnce();
+    } catch (Throwable t) {
+      // the loop's own machinery failed (callbacks' errors never get here): end the run rather than hang it
+      LOG.error("asyncio: the event loop failed and stops", t);
+      fatal = t;
+      stopping = false;
+      running = false;
+      Runnable s = onStopped;
+      onStopped = null;
+      if (s != null) {
+        s.run();
+      }
+    }
   }
 
   private void runOnce() {
