@@ -64,7 +64,9 @@ public final class Routes {
     // platform handlers: vertx-web runs them before the body handler, as it requires
     PlatformHandler drain = rc -> {
       if (api.draining().getAsBoolean() && !ALWAYS_OPEN.contains(rc.normalizedPath())) {
-        rc.response().putHeader("Connection", "close");
+        if (rc.request().version() != io.vertx.core.http.HttpVersion.HTTP_2) {
+          rc.response().putHeader("Connection", "close");
+        }
         Errors.send(rc, ApiError.shuttingDown());
       } else {
         rc.next();

@@ -1,0 +1,138 @@
+package org.vertxasyncio.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.vertxasyncio.service.config.ServiceConfig;
+
+/**
+ * The real service on a random port, on its own Vert.x with Prometheus metrics (as {@link Main} runs
+ * it), driven by the JDK's HTTP client.
+ */
+public final class ServiceHarness implements AutoCloseable {
+  public final Main.Running running;
+  public final int port;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  private ServiceHarness(Main.Running running) {
+    this.running = running;
+    this.port = running.service().port();
+  }
+
+  /** Starts the service with the defaults, port 0, and {@code overrides} (flat keys). */
+  public static ServiceHarness start(Map<String, Object> overrides) throws Exception {
+    ServiceConfig c = ServiceConfig.defaults().with("http.port", 0).with("http.host", "127.0.0.1");
+    for (Map.Entry<String, Object> e : overrides.entrySet()) {
+      c = c.with(e.getKey(), e.getValue());
+    }
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Vertx vertx = Main.newVertx(registry);
+    Main.Running r = Main.start(vertx, c, registry).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    return new ServiceHarness(r);
+  }
+
+  public String url(String path) {
+    return "http://127.0.0.1:" + port + path;
+  }
+
+  /** A response: status, headers, body text. */
+  public record Resp(int status, java.net.http.HttpHeaders headers, String body) {
+    public JsonObject json() {
+      return new JsonObject(body);
+    }
+
+    public String header(String name) {
+      return headers.firstValue(name).orElse(null);
+    }
+
+    /** Asserts the status, showing the body when it is not. */
+    public Resp expect(int expected) {
+      assertEquals(expected, status, () -> "status of a response with body " + body);
+      return this;
+    }
+
+    /** Asserts an error response: status, JSON error code, and (if given) the field. */
+    public JsonObject expectError(int expected, String code, String field) {
+      expect(expected);
+      assertTrue(header("Content-Type").startsWith("application/json"), "errors are JSON");
+      JsonObject e = json().getJsonObject("error");
+      assertEquals(code, e.getString("code"), body);
+      if (field != null) {
+        assertEquals(field, e.getString("field"), body);
+      }
+      assertTrue(!body.contains("\tat ") && !body.contains("Exception:"), "no stack trace in " + body);
+      return e;
+    }
+  }
+
+  public Resp send(String method, String path, String body, String contentType) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url(path))).timeout(Duration.ofSeconds(30));
+    if (contentType != null) {
+      b.header("Content-Type", contentType);
+    }
+    b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    try {
+      HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+      return new Resp(r.statusCode(), r.headers(), r.body());
+    } catch (Exception e) {
+      throw new AssertionError(method + " " + path + " failed: " + e, e);
+    }
+  }
+
+  public Resp get(String path) {
+    return send("GET", path, null, null);
+  }
+
+  public Resp post(String path, JsonObject body) {
+    return send("POST", path, body == null ? null : body.encode(), body == null ? null : "application/json");
+  }
+
+  public Resp post(String path) {
+    return send("POST", path, null, null);
+  }
+
+  public Resp delete(String path) {
+    return send("DELETE", path, null, null);
+  }
+
+  /** Submits a task and returns it (201 expected). */
+  public JsonObject submit(JsonObject spec) {
+    return post("/tasks", spec).expect(201).json();
+  }
+
+  /** Submits a task with {@code ?wait=seconds}. */
+  public JsonObject submitAndWait(JsonObject spec, double seconds) {
+    return post("/tasks?wait=" + seconds, spec).expect(201).json();
+  }
+
+  /** The task, once done (long-polls up to 10 s). */
+  public JsonObject awaitDone(String id) {
+    JsonObject t = get("/tasks/" + id + "?wait=10").expect(200).json();
+    assertTrue(t.getBoolean("done"), "task not done after 10 s: " + t);
+    return t;
+  }
+
+  public HttpClient client() {
+    return http;
+  }
+
+  public static JsonObject sleep(double seconds) {
+    return new JsonObject().put("kind", "sleep").put("seconds", seconds);
+  }
+
+  @Override
+  public void close() throws Exception {
+    running.stop().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+  }
+}
