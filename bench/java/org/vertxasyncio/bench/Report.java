@@ -1,0 +1,135 @@
+package org.vertxasyncio.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The summary of a run: the table, the RESULT lines and the targets of issue 4.
+ */
+final class Report {
+  private Report() {
+  }
+
+  /** A target: {@code peer}'s {@code figure} against {@code baseline}'s {@code baselineFigure} (or an absolute limit). */
+  private record Target(String id, String text, String suite, String figure, String peer, String baselineSuite,
+      String baselineFigure, String baseline, double limit, boolean strict) {
+  }
+
+  private static final List<Target> TARGETS = List.of(
+      new Target("sleeps_1m_overhead_vs_vertx", "1M sleeping coroutines (await-style): overhead <= 2x plain Vert.x",
+          "sleeps", "1m.overhead", "asyncio-await", "sleeps", "1m.overhead", "vertx", 2.0, false),
+      new Target("sleeps_1m_overhead_vs_cpython", "1M sleeping coroutines (await-style): overhead <= 1/10 of CPython's",
+          "sleeps", "1m.overhead", "asyncio-await", "sleeps", "1m.overhead", "cpython", 0.1, false),
+      new Target("sleeps_1m_rss_vs_vertx", "1M sleeping coroutines (await-style): peak RSS <= 1.5x plain Vert.x",
+          "sleeps", "1m.peak_rss", "asyncio-await", "sleeps", "1m.peak_rss", "vertx", 1.5, false),
+      new Target("sleeps_1m_rss_vs_cpython", "1M sleeping coroutines (await-style): peak RSS below CPython's",
+          "sleeps", "1m.peak_rss", "asyncio-await", "sleeps", "1m.peak_rss", "cpython", 1.0, true),
+      new Target("sleeps_1m_future_overhead_vs_vertx", "1M sleeping coroutines (future-style): overhead <= 2x plain Vert.x",
+          "sleeps", "1m.overhead", "asyncio-future", "sleeps", "1m.overhead", "vertx", 2.0, false),
+      new Target("sleeps_1m_future_overhead_vs_cpython", "1M sleeping coroutines (future-style): overhead <= 1/10 of CPython's",
+          "sleeps", "1m.overhead", "asyncio-future", "sleeps", "1m.overhead", "cpython", 0.1, false),
+      new Target("sleeps_1m_future_rss_vs_vertx", "1M sleeping coroutines (future-style): peak RSS <= 1.5x plain Vert.x",
+          "sleeps", "1m.peak_rss", "asyncio-future", "sleeps", "1m.peak_rss", "vertx", 1.5, false),
+      new Target("sleeps_1m_future_rss_vs_cpython", "1M sleeping coroutines (future-style): peak RSS below CPython's",
+          "sleeps", "1m.peak_rss", "asyncio-future", "sleeps", "1m.peak_rss", "cpython", 1.0, true),
+      new Target("lateness_p99", "timer lateness p99 <= 3 ms (ours, await-style)",
+          "lateness", "p99", "asyncio-await", null, null, null, 3.0, false),
+      new Target("task_callback_vs_cpython_future", "task create + complete + callback (ours, await-style) >= 20x cheaper than "
+          + "CPython's future + done callback (the issue's wording)",
+          "ops", "task_callback", "asyncio-await", "ops", "future_callback", "cpython", 0.05, false),
+      new Target("future_callback_vs_cpython_future", "like for like: future create + complete + callback >= 20x cheaper "
+          + "than CPython's future + done callback",
+          "ops", "future_callback", "asyncio", "ops", "future_callback", "cpython", 0.05, false),
+      new Target("task_callback_vs_cpython_task", "like for like: task create + complete + callback (await-style) >= 20x "
+          + "cheaper than CPython's task + done callback",
+          "ops", "task_callback", "asyncio-await", "ops", "task_callback", "cpython", 0.05, false));
+
+  static String render(Bench bench, List<String> failures) {
+    StringBuilder sb = new StringBuilder();
+    sb.append("## Figures\n\n");
+    sb.append("Medians of the repetitions (n; min-max beside), each repetition a process of its own (JMH and ops.py: "
+        + "the median of the measured iterations). Ratio = ours / the peer's; for ops/s higher is better, "
+        + "for everything else lower is.\n\n");
+    sb.append("| suite | figure | peer | median | unit | min-max (n) | ratios |\n");
+    sb.append("|---|---|---|---:|---|---|---|\n");
+    for (Figure f : bench.figures()) {
+      List<String> ratios = new ArrayList<>();
+      for (Bench.Comparison c : comparisonsOf(bench, f)) {
+        Figure b = bench.find(c.suite(), c.figure(), c.baseline());
+        ratios.add((b == null ? "NA" : Runner.num(f.value() / b.value()) + "x") + " " + c.baseline());
+      }
+      sb.append("| ").append(f.suite()).append(" | ").append(f.figure()).append(" | ").append(f.peer()).append(" | ")
+          .append(Runner.num(f.value())).append(" | ").append(f.unit()).append(" | ")
+          .append(Runner.num(f.min())).append("-").append(Runner.num(f.max())).append(" (").append(f.samples()).append(") | ")
+          .append(String.join(", ", ratios)).append(" |\n");
+    }
+    sb.append("\n## RESULT lines\n\n```\n");
+    for (Figure f : bench.figures()) {
+      List<Bench.Comparison> cs = comparisonsOf(bench, f);
+      if (cs.isEmpty()) {
+        sb.append(result(f, "self", "1"));
+      }
+      for (Bench.Comparison c : cs) {
+        Figure b = bench.find(c.suite(), c.figure(), c.baseline());
+        sb.append(result(f, c.baseline(), b == null ? "NA" : Runner.num(f.value() / b.value())));
+      }
+    }
+    sb.append("```\n\n## Targets (issue 4)\n\n```\n");
+    for (Target t : TARGETS) {
+      sb.append(evaluate(bench, t)).append('\n');
+    }
+    sb.append("```\n");
+    if (!bench.notes().isEmpty()) {
+      sb.append("\n## Notes\n\n");
+      for (String n : bench.notes()) {
+        sb.append("- ").append(n).append('\n');
+      }
+    }
+    if (!failures.isEmpty()) {
+      sb.append("\n## Failed suites\n\n");
+      for (String f : failures) {
+        sb.append("- ").append(f).append('\n');
+      }
+    }
+    return sb.toString();
+  }
+
+  private static List<Bench.Comparison> comparisonsOf(Bench bench, Figure f) {
+    List<Bench.Comparison> out = new ArrayList<>();
+    for (Bench.Comparison c : bench.comparisons()) {
+      if (c.suite().equals(f.suite()) && c.figure().equals(f.figure()) && c.peer().equals(f.peer())) {
+        out.add(c);
+      }
+    }
+    return out;
+  }
+
+  private static String result(Figure f, String baseline, String ratio) {
+    return "RESULT suite=" + f.suite() + " name=" + f.name() + " value=" + Runner.num(f.value()) + " unit=" + f.unit()
+        + " baseline=" + baseline + " ratio=" + ratio + "\n";
+  }
+
+  private static String evaluate(Bench bench, Target t) {
+    Figure f = bench.find(t.suite(), t.figure(), t.peer());
+    String head = "TARGET name=" + t.id() + " ";
+    if (f == null) {
+      return head + "met=n/a (not measured in this run) -- " + t.text();
+    }
+    double v;
+    String what;
+    if (t.baseline() == null) {
+      v = f.value();
+      what = "value=" + Runner.num(v) + " " + f.unit() + " limit=" + Runner.num(t.limit());
+    } else {
+      Figure b = bench.find(t.baselineSuite(), t.baselineFigure(), t.baseline());
+      if (b == null) {
+        return head + "met=n/a (baseline " + t.baseline() + " not measured) -- " + t.text();
+      }
+      v = f.value() / b.value();
+      what = "ratio=" + Runner.num(v) + " limit=" + Runner.num(t.limit()) + " (" + Runner.num(f.value()) + " / "
+          + Runner.num(b.value()) + " " + f.unit() + ")";
+    }
+    boolean met = t.strict() ? v < t.limit() : v <= t.limit();
+    return head + "met=" + (met ? "yes" : "NO") + " " + what + " -- " + t.text();
+  }
+}

@@ -1,0 +1,153 @@
+package org.vertxasyncio.bench;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.vertxasyncio.bench.suites.LatenessSuite;
+import org.vertxasyncio.bench.suites.OpsSuite;
+import org.vertxasyncio.bench.suites.SleepsSuite;
+import org.vertxasyncio.bench.suites.ThreadsSuite;
+
+/**
+ * The entry point of {@code bench/run.sh [--quick] [--list] [suite...]}: runs the suites (all by
+ * default), then prints to stdout the machine, a Markdown table of every figure, one RESULT line per
+ * figure and baseline, and the issue's targets, met or not. Progress goes to stderr; every process's
+ * output is kept under {@code bench/out/<date>/}, with the summary in {@code summary.md}.
+ *
+ * <p>RESULT lines: {@code RESULT suite=<s> name=<figure>.<peer> value=<v> unit=<u> baseline=<peer>
+ * ratio=<v / the baseline's v>}. A figure of ours compared with two peers has one line per peer; a
+ * peer's own figure has {@code baseline=self ratio=1}.
+ */
+public final class Runner {
+  /** Every suite, in the order a full run runs them. The service suites will be added here. */
+  static final List<Suite> SUITES = List.of(new SleepsSuite(), new ThreadsSuite(), new LatenessSuite(), new OpsSuite());
+
+  private Runner() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    boolean quick = false;
+    List<Suite> chosen = new ArrayList<>();
+    for (String a : args) {
+      switch (a) {
+        case "--quick" -> quick = true;
+        case "--list", "--help", "-h" -> {
+          usage();
+          return;
+        }
+        default -> {
+          Suite s = SUITES.stream().filter(x -> x.name().equals(a)).findFirst().orElse(null);
+          if (s == null) {
+            System.err.println("bench: unknown suite or option '" + a + "'");
+            usage();
+            System.exit(2);
+          }
+          chosen.add(s);
+        }
+      }
+    }
+    if (chosen.isEmpty()) {
+      chosen = SUITES;
+    }
+    Path root = Path.of(System.getProperty("bench.root")).toAbsolutePath();
+    String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + (quick ? "-quick" : "");
+    Path out = root.resolve("bench/out").resolve(stamp);
+    Files.createDirectories(out);
+    Bench bench = new Bench(quick, root, out, System.getProperty("bench.java"), System.getProperty("bench.python"),
+        System.getProperty("bench.classpath"));
+
+    StringBuilder head = new StringBuilder();
+    head.append("## Machine and run\n\n");
+    head.append("- date: ").append(ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)).append('\n');
+    head.append("- command: bench/run.sh ").append(String.join(" ", args)).append('\n');
+    head.append("- mode: ").append(quick ? "--quick" : "full").append("; suites: ")
+        .append(String.join(" ", chosen.stream().map(Suite::name).toList())).append('\n');
+    head.append("- nproc: ").append(sh("nproc")).append('\n');
+    head.append("- free -h:\n\n```\n").append(sh("free", "-h")).append("\n```\n\n");
+    head.append("- JDK: ").append(sh(bench.java(), "-version").replace('\n', ' ')).append('\n');
+    head.append("- python: ").append(sh(System.getProperty("bench.python"), "--version")).append('\n');
+    head.append("- tree: ").append(sh("git", "-C", root.toString(), "rev-parse", "--short", "HEAD"))
+        .append(sh("git", "-C", root.toString(), "status", "--porcelain", "src/main", "bench").isEmpty() ? "" : " (with uncommitted changes)")
+        .append('\n');
+    head.append("- JVM flags of every Java peer: ").append(String.join(" ", Bench.JVM_FLAGS))
+        .append(" (plus -Dasyncio.coroutines=continuations or =threads for ours)\n");
+    head.append("- load average at start: ").append(loadavg()).append('\n');
+    head.append("- output of every process: ").append(root.relativize(out)).append('\n');
+    Bench.progress(head.toString());
+
+    long t0 = System.nanoTime();
+    List<String> failures = new ArrayList<>();
+    for (Suite s : chosen) {
+      Bench.progress("== suite " + s.name() + ": " + s.about() + " (load " + loadavg() + ")");
+      long s0 = System.nanoTime();
+      bench.enter(s.name());
+      try {
+        s.run(bench);
+      } catch (Exception e) {
+        failures.add(s.name() + ": " + e);
+        Bench.progress("  FAILED: " + e);
+      }
+      Bench.progress(String.format("== suite %s took %.0f s", s.name(), (System.nanoTime() - s0) / 1e9));
+    }
+    double total = (System.nanoTime() - t0) / 1e9;
+    head.append("- load average at end: ").append(loadavg()).append('\n');
+    head.append(String.format("- suites took %.0f s in all%n", total));
+
+    String summary = head + "\n" + Report.render(bench, failures);
+    System.out.print(summary);
+    System.out.flush();
+    Files.writeString(out.resolve("summary.md"), summary);
+    Bench.progress("bench: summary written to " + out.resolve("summary.md"));
+    System.exit(failures.isEmpty() ? 0 : 1);
+  }
+
+  private static void usage() {
+    System.err.println("usage: bench/run.sh [--quick] [suite...]   (see BENCHMARKS.md)");
+    System.err.println("suites:");
+    for (Suite s : SUITES) {
+      System.err.printf("  %-9s %s%n", s.name(), s.about());
+    }
+  }
+
+  static String loadavg() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException e) {
+      return "?";
+    }
+  }
+
+  /** The output of a short command, trimmed; "?" if it fails. */
+  static String sh(String... cmd) {
+    try {
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      String s = new String(p.getInputStream().readAllBytes()).trim();
+      p.waitFor(30, TimeUnit.SECONDS);
+      return s;
+    } catch (IOException | InterruptedException e) {
+      return "?";
+    }
+  }
+
+  /** Four significant digits, never in exponent form. */
+  static String num(double v) {
+    if (Double.isNaN(v) || Double.isInfinite(v)) {
+      return "NA";
+    }
+    return new BigDecimal(v).round(new MathContext(4)).stripTrailingZeros().toPlainString();
+  }
+
+  static String fmt(String pattern, Object... a) {
+    return String.format(Locale.ROOT, pattern, a);
+  }
+}

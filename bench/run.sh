@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# bench/run.sh [--quick] [--list] [suite...]
+#
+# Builds the benchmarks (bench/pom.xml, into bench/target: the library's sources and bench/java, apart
+# from the library's own build and its target/), then runs the suites and prints a table and one
+# RESULT line per figure. See BENCHMARKS.md. Needs a JDK 21+ (found as .ci/run finds it) and python3.
+set -euo pipefail
+bench=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$bench")
+
+# Nothing of the caller's shell may change what is measured: options the JVM, Maven, the library or
+# CPython would pick up from the environment are dropped here, and the runner starts every peer with a
+# minimal environment of its own.
+unset JAVA_TOOL_OPTIONS JDK_JAVA_OPTIONS _JAVA_OPTIONS MAVEN_OPTS MAVEN_ARGS CLASSPATH \
+  ASYNCIO_COROUTINES PYTHONASYNCIODEBUG PYTHONDEVMODE PYTHONOPTIMIZE PYTHONPATH PYTHONHOME \
+  PYTHONMALLOC PYTHONTRACEMALLOC PYTHONWARNINGS
+
+java_major() { # prints the major version of the JDK at $1, or nothing
+  local v
+  [ -x "$1/bin/java" ] && [ -x "$1/bin/javac" ] || return 0
+  v=$("$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
+  echo "${v%%.*}"
+}
+
+pick_jdk() { # as .ci/run: JAVA_HOME if it is a JDK 21+, else the first one under /usr/lib/jvm
+  local c m
+  if [ -n "${JAVA_HOME:-}" ]; then
+    m=$(java_major "$JAVA_HOME")
+    if [ -n "$m" ] && [ "$m" -ge 21 ]; then echo "$JAVA_HOME"; return; fi
+    echo "bench: JAVA_HOME=$JAVA_HOME is not a JDK 21+ (found '${m:-no JDK}'); looking in /usr/lib/jvm" >&2
+  fi
+  for c in /usr/lib/jvm/temurin-* /usr/lib/jvm/*; do
+    m=$(java_major "$c")
+    if [ -n "$m" ] && [ "$m" -ge 21 ]; then echo "$c"; return; fi
+  done
+}
+
+pick_python() { # python3 on PATH, else the usual places
+  local c
+  for c in "$(command -v python3 || true)" /usr/bin/python3 /usr/local/bin/python3; do
+    if [ -n "$c" ] && [ -x "$c" ] && "$c" -c 'import sys; sys.exit(sys.version_info < (3, 8))' 2>/dev/null; then
+      echo "$c"; return
+    fi
+  done
+}
+
+jdk=$(pick_jdk)
+if [ -z "$jdk" ]; then
+  echo "bench: error: no JDK 21 or later found (checked JAVA_HOME and /usr/lib/jvm/*); install one or set JAVA_HOME" >&2
+  exit 1
+fi
+python=$(pick_python)
+if [ -z "$python" ]; then
+  echo "bench: error: no python3 (3.8 or later) found on PATH, /usr/bin or /usr/local/bin: the CPython peer needs it" >&2
+  exit 1
+fi
+export JAVA_HOME="$jdk"
+export PATH="$JAVA_HOME/bin:$PATH"
+
+# the library's dependency versions, so the benchmarks build against what the library builds against
+prop() { sed -n "s:.*<$1>\(.*\)</$1>.*:\1:p" "$root/pom.xml" | head -1; }
+versions=()
+for p in vertx.version slf4j.version logback.version; do
+  v=$(prop "$p")
+  if [ -n "$v" ]; then versions+=("-D$p=$v"); fi
+done
+
+echo "bench: JDK $JAVA_HOME ($("$JAVA_HOME/bin/java" -version 2>&1 | head -1)); $("$python" --version 2>&1) at $python" >&2
+echo "bench: building bench/target (./mvnw -f bench/pom.xml compile)" >&2
+if ! "$root/mvnw" -B -q -f "$bench/pom.xml" "${versions[@]}" compile >"$bench/target-build.log" 2>&1; then
+  cat "$bench/target-build.log" >&2
+  echo "bench: error: the build failed (above)" >&2
+  exit 1
+fi
+rm -f "$bench/target-build.log"
+
+cp="$bench/target/classes:$(cat "$bench/target/classpath.txt")"
+runner_flags=(-Xmx1g)
+# JMH's harness runs in the runner's JVM and uses sun.misc.Unsafe: JDK 24+ would warn on stderr for nothing
+if [ "$(java_major "$JAVA_HOME")" -ge 24 ]; then runner_flags+=(--sun-misc-unsafe-memory-access=allow); fi
+exec "$JAVA_HOME/bin/java" "${runner_flags[@]}" -cp "$cp" \
+  -Dbench.root="$root" -Dbench.java="$JAVA_HOME/bin/java" -Dbench.python="$python" -Dbench.classpath="$cp" \
+  org.vertxasyncio.bench.Runner "$@"
