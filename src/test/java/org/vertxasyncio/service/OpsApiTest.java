@@ -1,0 +1,70 @@
+package org.vertxasyncio.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.vertxasyncio.service.ServiceHarness.sleep;
+
+import io.vertx.core.json.JsonObject;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+/** {@code /health}, {@code /ready}, {@code /metrics}, {@code /openapi.yaml}. */
+class OpsApiTest {
+  static ServiceHarness svc;
+
+  @BeforeAll
+  static void start() throws Exception {
+    svc = ServiceHarness.start(Map.of("metrics.lag.interval", 0.1));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    svc.close();
+  }
+
+  @Test
+  void healthAndReady() {
+    JsonObject h = svc.get("/health").expect(200).json();
+    assertEquals("UP", h.getString("status"));
+    JsonObject r = svc.get("/ready").expect(200).json();
+    assertEquals("UP", r.getString("status"));
+  }
+
+  @Test
+  void metricsArePrometheusText() throws Exception {
+    String id = svc.submit(sleep(0)).getString("id");
+    svc.awaitDone(id);
+    Thread.sleep(300); // a few lag probes
+    var r = svc.get("/metrics").expect(200);
+    assertTrue(r.header("Content-Type").startsWith("text/plain"), r.header("Content-Type"));
+    String m = r.body();
+    assertTrue(m.contains("asyncio_tasks{state=\"finished\"}"), "tasks by state");
+    assertTrue(m.contains("asyncio_tasks{state=\"pending\"}"));
+    assertTrue(m.contains("asyncio_tasks_submitted_total{kind=\"sleep\",loop=\"default\"}"));
+    assertTrue(m.contains("asyncio_callbacks_fired_total{callback=\"record\"}"));
+    assertTrue(m.contains("vertx_http_server_requests_total"), "HTTP requests from vertx-micrometer-metrics");
+    Matcher lag = Pattern.compile("asyncio_loop_lag_seconds\\{loop=\"default\"} (\\S+)").matcher(m);
+    assertTrue(lag.find(), "loop lag gauge");
+    double seconds = Double.parseDouble(lag.group(1));
+    assertTrue(seconds > 0 && seconds < 1, "an idle loop's lag is small and was measured: " + seconds);
+  }
+
+  @Test
+  void theOpenApiDocumentIsServedAsWritten() {
+    var r = svc.get("/openapi.yaml").expect(200);
+    assertTrue(r.header("Content-Type").startsWith("application/yaml"));
+    Map<String, Object> doc = new Yaml().load(r.body());
+    assertEquals("3.1.0", doc.get("openapi"));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> paths = (Map<String, Object>) doc.get("paths");
+    for (String p : new String[] {"/tasks", "/tasks/{id}", "/tasks/{id}/cancel", "/wait", "/events", "/loops", "/loops/{name}",
+        "/loops/{name}/start", "/loops/{name}/stop", "/loops/{name}/close", "/health", "/ready", "/metrics", "/openapi.yaml"}) {
+      assertTrue(paths.containsKey(p), p);
+    }
+  }
+}

@@ -1,0 +1,124 @@
+package org.vertxasyncio.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * End to end: {@code java -jar target/vertx-asyncio.jar config.json} as a separate process, as the
+ * README and the container run it; the environment overrides the file; SIGTERM shuts it down cleanly
+ * with exit status 0, cancelling the task still running and answering the request waiting on it.
+ */
+class ServiceJarIT {
+  @TempDir
+  Path dir;
+
+  @Test
+  void runsFromTheJarAndExitsCleanlyOnSigterm() throws Exception {
+    String jar = System.getProperty("app.jar", "target/vertx-asyncio.jar");
+    assertTrue(Files.isRegularFile(Path.of(jar)), "no jar at " + jar + " (run mvn verify)");
+    Path config = dir.resolve("config.json");
+    Files.writeString(config, new JsonObject().put("http.host", "127.0.0.1").put("http.port", 0).put("loops", "default")
+        .put("shutdown.tasks", "cancel").put("shutdown.timeout", 5).encodePrettily());
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Path outFile = dir.resolve("service.log");
+    ProcessBuilder pb = new ProcessBuilder(java, "-jar", jar, config.toString()).redirectErrorStream(true)
+        .redirectOutput(outFile.toFile());
+    pb.environment().put("LOOPS", "default,fromenv"); // the environment wins over the file
+    pb.environment().remove("JDK_JAVA_OPTIONS");
+    Process p = pb.start();
+    try {
+      int portNumber = waitForPort(outFile, p);
+      String base = "http://127.0.0.1:" + portNumber;
+      HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      int ready = 0;
+      while (ready != 200 && System.nanoTime() < deadline) {
+        ready = http.send(HttpRequest.newBuilder(URI.create(base + "/ready")).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+        if (ready != 200) {
+          Thread.sleep(100);
+        }
+      }
+      assertEquals(200, ready, "/ready");
+
+      JsonObject loops = new JsonObject(get(http, base + "/loops"));
+      assertTrue(loops.encode().contains("\"fromenv\""), "LOOPS from the environment: " + loops);
+
+      JsonObject quick = new JsonObject(post(http, base + "/tasks?wait=10", "{\"kind\":\"work\",\"iterations\":10,\"input\":\"it\"}"));
+      assertEquals("finished", quick.getString("state"), quick.encode());
+      assertEquals(64, quick.getString("result").length());
+
+      JsonObject slow = new JsonObject(post(http, base + "/tasks", "{\"kind\":\"sleep\",\"seconds\":60,\"loop\":\"fromenv\"}"));
+      String id = slow.getString("id");
+      CompletableFuture<HttpResponse<String>> inFlight = http.sendAsync(
+          HttpRequest.newBuilder(URI.create(base + "/tasks/" + id + "?wait=50")).build(), HttpResponse.BodyHandlers.ofString());
+      Thread.sleep(200);
+
+      long t0 = System.nanoTime();
+      p.destroy(); // SIGTERM
+      assertTrue(p.waitFor(30, TimeUnit.SECONDS), "exited after SIGTERM");
+      double took = (System.nanoTime() - t0) / 1e9;
+      String log = Files.readString(outFile);
+      assertEquals(0, p.exitValue(), "exit status after SIGTERM; output:\n" + log);
+      assertTrue(took < 20, "shutdown took " + took + " s");
+
+      HttpResponse<String> answered = inFlight.get(5, TimeUnit.SECONDS);
+      assertEquals(200, answered.statusCode(), answered.body());
+      assertEquals("cancelled", new JsonObject(answered.body()).getString("state"), "the running task was cancelled");
+
+      assertTrue(log.contains("SIGTERM received"), log);
+      assertTrue(log.contains("task " + id + " cancelled"), "one log line per lifecycle event, with the task id:\n" + log);
+      assertTrue(log.contains("shutdown complete"), log);
+      assertNotNull(quick.getString("id"));
+    } finally {
+      if (p.isAlive()) {
+        p.destroyForcibly();
+      }
+    }
+  }
+
+  /** The port from the service's "listening on" log line. */
+  private static int waitForPort(Path log, Process p) throws Exception {
+    Pattern listening = Pattern.compile("listening on http://[^:]+:(\\d+)");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      String text = Files.exists(log) ? Files.readString(log) : "";
+      Matcher m = listening.matcher(text);
+      if (m.find()) {
+        return Integer.parseInt(m.group(1));
+      }
+      if (!p.isAlive()) {
+        throw new AssertionError("the service exited with " + p.exitValue() + ":\n" + text);
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("the service never said where it listens:\n" + Files.readString(log));
+  }
+
+  private static String get(HttpClient http, String url) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body();
+  }
+
+  private static String post(HttpClient http, String url, String body) throws Exception {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(201, r.statusCode(), r.body());
+    return r.body();
+  }
+}
