@@ -100,13 +100,14 @@ public final class TaskService {
       if (l.closing()) {
         throw ApiError.loopClosed();
       }
-      resolveRefs(spec, l, "");
-      return launch(spec, l, null);
+      Map<String, TaskRecord> refs = new LinkedHashMap<>();
+      resolveRefs(spec, l, "", refs);
+      return launch(spec, l, null, refs);
     }).onFailure(e -> registry.release(n));
   }
 
   /** Checks, before anything is created, that every task id a gather names exists on this loop. */
-  private void resolveRefs(TaskSpec spec, NamedLoop l, String at) {
+  private void resolveRefs(TaskSpec spec, NamedLoop l, String at, Map<String, TaskRecord> refs) {
     if (spec.items() == null) {
       return;
     }
@@ -122,21 +123,22 @@ public final class TaskService {
           throw ApiError.invalid(here, "task " + id + " runs on loop '" + r.loopName()
               + "'; a gather's tasks must share its loop ('" + l.name() + "')");
         }
+        refs.put(id, r);
       } else {
-        resolveRefs((TaskSpec) item, l, here + ".");
+        resolveRefs((TaskSpec) item, l, here + ".", refs);
       }
     }
   }
 
   /** Creates the record and the task; on the loop thread. */
-  private TaskRecord launch(TaskSpec spec, NamedLoop l, String parentId) {
+  private TaskRecord launch(TaskSpec spec, NamedLoop l, String parentId, Map<String, TaskRecord> refs) {
     EventLoop loop = l.loop();
     TaskRecord rec = new TaskRecord(ids.next(), spec, parentId, clock.instant());
     List<AsyncFuture<?>> children = new ArrayList<>();
     List<String> childIds = new ArrayList<>();
     if (spec.items() != null) {
       for (Object item : spec.items()) {
-        TaskRecord child = item instanceof TaskSpec cs ? launch(cs, l, rec.id()) : registry.get((String) item);
+        TaskRecord child = item instanceof TaskSpec cs ? launch(cs, l, rec.id(), refs) : refs.get((String) item);
         children.add(child.task());
         childIds.add(child.id());
       }

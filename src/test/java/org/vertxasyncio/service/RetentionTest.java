@@ -1,0 +1,39 @@
+package org.vertxasyncio.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.vertxasyncio.service.ServiceHarness.sleep;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Done tasks are forgotten after {@code retention.seconds}, or beyond {@code retention.tasks.max}; pending ones never. */
+class RetentionTest {
+  @Test
+  void doneTasksAreForgottenAfterTheRetentionPeriod() throws Exception {
+    try (ServiceHarness svc = ServiceHarness.start(Map.of("retention.seconds", 0.2))) {
+      String done = svc.submitAndWait(sleep(0), 5).getString("id");
+      String pending = svc.submit(sleep(30)).getString("id");
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      while (svc.get("/tasks/" + done).status() == 200 && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+      svc.get("/tasks/" + done).expectError(404, "not_found", null);
+      assertEquals("pending", svc.get("/tasks/" + pending).expect(200).json().getString("state"));
+    }
+  }
+
+  @Test
+  void atMostTheRetainedNumberOfDoneTasksIsKept() throws Exception {
+    try (ServiceHarness svc = ServiceHarness.start(Map.of("retention.tasks.max", 2))) {
+      String first = svc.submitAndWait(sleep(0), 5).getString("id");
+      svc.submitAndWait(sleep(0), 5);
+      svc.submitAndWait(sleep(0), 5);
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      while (svc.get("/tasks/" + first).status() == 200 && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+      svc.get("/tasks/" + first).expectError(404, "not_found", null);
+      assertEquals(2, svc.get("/tasks").json().getJsonArray("tasks").size());
+    }
+  }
+}
