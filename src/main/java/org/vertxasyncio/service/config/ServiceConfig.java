@@ -133,7 +133,7 @@ public final class ServiceConfig {
       }
       Object value = json.getValue(key);
       if (value == null) {
-        throw new ConfigException(key + " must have a value, got null");
+        throw new ConfigException(name(key) + " must have a value, got null");
       }
       v.put(key, value);
     }
@@ -162,7 +162,7 @@ public final class ServiceConfig {
   private static String string(JsonObject v, String key) {
     Object o = v.getValue(key);
     if (!(o instanceof String s) || s.isBlank()) {
-      throw new ConfigException(key + " must be a non-empty string, got " + show(o));
+      throw new ConfigException(name(key) + " must be a non-empty string, got " + show(o));
     }
     return s.trim();
   }
@@ -175,10 +175,10 @@ public final class ServiceConfig {
     } else if (o instanceof String s && s.trim().matches("[+-]?\\d{1,18}")) {
       n = Long.parseLong(s.trim());
     } else {
-      throw new ConfigException(key + " must be an integer between " + min + " and " + max + ", got " + show(o));
+      throw new ConfigException(name(key) + " must be an integer between " + min + " and " + max + ", got " + show(o));
     }
     if (n < min || n > max) {
-      throw new ConfigException(key + " must be an integer between " + min + " and " + max + ", got " + n);
+      throw new ConfigException(name(key) + " must be an integer between " + min + " and " + max + ", got " + n);
     }
     return n;
   }
@@ -199,7 +199,7 @@ public final class ServiceConfig {
     }
     boolean ok = !Double.isNaN(d) && (minInclusive ? d >= min : d > min) && d <= max;
     if (!ok) {
-      throw new ConfigException(key + " must be a number " + (minInclusive ? ">= " : "> ") + num(min) + " and <= " + num(max)
+      throw new ConfigException(name(key) + " must be a number " + (minInclusive ? ">= " : "> ") + num(min) + " and <= " + num(max)
           + " (seconds where it is a duration), got " + show(o));
     }
     return d;
@@ -217,7 +217,7 @@ public final class ServiceConfig {
         raw.add(e instanceof String s ? s.trim() : String.valueOf(e));
       }
     } else {
-      throw new ConfigException("loops must be a comma-separated string of loop names, got " + show(o));
+      throw new ConfigException(name("loops") + " must be a comma-separated string of loop names, got " + show(o));
     }
     Set<String> names = new LinkedHashSet<>();
     names.add("default");
@@ -226,7 +226,7 @@ public final class ServiceConfig {
         continue;
       }
       if (!LOOP_NAME.matcher(n).matches()) {
-        throw new ConfigException("loops: invalid loop name '" + n + "' (expected 1 to 64 of A-Z a-z 0-9 _ . -)");
+        throw new ConfigException(name("loops") + ": invalid loop name '" + n + "' (expected 1 to 64 of A-Z a-z 0-9 _ . -)");
       }
       names.add(n);
     }
@@ -245,7 +245,12 @@ public final class ServiceConfig {
           break;
       }
     }
-    throw new ConfigException("shutdown.tasks must be 'cancel' or 'finish', got " + show(o));
+    throw new ConfigException(name("shutdown.tasks") + " must be 'cancel' or 'finish', got " + show(o));
+  }
+
+  /** {@code http.port (HTTP_PORT)}: the key and the variable that overrides it. */
+  private static String name(String key) {
+    return key + " (" + envName(key) + ")";
   }
 
   private static String show(Object o) {
