@@ -143,30 +143,21 @@ public final class LoopRegistry {
    */
   public Future<NamedLoop> close(NamedLoop l, double graceSeconds) {
     l.markClosing();
-    Promise<Void> drained = Promise.promise();
-    l.call(() -> {
-      EventLoop loop = l.loop();
-      if (loop.isClosed()) {
-        drained.tryComplete();
-        return null;
-      }
-      Set<Task<?>> live = Asyncio.allTasks(loop);
-      if (!loop.isRunning() && !live.isEmpty()) {
-        l.startOnContext();
-      }
-      cancelAndAwait(l, live, graceSeconds, drained);
-      return null;
-    }).onFailure(drained::tryFail);
-    return drained.future()
+    return cancelTasks(l, graceSeconds)
         .compose(v -> stop(l))
-        .compose(x -> l.call(() -> {
-          if (!l.loop().isClosed()) {
-            l.loop().close();
-            LOG.info("loop {} closed", l.name());
-            listener.loopChanged(l, "loop.closed");
-          }
-          return l;
-        }));
+        .compose(x -> closeStopped(l));
+  }
+
+  /** Closes a stopped loop, on its context; a closed one is left as it is. */
+  private Future<NamedLoop> closeStopped(NamedLoop l) {
+    return l.call(() -> {
+      if (!l.loop().isClosed()) {
+        l.loop().close();
+        LOG.info("loop {} closed", l.name());
+        listener.loopChanged(l, "loop.closed");
+      }
+      return l;
+    });
   }
 
   /** Cancels {@code tasks} and completes {@code drained} when all are done or after {@code graceSeconds}. */
@@ -204,23 +195,31 @@ public final class LoopRegistry {
   public Future<Void> cancelAll(double graceSeconds) {
     List<Future<Void>> all = new ArrayList<>();
     for (NamedLoop l : all()) {
-      Promise<Void> p = Promise.promise();
-      l.call(() -> {
-        EventLoop loop = l.loop();
-        if (loop.isClosed()) {
-          p.tryComplete();
-          return null;
-        }
-        Set<Task<?>> live = Asyncio.allTasks(loop);
-        if (!loop.isRunning() && !live.isEmpty()) {
-          l.startOnContext();
-        }
-        cancelAndAwait(l, live, graceSeconds, p);
-        return null;
-      }).onFailure(p::tryFail);
-      all.add(p.future());
+      all.add(cancelTasks(l, graceSeconds));
     }
     return Future.join(all).mapEmpty();
+  }
+
+  /**
+   * Cancels the tasks of one loop (running it if it is stopped, so that the cancellations take effect);
+   * completes when they are done or after {@code graceSeconds}. A closed loop has none.
+   */
+  private Future<Void> cancelTasks(NamedLoop l, double graceSeconds) {
+    Promise<Void> drained = Promise.promise();
+    l.call(() -> {
+      EventLoop loop = l.loop();
+      if (loop.isClosed()) {
+        drained.tryComplete();
+        return null;
+      }
+      Set<Task<?>> live = Asyncio.allTasks(loop);
+      if (!loop.isRunning() && !live.isEmpty()) {
+        l.startOnContext();
+      }
+      cancelAndAwait(l, live, graceSeconds, drained);
+      return null;
+    }).onFailure(drained::tryFail);
+    return drained.future();
   }
 
   /** Runs every loop that is stopped and not closed (shutdown in {@code finish} mode). */
@@ -245,13 +244,7 @@ public final class LoopRegistry {
       if (l.loop().isClosed()) {
         continue;
       }
-      all.add(stop(l).compose(x -> l.call(() -> {
-        if (!l.loop().isClosed()) {
-          l.loop().close();
-          LOG.info("loop {} closed", l.name());
-        }
-        return l;
-      })));
+      all.add(stop(l).compose(x -> closeStopped(l)));
     }
     return Future.join(all).mapEmpty();
   }
