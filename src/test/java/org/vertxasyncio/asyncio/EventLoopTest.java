@@ -406,6 +406,16 @@ class EventLoopTest extends LoopTestBase {
     assertFalse(loop.isRunning());
   }
 
+  @Test
+  void stopFromVertxCodeOnTheLoopsOwnContextStopsAnIdleLoop() throws Exception {
+    CompletableFuture<Void> stopped = new CompletableFuture<>();
+    loop.context().runOnContext(v -> loop.start().onComplete(ar -> stopped.complete(null)));
+    waitUntil(loop::isRunning);
+    loop.context().runOnContext(v -> loop.stop());
+    stopped.get(5, TimeUnit.SECONDS);
+    assertFalse(loop.isRunning());
+  }
+
   static void waitUntil(java.util.function.BooleanSupplier cond) throws InterruptedException {
     long end = System.nanoTime() + 5_000_000_000L;
     while (!cond.getAsBoolean()) {

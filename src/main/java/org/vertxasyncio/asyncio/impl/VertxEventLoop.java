@@ -214,8 +214,8 @@ public final class VertxEventLoop implements EventLoop {
   @Override
   public void stop() {
     stopping = true;
-    if (running && !inLoop()) {
-      forceWakeup();
+    if (running && RUNNING.get() != this) {
+      forceWakeup(); // outside an iteration (another thread, or Vert.x code on the loop's context): wake it
     }
   }
 
