@@ -368,7 +368,7 @@ public final class VertxEventLoop implements EventLoop {
         if (++sinceCheck == 64) {
           sinceCheck = 0;
           if (System.nanoTime() - deadline > 0 && iterationLeft > 0) {
-            wakeup(); // the rest of this iteration in the next Vert.x task
+            yieldToVertx(); // the rest of this iteration after Vert.x has had its turn
             return;
           }
         }
@@ -387,6 +387,14 @@ public final class VertxEventLoop implements EventLoop {
     } else if (!ready.isEmpty() || !inbox.isEmpty()) {
       wakeup();
     }
+  }
+
+  /**
+   * Continues the current iteration after Netty has done its I/O and run its due timers: a task queued
+   * as an immediate one would run before them, so the continuation goes to Netty's scheduled queue.
+   */
+  private void yieldToVertx() {
+    context.nettyEventLoop().schedule(() -> context.dispatch(pump), 0, java.util.concurrent.TimeUnit.NANOSECONDS);
   }
 
   private void runHandle(ReadyHandle h) {
