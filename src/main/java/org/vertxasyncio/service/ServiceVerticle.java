@@ -77,7 +77,7 @@ public final class ServiceVerticle extends VerticleBase {
   private EventHub events;
   private WebhookSender webhooks;
   private ExecutorService executor;
-  private TaskStore store;
+  private final TaskStore store;
   private TaskJournal journal;
   private long sweepTimer = -1;
   private Future<Void> shutdown;
@@ -87,6 +87,12 @@ public final class ServiceVerticle extends VerticleBase {
    *                   for a private one with the service's meters only
    */
   public ServiceVerticle(ServiceConfig config, PrometheusMeterRegistry prometheus, Clock clock) {
+    this(config, prometheus, clock, TaskStore.of(config));
+  }
+
+  /** With {@code store} instead of the one {@code store.type} names (not opened yet). */
+  public ServiceVerticle(ServiceConfig config, PrometheusMeterRegistry prometheus, Clock clock, TaskStore store) {
+    this.store = store;
     this.config = config;
     this.prometheus = prometheus != null ? prometheus : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     this.clock = clock;
@@ -95,7 +101,6 @@ public final class ServiceVerticle extends VerticleBase {
   @Override
   public Future<?> start() throws Exception {
     String yaml = resource("openapi.yaml");
-    store = TaskStore.of(config);
     journal = new TaskJournal(store);
     LOG.info("task store: {}", store.describe());
     return store.open()
