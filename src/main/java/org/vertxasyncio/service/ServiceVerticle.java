@@ -103,7 +103,7 @@ public final class ServiceVerticle extends VerticleBase {
     String yaml = resource("openapi.yaml");
     journal = new TaskJournal(store);
     LOG.info("task store: {}", store.describe());
-    return store.open()
+    return onContext(store.open())
         .compose(stored -> startWith(stored, yaml))
         .onFailure(e -> store.close());
   }
@@ -185,6 +185,16 @@ public final class ServiceVerticle extends VerticleBase {
     });
   }
 
+  /**
+   * {@code f}, completed on this verticle's context: the store completes its futures on its own thread,
+   * and what follows them (the HTTP server, the event hub) belongs on this context.
+   */
+  private <T> Future<T> onContext(Future<T> f) {
+    Promise<T> p = Promise.promise();
+    f.onComplete(ar -> context.runOnContext(v -> p.handle(ar)));
+    return p.future();
+  }
+
   /** The port the server listens on (useful with {@code http.port} 0). */
   public int port() {
     return server.actualPort();
@@ -248,7 +258,7 @@ public final class ServiceVerticle extends VerticleBase {
           return server == null ? Future.<Void>succeededFuture() : server.shutdown(Math.max(1, (long) grace), TimeUnit.SECONDS);
         })
         .compose(v -> loops.closeAllNow())
-        .eventually(() -> store.close())
+        .eventually(() -> onContext(store.close()))
         .onComplete(ar -> {
           webhooks.close();
           executor.shutdownNow();
