@@ -28,6 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vertxasyncio.service.callbacks.EventHub;
+import org.vertxasyncio.service.callbacks.WebhookGuard;
 import org.vertxasyncio.service.callbacks.WebhookSender;
 import org.vertxasyncio.service.config.ServiceConfig;
 import org.vertxasyncio.service.http.Api;
@@ -95,7 +96,8 @@ public final class ServiceVerticle extends VerticleBase {
       events.publish(event, null, loopJson(l));
     }, loop -> loop.setDefaultExecutor(executor));
     TaskIds ids = new TaskIds(clock);
-    webhooks = new WebhookSender(vertx, config, metrics, clock, (rec, entry, attempt) -> events.publish("webhook.attempt", rec.id(),
+    WebhookGuard guard = WebhookGuard.withSystemResolver(config.webhooksAllow);
+    webhooks = new WebhookSender(vertx, config, metrics, clock, guard, (rec, entry, attempt) -> events.publish("webhook.attempt", rec.id(),
         attempt.toJson().put("taskId", rec.id()).put("url", entry.url()).put("deliveryId", entry.deliveryId())
             .put("outcome", entry.outcome())));
     tasks = new TaskService(registry, loops, events, webhooks, metrics, ids, clock);
@@ -227,14 +229,21 @@ public final class ServiceVerticle extends VerticleBase {
    * The document as vertx-openapi 5.0.7 accepts it: it refuses response media types other than JSON,
    * multipart, octet-stream and text/plain, so {@code text/event-stream} and {@code application/yaml}
    * responses are given to it as {@code text/plain}. Responses are not validated, so nothing is lost;
-   * {@code GET /openapi.yaml} serves the document as written.
+   * {@code GET /openapi.yaml} serves the document as written. The {@code security} requirements are
+   * left out too: vertx-web-openapi-router would want a vertx-auth handler for them, and the bearer
+   * check is the router's own platform handler (see {@code Routes}), which applies them only when
+   * {@code auth.tokens} is set.
    */
   static JsonObject forValidator(JsonObject doc) {
     JsonObject copy = doc.copy();
+    copy.remove("security");
     JsonObject paths = copy.getJsonObject("paths", new JsonObject());
     for (String p : paths.fieldNames()) {
       JsonObject item = paths.getJsonObject(p);
       for (String method : item.fieldNames()) {
+        if (item.getValue(method) instanceof JsonObject op) {
+          op.remove("security");
+        }
         if (!(item.getValue(method) instanceof JsonObject op) || !(op.getValue("responses") instanceof JsonObject responses)) {
           continue;
         }

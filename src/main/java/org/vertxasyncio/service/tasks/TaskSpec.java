@@ -2,12 +2,12 @@ package org.vertxasyncio.service.tasks;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.vertxasyncio.service.ApiError;
 import org.vertxasyncio.service.callbacks.Webhook;
+import org.vertxasyncio.service.callbacks.WebhookGuard;
 import org.vertxasyncio.service.callbacks.WebhookSignature;
 import org.vertxasyncio.service.config.ServiceConfig;
 
@@ -56,7 +56,6 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
   }
 
   private static final int MAX_DEPTH = 8;
-  private static final int MAX_CALLBACKS = 10;
 
   private static TaskSpec parse(JsonObject o, ServiceConfig config, String at, String parentLoop, int[] budget, int depth) {
     if (depth > MAX_DEPTH) {
@@ -130,6 +129,10 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
         if (!(t instanceof JsonArray arr)) {
           throw ApiError.invalid(at + "tasks", t == null ? "is required for kind gather" : "must be an array of task specs or task ids");
         }
+        if (arr.size() > config.maxGatherChildren) {
+          throw ApiError.invalid(at + "tasks", "a gather takes at most " + config.maxGatherChildren
+              + " tasks (limits.gather.children.max), got " + arr.size());
+        }
         items = new ArrayList<>(arr.size());
         JsonArray echoItems = new JsonArray();
         for (int i = 0; i < arr.size(); i++) {
@@ -169,7 +172,7 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
     if (timeout != null && (timeout < 0 || timeout > 1e9)) {
       throw ApiError.invalid(at + "timeout", "must be a number of seconds >= 0, got " + fmt(timeout));
     }
-    List<Webhook> hooks = webhooks(o, at, echo);
+    List<Webhook> hooks = webhooks(o, at, echo, config);
     echo.put("kind", kind.label()).put("loop", loop);
     if (name != null) {
       echo.put("name", name);
@@ -196,7 +199,7 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
     }
   }
 
-  private static List<Webhook> webhooks(JsonObject o, String at, JsonObject echo) {
+  private static List<Webhook> webhooks(JsonObject o, String at, JsonObject echo, ServiceConfig config) {
     Object c = o.getValue("callbacks");
     if (c == null) {
       return List.of();
@@ -204,9 +207,11 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
     if (!(c instanceof JsonArray arr)) {
       throw ApiError.invalid(at + "callbacks", "must be an array of {url, secret}");
     }
-    if (arr.size() > MAX_CALLBACKS) {
-      throw ApiError.invalid(at + "callbacks", "at most " + MAX_CALLBACKS + " webhooks per task");
+    if (arr.size() > config.maxWebhooksPerTask) {
+      throw ApiError.invalid(at + "callbacks", "at most " + config.maxWebhooksPerTask + " webhooks per task (limits.webhooks.max), got "
+          + arr.size());
     }
+    WebhookGuard guard = arr.isEmpty() ? null : WebhookGuard.withSystemResolver(config.webhooksAllow);
     List<Webhook> out = new ArrayList<>();
     JsonArray echoHooks = new JsonArray();
     for (int i = 0; i < arr.size(); i++) {
@@ -220,15 +225,9 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
         }
       }
       String url = str(h, here, "url", true);
-      URI uri;
-      try {
-        uri = new URI(url);
-      } catch (Exception e) {
-        throw ApiError.invalid(here + "url", "must be an absolute http or https URL, got '" + url + "'");
-      }
-      String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-      if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null || url.length() > 2000) {
-        throw ApiError.invalid(here + "url", "must be an absolute http or https URL, got '" + url + "'");
+      String refused = url.length() > 2000 ? "must be at most 2000 characters" : guard.checkUrl(url);
+      if (refused != null) {
+        throw ApiError.invalid(here + "url", refused + ", got '" + url + "'");
       }
       String secret = str(h, here, "secret", false);
       byte[] key = null;
