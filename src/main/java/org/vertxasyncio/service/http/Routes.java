@@ -25,11 +25,21 @@ import org.vertxasyncio.service.ApiError;
  * and vertx-web-openapi-router validates every request against the document before the handler runs,
  * so the document and the code cannot drift (an operation without a handler fails start-up).
  *
- * <p>Before routing, every request goes through: the drain check (503 while shutting down, except the
- * operations endpoints), the media-type check (415 for a body that is not JSON) and the body limit (413).
+ * <p>Before routing, every request goes through, in this order: the rate limit per client address
+ * ({@code limits.rate.requests}; 429 with {@code Retry-After}; not for {@code /health} and {@code /ready}),
+ * the bearer token check ({@code auth.tokens}; 401 with {@code WWW-Authenticate}), the drain check (503
+ * while shutting down, except the operations endpoints), the media-type check (415 for a body that is
+ * not JSON) and the body limit (413). After the OpenAPI validation, query parameters the operation does
+ * not declare are refused (400 naming the parameter).
  */
 public final class Routes {
   private static final Set<String> ALWAYS_OPEN = Set.of("/health", "/ready", "/metrics", "/openapi.yaml");
+  /** Probes: never rate-limited, never behind a token. */
+  private static final Set<String> PROBES = Set.of("/health", "/ready");
+  /** The only route that takes its token as {@code ?access_token=} (EventSource cannot send headers). */
+  private static final String QUERY_TOKEN_ROUTE = "/events";
+  /** The most client addresses the rate limiter keeps buckets for. */
+  private static final int RATE_CLIENTS_MAX = 100_000;
 
   private Routes() {
   }
@@ -47,6 +57,7 @@ public final class Routes {
         Map.entry("getTask", tasks::get),
         Map.entry("deleteTask", tasks::delete),
         Map.entry("cancelTask", tasks::cancel),
+        Map.entry("redeliverCallback", tasks::redeliver),
         Map.entry("waitTasks", tasks::waitFor),
         Map.entry("streamEvents", events::stream),
         Map.entry("listLoops", loops::list),
@@ -73,6 +84,15 @@ public final class Routes {
       }
     };
     PlatformHandler json = Routes::requireJsonBody;
+    if (api.config().rateLimit > 0) {
+      RateLimiter limiter = new RateLimiter(api.config().rateLimit, api.config().rateBurst, RATE_CLIENTS_MAX, System::nanoTime);
+      builder.rootHandler((PlatformHandler) rc -> rateLimit(rc, limiter));
+    }
+    BearerAuth auth = new BearerAuth(api.config().authTokens);
+    if (auth.enabled()) {
+      boolean metricsOpen = !api.config().authMetrics;
+      builder.rootHandler((PlatformHandler) rc -> authenticate(rc, auth, metricsOpen));
+    }
     builder.rootHandler(drain);
     builder.rootHandler(json);
     builder.rootHandler(BodyHandler.create(false).setBodyLimit(api.config().maxBodyBytes));
@@ -81,7 +101,7 @@ public final class Routes {
       if (h == null) {
         throw new IllegalStateException("openapi.yaml has operation " + op.getOperationId() + " and the service no handler for it");
       }
-      builder.getRoute(op.getOperationId()).addHandler(safe(h));
+      builder.getRoute(op.getOperationId()).addHandler(knownQueryOnly(op)).addHandler(safe(h));
     }
     if (handlers.size() != contract.operations().size()) {
       throw new IllegalStateException("the service has handlers for operations that openapi.yaml does not define");
@@ -97,6 +117,65 @@ public final class Routes {
     router.errorHandler(413, rc -> Errors.send(rc, Errors.toApiError(null, 413)));
     router.errorHandler(500, Errors::handle);
     return router;
+  }
+
+  private static void rateLimit(RoutingContext rc, RateLimiter limiter) {
+    if (PROBES.contains(rc.normalizedPath())) {
+      rc.next();
+      return;
+    }
+    var remote = rc.request().remoteAddress();
+    int wait = limiter.acquire(remote == null || remote.hostAddress() == null ? "?" : remote.hostAddress());
+    if (wait == 0) {
+      rc.next();
+    } else {
+      Errors.send(rc, ApiError.tooMany("Too many requests from this address (limits.rate.requests); retry in " + wait + " s", wait));
+    }
+  }
+
+  /**
+   * 401 unless the request carries one of the tokens: {@code Authorization: Bearer <token>}, or on
+   * {@code /events} only, {@code ?access_token=<token>}. The probes need none, nor {@code /metrics} when
+   * {@code auth.metrics} is false.
+   */
+  private static void authenticate(RoutingContext rc, BearerAuth auth, boolean metricsOpen) {
+    String path = rc.normalizedPath();
+    if (PROBES.contains(path) || (metricsOpen && path.equals("/metrics"))) {
+      rc.next();
+      return;
+    }
+    String queryToken = path.equals(QUERY_TOKEN_ROUTE) ? rc.request().getParam("access_token") : null;
+    BearerAuth.Verdict v = auth.check(rc.request().getHeader("Authorization"), queryToken);
+    if (v == BearerAuth.Verdict.VALID) {
+      rc.next();
+      return;
+    }
+    String challenge = v == BearerAuth.Verdict.MISSING ? "Bearer realm=\"vertx-asyncio\""
+        : "Bearer realm=\"vertx-asyncio\", error=\"invalid_token\"";
+    rc.response().putHeader("WWW-Authenticate", challenge);
+    Errors.send(rc, ApiError.unauthorized(v == BearerAuth.Verdict.MISSING
+        ? "This service needs a bearer token: Authorization: Bearer <token>"
+        : "The bearer token is not valid"));
+  }
+
+  /** 400 for a query parameter that {@code op} does not declare. */
+  private static Handler<RoutingContext> knownQueryOnly(Operation op) {
+    Set<String> known = new java.util.TreeSet<>();
+    for (var p : op.getParameters()) {
+      if (p.getIn() == io.vertx.openapi.contract.Location.QUERY) {
+        known.add(p.getName());
+      }
+    }
+    return rc -> {
+      for (String name : rc.queryParams().names()) {
+        if (!known.contains(name)) {
+          Errors.send(rc, ApiError.invalid(name, "is not a query parameter of " + op.getHttpMethod().name() + " "
+              + op.getOpenAPIPath() + (known.isEmpty() ? " (it takes none)" : " (it takes " + String.join(", ", known) + ")")));
+          return;
+        }
+      }
+      rc.next();
+    };
   }
 
   /** A handler whose exceptions become JSON errors (an {@link ApiError} thrown by a handler, for instance). */
