@@ -128,7 +128,7 @@ public final class ServiceVerticle extends VerticleBase {
       Api api = new Api(config, tasks, registry, loops, events, prometheus, liveness, readiness, yaml, () -> draining);
       server = vertx.createHttpServer(new HttpServerOptions().setHost(config.httpHost).setPort(config.httpPort)
           .setCompressionSupported(false));
-      server.requestHandler(Routes.router(vertx, c, api));
+      Routes.serve(server, Routes.router(vertx, c, api));
       return server.listen();
     }).onSuccess(s -> {
       loops.startProbes(config.lagInterval);

@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -47,8 +48,12 @@ public final class WebhookClient {
     }
   }
 
+  private static final int RESOLVER_THREADS = 4;
+
   private final Vertx vertx;
   private final HttpClient client;
+  /** Name lookups block: they get a few threads of their own, so slow DNS cannot starve anything else. */
+  private final WorkerExecutor resolverThreads;
   private final WebhookGuard guard;
   private final long connectTimeoutMs;
   private final long requestTimeoutMs;
@@ -60,6 +65,7 @@ public final class WebhookClient {
     this.connectTimeoutMs = millis(connectTimeout);
     this.requestTimeoutMs = millis(requestTimeout);
     this.responseMax = responseMax;
+    this.resolverThreads = vertx.createSharedWorkerExecutor("webhook-resolver", RESOLVER_THREADS);
     this.client = vertx.createHttpClient(new HttpClientOptions()
         .setConnectTimeout((int) connectTimeoutMs)
         .setIdleTimeout((int) Math.max(1, Math.ceil(requestTimeout)))
@@ -89,7 +95,7 @@ public final class WebhookClient {
     boolean https = uri.getScheme().equalsIgnoreCase("https");
     int port = uri.getPort() > 0 ? uri.getPort() : https ? 443 : 80;
     String host = WebhookGuard.normalHost(uri.getHost());
-    Future<WebhookGuard.Target> checked = vertx.executeBlocking(() -> guard.check(host), false);
+    Future<WebhookGuard.Target> checked = resolverThreads.executeBlocking(() -> guard.check(host), false);
     return checked.transform(ar -> {
       if (ar.failed()) {
         Throwable t = ar.cause();
@@ -180,5 +186,6 @@ public final class WebhookClient {
 
   public void close() {
     client.close();
+    resolverThreads.close();
   }
 }

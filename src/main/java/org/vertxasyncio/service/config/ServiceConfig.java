@@ -43,6 +43,7 @@ public final class ServiceConfig {
     d.put("limits.gather.children.max", 100);
     d.put("limits.webhooks.max", 10);
     d.put("limits.events.subscribers.max", 100);
+    d.put("limits.loops.max", 32);
     d.put("limits.rate.requests", 0.0);
     d.put("limits.rate.burst", 20);
     d.put("retention.seconds", 3600.0);
@@ -82,6 +83,7 @@ public final class ServiceConfig {
   public final int maxGatherChildren;
   public final int maxWebhooksPerTask;
   public final int maxEventSubscribers;
+  public final int maxLoops;
   /** Requests per second per client address; 0: no rate limit. */
   public final double rateLimit;
   public final int rateBurst;
@@ -122,6 +124,11 @@ public final class ServiceConfig {
     maxGatherChildren = (int) integer(v, "limits.gather.children.max", 1, 100_000);
     maxWebhooksPerTask = (int) integer(v, "limits.webhooks.max", 0, 100);
     maxEventSubscribers = (int) integer(v, "limits.events.subscribers.max", 0, 100_000);
+    maxLoops = (int) integer(v, "limits.loops.max", 1, 1000);
+    if (maxLoops < loops.size()) {
+      throw new ConfigException(name("limits.loops.max") + " must be at least the number of loops configured in "
+          + name("loops") + " (" + loops.size() + "), got " + maxLoops);
+    }
     rateLimit = number(v, "limits.rate.requests", 0, true, 1e9);
     rateBurst = (int) integer(v, "limits.rate.burst", 1, 1_000_000_000);
     retentionSeconds = number(v, "retention.seconds", 0, true, 1e9);

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.vertxasyncio.service.ApiError;
+import org.vertxasyncio.service.tasks.TaskSpec;
 
 /**
  * The routing of the whole API, built from the OpenAPI document: each operation id gets its handler,
@@ -84,6 +85,8 @@ public final class Routes {
       }
     };
     PlatformHandler json = Routes::requireJsonBody;
+    builder.rootHandler((PlatformHandler) Routes::supportedVersion);
+    builder.rootHandler((PlatformHandler) Routes::decodable);
     if (api.config().rateLimit > 0) {
       RateLimiter limiter = new RateLimiter(api.config().rateLimit, api.config().rateBurst, RATE_CLIENTS_MAX, System::nanoTime);
       builder.rootHandler((PlatformHandler) rc -> rateLimit(rc, limiter));
@@ -96,6 +99,7 @@ public final class Routes {
     builder.rootHandler(drain);
     builder.rootHandler(json);
     builder.rootHandler(BodyHandler.create(false).setBodyLimit(api.config().maxBodyBytes));
+    builder.rootHandler(rc -> taskSizes(rc, api));
     for (Operation op : contract.operations()) {
       Handler<RoutingContext> h = handlers.get(op.getOperationId());
       if (h == null) {
@@ -115,8 +119,101 @@ public final class Routes {
       Errors.send(rc, Errors.toApiError(null, 405));
     });
     router.errorHandler(413, rc -> Errors.send(rc, Errors.toApiError(null, 413)));
-    router.errorHandler(500, Errors::handle);
+    // whatever else vertx-web answers by itself (a path it cannot decode is a 400) is JSON too
+    for (int status : new int[] {400, 401, 403, 406, 409, 411, 414, 415, 416, 417, 429, 431, 501, 503}) {
+      router.errorHandler(status, Errors.routerStatus(status));
+    }
+    router.errorHandler(500, Errors::handleRouter500);
     return router;
+  }
+
+  /**
+   * 400 for a request line whose version is neither HTTP/1.0 nor HTTP/1.1 ({@code GET / HTTP/9.9}), which
+   * reaches the router only because the server has a WebSocket handler (see {@link #serve}).
+   */
+  private static void supportedVersion(RoutingContext rc) {
+    if (rc.request().version() != null) {
+      rc.next();
+      return;
+    }
+    rc.response().putHeader("Connection", "close");
+    Errors.send(rc, ApiError.invalid(null, "Unsupported HTTP version: this service speaks HTTP/1.0, HTTP/1.1 and HTTP/2"));
+    rc.request().connection().close();
+  }
+
+  /**
+   * Puts {@code router} on {@code server}, so that no request goes unanswered nor gets a 5xx for being
+   * malformed:
+   * <ul>
+   *   <li>requests Vert.x cannot decode (a header too large, a broken request line) get a JSON 400, 414 or
+   *       431 ({@link Errors#invalidRequest});</li>
+   *   <li>a request line with an unknown HTTP version gets a JSON 400, not Vert.x's bare 501: Vert.x 5.0.7
+   *       answers 501 before any handler unless a WebSocket handler is set, so one is, refusing every
+   *       WebSocket handshake (the service has none) with 404;</li>
+   *   <li>an exception thrown by vertx-web before routing (Vert.x 5.0.7's Host parser throws
+   *       StringIndexOutOfBoundsException for {@code Host: %zz}, and the request would stay unanswered)
+   *       gets a 400 and the connection closed.</li>
+   * </ul>
+   */
+  public static void serve(io.vertx.core.http.HttpServer server, Router router) {
+    server.invalidRequestHandler(Errors::invalidRequest);
+    server.webSocketHandshakeHandler(handshake -> handshake.reject(404));
+    server.requestHandler(req -> {
+      try {
+        router.handle(req);
+      } catch (RuntimeException e) {
+        if (!req.response().headWritten()) {
+          req.response().setStatusCode(400).putHeader("Content-Type", "application/json").putHeader("Connection", "close")
+              .end(ApiError.invalid(null, "Malformed HTTP request").toJson().encode());
+        }
+        req.connection().close();
+      }
+    });
+  }
+
+  /**
+   * The size limits of {@code POST /tasks} ({@link TaskSpec#checkSizes}), before the OpenAPI validation:
+   * the validator's time grows with every element of a body, and it runs on the HTTP event loop.
+   */
+  private static void taskSizes(RoutingContext rc, Api api) {
+    if (rc.request().method() == HttpMethod.POST && "/tasks".equals(rc.normalizedPath()) && rc.body().length() > 0) {
+      Object body;
+      try {
+        body = io.vertx.core.json.Json.decodeValue(rc.body().buffer());
+      } catch (RuntimeException notJson) {
+        rc.next(); // the validation says what is wrong with it
+        return;
+      }
+      if (body instanceof io.vertx.core.json.JsonObject o) {
+        try {
+          TaskSpec.checkSizes(o, api.config());
+        } catch (ApiError e) {
+          Errors.send(rc, e);
+          return;
+        }
+      }
+    }
+    rc.next();
+  }
+
+  /**
+   * 400 for a path or a query string that is not valid percent-encoding ({@code //tasks//%zz},
+   * {@code ?name=%ZZ}), before any handler reads them (vertx-web would throw from inside them).
+   */
+  private static void decodable(RoutingContext rc) {
+    try {
+      rc.normalizedPath();
+    } catch (IllegalArgumentException e) {
+      Errors.send(rc, ApiError.invalid("path", "is not valid percent-encoding"));
+      return;
+    }
+    try {
+      rc.request().params();
+    } catch (IllegalArgumentException e) {
+      Errors.send(rc, ApiError.invalid("query", "is not valid percent-encoded UTF-8"));
+      return;
+    }
+    rc.next();
   }
 
   private static void rateLimit(RoutingContext rc, RateLimiter limiter) {

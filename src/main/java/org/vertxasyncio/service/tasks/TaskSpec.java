@@ -57,6 +57,54 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
 
   private static final int MAX_DEPTH = 8;
 
+  /**
+   * The size limits alone, checked on any JSON before the full validation: how deep gathers nest, how
+   * many tasks a gather lists and makes in all, how many webhooks a task has. Cheap (it looks at
+   * nothing else), so a request far over a limit is refused before the schema validator spends time on
+   * every element of it. Fields of the wrong type are left for the validation to name.
+   *
+   * @throws ApiError 400 naming the field, as {@link #parse} does
+   */
+  public static void checkSizes(JsonObject body, ServiceConfig config) {
+    checkSizes(body, config, "", new int[] {config.maxGatherChildren}, 0);
+  }
+
+  private static void checkSizes(JsonObject o, ServiceConfig config, String at, int[] budget, int depth) {
+    if (depth > MAX_DEPTH) {
+      throw ApiError.invalid(at.isEmpty() ? "tasks" : at, "gathers nest at most " + MAX_DEPTH + " deep");
+    }
+    if (o.getValue("callbacks") instanceof JsonArray hooks && hooks.size() > config.maxWebhooksPerTask) {
+      throw tooManyWebhooks(at, hooks.size(), config);
+    }
+    if (o.getValue("tasks") instanceof JsonArray arr) {
+      if (arr.size() > config.maxGatherChildren) {
+        throw tooManyItems(at, arr.size(), config);
+      }
+      for (int i = 0; i < arr.size(); i++) {
+        if (arr.getValue(i) instanceof JsonObject child) {
+          String here = at + "tasks[" + i + "]";
+          if (--budget[0] < 0) {
+            throw tooManyChildren(here, config);
+          }
+          checkSizes(child, config, here + ".", budget, depth + 1);
+        }
+      }
+    }
+  }
+
+  private static ApiError tooManyWebhooks(String at, int n, ServiceConfig config) {
+    return ApiError.invalid(at + "callbacks", "at most " + config.maxWebhooksPerTask + " webhooks per task (limits.webhooks.max), got " + n);
+  }
+
+  private static ApiError tooManyItems(String at, int n, ServiceConfig config) {
+    return ApiError.invalid(at + "tasks", "a gather takes at most " + config.maxGatherChildren
+        + " tasks (limits.gather.children.max), got " + n);
+  }
+
+  private static ApiError tooManyChildren(String here, ServiceConfig config) {
+    return ApiError.invalid(here, "a gather makes at most " + config.maxGatherChildren + " child tasks (limits.gather.children.max)");
+  }
+
   private static TaskSpec parse(JsonObject o, ServiceConfig config, String at, String parentLoop, int[] budget, int depth) {
     if (depth > MAX_DEPTH) {
       throw ApiError.invalid(at.isEmpty() ? "tasks" : at, "gathers nest at most " + MAX_DEPTH + " deep");
@@ -130,8 +178,7 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
           throw ApiError.invalid(at + "tasks", t == null ? "is required for kind gather" : "must be an array of task specs or task ids");
         }
         if (arr.size() > config.maxGatherChildren) {
-          throw ApiError.invalid(at + "tasks", "a gather takes at most " + config.maxGatherChildren
-              + " tasks (limits.gather.children.max), got " + arr.size());
+          throw tooManyItems(at, arr.size(), config);
         }
         items = new ArrayList<>(arr.size());
         JsonArray echoItems = new JsonArray();
@@ -146,7 +193,7 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
             echoItems.add(id);
           } else if (e instanceof JsonObject child) {
             if (--budget[0] < 0) {
-              throw ApiError.invalid(here, "a gather makes at most " + config.maxGatherChildren + " child tasks (limits.gather.children.max)");
+              throw tooManyChildren(here, config);
             }
             TaskSpec c = parse(child, config, here + ".", loop, budget, depth + 1);
             items.add(c);
@@ -208,8 +255,7 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
       throw ApiError.invalid(at + "callbacks", "must be an array of {url, secret}");
     }
     if (arr.size() > config.maxWebhooksPerTask) {
-      throw ApiError.invalid(at + "callbacks", "at most " + config.maxWebhooksPerTask + " webhooks per task (limits.webhooks.max), got "
-          + arr.size());
+      throw tooManyWebhooks(at, arr.size(), config);
     }
     WebhookGuard guard = arr.isEmpty() ? null : WebhookGuard.withSystemResolver(config.webhooksAllow);
     List<Webhook> out = new ArrayList<>();
