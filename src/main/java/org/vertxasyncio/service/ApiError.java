@@ -57,6 +57,11 @@ public final class ApiError extends RuntimeException {
     return new ApiError(503, "shutting_down", "The service is shutting down", null, null);
   }
 
+  /** 503: the task store could not commit what the request made (nothing was accepted); retry later. */
+  public static ApiError storeUnavailable(String message) {
+    return new ApiError(503, "store_unavailable", message, null, 1);
+  }
+
   public int status() {
     return status;
   }

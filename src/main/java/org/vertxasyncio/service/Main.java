@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
 import org.vertxasyncio.service.config.ConfigException;
 import org.vertxasyncio.service.config.ConfigLoader;
 import org.vertxasyncio.service.config.ServiceConfig;
+import org.vertxasyncio.service.store.StoreException;
 import sun.misc.Signal;
 
 /**
@@ -28,7 +29,8 @@ import sun.misc.Signal;
  *
  * <p>Exit codes: 0 after a graceful shutdown on SIGTERM or SIGINT (the signals are handled here, so the
  * JVM does not die with 143); 2 when the configuration is invalid (the message names the key); 1 when
- * the service cannot start (the port is taken, for instance) or shutdown overran its time.
+ * the service cannot start (the port is taken; the task store cannot be read, and the message names
+ * its file) or shutdown overran its time.
  */
 public final class Main {
   private Main() {
@@ -55,6 +57,12 @@ public final class Main {
         log.error("invalid configuration: {}", cause.getMessage());
         System.err.println("vertx-asyncio: invalid configuration: " + cause.getMessage());
         System.exit(2);
+      }
+      if (cause instanceof StoreException) {
+        // the store cannot be read: never start empty (that would lose what it kept)
+        log.error("cannot open the task store: {}", cause.getMessage());
+        System.err.println("vertx-asyncio: cannot open the task store: " + cause.getMessage());
+        System.exit(1);
       }
       log.error("cannot start the service: {}", String.valueOf(cause.getMessage()), cause);
       System.err.println("vertx-asyncio: cannot start: " + cause);

@@ -36,7 +36,11 @@ import org.vertxasyncio.service.http.Routes;
 import org.vertxasyncio.service.loops.LoopRegistry;
 import org.vertxasyncio.service.loops.NamedLoop;
 import org.vertxasyncio.service.metrics.ServiceMetrics;
+import org.vertxasyncio.service.store.Stored;
+import org.vertxasyncio.service.store.TaskStore;
 import org.vertxasyncio.service.tasks.TaskIds;
+import org.vertxasyncio.service.tasks.TaskJournal;
+import org.vertxasyncio.service.tasks.TaskRecovery;
 import org.vertxasyncio.service.tasks.TaskRegistry;
 import org.vertxasyncio.service.tasks.TaskService;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -47,10 +51,16 @@ import org.yaml.snakeyaml.Yaml;
  * the HTTP server whose routes come from {@code openapi.yaml}. Its own Vert.x context is the HTTP
  * server's and the event hub's; each loop has its own.
  *
+ * <p>Start-up: the task store is opened and read first (a store that cannot be read fails the start);
+ * the loops are recreated in their kept states, the kept tasks recovered ({@link TaskRecovery}), and
+ * only then does the HTTP server listen.
+ *
  * <p>Shutdown ({@link #shutdown()}): new requests get 503 and {@code /ready} goes down; running tasks are
  * cancelled or left to finish ({@code shutdown.tasks}), within {@code shutdown.timeout}; webhook
  * deliveries in flight get the same time; event streams are ended; the HTTP server closes after its
- * in-flight requests; the loops are stopped and closed.
+ * in-flight requests; the loops are stopped and closed; the store is closed. With {@code keep} (and a
+ * durable store) nothing of the shutdown is written: pending tasks stay pending in the store and resume
+ * at the next start.
  */
 public final class ServiceVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(ServiceVerticle.class);
@@ -68,6 +78,8 @@ public final class ServiceVerticle extends VerticleBase {
   private EventHub events;
   private WebhookSender webhooks;
   private ExecutorService executor;
+  private TaskStore store;
+  private TaskJournal journal;
   private long sweepTimer = -1;
   private Future<Void> shutdown;
 
@@ -84,8 +96,17 @@ public final class ServiceVerticle extends VerticleBase {
   @Override
   public Future<?> start() throws Exception {
     String yaml = resource("openapi.yaml");
+    store = TaskStore.of(config);
+    journal = new TaskJournal(store);
+    LOG.info("task store: {}", store.describe());
+    return store.open()
+        .compose(stored -> startWith(stored, yaml))
+        .onFailure(e -> store.close());
+  }
+
+  private Future<?> startWith(Stored stored, String yaml) {
     ServiceMetrics metrics = new ServiceMetrics(prometheus);
-    events = new EventHub(context, config.eventsBufferSize);
+    events = new EventHub(context, config.eventsBufferSize, stored.eventIdsReserved(), journal::eventIdsReserved);
     registry = new TaskRegistry(config.maxPendingTasks, config.retentionSeconds, config.retentionMaxTasks);
     executor = Executors.newFixedThreadPool(config.workerPoolSize, threads("asyncio-executor-"));
     loops = new LoopRegistry(vertx, (l, event) -> {
@@ -94,13 +115,20 @@ public final class ServiceVerticle extends VerticleBase {
         metrics.loopRunning(l.name(), () -> l.loop().isRunning() ? 1 : 0);
       }
       events.publish(event, null, loopJson(l));
+      switch (event) {
+        case "loop.created", "loop.started" -> journal.loopState(l.name(), "running");
+        case "loop.stopped" -> journal.loopState(l.name(), "stopped");
+        case "loop.closed" -> journal.loopState(l.name(), "closed");
+        default -> {
+        }
+      }
     }, loop -> loop.setDefaultExecutor(executor));
     TaskIds ids = new TaskIds(clock);
     WebhookGuard guard = WebhookGuard.withSystemResolver(config.webhooksAllow);
     webhooks = new WebhookSender(vertx, config, metrics, clock, guard, (rec, entry, attempt) -> events.publish("webhook.attempt", rec.id(),
         attempt.toJson().put("taskId", rec.id()).put("url", entry.url()).put("deliveryId", entry.deliveryId())
             .put("outcome", entry.outcome())));
-    tasks = new TaskService(registry, loops, events, webhooks, metrics, ids, clock);
+    tasks = new TaskService(registry, loops, events, webhooks, metrics, ids, clock, journal);
 
     metrics.taskStates(registry::pendingCount, registry::finishedCount, registry::cancelledCount);
 
@@ -119,12 +147,25 @@ public final class ServiceVerticle extends VerticleBase {
       promise.complete(ok ? Status.OK() : Status.KO(new JsonObject().put("reason", "the default loop is not running")));
     });
 
+    // the loops: those kept (in their kept states), those configured, those the kept tasks run on
+    Map<String, String> keptStates = new LinkedHashMap<>();
+    stored.loops().forEach(l -> keptStates.put(l.name(), l.state()));
+    java.util.LinkedHashSet<String> names = new java.util.LinkedHashSet<>(keptStates.keySet());
+    names.addAll(config.loops);
+    names.addAll(TaskRecovery.loopsOf(stored.tasks()));
     List<Future<NamedLoop>> made = new ArrayList<>();
-    for (String name : config.loops) {
-      made.add(loops.create(name));
+    for (String name : names) {
+      String state = keptStates.getOrDefault(name, "running");
+      made.add(loops.create(name).compose(l -> switch (state) {
+        case "stopped" -> loops.stop(l);
+        case "closed" -> loops.close(l, config.shutdownTimeout);
+        default -> Future.succeededFuture(l);
+      }));
     }
     Future<OpenAPIContract> contract = OpenAPIContract.from(vertx, forValidator(yamlToJson(yaml)));
-    return Future.all(made).compose(v -> contract).compose(c -> {
+    return Future.all(made)
+        .compose(v -> new TaskRecovery(tasks).recover(stored.tasks()))
+        .compose(v -> contract).compose(c -> {
       Api api = new Api(config, tasks, registry, loops, events, prometheus, liveness, readiness, yaml, () -> draining);
       server = vertx.createHttpServer(new HttpServerOptions().setHost(config.httpHost).setPort(config.httpPort)
           .setCompressionSupported(false));
@@ -133,7 +174,8 @@ public final class ServiceVerticle extends VerticleBase {
     }).onSuccess(s -> {
       loops.startProbes(config.lagInterval);
       events.startHeartbeat(vertx, config.eventsHeartbeat);
-      sweepTimer = vertx.setPeriodic(1000, t -> registry.sweep(clock.instant()));
+      registry.sweep(clock.instant()).forEach(journal::deleted);
+      sweepTimer = vertx.setPeriodic(1000, t -> registry.sweep(clock.instant()).forEach(journal::deleted));
       started = true;
       LOG.info("HTTP server listening on http://{}:{} (loops: {}; coroutines on {})", config.httpHost, s.actualPort(),
           String.join(", ", config.loops), loops.get("default").loop().coroutineRunner());
@@ -167,10 +209,21 @@ public final class ServiceVerticle extends VerticleBase {
     draining = true;
     double grace = config.shutdownTimeout;
     int pending = registry.pendingCount();
-    LOG.info("shutting down: {} pending task(s) will be {}, within {} s", pending,
-        config.shutdownTasks == ServiceConfig.ShutdownTasks.CANCEL ? "cancelled" : "left to finish", grace);
+    ServiceConfig.ShutdownTasks mode = config.shutdownTasks;
+    if (mode == ServiceConfig.ShutdownTasks.KEEP && !journal.durable()) {
+      mode = ServiceConfig.ShutdownTasks.CANCEL; // the memory store keeps nothing
+    }
+    LOG.info("shutting down: {} pending task(s) will be {}, within {} s", pending, switch (mode) {
+      case KEEP -> "kept in the store (they resume at the next start)";
+      case CANCEL -> "cancelled";
+      case FINISH -> "left to finish";
+    }, grace);
     Future<Void> settled;
-    if (config.shutdownTasks == ServiceConfig.ShutdownTasks.CANCEL) {
+    if (mode == ServiceConfig.ShutdownTasks.KEEP) {
+      // from here on nothing is written: the store holds the tasks as they are, for the next start
+      journal.freeze();
+      settled = loops.cancelAll(grace);
+    } else if (mode == ServiceConfig.ShutdownTasks.CANCEL) {
       settled = loops.cancelAll(grace);
     } else {
       settled = loops.startStopped()
@@ -180,7 +233,10 @@ public final class ServiceVerticle extends VerticleBase {
     return settled
         .compose(v -> webhooks.awaitIdle(grace))
         .compose(v -> {
+          journal.freeze(); // closing the loops for shutdown is not a state to keep
           events.closeAll(vertx);
+          // nobody saw an id after this one: the next start goes on from it
+          store.putEventIdsReserved(events.lastId());
           loops.stopProbes();
           if (sweepTimer >= 0) {
             vertx.cancelTimer(sweepTimer);
@@ -189,6 +245,7 @@ public final class ServiceVerticle extends VerticleBase {
           return server == null ? Future.<Void>succeededFuture() : server.shutdown(Math.max(1, (long) grace), TimeUnit.SECONDS);
         })
         .compose(v -> loops.closeAllNow())
+        .eventually(() -> store.close())
         .onComplete(ar -> {
           webhooks.close();
           executor.shutdownNow();

@@ -67,9 +67,18 @@ public final class WebhookSender {
 
   /** Starts delivering {@code rec}'s current snapshot to {@code hook}; log entry {@code index} is its own. */
   public void deliver(TaskRecord rec, int index, Webhook hook, String deliveryId) {
+    deliver(rec, index, hook, deliveryId, 1);
+  }
+
+  /**
+   * Goes on with a delivery from attempt {@code firstAttempt} (a delivery not acknowledged before a
+   * restart: same delivery id, the attempts numbered on).
+   */
+  public void deliver(TaskRecord rec, int index, Webhook hook, String deliveryId, int firstAttempt) {
     inFlight.incrementAndGet();
     Buffer body = Buffer.buffer(rec.view().toJson().encode());
-    attempt(rec, index, hook, deliveryId, body, 1, config.webhookMaxAttempts);
+    // a delivery resumed after a restart beyond the usual attempts (a redelivery's) still gets one
+    attempt(rec, index, hook, deliveryId, body, firstAttempt, Math.max(config.webhookMaxAttempts, firstAttempt));
   }
 
   /**

@@ -23,8 +23,15 @@ import org.vertxasyncio.service.callbacks.WebhookGuard;
  */
 public final class ServiceConfig {
 
-  /** What happens to tasks still running when the service shuts down. */
-  public enum ShutdownTasks { CANCEL, FINISH }
+  /**
+   * What happens to tasks still running when the service shuts down: {@code KEEP} leaves them pending in
+   * the store, to resume at the next start (with the {@code memory} store, which keeps nothing, it is
+   * {@code CANCEL}); {@code CANCEL} cancels them; {@code FINISH} lets them finish, then cancels the rest.
+   */
+  public enum ShutdownTasks { KEEP, CANCEL, FINISH }
+
+  /** Where tasks are kept: an SQLite database under {@code store.path}, or memory only (nothing survives a restart). */
+  public enum StoreType { SQLITE, MEMORY }
 
   /** Every key with its default value, in documentation order. */
   public static final Map<String, Object> DEFAULTS;
@@ -61,7 +68,12 @@ public final class ServiceConfig {
     d.put("auth.metrics", true);
     d.put("events.buffer.size", 1000);
     d.put("events.heartbeat", 15.0);
-    d.put("shutdown.tasks", "cancel");
+    d.put("store.type", "sqlite");
+    d.put("store.path", "data");
+    d.put("store.sync", "full");
+    d.put("store.batch.max", 1000);
+    d.put("store.batch.wait", 0.001);
+    d.put("shutdown.tasks", "keep");
     d.put("shutdown.timeout", 10.0);
     d.put("metrics.lag.interval", 1.0);
     DEFAULTS = Collections.unmodifiableMap(d);
@@ -104,6 +116,13 @@ public final class ServiceConfig {
   public final boolean authMetrics;
   public final int eventsBufferSize;
   public final double eventsHeartbeat;
+  public final StoreType storeType;
+  /** The data directory: the SQLite store is {@code tasks.db} in it. */
+  public final String storePath;
+  /** SQLite's {@code synchronous}: true for FULL (a commit survives a power loss), false for NORMAL (a crash of the process). */
+  public final boolean storeSyncFull;
+  public final int storeBatchMax;
+  public final double storeBatchWait;
   public final ShutdownTasks shutdownTasks;
   public final double shutdownTimeout;
   public final double lagInterval;
@@ -151,7 +170,12 @@ public final class ServiceConfig {
     authMetrics = bool(v, "auth.metrics");
     eventsBufferSize = (int) integer(v, "events.buffer.size", 1, 10_000_000);
     eventsHeartbeat = number(v, "events.heartbeat", 0, false, 3600);
-    shutdownTasks = shutdownTasks(v);
+    storeType = choice(v, "store.type", StoreType.class);
+    storePath = string(v, "store.path");
+    storeSyncFull = choice(v, "store.sync", Sync.class) == Sync.FULL;
+    storeBatchMax = (int) integer(v, "store.batch.max", 1, 1_000_000);
+    storeBatchWait = number(v, "store.batch.wait", 0, true, 1);
+    shutdownTasks = choice(v, "shutdown.tasks", ShutdownTasks.class);
     shutdownTimeout = number(v, "shutdown.timeout", 0, true, 3600);
     lagInterval = number(v, "metrics.lag.interval", 0, false, 3600);
   }
@@ -328,19 +352,23 @@ public final class ServiceConfig {
     return List.copyOf(names);
   }
 
-  private static ShutdownTasks shutdownTasks(JsonObject v) {
-    Object o = v.getValue("shutdown.tasks");
+  private enum Sync { FULL, NORMAL }
+
+  /** One of the constants of {@code type}, written in lower case ({@code 'keep'}). */
+  private static <E extends Enum<E>> E choice(JsonObject v, String key, Class<E> type) {
+    Object o = v.getValue(key);
     if (o instanceof String s) {
-      switch (s.trim().toLowerCase(Locale.ROOT)) {
-        case "cancel":
-          return ShutdownTasks.CANCEL;
-        case "finish":
-          return ShutdownTasks.FINISH;
-        default:
-          break;
+      for (E e : type.getEnumConstants()) {
+        if (e.name().equalsIgnoreCase(s.trim())) {
+          return e;
+        }
       }
     }
-    throw new ConfigException(name("shutdown.tasks") + " must be 'cancel' or 'finish', got " + show(o));
+    List<String> names = new ArrayList<>();
+    for (E e : type.getEnumConstants()) {
+      names.add("'" + e.name().toLowerCase(Locale.ROOT) + "'");
+    }
+    throw new ConfigException(name(key) + " must be one of " + String.join(", ", names) + ", got " + show(o));
   }
 
   /** {@code http.port (HTTP_PORT)}: the key and the variable that overrides it. */
