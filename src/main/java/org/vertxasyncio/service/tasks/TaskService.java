@@ -49,8 +49,9 @@ import org.vertxasyncio.service.metrics.ServiceMetrics;
  *
  * <p>Durability: a new task's row is committed to the store before {@code submit} completes (so before
  * its {@code 201}); its changes are written as they are published. A task's done state is committed
- * before anyone outside is told it is done: the long polls waiting on it are answered, and its webhooks
- * delivered, only then, so a restart never takes back a finish that someone saw. Recovery after a
+ * before anyone outside is told it is done: its events go out, the long polls waiting on it are
+ * answered, and its webhooks delivered, only then, so a restart never takes back a finish that someone
+ * was told of. (A {@code GET} in the few milliseconds of that commit may already show it done.) Recovery after a
  * restart is {@link TaskRecovery}'s.
  *
  * <p>Threads: the public methods are called from HTTP handlers; they hop to the task's loop with
@@ -250,15 +251,15 @@ public final class TaskService {
     metrics.callbackFired("record");
     String outcome = f.cancelled() ? "cancelled" : v.exception() != null ? "exception" : "result";
     metrics.taskDone(v.kind(), v.loop(), outcome, Duration.between(v.createdAt(), now));
-    JsonObject json = v.toJson();
-    events.publish("callback.fired", rec.id(), new JsonObject().put("taskId", rec.id()).put("callback", "record")
-        .put("firedAt", Times.format(now)));
-    events.publish("task.done", rec.id(), json);
-    // told to the world once committed: the log line, the long polls (then the webhooks, queued after)
+    // told to the world once committed (the events, the log line, the long polls; then the webhooks,
+    // whose syncs come after this one): nobody hears of a finish that a restart could take back
     journal.sync(contextOf(rec)).onComplete(ar -> {
       if (ar.failed()) {
         LOG.error("task {}: its done state may not be committed: {}", rec.id(), String.valueOf(ar.cause()));
       }
+      events.publish("callback.fired", rec.id(), new JsonObject().put("taskId", rec.id()).put("callback", "record")
+          .put("firedAt", Times.format(now)));
+      events.publish("task.done", rec.id(), v.toJson());
       if (v.exception() != null) {
         LOG.info("task {} {}: {}: {}", rec.id(), v.state(), v.exception().type(), v.exception().message());
       } else {
@@ -288,12 +289,14 @@ public final class TaskService {
     String deliveryId = deliveryId(rec, hookIndex);
     int index = rec.addCallback(CallbackEntry.webhook(now, hook.url(), deliveryId));
     metrics.callbackFired("webhook");
-    events.publish("callback.fired", rec.id(), new JsonObject().put("taskId", rec.id()).put("callback", "webhook")
-        .put("url", hook.url()).put("deliveryId", deliveryId).put("firedAt", Times.format(now)));
-    LOG.info("task {} webhook callback fired: {} ({})", rec.id(), hook.url(), deliveryId);
     // delivered once the done state and this entry are committed: a receiver never hears of a finish
     // that a restart could take back
-    journal.sync(contextOf(rec)).onComplete(ar -> webhooks.deliver(rec, index, hook, deliveryId));
+    journal.sync(contextOf(rec)).onComplete(ar -> {
+      events.publish("callback.fired", rec.id(), new JsonObject().put("taskId", rec.id()).put("callback", "webhook")
+          .put("url", hook.url()).put("deliveryId", deliveryId).put("firedAt", Times.format(now)));
+      LOG.info("task {} webhook callback fired: {} ({})", rec.id(), hook.url(), deliveryId);
+      webhooks.deliver(rec, index, hook, deliveryId);
+    });
   }
 
   /**
