@@ -27,6 +27,11 @@ public final class ApiError extends RuntimeException {
     return new ApiError(400, "invalid_request", message, field, null);
   }
 
+  /** 401: no valid bearer token. */
+  public static ApiError unauthorized(String message) {
+    return new ApiError(401, "unauthorized", message, null, null);
+  }
+
   /** 404 for a missing thing; {@code field} names where the request referred to it, or null for the URL. */
   public static ApiError notFound(String message, String field) {
     return new ApiError(404, "not_found", message, field, null);

@@ -33,6 +33,9 @@ import sun.misc.Signal;
  * its file) or shutdown overran its time.
  */
 public final class Main {
+  /** Seconds past {@code shutdown.timeout} after which a shutdown is given up and the process exits with 1. */
+  static final int SHUTDOWN_SLACK_SECONDS = 5;
+
   private Main() {
   }
 
@@ -76,7 +79,9 @@ public final class Main {
         return;
       }
       log.info("SIG{} received: shutting down", sig.getName());
-      long limit = (long) (running.config().shutdownTimeout * 3 + 15);
+      // the service finishes within shutdown.timeout (see ServiceVerticle); Vert.x closes in little more.
+      // Past this, something is stuck: exit anyway, and say so with the status.
+      long limit = (long) Math.ceil(running.config().shutdownTimeout) + SHUTDOWN_SLACK_SECONDS;
       int code;
       try {
         running.stop().toCompletionStage().toCompletableFuture().get(limit, TimeUnit.SECONDS);

@@ -79,7 +79,8 @@ class CrashRecoveryIT {
       Files.writeString(config, new JsonObject().put("http.host", "127.0.0.1").put("http.port", 0).put("loops", "default,batch")
           .put("limits.pending.max", 5000).put("worker.pool.size", 2).put("store.path", data.toString())
           .put("webhook.retry.attempts", 20).put("webhook.retry.backoff.initial", 0.2).put("webhook.retry.backoff.max", 1)
-          .put("webhook.timeout.connect", 2).put("webhook.timeout.request", 5).encodePrettily());
+          .put("webhook.timeout.connect", 2).put("webhook.timeout.request", 5)
+          .put("webhooks.allow", "127.0.0.1").encodePrettily()); // the receiver is on loopback
 
       // ---- run 1: submit, and SIGKILL once KILL_AFTER_ACCEPTED have their 201
       Map<Integer, String> accepted = new ConcurrentHashMap<>();

@@ -37,6 +37,7 @@ class RecoveryTest {
     Map<String, Object> c = new HashMap<>(more);
     c.put("store.path", data.toString());
     c.putIfAbsent("loops", "default,other");
+    c.putIfAbsent("webhooks.allow", "127.0.0.1"); // the receivers are on loopback
     return ServiceHarness.start(c);
   }
 

@@ -141,7 +141,9 @@ class StoreFailuresTest {
     });
     receiver.start();
     GatedStore[] store = new GatedStore[1];
-    try (ServiceHarness svc = ServiceHarness.start(Map.of(), c -> store[0] = new GatedStore(TaskStore.of(c)))) {
+    // the receiver is on loopback, which the webhook guard refuses unless allowed
+    try (ServiceHarness svc = ServiceHarness.start(Map.of("webhooks.allow", "127.0.0.1"),
+        c -> store[0] = new GatedStore(TaskStore.of(c)))) {
       String url = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook";
       String id = svc.submit(sleep(0.3).put("callbacks", new JsonArray().add(new JsonObject().put("url", url)))).getString("id");
       store[0].hold = true;

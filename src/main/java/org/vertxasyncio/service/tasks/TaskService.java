@@ -305,6 +305,40 @@ public final class TaskService {
     });
   }
 
+  /**
+   * Delivers webhook {@code index} of the task's callback log again ({@code POST
+   * /tasks/{id}/callbacks/{n}/redeliver}), on the task's loop.
+   *
+   * @return the log entry as it is once the redelivery has begun; failed with an {@link ApiError}: 404
+   *     when there is no such entry, 400 when it is not a webhook, 409 while its delivery is under way
+   */
+  public Future<CallbackEntry> redeliver(TaskRecord rec, int index) {
+    List<CallbackEntry> log = rec.view().callbacks();
+    if (index < 0 || index >= log.size()) {
+      return Future.failedFuture(ApiError.notFound("Task " + rec.id() + " has no callback " + index
+          + " (its log has " + log.size() + ")", "n"));
+    }
+    if (!"webhook".equals(log.get(index).callback())) {
+      return Future.failedFuture(ApiError.invalid("n", "callback " + index + " is the task's own done callback, not a webhook"));
+    }
+    // webhooks fire in the order they were given, so the k-th webhook entry is the k-th webhook
+    int k = 0;
+    for (int i = 0; i < index; i++) {
+      if ("webhook".equals(log.get(i).callback())) {
+        k++;
+      }
+    }
+    Webhook hook = rec.spec().callbacks().get(k);
+    NamedLoop l = loops.require(rec.loopName(), null);
+    return l.call(() -> {
+      if (!webhooks.redeliver(rec, index, hook)) {
+        throw ApiError.conflict("delivery_pending", "Callback " + index + " of task " + rec.id()
+            + " is still being delivered; redeliver it once its outcome is delivered, failed or refused");
+      }
+      return rec.callbackAt(index);
+    });
+  }
+
   // ------------------------------------------------------------------ cancel, delete
 
   /** {@code task.cancel()} on the task's loop: true if the task was pending, false if already done. */
