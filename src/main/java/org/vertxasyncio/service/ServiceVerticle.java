@@ -137,6 +137,8 @@ public final class ServiceVerticle extends VerticleBase {
     tasks = new TaskService(registry, loops, events, webhooks, metrics, ids, clock, journal);
 
     metrics.taskStates(registry::pendingCount, registry::finishedCount, registry::cancelledCount);
+    metrics.store(store::queued);
+    store.onCommit(metrics::storeCommit);
 
     HealthChecks liveness = HealthChecks.create(vertx);
     liveness.register("eventLoops", promise -> {

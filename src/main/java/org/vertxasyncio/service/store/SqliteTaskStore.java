@@ -50,6 +50,8 @@ public final class SqliteTaskStore implements TaskStore {
   private final long batchWaitNanos;
   private final LinkedBlockingQueue<Op> queue = new LinkedBlockingQueue<>();
   private volatile boolean closed;
+  private volatile CommitListener listener = (writes, nanos, failed) -> {
+  };
   private Thread writer;
   /** The connection: used by the writer thread only. */
   private Connection conn;
@@ -182,6 +184,16 @@ public final class SqliteTaskStore implements TaskStore {
       queue.add(new Close(p));
     }
     return p.future();
+  }
+
+  @Override
+  public void onCommit(CommitListener l) {
+    this.listener = l;
+  }
+
+  @Override
+  public int queued() {
+    return queue.size();
   }
 
   private void offer(Op op) {
@@ -376,10 +388,13 @@ public final class SqliteTaskStore implements TaskStore {
     }
     Throwable failure = null;
     if (!puts.isEmpty() || !deletes.isEmpty() || !loops.isEmpty() || !meta.isEmpty()) {
+      long t0 = System.nanoTime();
       try {
         write(puts, deletes, loops, meta);
         conn.commit();
+        listener.committed(ops.size() - barriers.size(), System.nanoTime() - t0, false);
       } catch (Throwable t) {
+        listener.committed(ops.size() - barriers.size(), System.nanoTime() - t0, true);
         failure = t;
         LOG.error("task store {}: a commit of {} write(s) failed: {}", file, ops.size(), String.valueOf(t), t);
         try {
