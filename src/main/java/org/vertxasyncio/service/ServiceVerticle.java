@@ -131,7 +131,12 @@ public final class ServiceVerticle extends VerticleBase {
     }).onSuccess(s -> {
       loops.startProbes(config.lagInterval);
       events.startHeartbeat(vertx, config.eventsHeartbeat);
-      sweepTimer = vertx.setPeriodic(1000, t -> registry.sweep(clock.instant()));
+      sweepTimer = vertx.setPeriodic(1000, t -> {
+        // a task the retention policy forgets is gone for live clients too (the dashboard drops its row)
+        for (var forgotten : registry.sweep(clock.instant())) {
+          events.publish("task.deleted", forgotten.id(), new JsonObject().put("id", forgotten.id()).put("reason", "retention"));
+        }
+      });
       started = true;
       LOG.info("HTTP server listening on http://{}:{} (loops: {}; coroutines on {})", config.httpHost, s.actualPort(),
           String.join(", ", config.loops), loops.get("default").loop().coroutineRunner());

@@ -27,6 +27,9 @@ import org.vertxasyncio.service.ApiError;
  *
  * <p>Before routing, every request goes through: the drain check (503 while shutting down, except the
  * operations endpoints), the media-type check (415 for a body that is not JSON) and the body limit (413).
+ *
+ * <p>After the API's operations come the dashboard's page and assets ({@link DashboardRoutes}), which the
+ * document does not describe: it is the API's contract, and the page is not part of it.
  */
 public final class Routes {
   private static final Set<String> ALWAYS_OPEN = Set.of("/health", "/ready", "/metrics", "/openapi.yaml");
@@ -88,6 +91,7 @@ public final class Routes {
     }
     // validation does not apply to the text endpoints' responses; the scrape and health handlers read nothing
     Router router = builder.createRouter();
+    DashboardRoutes.mount(router);
     router.route().failureHandler(Errors::handle);
     router.errorHandler(404, rc -> Errors.send(rc, ApiError.notFound("No resource at " + rc.request().path(), null)));
     router.errorHandler(405, rc -> {
@@ -131,6 +135,10 @@ public final class Routes {
 
   private static List<String> allowed(OpenAPIContract contract, String requestPath) {
     List<String> out = new ArrayList<>();
+    if (DashboardRoutes.isDashboardPath(requestPath)) {
+      out.add("GET");
+      out.add("HEAD");
+    }
     for (Path p : contract.getPaths()) {
       String regex = p.getName().replaceAll("\\{[^/]+}", "[^/]+");
       if (requestPath.matches(regex)) {
