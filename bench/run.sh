@@ -35,11 +35,11 @@ pick_jdk() { # as .ci/run: JAVA_HOME if it is a JDK 21+, else the first one unde
   done
 }
 
-pick_python() { # python3 on PATH, else the usual places
+pick_python() { # python3 on PATH, else the usual places; the interpreter itself, not a wrapper (pyenv's shim)
   local c
   for c in "$(command -v python3 || true)" /usr/bin/python3 /usr/local/bin/python3; do
     if [ -n "$c" ] && [ -x "$c" ] && "$c" -c 'import sys; sys.exit(sys.version_info < (3, 8))' 2>/dev/null; then
-      echo "$c"; return
+      "$c" -c 'import sys; print(sys.executable)'; return
     fi
   done
 }

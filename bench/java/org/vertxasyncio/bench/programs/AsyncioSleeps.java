@@ -18,10 +18,12 @@ import org.vertxasyncio.asyncio.EventLoop;
  * Ours: N coroutines each awaiting a 1 s sleep, gathered, written as the seed writes it
  * ({@code loop.run_until_complete(asyncio.gather(*coros))}).
  *
- * <p>{@code java ... AsyncioSleeps <await|future> <n> <warm-up n>}: one warm-up round of the smaller
+ * <p>{@code java ... AsyncioSleeps <await|future> <n> <warm-up n> [sleep s]}: one warm-up round of the smaller
  * size first, then the measured round on the same loop. Prints the measured round's elapsed time
  * (from before the first coroutine is made to the gather's end, on the calling thread), its overhead
- * beyond the 1 s sleep, the CPU time it used, and the process's peak RSS.
+ * beyond the 1 s sleep, the CPU time it used, and the process's peak RSS. (A longer sleep, the optional
+ * last argument, holds the measured round's coroutines suspended long enough to take a heap histogram; the warm-up
+ * round always sleeps 1 s.)
  *
  * <ul>
  *   <li>{@code await}: {@code async(() -> { await(sleep(1)); })}, the main way to write a coroutine;</li>
@@ -52,27 +54,28 @@ public final class AsyncioSleeps {
     String style = args[0];
     int n = Probe.intArg(args[1]);
     int warmup = Probe.intArg(args[2]);
+    double sleep = args.length > 3 ? Double.parseDouble(args[3]) : 1.0;
     if (!style.equals("await") && !style.equals("future")) {
       throw new IllegalArgumentException("style must be await or future, not " + style);
     }
     EventLoop loop = getEventLoop();
     Probe.metric("coroutine_runner_is_continuations", loop.coroutineRunner().equals("continuations") ? 1 : 0);
     if (warmup > 0) {
-      round(loop, style, warmup, "warmup.");
+      round(loop, style, warmup, 1.0, "warmup.");
       System.gc();
     }
-    round(loop, style, n, "");
+    round(loop, style, n, sleep, "");
     Probe.metric("peak_rss_mb", Probe.peakRssMb());
     System.exit(0);
   }
 
-  private static void round(EventLoop loop, String style, int n, String prefix) {
+  private static void round(EventLoop loop, String style, int n, double sleep, String prefix) {
     double cpu0 = Probe.cpuSeconds();
     long t0 = System.nanoTime();
     List<Coroutine<Void>> coros = new ArrayList<>(n);
     Vertx vertx = loop.vertx();
     for (int i = 0; i < n; i++) {
-      coros.add(style.equals("await") ? doSomeWork(1) : doSomeWorkFuture(vertx, 1));
+      coros.add(style.equals("await") ? doSomeWork(sleep) : doSomeWorkFuture(vertx, sleep));
     }
     List<Void> results = loop.runUntilComplete(gather(coros));
     long t1 = System.nanoTime();
@@ -81,7 +84,7 @@ public final class AsyncioSleeps {
     }
     double elapsed = Probe.seconds(t0, t1);
     Probe.metric(prefix + "elapsed_s", elapsed);
-    Probe.metric(prefix + "overhead_s", elapsed - 1.0);
+    Probe.metric(prefix + "overhead_s", elapsed - sleep);
     Probe.metric(prefix + "cpu_s", Probe.cpuSeconds() - cpu0);
   }
 }

@@ -32,7 +32,7 @@ public final class LatenessSuite implements Suite {
   public void run(Bench bench) throws Exception {
     int n = bench.quick() ? 20_000 : 100_000;
     int allowanceMs = bench.quick() ? 1_000 : 3_000;
-    int reps = bench.quick() ? 1 : 3;
+    int reps = bench.quick() ? 1 : 5;
     List<String> args = List.of(String.valueOf(n), "2000", String.valueOf(allowanceMs), "42", String.valueOf(n / 10));
     Map<String, List<Map<String, Double>>> runs = new LinkedHashMap<>();
     for (String peer : List.of("asyncio-await", "vertx", "cpython")) {

@@ -416,6 +416,36 @@ class EventLoopTest extends LoopTestBase {
     assertFalse(loop.isRunning());
   }
 
+  @Test
+  void aLongIterationLetsVertxRunInBetweenButKeepsItsBoundary() {
+    int n = 300;
+    int[] done = {0};
+    int[] seenByVertxTimer = {-1};
+    List<String> order = new ArrayList<>();
+    loop.callSoon(() -> {
+      // a plain Vert.x timer on the loop's own context, due while the iteration below is running
+      ((io.vertx.core.internal.ContextInternal) loop.context()).setTimer(50, id -> seenByVertxTimer[0] = done[0]);
+      loop.callSoon(() -> order.add("next iteration"));
+    });
+    for (int i = 0; i < n; i++) {
+      loop.callSoon(() -> {
+        long end = System.nanoTime() + 1_000_000L;
+        while (System.nanoTime() < end) {
+          Thread.onSpinWait();
+        }
+        done[0]++;
+        if (done[0] == n) {
+          order.add("iteration done");
+        }
+      });
+    }
+    loop.callSoon(() -> loop.callSoon(loop::stop));
+    loop.runForever();
+    assertTrue(seenByVertxTimer[0] >= 0 && seenByVertxTimer[0] < n,
+        "the Vert.x timer ran only after the whole iteration: " + seenByVertxTimer[0]);
+    assertEquals(List.of("iteration done", "next iteration"), order);
+  }
+
   static void waitUntil(java.util.function.BooleanSupplier cond) throws InterruptedException {
     long end = System.nanoTime() + 5_000_000_000L;
     while (!cond.getAsBoolean()) {

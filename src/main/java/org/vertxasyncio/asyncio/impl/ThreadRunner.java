@@ -39,6 +39,7 @@ public final class ThreadRunner implements FiberRunner {
     private static final int LOOP = 0;
     private static final int FIBER = 1;
     private static final ThreadLocal<ThreadFiber<?>> CURRENT = new ThreadLocal<>();
+    private static final int SPINS = Integer.getInteger("asyncio.threads.spins", 2000);
 
     private final VertxEventLoop loop;
     private final CoroutineBody<T> body;
@@ -62,6 +63,9 @@ public final class ThreadRunner implements FiberRunner {
         thread.start();
       } else {
         LockSupport.unpark(thread);
+      }
+      for (int spins = SPINS; turn == FIBER && spins > 0; spins--) {
+        Thread.onSpinWait(); // most steps are short: catch the hand-back before paying for a park
       }
       while (turn == FIBER) {
         LockSupport.park(this);

@@ -62,6 +62,10 @@ public final class VertxEventLoop implements EventLoop {
   private final TimerQueue timers;
   private final Handler<Void> pump = v -> pump();
 
+  /** How long one Vert.x task may run handles before the rest of the iteration yields to Vert.x. */
+  private static final long SLICE_NANOS = 20_000_000L;
+  /** Handles of the current iteration not yet run (an iteration may span several Vert.x tasks). */
+  private int iterationLeft;
   private volatile boolean running;
   private volatile boolean stopping;
   private volatile boolean closed;
@@ -236,6 +240,7 @@ public final class VertxEventLoop implements EventLoop {
   }
 
   private void cleanUp() {
+    iterationLeft = 0;
     ready.clear();
     dueWhileStopped.clear();
     inbox.clear();
@@ -320,6 +325,7 @@ public final class VertxEventLoop implements EventLoop {
       // the loop's own machinery failed (callbacks' errors never get here): end the run rather than hang it
       LOG.error("asyncio: the event loop failed and stops", t);
       fatal = t;
+      iterationLeft = 0;
       stopping = false;
       running = false;
       Runnable s = onStopped;
@@ -330,7 +336,15 @@ public final class VertxEventLoop implements EventLoop {
     }
   }
 
+  /**
+   * Runs one asyncio iteration: the handles that were ready when it began. A long iteration is split
+   * into slices of about {@link #SLICE_NANOS}, each its own Vert.x task, so Vert.x I/O and timers are not
+   * starved meanwhile; handles added during the iteration still wait for the next one.
+   */
   private void runOnce() {
+    if (iterationLeft == 0) {
+      iterationLeft = ready.size();
+    }
     VertxEventLoop previous = RUNNING.get();
     RUNNING.set(this);
     try {
@@ -338,7 +352,10 @@ public final class VertxEventLoop implements EventLoop {
       if (timed) {
         lockBaseline = heldLockIds();
       }
-      for (int n = ready.size(); n > 0; n--) {
+      long deadline = System.nanoTime() + SLICE_NANOS;
+      int sinceCheck = 0;
+      while (iterationLeft > 0) {
+        iterationLeft--;
         ReadyHandle h = ready.poll();
         if (h.cancelled) {
           continue;
@@ -347,6 +364,13 @@ public final class VertxEventLoop implements EventLoop {
           runTimed(h);
         } else {
           runHandle(h);
+        }
+        if (++sinceCheck == 64) {
+          sinceCheck = 0;
+          if (System.nanoTime() - deadline > 0 && iterationLeft > 0) {
+            yieldToVertx(); // the rest of this iteration after Vert.x has had its turn
+            return;
+          }
         }
       }
     } finally {
@@ -363,6 +387,14 @@ public final class VertxEventLoop implements EventLoop {
     } else if (!ready.isEmpty() || !inbox.isEmpty()) {
       wakeup();
     }
+  }
+
+  /**
+   * Continues the current iteration after Netty has done its I/O and run its due timers: a task queued
+   * as an immediate one would run before them, so the continuation goes to Netty's scheduled queue.
+   */
+  private void yieldToVertx() {
+    context.nettyEventLoop().schedule(() -> context.dispatch(pump), 0, java.util.concurrent.TimeUnit.NANOSECONDS);
   }
 
   private void runHandle(ReadyHandle h) {
