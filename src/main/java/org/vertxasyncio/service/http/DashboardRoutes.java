@@ -42,6 +42,9 @@ public final class DashboardRoutes {
     router.route("/").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(DashboardRoutes::headers)
         .handler(rc -> rc.response().putHeader("Content-Type", "text/html; charset=utf-8")
             .sendFile(WEB_ROOT + "/index.html").onFailure(rc::fail));
+    // the folder itself is not a page: the dashboard lives at the root (its references are relative to it)
+    router.route(PREFIX).method(HttpMethod.GET).method(HttpMethod.HEAD)
+        .handler(rc -> rc.response().setStatusCode(302).putHeader("Location", "../").end());
     router.route(PREFIX + "*").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(DashboardRoutes::headers)
         .handler(assets);
   }
