@@ -27,6 +27,11 @@ public final class ApiError extends RuntimeException {
     return new ApiError(400, "invalid_request", message, field, null);
   }
 
+  /** 401: no valid bearer token. */
+  public static ApiError unauthorized(String message) {
+    return new ApiError(401, "unauthorized", message, null, null);
+  }
+
   /** 404 for a missing thing; {@code field} names where the request referred to it, or null for the URL. */
   public static ApiError notFound(String message, String field) {
     return new ApiError(404, "not_found", message, field, null);
@@ -50,6 +55,11 @@ public final class ApiError extends RuntimeException {
   /** 503 while the service shuts down. */
   public static ApiError shuttingDown() {
     return new ApiError(503, "shutting_down", "The service is shutting down", null, null);
+  }
+
+  /** 503: the task store could not commit what the request made (nothing was accepted); retry later. */
+  public static ApiError storeUnavailable(String message) {
+    return new ApiError(503, "store_unavailable", message, null, 1);
   }
 
   public int status() {

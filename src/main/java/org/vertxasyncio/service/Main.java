@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
 import org.vertxasyncio.service.config.ConfigException;
 import org.vertxasyncio.service.config.ConfigLoader;
 import org.vertxasyncio.service.config.ServiceConfig;
+import org.vertxasyncio.service.store.StoreException;
 import sun.misc.Signal;
 
 /**
@@ -28,9 +29,13 @@ import sun.misc.Signal;
  *
  * <p>Exit codes: 0 after a graceful shutdown on SIGTERM or SIGINT (the signals are handled here, so the
  * JVM does not die with 143); 2 when the configuration is invalid (the message names the key); 1 when
- * the service cannot start (the port is taken, for instance) or shutdown overran its time.
+ * the service cannot start (the port is taken; the task store cannot be read, and the message names
+ * its file) or shutdown overran its time.
  */
 public final class Main {
+  /** Seconds past {@code shutdown.timeout} after which a shutdown is given up and the process exits with 1. */
+  static final int SHUTDOWN_SLACK_SECONDS = 5;
+
   private Main() {
   }
 
@@ -56,6 +61,12 @@ public final class Main {
         System.err.println("vertx-asyncio: invalid configuration: " + cause.getMessage());
         System.exit(2);
       }
+      if (cause instanceof StoreException) {
+        // the store cannot be read: never start empty (that would lose what it kept)
+        log.error("cannot open the task store: {}", cause.getMessage());
+        System.err.println("vertx-asyncio: cannot open the task store: " + cause.getMessage());
+        System.exit(1);
+      }
       log.error("cannot start the service: {}", String.valueOf(cause.getMessage()), cause);
       System.err.println("vertx-asyncio: cannot start: " + cause);
       System.exit(1);
@@ -68,7 +79,9 @@ public final class Main {
         return;
       }
       log.info("SIG{} received: shutting down", sig.getName());
-      long limit = (long) (running.config().shutdownTimeout * 3 + 15);
+      // the service finishes within shutdown.timeout (see ServiceVerticle); Vert.x closes in little more.
+      // Past this, something is stuck: exit anyway, and say so with the status.
+      long limit = (long) Math.ceil(running.config().shutdownTimeout) + SHUTDOWN_SLACK_SECONDS;
       int code;
       try {
         running.stop().toCompletionStage().toCompletableFuture().get(limit, TimeUnit.SECONDS);
@@ -99,7 +112,11 @@ public final class Main {
 
   /** Starts the service with {@code config} on {@code vertx}. */
   public static Future<Running> start(Vertx vertx, ServiceConfig config, PrometheusMeterRegistry registry) {
-    ServiceVerticle service = new ServiceVerticle(config, registry, Clock.systemUTC());
+    return start(vertx, config, registry, new ServiceVerticle(config, registry, Clock.systemUTC()));
+  }
+
+  /** Starts {@code service} (made with {@code config}) on {@code vertx}. */
+  public static Future<Running> start(Vertx vertx, ServiceConfig config, PrometheusMeterRegistry registry, ServiceVerticle service) {
     return vertx.deployVerticle(service).map(id -> new Running(vertx, service, config));
   }
 

@@ -28,6 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vertxasyncio.service.callbacks.EventHub;
+import org.vertxasyncio.service.callbacks.WebhookGuard;
 import org.vertxasyncio.service.callbacks.WebhookSender;
 import org.vertxasyncio.service.config.ServiceConfig;
 import org.vertxasyncio.service.http.Api;
@@ -35,7 +36,11 @@ import org.vertxasyncio.service.http.Routes;
 import org.vertxasyncio.service.loops.LoopRegistry;
 import org.vertxasyncio.service.loops.NamedLoop;
 import org.vertxasyncio.service.metrics.ServiceMetrics;
+import org.vertxasyncio.service.store.Stored;
+import org.vertxasyncio.service.store.TaskStore;
 import org.vertxasyncio.service.tasks.TaskIds;
+import org.vertxasyncio.service.tasks.TaskJournal;
+import org.vertxasyncio.service.tasks.TaskRecovery;
 import org.vertxasyncio.service.tasks.TaskRegistry;
 import org.vertxasyncio.service.tasks.TaskService;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -46,10 +51,17 @@ import org.yaml.snakeyaml.Yaml;
  * the HTTP server whose routes come from {@code openapi.yaml}. Its own Vert.x context is the HTTP
  * server's and the event hub's; each loop has its own.
  *
- * <p>Shutdown ({@link #shutdown()}): new requests get 503 and {@code /ready} goes down; running tasks are
- * cancelled or left to finish ({@code shutdown.tasks}), within {@code shutdown.timeout}; webhook
- * deliveries in flight get the same time; event streams are ended; the HTTP server closes after its
- * in-flight requests; the loops are stopped and closed.
+ * <p>Start-up: the task store is opened and read first (a store that cannot be read fails the start);
+ * the loops are recreated in their kept states, the kept tasks recovered ({@link TaskRecovery}), and
+ * only then does the HTTP server listen.
+ *
+ * <p>Shutdown ({@link #shutdown()}), all within {@code shutdown.timeout}: new requests get 503 and
+ * {@code /ready} goes down; running tasks are kept, cancelled or left to finish ({@code shutdown.tasks})
+ * and webhook deliveries in flight get time to end, within most of it; event streams are ended; the
+ * HTTP server closes after its in-flight requests, within the rest; the loops are stopped and closed;
+ * the store is closed. With {@code keep} (and a
+ * durable store) nothing of the shutdown is written: pending tasks stay pending in the store and resume
+ * at the next start.
  */
 public final class ServiceVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(ServiceVerticle.class);
@@ -67,6 +79,8 @@ public final class ServiceVerticle extends VerticleBase {
   private EventHub events;
   private WebhookSender webhooks;
   private ExecutorService executor;
+  private final TaskStore store;
+  private TaskJournal journal;
   private long sweepTimer = -1;
   private Future<Void> shutdown;
 
@@ -75,6 +89,12 @@ public final class ServiceVerticle extends VerticleBase {
    *                   for a private one with the service's meters only
    */
   public ServiceVerticle(ServiceConfig config, PrometheusMeterRegistry prometheus, Clock clock) {
+    this(config, prometheus, clock, TaskStore.of(config));
+  }
+
+  /** With {@code store} instead of the one {@code store.type} names (not opened yet). */
+  public ServiceVerticle(ServiceConfig config, PrometheusMeterRegistry prometheus, Clock clock, TaskStore store) {
+    this.store = store;
     this.config = config;
     this.prometheus = prometheus != null ? prometheus : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     this.clock = clock;
@@ -83,8 +103,16 @@ public final class ServiceVerticle extends VerticleBase {
   @Override
   public Future<?> start() throws Exception {
     String yaml = resource("openapi.yaml");
+    journal = new TaskJournal(store);
+    LOG.info("task store: {}", store.describe());
+    return onContext(store.open())
+        .compose(stored -> startWith(stored, yaml))
+        .onFailure(e -> store.close());
+  }
+
+  private Future<?> startWith(Stored stored, String yaml) {
     ServiceMetrics metrics = new ServiceMetrics(prometheus);
-    events = new EventHub(context, config.eventsBufferSize);
+    events = new EventHub(context, config.eventsBufferSize, stored.eventIdsReserved(), journal::eventIdsReserved);
     registry = new TaskRegistry(config.maxPendingTasks, config.retentionSeconds, config.retentionMaxTasks);
     executor = Executors.newFixedThreadPool(config.workerPoolSize, threads("asyncio-executor-"));
     loops = new LoopRegistry(vertx, (l, event) -> {
@@ -93,12 +121,20 @@ public final class ServiceVerticle extends VerticleBase {
         metrics.loopRunning(l.name(), () -> l.loop().isRunning() ? 1 : 0);
       }
       events.publish(event, null, loopJson(l));
+      switch (event) {
+        case "loop.created", "loop.started" -> journal.loopState(l.name(), "running");
+        case "loop.stopped" -> journal.loopState(l.name(), "stopped");
+        case "loop.closed" -> journal.loopState(l.name(), "closed");
+        default -> {
+        }
+      }
     }, loop -> loop.setDefaultExecutor(executor));
     TaskIds ids = new TaskIds(clock);
-    webhooks = new WebhookSender(vertx, config, metrics, clock, (rec, entry, attempt) -> events.publish("webhook.attempt", rec.id(),
+    WebhookGuard guard = WebhookGuard.withSystemResolver(config.webhooksAllow);
+    webhooks = new WebhookSender(vertx, config, metrics, clock, guard, (rec, entry, attempt) -> events.publish("webhook.attempt", rec.id(),
         attempt.toJson().put("taskId", rec.id()).put("url", entry.url()).put("deliveryId", entry.deliveryId())
             .put("outcome", entry.outcome())));
-    tasks = new TaskService(registry, loops, events, webhooks, metrics, ids, clock);
+    tasks = new TaskService(registry, loops, events, webhooks, metrics, ids, clock, journal);
 
     metrics.taskStates(registry::pendingCount, registry::finishedCount, registry::cancelledCount);
 
@@ -117,30 +153,52 @@ public final class ServiceVerticle extends VerticleBase {
       promise.complete(ok ? Status.OK() : Status.KO(new JsonObject().put("reason", "the default loop is not running")));
     });
 
+    // the loops: those kept (in their kept states), those configured, those the kept tasks run on
+    Map<String, String> keptStates = new LinkedHashMap<>();
+    stored.loops().forEach(l -> keptStates.put(l.name(), l.state()));
+    java.util.LinkedHashSet<String> names = new java.util.LinkedHashSet<>(keptStates.keySet());
+    names.addAll(config.loops);
+    names.addAll(TaskRecovery.loopsOf(stored.tasks()));
     List<Future<NamedLoop>> made = new ArrayList<>();
-    for (String name : config.loops) {
-      made.add(loops.create(name));
+    for (String name : names) {
+      String state = keptStates.getOrDefault(name, "running");
+      made.add(loops.create(name).compose(l -> switch (state) {
+        case "stopped" -> loops.stop(l);
+        case "closed" -> loops.close(l, config.shutdownTimeout);
+        default -> Future.succeededFuture(l);
+      }));
     }
     Future<OpenAPIContract> contract = OpenAPIContract.from(vertx, forValidator(yamlToJson(yaml)));
-    return Future.all(made).compose(v -> contract).compose(c -> {
+    return Future.all(made)
+        .compose(v -> new TaskRecovery(tasks).recover(stored.tasks()))
+        // back on this verticle's context (the loops complete on theirs): the HTTP server listens from
+        // here, so its requests are handled on the event hub's context and off every asyncio loop's thread
+        .compose(v -> onContext(contract)).compose(c -> {
       Api api = new Api(config, tasks, registry, loops, events, prometheus, liveness, readiness, yaml, () -> draining);
       server = vertx.createHttpServer(new HttpServerOptions().setHost(config.httpHost).setPort(config.httpPort)
           .setCompressionSupported(false));
-      server.requestHandler(Routes.router(vertx, c, api));
+      Routes.serve(server, Routes.router(vertx, c, api));
       return server.listen();
     }).onSuccess(s -> {
       loops.startProbes(config.lagInterval);
       events.startHeartbeat(vertx, config.eventsHeartbeat);
-      sweepTimer = vertx.setPeriodic(1000, t -> {
-        // a task the retention policy forgets is gone for live clients too (the dashboard drops its row)
-        for (var forgotten : registry.sweep(clock.instant())) {
-          events.publish("task.deleted", forgotten.id(), new JsonObject().put("id", forgotten.id()).put("reason", "retention"));
-        }
-      });
+      sweep();
+      sweepTimer = vertx.setPeriodic(1000, t -> sweep());
       started = true;
       LOG.info("HTTP server listening on http://{}:{} (loops: {}; coroutines on {})", config.httpHost, s.actualPort(),
           String.join(", ", config.loops), loops.get("default").loop().coroutineRunner());
     });
+  }
+
+  /**
+   * Forgets the done tasks the retention policy lets go: from the store, and for live clients (a
+   * {@code task.deleted} event with {@code reason: retention}, so the dashboard drops their rows too).
+   */
+  private void sweep() {
+    for (var forgotten : registry.sweep(clock.instant())) {
+      journal.deleted(forgotten);
+      events.publish("task.deleted", forgotten.id(), new JsonObject().put("id", forgotten.id()).put("reason", "retention"));
+    }
   }
 
   /** The port the server listens on (useful with {@code http.port} 0). */
@@ -166,38 +224,85 @@ public final class ServiceVerticle extends VerticleBase {
     return p.future();
   }
 
+  /** The share of {@code shutdown.timeout} that tasks and webhooks may take; the rest is for in-flight requests. */
+  private static final double SETTLE_SHARE = 0.8;
+
+  /**
+   * The shutdown, within one deadline ({@code shutdown.timeout} from now): tasks are settled and
+   * webhook deliveries given time up to {@value #SETTLE_SHARE} of it, then the HTTP server lets its
+   * in-flight requests finish until the deadline (at least {@link #MIN_HTTP_DRAIN_SECONDS} s), then the
+   * loops and the store are closed, which takes no waiting. Every step goes on on this verticle's
+   * context, whose state (the event hub) it touches.
+   */
   private Future<Void> doShutdown() {
     draining = true;
     double grace = config.shutdownTimeout;
+    long t0 = System.nanoTime();
+    long settleBy = t0 + (long) (grace * SETTLE_SHARE * 1e9);
+    long deadline = t0 + (long) (grace * 1e9);
     int pending = registry.pendingCount();
-    LOG.info("shutting down: {} pending task(s) will be {}, within {} s", pending,
-        config.shutdownTasks == ServiceConfig.ShutdownTasks.CANCEL ? "cancelled" : "left to finish", grace);
-    Future<Void> settled;
-    if (config.shutdownTasks == ServiceConfig.ShutdownTasks.CANCEL) {
-      settled = loops.cancelAll(grace);
-    } else {
-      settled = loops.startStopped()
-          .compose(v -> tasks.awaitAllDone(vertx, grace))
-          .compose(allDone -> allDone ? Future.<Void>succeededFuture() : loops.cancelAll(Math.max(1, grace / 2)));
+    ServiceConfig.ShutdownTasks mode = config.shutdownTasks;
+    if (mode == ServiceConfig.ShutdownTasks.KEEP && !journal.durable()) {
+      mode = ServiceConfig.ShutdownTasks.CANCEL; // the memory store keeps nothing
     }
-    return settled
-        .compose(v -> webhooks.awaitIdle(grace))
+    LOG.info("shutting down: {} pending task(s) will be {}; {} webhook deliveries in flight; within {} s", pending, switch (mode) {
+      case KEEP -> "kept in the store (they resume at the next start)";
+      case CANCEL -> "cancelled";
+      case FINISH -> "left to finish";
+    }, webhooks.inFlight(), grace);
+    Future<Void> settled;
+    if (mode == ServiceConfig.ShutdownTasks.KEEP) {
+      // from here on nothing is written: the store holds the tasks as they are, for the next start
+      journal.freeze();
+      settled = loops.cancelAll(secondsUntil(settleBy));
+    } else if (mode == ServiceConfig.ShutdownTasks.CANCEL) {
+      settled = loops.cancelAll(secondsUntil(settleBy));
+    } else {
+      // half of the settling time to finish, the rest to cancel what has not
+      long finishBy = t0 + (long) (grace * SETTLE_SHARE / 2 * 1e9);
+      settled = onContext(loops.startStopped())
+          .compose(v -> onContext(tasks.awaitAllDone(vertx, secondsUntil(finishBy))))
+          .compose(allDone -> allDone ? Future.<Void>succeededFuture() : loops.cancelAll(secondsUntil(settleBy)));
+    }
+    return onContext(settled)
+        .compose(v -> onContext(webhooks.awaitIdle(secondsUntil(settleBy))))
         .compose(v -> {
+          journal.freeze(); // closing the loops for shutdown is not a state to keep
           events.closeAll(vertx);
+          // nobody saw an id after this one: the next start goes on from it
+          store.putEventIdsReserved(events.lastId());
           loops.stopProbes();
           if (sweepTimer >= 0) {
             vertx.cancelTimer(sweepTimer);
           }
           // the HTTP server lets in-flight requests finish (long polls are answered: their tasks are done)
-          return server == null ? Future.<Void>succeededFuture() : server.shutdown(Math.max(1, (long) grace), TimeUnit.SECONDS);
+          long drainMs = Math.max((long) (MIN_HTTP_DRAIN_SECONDS * 1000), (long) (secondsUntil(deadline) * 1000));
+          return server == null ? Future.<Void>succeededFuture() : onContext(server.shutdown(drainMs, TimeUnit.MILLISECONDS));
         })
-        .compose(v -> loops.closeAllNow())
+        .compose(v -> onContext(loops.closeAllNow()))
+        .eventually(() -> onContext(store.close()))
         .onComplete(ar -> {
           webhooks.close();
           executor.shutdownNow();
-          LOG.info("shutdown complete ({} task(s) were still pending)", registry.pendingCount());
+          LOG.info("shutdown complete in {} s ({} task(s) were still pending)", String.format("%.1f", (System.nanoTime() - t0) / 1e9),
+              registry.pendingCount());
         })
         .mapEmpty();
+  }
+
+  /** The least time in-flight requests are given, even when tasks and webhooks took all of theirs. */
+  private static final double MIN_HTTP_DRAIN_SECONDS = 0.5;
+
+  private static double secondsUntil(long nanoTime) {
+    return Math.max(0.001, (nanoTime - System.nanoTime()) / 1e9);
+  }
+
+  /**
+   * {@code f}, completed on this verticle's context (the loops, the webhook sender and the task store
+   * complete on theirs).
+   */
+  private <T> Future<T> onContext(Future<T> f) {
+    return Future.fromCompletionStage(f.toCompletionStage(), context);
   }
 
   @Override
@@ -232,14 +337,21 @@ public final class ServiceVerticle extends VerticleBase {
    * The document as vertx-openapi 5.0.7 accepts it: it refuses response media types other than JSON,
    * multipart, octet-stream and text/plain, so {@code text/event-stream} and {@code application/yaml}
    * responses are given to it as {@code text/plain}. Responses are not validated, so nothing is lost;
-   * {@code GET /openapi.yaml} serves the document as written.
+   * {@code GET /openapi.yaml} serves the document as written. The {@code security} requirements are
+   * left out too: vertx-web-openapi-router would want a vertx-auth handler for them, and the bearer
+   * check is the router's own platform handler (see {@code Routes}), which applies them only when
+   * {@code auth.tokens} is set.
    */
   static JsonObject forValidator(JsonObject doc) {
     JsonObject copy = doc.copy();
+    copy.remove("security");
     JsonObject paths = copy.getJsonObject("paths", new JsonObject());
     for (String p : paths.fieldNames()) {
       JsonObject item = paths.getJsonObject(p);
       for (String method : item.fieldNames()) {
+        if (item.getValue(method) instanceof JsonObject op) {
+          op.remove("security");
+        }
         if (!(item.getValue(method) instanceof JsonObject op) || !(op.getValue("responses") instanceof JsonObject responses)) {
           continue;
         }

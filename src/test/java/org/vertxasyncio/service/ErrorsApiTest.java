@@ -48,7 +48,10 @@ class ErrorsApiTest {
         {new JsonObject().put("kind", "gather"), "tasks", "required"},
         {new JsonObject().put("kind", "gather").put("tasks", new JsonArray().add(sleep(1)).add(3)), "tasks[1]", "Expected"},
         {new JsonObject().put("kind", "gather").put("tasks", new JsonArray().add(sleep(0)).add(sleep(0)).add(sleep(0)).add(sleep(0))),
-            "tasks[3]", "limits.gather.children.max"},
+            "tasks", "limits.gather.children.max"},
+        {new JsonObject().put("kind", "gather").put("tasks", new JsonArray().add(sleep(0)).add(sleep(0))
+            .add(new JsonObject().put("kind", "gather").put("tasks", new JsonArray().add(sleep(0))))),
+            "tasks[2].tasks[0]", "limits.gather.children.max"},
         {sleep(1).put("colour", "red"), "colour", "not a known field"},
         {sleep(1).put("timeout", -2), "timeout", "less than 0"},
         {sleep(1).put("loop", "has space"), "loop", "pattern"},

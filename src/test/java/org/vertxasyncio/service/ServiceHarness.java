@@ -7,39 +7,81 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.vertxasyncio.service.config.ServiceConfig;
 
 /**
  * The real service on a random port, on its own Vert.x with Prometheus metrics (as {@link Main} runs
- * it), driven by the JDK's HTTP client.
+ * it), driven by the JDK's HTTP client. Its task store is the default (SQLite) in a fresh temporary data
+ * directory, removed on {@link #close()}, unless the overrides name a {@code store.path} (then it is the
+ * caller's, and kept) or another {@code store.type}: no two tests share a database.
  */
 public final class ServiceHarness implements AutoCloseable {
   public final Main.Running running;
   public final int port;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  /** The temporary data directory this harness made, or null. */
+  private final Path tempDir;
 
-  private ServiceHarness(Main.Running running) {
+  private ServiceHarness(Main.Running running, Path tempDir) {
     this.running = running;
     this.port = running.service().port();
+    this.tempDir = tempDir;
   }
 
-  /** Starts the service with the defaults, port 0, and {@code overrides} (flat keys). */
+  /** Starts the service with the defaults, port 0, a fresh data directory, and {@code overrides} (flat keys). */
   public static ServiceHarness start(Map<String, Object> overrides) throws Exception {
+    return start(overrides, null);
+  }
+
+  /**
+   * Starts the service as {@link #start(Map)} does, with the task store {@code store} makes from the
+   * configuration (null: the one {@code store.type} names).
+   */
+  public static ServiceHarness start(Map<String, Object> overrides,
+      java.util.function.Function<ServiceConfig, org.vertxasyncio.service.store.TaskStore> store) throws Exception {
     ServiceConfig c = ServiceConfig.defaults().with("http.port", 0).with("http.host", "127.0.0.1");
+    Path temp = null;
+    if (!overrides.containsKey("store.path")) {
+      temp = Files.createTempDirectory("vertx-asyncio-store-");
+      c = c.with("store.path", temp.toString());
+    }
     for (Map.Entry<String, Object> e : overrides.entrySet()) {
       c = c.with(e.getKey(), e.getValue());
     }
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Vertx vertx = Main.newVertx(registry);
-    Main.Running r = Main.start(vertx, c, registry).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    return new ServiceHarness(r);
+    try {
+      ServiceVerticle verticle = store == null ? new ServiceVerticle(c, registry, java.time.Clock.systemUTC())
+          : new ServiceVerticle(c, registry, java.time.Clock.systemUTC(), store.apply(c));
+      Main.Running r = Main.start(vertx, c, registry, verticle).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      return new ServiceHarness(r, temp);
+    } catch (Exception e) {
+      vertx.close();
+      deleteTree(temp);
+      throw e;
+    }
+  }
+
+  static void deleteTree(Path dir) throws IOException {
+    if (dir == null || !Files.exists(dir)) {
+      return;
+    }
+    try (var paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
   }
 
   public String url(String path) {
@@ -133,6 +175,10 @@ public final class ServiceHarness implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
-    running.stop().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    try {
+      running.stop().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } finally {
+      deleteTree(tempDir);
+    }
   }
 }

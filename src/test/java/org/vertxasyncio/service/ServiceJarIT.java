@@ -34,7 +34,8 @@ class ServiceJarIT {
     assertTrue(Files.isRegularFile(Path.of(jar)), "no jar at " + jar + " (run mvn verify)");
     Path config = dir.resolve("config.json");
     Files.writeString(config, new JsonObject().put("http.host", "127.0.0.1").put("http.port", 0).put("loops", "default")
-        .put("shutdown.tasks", "cancel").put("shutdown.timeout", 5).encodePrettily());
+        .put("shutdown.tasks", "cancel").put("shutdown.timeout", 5).put("store.path", dir.resolve("data").toString())
+        .encodePrettily());
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Path outFile = dir.resolve("service.log");
     ProcessBuilder pb = new ProcessBuilder(java, "-jar", jar, config.toString()).redirectErrorStream(true)

@@ -64,7 +64,7 @@ class WebhooksTest {
     })).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     svc = ServiceHarness.start(Map.of("webhook.retry.attempts", 3, "webhook.retry.backoff.initial", 0.1,
         "webhook.retry.backoff.multiplier", 2, "webhook.retry.backoff.max", 1, "webhook.retry.jitter", 0.5,
-        "webhook.timeout.request", 0.5, "webhook.timeout.connect", 0.5));
+        "webhook.timeout.request", 0.5, "webhook.timeout.connect", 0.5, "webhooks.allow", "127.0.0.1"));
   }
 
   @AfterAll

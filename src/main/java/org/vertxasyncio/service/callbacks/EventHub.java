@@ -9,6 +9,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.function.LongConsumer;
 
 /**
  * The live stream of service events behind {@code GET /events}: each event gets the next id, is kept in a
@@ -18,6 +19,11 @@ import java.util.List;
  * <p>Invariants: the buffer, the id counter and the subscriber list live on one Vert.x context (the HTTP
  * server's); {@link #publish} may be called from any thread and hops there, so events keep the order in
  * which each thread published them, and a subscriber gets the backlog before any live event.
+ *
+ * <p>Ids keep increasing across restarts: they are handed out from blocks reserved ahead
+ * ({@link #ID_BLOCK} at a time, written to the store by the reserver), and a new run starts after the
+ * last reservation of the previous one, so a {@code Last-Event-ID} from before a restart is older than
+ * every new event (the stream says which events are no longer buffered).
  */
 public final class EventHub {
   /** One event: its id, its SSE type ({@code task.done}), the task it is about (or null), its JSON data. */
@@ -27,12 +33,17 @@ public final class EventHub {
     }
   }
 
+  /** Event ids reserved at a time. */
+  public static final long ID_BLOCK = 10_000;
+
   private final Context context;
   private final int capacity;
   private final String streamId = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 1);
   private final ArrayDeque<Event> buffer = new ArrayDeque<>();
   private final List<Subscriber> subscribers = new ArrayList<>();
+  private final LongConsumer reserver;
   private long lastId;
+  private long reservedUpTo;
   private long heartbeatTimer = -1;
 
   /** A connected client. */
@@ -43,8 +54,27 @@ public final class EventHub {
   }
 
   public EventHub(Context context, int capacity) {
+    this(context, capacity, 0, upTo -> {
+    });
+  }
+
+  /**
+   * @param startAfter the last id the previous runs may have used: the first event is {@code startAfter + 1}
+   * @param reserver   told each new high-water mark of ids (before any id up to it is handed out, as far
+   *                   as its store's order allows)
+   */
+  public EventHub(Context context, int capacity, long startAfter, LongConsumer reserver) {
     this.context = context;
     this.capacity = capacity;
+    this.reserver = reserver;
+    this.lastId = startAfter;
+    this.reservedUpTo = startAfter + ID_BLOCK;
+    reserver.accept(reservedUpTo);
+  }
+
+  /** The id of the last event published; on the hub's context. */
+  public long lastId() {
+    return lastId;
   }
 
   /** Publishes an event from any thread; {@code data} is encoded now, on the caller's thread. */
@@ -55,6 +85,10 @@ public final class EventHub {
 
   private void append(String type, String taskId, String data) {
     Event e = new Event(++lastId, type, taskId, data);
+    if (lastId > reservedUpTo - ID_BLOCK / 2) {
+      reservedUpTo += ID_BLOCK;
+      reserver.accept(reservedUpTo);
+    }
     buffer.addLast(e);
     if (buffer.size() > capacity) {
       buffer.removeFirst();

@@ -1,12 +1,10 @@
 package org.vertxasyncio.service.callbacks;
 
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,8 +22,11 @@ import org.vertxasyncio.service.tasks.TaskRecord;
  * {@code webhook-timestamp}, {@code webhook-signature}), with a connect timeout and a timeout for the
  * whole request (Vert.x has neither by default), and retries with exponential backoff and jitter.
  *
- * <p>What is retried: connection errors, timeouts, 408, 425, 429 and 5xx answers; any other answer
- * outside 2xx fails the delivery at once. The delay before attempt n+1 is
+ * <p>Where a webhook may go is the {@link WebhookGuard}'s call, and {@link WebhookClient} makes each POST
+ * (to the checked address, no redirects, the answer's body capped). What is retried: connection errors,
+ * timeouts, 408, 425, 429 and 5xx answers; any other answer outside 2xx fails the delivery at once, and
+ * a target the guard refuses ends it as {@code refused}. A delivery that failed or was refused can be
+ * tried again with {@link #redeliver}: the same webhook id, new attempts numbered on from the last. The delay before attempt n+1 is
  * {@code min(max, initial * multiplier^(n-1))}, less up to {@code jitter} of it at random, and at least
  * what a {@code Retry-After} header in seconds asks for (capped at max). Every attempt goes into the
  * task's callback log and out as a {@code webhook.attempt} event. The webhook id stays the same across
@@ -45,7 +46,7 @@ public final class WebhookSender {
   }
 
   private final Vertx vertx;
-  private final WebClient client;
+  private final WebhookClient client;
   private final ServiceConfig config;
   private final ServiceMetrics metrics;
   private final Clock clock;
@@ -53,75 +54,84 @@ public final class WebhookSender {
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile Promise<Void> idle;
 
-  public WebhookSender(Vertx vertx, ServiceConfig config, ServiceMetrics metrics, Clock clock, Listener listener) {
+  public WebhookSender(Vertx vertx, ServiceConfig config, ServiceMetrics metrics, Clock clock, WebhookGuard guard,
+      Listener listener) {
     this.vertx = vertx;
     this.config = config;
     this.metrics = metrics;
     this.clock = clock;
     this.listener = listener;
-    this.client = WebClient.create(vertx, new WebClientOptions()
-        .setConnectTimeout(millis(config.webhookConnectTimeout))
-        .setIdleTimeout((int) Math.max(1, Math.ceil(config.webhookRequestTimeout)))
-        .setFollowRedirects(false)
-        .setUserAgent("vertx-asyncio-webhooks/1")
-        .setKeepAlive(true));
-  }
-
-  private static int millis(double seconds) {
-    return (int) Math.max(1, Math.round(seconds * 1000));
+    this.client = new WebhookClient(vertx, guard, config.webhookConnectTimeout, config.webhookRequestTimeout,
+        config.webhookResponseMax);
   }
 
   /** Starts delivering {@code rec}'s current snapshot to {@code hook}; log entry {@code index} is its own. */
   public void deliver(TaskRecord rec, int index, Webhook hook, String deliveryId) {
-    inFlight.incrementAndGet();
-    Buffer body = Buffer.buffer(rec.view().toJson().encode());
-    attempt(rec, index, hook, deliveryId, body, 1);
+    deliver(rec, index, hook, deliveryId, 1);
   }
 
-  private void attempt(TaskRecord rec, int index, Webhook hook, String deliveryId, Buffer body, int n) {
+  /**
+   * Goes on with a delivery from attempt {@code firstAttempt} (a delivery not acknowledged before a
+   * restart: same delivery id, the attempts numbered on).
+   */
+  public void deliver(TaskRecord rec, int index, Webhook hook, String deliveryId, int firstAttempt) {
+    inFlight.incrementAndGet();
+    Buffer body = Buffer.buffer(rec.view().toJson().encode());
+    // a delivery resumed after a restart beyond the usual attempts (a redelivery's) still gets one
+    attempt(rec, index, hook, deliveryId, body, firstAttempt, Math.max(config.webhookMaxAttempts, firstAttempt));
+  }
+
+  /**
+   * Delivers entry {@code index} of {@code rec}'s callback log again, with up to
+   * {@code webhook.retry.attempts} more attempts; on the record's loop thread.
+   *
+   * @return false if a delivery of that entry is still under way (nothing is started)
+   */
+  public boolean redeliver(TaskRecord rec, int index, Webhook hook) {
+    CallbackEntry e = rec.callbackAt(index);
+    if ("pending".equals(e.outcome())) {
+      return false;
+    }
+    int first = e.attempts().size() + 1;
+    rec.updateCallbackAt(index, new CallbackEntry(e.callback(), e.firedAt(), e.url(), e.deliveryId(), "pending", e.attempts()));
+    inFlight.incrementAndGet();
+    LOG.info("task {} webhook {} redelivery requested ({})", rec.id(), hook.url(), e.deliveryId());
+    attempt(rec, index, hook, e.deliveryId(), Buffer.buffer(rec.view().toJson().encode()), first, first - 1 + config.webhookMaxAttempts);
+    return true;
+  }
+
+  private void attempt(TaskRecord rec, int index, Webhook hook, String deliveryId, Buffer body, int n, int last) {
     Instant at = clock.instant();
     long t0 = System.nanoTime();
     long timestamp = at.getEpochSecond();
-    var req = client.postAbs(hook.url())
-        .connectTimeout(millis(config.webhookConnectTimeout))
-        .idleTimeout(millis(config.webhookRequestTimeout))
-        .putHeader("content-type", "application/json")
-        .putHeader("webhook-id", deliveryId)
-        .putHeader("webhook-timestamp", Long.toString(timestamp));
+    MultiMap headers = MultiMap.caseInsensitiveMultiMap()
+        .add("content-type", "application/json")
+        .add("user-agent", "vertx-asyncio-webhooks/1")
+        .add("webhook-id", deliveryId)
+        .add("webhook-timestamp", Long.toString(timestamp));
     if (hook.signed()) {
-      req.putHeader("webhook-signature", WebhookSignature.sign(hook.key(), deliveryId, timestamp, body.getBytes()));
+      headers.add("webhook-signature", WebhookSignature.sign(hook.key(), deliveryId, timestamp, body.getBytes()));
     }
-    // the request timeout covers the whole exchange, not only silences between bytes
-    Promise<HttpResponse<Buffer>> outcome = Promise.promise();
-    long timer = vertx.setTimer(millis(config.webhookRequestTimeout), t ->
-        outcome.tryFail("request timed out after " + config.webhookRequestTimeout + " s"));
-    req.sendBuffer(body).onComplete(ar -> {
-      vertx.cancelTimer(timer);
-      if (ar.succeeded()) {
-        outcome.tryComplete(ar.result());
-      } else {
-        outcome.tryFail(ar.cause());
-      }
-    });
-    outcome.future().onComplete(ar -> {
+    client.post(hook.url(), headers, body).onComplete(ar -> {
+      WebhookClient.Outcome o = ar.succeeded() ? ar.result() : new WebhookClient.Outcome(null, null, describe(ar.cause()), false);
       long ms = (System.nanoTime() - t0) / 1_000_000;
-      Integer status = ar.succeeded() ? ar.result().statusCode() : null;
-      String error = ar.succeeded() ? null : describe(ar.cause());
+      Integer status = o.status();
+      String error = o.error();
       boolean ok = status != null && status >= 200 && status < 300;
-      boolean retryable = !ok && (status == null || status == 408 || status == 425 || status == 429 || status >= 500);
-      boolean retry = retryable && n < config.webhookMaxAttempts;
-      Double delay = retry ? backoff(n, ar.succeeded() ? ar.result().getHeader("retry-after") : null) : null;
-      String outcomeText = ok ? "delivered" : retry ? "pending" : "failed";
+      boolean retryable = !ok && !o.refused() && (status == null || status == 408 || status == 425 || status == 429 || status >= 500);
+      boolean retry = retryable && n < last;
+      Double delay = retry ? backoff(n, o.retryAfter()) : null;
+      String outcomeText = ok ? "delivered" : retry ? "pending" : o.refused() ? "refused" : "failed";
       CallbackEntry.Attempt a = new CallbackEntry.Attempt(n, at, status, error, ms, delay);
       CallbackEntry e = rec.callbackAt(index).withAttempt(a, outcomeText);
       rec.updateCallbackAt(index, e);
-      metrics.webhookAttempt(status == null ? "error" : (status / 100) + "xx", Duration.ofMillis(ms));
+      metrics.webhookAttempt(o.refused() ? "refused" : status == null ? "error" : (status / 100) + "xx", Duration.ofMillis(ms));
       listener.attempted(rec, e, a);
       LOG.info("task {} webhook {} attempt {}: {} in {} ms{}", rec.id(), hook.url(), n,
           status != null ? "HTTP " + status : error, ms,
           retry ? ", retry in " + String.format("%.3f", delay) + " s" : ", " + outcomeText);
       if (retry) {
-        vertx.setTimer(Math.max(1, Math.round(delay * 1000)), t -> attempt(rec, index, hook, deliveryId, body, n + 1));
+        vertx.setTimer(Math.max(1, Math.round(delay * 1000)), t -> attempt(rec, index, hook, deliveryId, body, n + 1, last));
       } else {
         done();
       }

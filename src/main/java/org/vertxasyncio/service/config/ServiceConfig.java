@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.vertxasyncio.service.callbacks.WebhookGuard;
 
 /**
  * The service's settings, read from flat dotted keys ({@code http.port}) and checked once: a bad value
@@ -22,8 +23,15 @@ import java.util.regex.Pattern;
  */
 public final class ServiceConfig {
 
-  /** What happens to tasks still running when the service shuts down. */
-  public enum ShutdownTasks { CANCEL, FINISH }
+  /**
+   * What happens to tasks still running when the service shuts down: {@code KEEP} leaves them pending in
+   * the store, to resume at the next start (with the {@code memory} store, which keeps nothing, it is
+   * {@code CANCEL}); {@code CANCEL} cancels them; {@code FINISH} lets them finish, then cancels the rest.
+   */
+  public enum ShutdownTasks { KEEP, CANCEL, FINISH }
+
+  /** Where tasks are kept: an SQLite database under {@code store.path}, or memory only (nothing survives a restart). */
+  public enum StoreType { SQLITE, MEMORY }
 
   /** Every key with its default value, in documentation order. */
   public static final Map<String, Object> DEFAULTS;
@@ -40,6 +48,11 @@ public final class ServiceConfig {
     d.put("limits.body.max", 65536);
     d.put("limits.wait.max", 60.0);
     d.put("limits.gather.children.max", 100);
+    d.put("limits.webhooks.max", 10);
+    d.put("limits.events.subscribers.max", 100);
+    d.put("limits.loops.max", 32);
+    d.put("limits.rate.requests", 0.0);
+    d.put("limits.rate.burst", 20);
     d.put("retention.seconds", 3600.0);
     d.put("retention.tasks.max", 10000);
     d.put("webhook.timeout.connect", 2.0);
@@ -49,15 +62,26 @@ public final class ServiceConfig {
     d.put("webhook.retry.backoff.multiplier", 2.0);
     d.put("webhook.retry.backoff.max", 30.0);
     d.put("webhook.retry.jitter", 0.2);
+    d.put("webhook.response.max", 65536);
+    d.put("webhooks.allow", "");
+    d.put("auth.tokens", "");
+    d.put("auth.metrics", true);
     d.put("events.buffer.size", 1000);
     d.put("events.heartbeat", 15.0);
-    d.put("shutdown.tasks", "cancel");
+    d.put("store.type", "sqlite");
+    d.put("store.path", "data");
+    d.put("store.sync", "full");
+    d.put("store.batch.max", 1000);
+    d.put("store.batch.wait", 0.001);
+    d.put("shutdown.tasks", "keep");
     d.put("shutdown.timeout", 10.0);
     d.put("metrics.lag.interval", 1.0);
     DEFAULTS = Collections.unmodifiableMap(d);
   }
 
   private static final Pattern LOOP_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+  /** The fewest characters a bearer token may have. */
+  public static final int MIN_TOKEN_LENGTH = 16;
 
   public final String httpHost;
   public final int httpPort;
@@ -69,6 +93,12 @@ public final class ServiceConfig {
   public final int maxBodyBytes;
   public final double maxWaitSeconds;
   public final int maxGatherChildren;
+  public final int maxWebhooksPerTask;
+  public final int maxEventSubscribers;
+  public final int maxLoops;
+  /** Requests per second per client address; 0: no rate limit. */
+  public final double rateLimit;
+  public final int rateBurst;
   public final double retentionSeconds;
   public final int retentionMaxTasks;
   public final double webhookConnectTimeout;
@@ -78,8 +108,21 @@ public final class ServiceConfig {
   public final double backoffMultiplier;
   public final double backoffMax;
   public final double backoffJitter;
+  public final int webhookResponseMax;
+  /** Webhook targets trusted despite the address checks: host names, addresses, CIDR ranges. */
+  public final List<String> webhooksAllow;
+  /** Bearer tokens; empty: no authentication. Never logged, never shown. */
+  public final List<String> authTokens;
+  public final boolean authMetrics;
   public final int eventsBufferSize;
   public final double eventsHeartbeat;
+  public final StoreType storeType;
+  /** The data directory: the SQLite store is {@code tasks.db} in it. */
+  public final String storePath;
+  /** SQLite's {@code synchronous}: true for FULL (a commit survives a power loss), false for NORMAL (a crash of the process). */
+  public final boolean storeSyncFull;
+  public final int storeBatchMax;
+  public final double storeBatchWait;
   public final ShutdownTasks shutdownTasks;
   public final double shutdownTimeout;
   public final double lagInterval;
@@ -98,6 +141,15 @@ public final class ServiceConfig {
     maxBodyBytes = (int) integer(v, "limits.body.max", 256, 64 * 1024 * 1024);
     maxWaitSeconds = number(v, "limits.wait.max", 0, false, 86_400);
     maxGatherChildren = (int) integer(v, "limits.gather.children.max", 1, 100_000);
+    maxWebhooksPerTask = (int) integer(v, "limits.webhooks.max", 0, 100);
+    maxEventSubscribers = (int) integer(v, "limits.events.subscribers.max", 0, 100_000);
+    maxLoops = (int) integer(v, "limits.loops.max", 1, 1000);
+    if (maxLoops < loops.size()) {
+      throw new ConfigException(name("limits.loops.max") + " must be at least the number of loops configured in "
+          + name("loops") + " (" + loops.size() + "), got " + maxLoops);
+    }
+    rateLimit = number(v, "limits.rate.requests", 0, true, 1e9);
+    rateBurst = (int) integer(v, "limits.rate.burst", 1, 1_000_000_000);
     retentionSeconds = number(v, "retention.seconds", 0, true, 1e9);
     retentionMaxTasks = (int) integer(v, "retention.tasks.max", 0, 100_000_000);
     webhookConnectTimeout = number(v, "webhook.timeout.connect", 0, false, 3600);
@@ -107,9 +159,23 @@ public final class ServiceConfig {
     backoffMultiplier = number(v, "webhook.retry.backoff.multiplier", 1, true, 100);
     backoffMax = number(v, "webhook.retry.backoff.max", 0, true, 86_400);
     backoffJitter = number(v, "webhook.retry.jitter", 0, true, 1);
+    webhookResponseMax = (int) integer(v, "webhook.response.max", 0, 64 * 1024 * 1024);
+    webhooksAllow = list(v, "webhooks.allow");
+    try {
+      WebhookGuard.withSystemResolver(webhooksAllow);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(name("webhooks.allow") + ": " + e.getMessage());
+    }
+    authTokens = tokens(v);
+    authMetrics = bool(v, "auth.metrics");
     eventsBufferSize = (int) integer(v, "events.buffer.size", 1, 10_000_000);
     eventsHeartbeat = number(v, "events.heartbeat", 0, false, 3600);
-    shutdownTasks = shutdownTasks(v);
+    storeType = choice(v, "store.type", StoreType.class);
+    storePath = string(v, "store.path");
+    storeSyncFull = choice(v, "store.sync", Sync.class) == Sync.FULL;
+    storeBatchMax = (int) integer(v, "store.batch.max", 1, 1_000_000);
+    storeBatchWait = number(v, "store.batch.wait", 0, true, 1);
+    shutdownTasks = choice(v, "shutdown.tasks", ShutdownTasks.class);
     shutdownTimeout = number(v, "shutdown.timeout", 0, true, 3600);
     lagInterval = number(v, "metrics.lag.interval", 0, false, 3600);
   }
@@ -152,9 +218,13 @@ public final class ServiceConfig {
     return key.toUpperCase(Locale.ROOT).replace('.', '_');
   }
 
-  /** The effective values, keyed as in the file. */
+  /** The effective values, keyed as in the file; the tokens are masked. */
   public JsonObject toJson() {
-    return values.copy();
+    JsonObject j = values.copy();
+    if (!authTokens.isEmpty()) {
+      j.put("auth.tokens", authTokens.size() + " token(s), not shown");
+    }
+    return j;
   }
 
   // ------------------------------------------------------------------ parsing
@@ -205,6 +275,55 @@ public final class ServiceConfig {
     return d;
   }
 
+  /** A comma-separated string (or a JSON array of strings), trimmed, empty parts dropped. */
+  private static List<String> list(JsonObject v, String key) {
+    Object o = v.getValue(key);
+    List<String> out = new ArrayList<>();
+    if (o instanceof String s) {
+      for (String part : s.split(",")) {
+        if (!part.isBlank()) {
+          out.add(part.trim());
+        }
+      }
+    } else if (o instanceof JsonArray a) {
+      for (Object e : a) {
+        if (!(e instanceof String s)) {
+          throw new ConfigException(name(key) + " must be a comma-separated string, got an array with " + shown(key, e));
+        }
+        if (!s.isBlank()) {
+          out.add(s.trim());
+        }
+      }
+    } else {
+      throw new ConfigException(name(key) + " must be a comma-separated string, got " + shown(key, o));
+    }
+    return List.copyOf(out);
+  }
+
+  /** The tokens: a bad one is named by its position, never shown. */
+  private static List<String> tokens(JsonObject v) {
+    List<String> tokens = list(v, "auth.tokens");
+    for (int i = 0; i < tokens.size(); i++) {
+      String t = tokens.get(i);
+      if (t.length() < MIN_TOKEN_LENGTH || t.length() > 4096 || !t.chars().allMatch(c -> c > 32 && c < 127)) {
+        throw new ConfigException(name("auth.tokens") + ": token " + (i + 1) + " of " + tokens.size() + " must be "
+            + MIN_TOKEN_LENGTH + " to 4096 printable ASCII characters without spaces (its value is not shown)");
+      }
+    }
+    return tokens;
+  }
+
+  private static boolean bool(JsonObject v, String key) {
+    Object o = v.getValue(key);
+    if (o instanceof Boolean b) {
+      return b;
+    }
+    if (o instanceof String s && (s.trim().equalsIgnoreCase("true") || s.trim().equalsIgnoreCase("false"))) {
+      return Boolean.parseBoolean(s.trim());
+    }
+    throw new ConfigException(name(key) + " must be true or false, got " + show(o));
+  }
+
   private static List<String> loopNames(JsonObject v) {
     Object o = v.getValue("loops");
     List<String> raw = new ArrayList<>();
@@ -233,24 +352,33 @@ public final class ServiceConfig {
     return List.copyOf(names);
   }
 
-  private static ShutdownTasks shutdownTasks(JsonObject v) {
-    Object o = v.getValue("shutdown.tasks");
+  private enum Sync { FULL, NORMAL }
+
+  /** One of the constants of {@code type}, written in lower case ({@code 'keep'}). */
+  private static <E extends Enum<E>> E choice(JsonObject v, String key, Class<E> type) {
+    Object o = v.getValue(key);
     if (o instanceof String s) {
-      switch (s.trim().toLowerCase(Locale.ROOT)) {
-        case "cancel":
-          return ShutdownTasks.CANCEL;
-        case "finish":
-          return ShutdownTasks.FINISH;
-        default:
-          break;
+      for (E e : type.getEnumConstants()) {
+        if (e.name().equalsIgnoreCase(s.trim())) {
+          return e;
+        }
       }
     }
-    throw new ConfigException(name("shutdown.tasks") + " must be 'cancel' or 'finish', got " + show(o));
+    List<String> names = new ArrayList<>();
+    for (E e : type.getEnumConstants()) {
+      names.add("'" + e.name().toLowerCase(Locale.ROOT) + "'");
+    }
+    throw new ConfigException(name(key) + " must be one of " + String.join(", ", names) + ", got " + show(o));
   }
 
   /** {@code http.port (HTTP_PORT)}: the key and the variable that overrides it. */
   private static String name(String key) {
     return key + " (" + envName(key) + ")";
+  }
+
+  /** {@link #show}, except for secrets. */
+  private static String shown(String key, Object o) {
+    return key.equals("auth.tokens") ? "a value that is not a string (not shown)" : show(o);
   }
 
   private static String show(Object o) {

@@ -34,6 +34,41 @@ public final class Errors {
     send(rc, toApiError(rc.failure(), rc.statusCode()));
   }
 
+  /**
+   * The router's handler for a {@code status} it decided on by itself: vertx-web calls it without
+   * recording the status nor the failure in the context (a path it cannot decode is such a 400).
+   */
+  public static io.vertx.core.Handler<RoutingContext> routerStatus(int status) {
+    return rc -> send(rc, toApiError(rc.failure(), rc.statusCode() > 0 ? rc.statusCode() : status));
+  }
+
+  /**
+   * The router's handler for a 500 it decided on by itself. With no failure in the context, that is
+   * vertx-web failing to match the request's path against the routes (a path it cannot decode, such as
+   * {@code /tasks/%zz}): the request's fault, so a 400.
+   */
+  public static void handleRouter500(RoutingContext rc) {
+    if (rc.failure() == null) {
+      send(rc, ApiError.invalid("path", "cannot be decoded (malformed percent-encoding)"));
+    } else {
+      handle(rc);
+    }
+  }
+
+  /**
+   * The HTTP server's handler for requests its decoder could not read (a header too large, a bad
+   * request line): the status Vert.x would give them, with a JSON body, and the connection closed.
+   */
+  public static void invalidRequest(io.vertx.core.http.HttpServerRequest req) {
+    Throwable cause = req.decoderResult() == null ? null : req.decoderResult().cause();
+    int status = cause instanceof io.netty.handler.codec.http.TooLongHttpLineException ? 414
+        : cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException ? 431 : 400;
+    ApiError e = forStatus(status, status == 400 ? "Malformed HTTP request" : null);
+    req.response().setStatusCode(status).putHeader("Content-Type", "application/json").putHeader("Connection", "close")
+        .end(e.toJson().encode());
+    req.connection().close();
+  }
+
   /** Answers {@code rc} with {@code e}, unless an answer has already begun. */
   public static void send(RoutingContext rc, ApiError e) {
     HttpServerResponse r = rc.response();
@@ -83,8 +118,38 @@ public final class Errors {
     if (failure instanceof IllegalStateException ise && "Event loop is closed".equals(ise.getMessage())) {
       return ApiError.loopClosed();
     }
+    if (failure instanceof io.vertx.core.http.HttpClosedException) {
+      // the client went away before its request was read: nobody to answer, nothing gone wrong here
+      LOG.debug("client closed the connection: {}", failure.getMessage());
+      return forStatus(400, "Connection closed");
+    }
+    if (isMalformedRequest(failure)) {
+      // the request's bytes could not be read as HTTP: the client's fault, and nothing to log loudly
+      LOG.debug("malformed request: {}", failure.toString());
+      return forStatus(400, "Malformed HTTP request");
+    }
+    if (status >= 400 && status < 500) {
+      // vertx-web refused the request before our handlers (no Host header, an empty path): its message
+      // is meant for clients; other exceptions' are not shown
+      String detail = failure instanceof io.vertx.core.VertxException && failure.getCause() == null ? failure.getMessage() : null;
+      return forStatus(status, detail);
+    }
     LOG.error("unexpected error while handling a request", failure);
     return new ApiError(500, "internal", "Internal error; see the service log", null, null);
+  }
+
+  /** A failure of Netty's HTTP decoder: bytes that are not a valid HTTP request (a bad chunk size, ...). */
+  static boolean isMalformedRequest(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof io.netty.handler.codec.DecoderException || c instanceof io.netty.handler.codec.TooLongFrameException) {
+        return true;
+      }
+      StackTraceElement[] st = c.getStackTrace();
+      if (st.length > 0 && st[0].getClassName().startsWith("io.netty.handler.codec.")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   static ApiError forStatus(int status, String detail) {
@@ -95,6 +160,9 @@ public final class Errors {
       case 405 -> new ApiError(405, "method_not_allowed", "Method not allowed on this resource", null, null);
       case 413 -> new ApiError(413, "payload_too_large", "Request body too large (limits.body.max)", null, null);
       case 415 -> new ApiError(415, "unsupported_media_type", "Request bodies must be application/json", null, null);
+      case 414 -> new ApiError(414, "uri_too_long", "The request line is too long", null, null);
+      case 417 -> new ApiError(417, "expectation_failed", "Only 'Expect: 100-continue' is understood", null, null);
+      case 431 -> new ApiError(431, "headers_too_large", "The request headers are too large", null, null);
       case 503 -> ApiError.shuttingDown();
       default -> {
         if (status >= 400 && status < 500) {

@@ -1,9 +1,12 @@
 package org.vertxasyncio.service.http;
 
 import io.vertx.ext.web.RoutingContext;
+import org.vertxasyncio.service.ApiError;
 
 /** {@code GET /events}: Server-Sent Events. */
 final class EventRoutes {
+  /** Seconds a client refused for too many streams is asked to wait. */
+  private static final int SUBSCRIBERS_RETRY_AFTER = 5;
   private final Api api;
 
   EventRoutes(Api api) {
@@ -11,10 +14,16 @@ final class EventRoutes {
   }
 
   /**
+   * At most {@code limits.events.subscribers.max} streams at once (429 beyond).
    * {@code curl -N localhost:8080/events}, {@code curl -N 'localhost:8080/events?task=ID'},
    * {@code curl -N -H 'Last-Event-ID: 42' localhost:8080/events}
    */
   void stream(RoutingContext rc) {
+    int max = api.config().maxEventSubscribers;
+    if (api.events().subscriberCount() >= max) {
+      throw ApiError.tooMany("Too many event streams are open (limits.events.subscribers.max is " + max + "); retry later",
+          SUBSCRIBERS_RETRY_AFTER);
+    }
     String task = Http.query(rc, "task");
     String last = rc.request().getHeader("Last-Event-ID");
     if (last == null || last.isBlank()) {

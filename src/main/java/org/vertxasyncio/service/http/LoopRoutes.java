@@ -35,11 +35,15 @@ final class LoopRoutes {
     Http.json(rc, 200, json(loop(rc)));
   }
 
-  /** {@code POST /loops}: {@code curl -s -XPOST localhost:8080/loops -H 'content-type: application/json' -d '{"name":"batch"}'} */
+  /** {@code POST /loops} (at most {@code limits.loops.max} loops: 409 beyond): {@code curl -s -XPOST localhost:8080/loops -H 'content-type: application/json' -d '{"name":"batch"}'} */
   void create(RoutingContext rc) {
     String name = Http.body(rc).getString("name");
     if (name == null || !NAME.matcher(name).matches()) {
       throw ApiError.invalid("name", "must be 1 to 64 of A-Z a-z 0-9 _ . -");
+    }
+    int max = api.config().maxLoops;
+    if (api.loops().all().size() >= max && api.loops().get(name) == null) {
+      throw ApiError.conflict("loop_limit", "The service has " + max + " event loops, its most (limits.loops.max)");
     }
     answer(rc, api.loops().create(name), 201);
   }

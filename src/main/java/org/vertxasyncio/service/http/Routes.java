@@ -19,20 +19,32 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.vertxasyncio.service.ApiError;
+import org.vertxasyncio.service.tasks.TaskSpec;
 
 /**
  * The routing of the whole API, built from the OpenAPI document: each operation id gets its handler,
  * and vertx-web-openapi-router validates every request against the document before the handler runs,
  * so the document and the code cannot drift (an operation without a handler fails start-up).
  *
- * <p>Before routing, every request goes through: the drain check (503 while shutting down, except the
- * operations endpoints), the media-type check (415 for a body that is not JSON) and the body limit (413).
+ * <p>Before routing, every request goes through, in this order: the rate limit per client address
+ * ({@code limits.rate.requests}; 429 with {@code Retry-After}; not for {@code /health} and {@code /ready}),
+ * the bearer token check ({@code auth.tokens}; 401 with {@code WWW-Authenticate}), the drain check (503
+ * while shutting down, except the operations endpoints), the media-type check (415 for a body that is
+ * not JSON) and the body limit (413). After the OpenAPI validation, query parameters the operation does
+ * not declare are refused (400 naming the parameter).
  *
  * <p>After the API's operations come the dashboard's page and assets ({@link DashboardRoutes}), which the
- * document does not describe: it is the API's contract, and the page is not part of it.
+ * document does not describe: it is the API's contract, and the page is not part of it. They hold no data
+ * and need no token (the page asks for one and sends it with every API call).
  */
 public final class Routes {
   private static final Set<String> ALWAYS_OPEN = Set.of("/health", "/ready", "/metrics", "/openapi.yaml");
+  /** Probes: never rate-limited, never behind a token. */
+  private static final Set<String> PROBES = Set.of("/health", "/ready");
+  /** The only route that takes its token as {@code ?access_token=} (EventSource cannot send headers). */
+  private static final String QUERY_TOKEN_ROUTE = "/events";
+  /** The most client addresses the rate limiter keeps buckets for. */
+  private static final int RATE_CLIENTS_MAX = 100_000;
 
   private Routes() {
   }
@@ -50,6 +62,7 @@ public final class Routes {
         Map.entry("getTask", tasks::get),
         Map.entry("deleteTask", tasks::delete),
         Map.entry("cancelTask", tasks::cancel),
+        Map.entry("redeliverCallback", tasks::redeliver),
         Map.entry("waitTasks", tasks::waitFor),
         Map.entry("streamEvents", events::stream),
         Map.entry("listLoops", loops::list),
@@ -76,15 +89,27 @@ public final class Routes {
       }
     };
     PlatformHandler json = Routes::requireJsonBody;
+    builder.rootHandler((PlatformHandler) Routes::supportedVersion);
+    builder.rootHandler((PlatformHandler) Routes::decodable);
+    if (api.config().rateLimit > 0) {
+      RateLimiter limiter = new RateLimiter(api.config().rateLimit, api.config().rateBurst, RATE_CLIENTS_MAX, System::nanoTime);
+      builder.rootHandler((PlatformHandler) rc -> rateLimit(rc, limiter));
+    }
+    BearerAuth auth = new BearerAuth(api.config().authTokens);
+    if (auth.enabled()) {
+      boolean metricsOpen = !api.config().authMetrics;
+      builder.rootHandler((PlatformHandler) rc -> authenticate(rc, auth, metricsOpen));
+    }
     builder.rootHandler(drain);
     builder.rootHandler(json);
     builder.rootHandler(BodyHandler.create(false).setBodyLimit(api.config().maxBodyBytes));
+    builder.rootHandler(rc -> taskSizes(rc, api));
     for (Operation op : contract.operations()) {
       Handler<RoutingContext> h = handlers.get(op.getOperationId());
       if (h == null) {
         throw new IllegalStateException("openapi.yaml has operation " + op.getOperationId() + " and the service no handler for it");
       }
-      builder.getRoute(op.getOperationId()).addHandler(safe(h));
+      builder.getRoute(op.getOperationId()).addHandler(knownQueryOnly(op)).addHandler(safe(h));
     }
     if (handlers.size() != contract.operations().size()) {
       throw new IllegalStateException("the service has handlers for operations that openapi.yaml does not define");
@@ -99,8 +124,160 @@ public final class Routes {
       Errors.send(rc, Errors.toApiError(null, 405));
     });
     router.errorHandler(413, rc -> Errors.send(rc, Errors.toApiError(null, 413)));
-    router.errorHandler(500, Errors::handle);
+    // whatever else vertx-web answers by itself (a path it cannot decode is a 400) is JSON too
+    for (int status : new int[] {400, 401, 403, 406, 409, 411, 414, 415, 416, 417, 429, 431, 501, 503}) {
+      router.errorHandler(status, Errors.routerStatus(status));
+    }
+    router.errorHandler(500, Errors::handleRouter500);
     return router;
+  }
+
+  /**
+   * 400 for a request line whose version is neither HTTP/1.0 nor HTTP/1.1 ({@code GET / HTTP/9.9}), which
+   * reaches the router only because the server has a WebSocket handler (see {@link #serve}).
+   */
+  private static void supportedVersion(RoutingContext rc) {
+    if (rc.request().version() != null) {
+      rc.next();
+      return;
+    }
+    rc.response().putHeader("Connection", "close");
+    Errors.send(rc, ApiError.invalid(null, "Unsupported HTTP version: this service speaks HTTP/1.0, HTTP/1.1 and HTTP/2"));
+    rc.request().connection().close();
+  }
+
+  /**
+   * Puts {@code router} on {@code server}, so that no request goes unanswered nor gets a 5xx for being
+   * malformed:
+   * <ul>
+   *   <li>requests Vert.x cannot decode (a header too large, a broken request line) get a JSON 400, 414 or
+   *       431 ({@link Errors#invalidRequest});</li>
+   *   <li>a request line with an unknown HTTP version gets a JSON 400, not Vert.x's bare 501: Vert.x 5.0.7
+   *       answers 501 before any handler unless a WebSocket handler is set, so one is, refusing every
+   *       WebSocket handshake (the service has none) with 404;</li>
+   *   <li>an exception thrown by vertx-web before routing (Vert.x 5.0.7's Host parser throws
+   *       StringIndexOutOfBoundsException for {@code Host: %zz}, and the request would stay unanswered)
+   *       gets a 400 and the connection closed.</li>
+   * </ul>
+   */
+  public static void serve(io.vertx.core.http.HttpServer server, Router router) {
+    server.invalidRequestHandler(Errors::invalidRequest);
+    server.webSocketHandshakeHandler(handshake -> handshake.reject(404));
+    server.requestHandler(req -> {
+      try {
+        router.handle(req);
+      } catch (RuntimeException e) {
+        if (!req.response().headWritten()) {
+          req.response().setStatusCode(400).putHeader("Content-Type", "application/json").putHeader("Connection", "close")
+              .end(ApiError.invalid(null, "Malformed HTTP request").toJson().encode());
+        }
+        req.connection().close();
+      }
+    });
+  }
+
+  /**
+   * The size limits of {@code POST /tasks} ({@link TaskSpec#checkSizes}), before the OpenAPI validation:
+   * the validator's time grows with every element of a body, and it runs on the HTTP event loop.
+   */
+  private static void taskSizes(RoutingContext rc, Api api) {
+    if (rc.request().method() == HttpMethod.POST && "/tasks".equals(rc.normalizedPath()) && rc.body().length() > 0) {
+      Object body;
+      try {
+        body = io.vertx.core.json.Json.decodeValue(rc.body().buffer());
+      } catch (RuntimeException notJson) {
+        rc.next(); // the validation says what is wrong with it
+        return;
+      }
+      if (body instanceof io.vertx.core.json.JsonObject o) {
+        try {
+          TaskSpec.checkSizes(o, api.config());
+        } catch (ApiError e) {
+          Errors.send(rc, e);
+          return;
+        }
+      }
+    }
+    rc.next();
+  }
+
+  /**
+   * 400 for a path or a query string that is not valid percent-encoding ({@code //tasks//%zz},
+   * {@code ?name=%ZZ}), before any handler reads them (vertx-web would throw from inside them).
+   */
+  private static void decodable(RoutingContext rc) {
+    try {
+      rc.normalizedPath();
+    } catch (IllegalArgumentException e) {
+      Errors.send(rc, ApiError.invalid("path", "is not valid percent-encoding"));
+      return;
+    }
+    try {
+      rc.request().params();
+    } catch (IllegalArgumentException e) {
+      Errors.send(rc, ApiError.invalid("query", "is not valid percent-encoded UTF-8"));
+      return;
+    }
+    rc.next();
+  }
+
+  private static void rateLimit(RoutingContext rc, RateLimiter limiter) {
+    if (PROBES.contains(rc.normalizedPath())) {
+      rc.next();
+      return;
+    }
+    var remote = rc.request().remoteAddress();
+    int wait = limiter.acquire(remote == null || remote.hostAddress() == null ? "?" : remote.hostAddress());
+    if (wait == 0) {
+      rc.next();
+    } else {
+      Errors.send(rc, ApiError.tooMany("Too many requests from this address (limits.rate.requests); retry in " + wait + " s", wait));
+    }
+  }
+
+  /**
+   * 401 unless the request carries one of the tokens: {@code Authorization: Bearer <token>}, or on
+   * {@code /events} only, {@code ?access_token=<token>}. The probes need none, nor the dashboard's page and
+   * assets (they hold no data), nor {@code /metrics} when {@code auth.metrics} is false.
+   */
+  private static void authenticate(RoutingContext rc, BearerAuth auth, boolean metricsOpen) {
+    String path = rc.normalizedPath();
+    if (PROBES.contains(path) || DashboardRoutes.isDashboardPath(path) || (metricsOpen && path.equals("/metrics"))) {
+      rc.next();
+      return;
+    }
+    String queryToken = path.equals(QUERY_TOKEN_ROUTE) ? rc.request().getParam("access_token") : null;
+    BearerAuth.Verdict v = auth.check(rc.request().getHeader("Authorization"), queryToken);
+    if (v == BearerAuth.Verdict.VALID) {
+      rc.next();
+      return;
+    }
+    String challenge = v == BearerAuth.Verdict.MISSING ? "Bearer realm=\"vertx-asyncio\""
+        : "Bearer realm=\"vertx-asyncio\", error=\"invalid_token\"";
+    rc.response().putHeader("WWW-Authenticate", challenge);
+    Errors.send(rc, ApiError.unauthorized(v == BearerAuth.Verdict.MISSING
+        ? "This service needs a bearer token: Authorization: Bearer <token>"
+        : "The bearer token is not valid"));
+  }
+
+  /** 400 for a query parameter that {@code op} does not declare. */
+  private static Handler<RoutingContext> knownQueryOnly(Operation op) {
+    Set<String> known = new java.util.TreeSet<>();
+    for (var p : op.getParameters()) {
+      if (p.getIn() == io.vertx.openapi.contract.Location.QUERY) {
+        known.add(p.getName());
+      }
+    }
+    return rc -> {
+      for (String name : rc.queryParams().names()) {
+        if (!known.contains(name)) {
+          Errors.send(rc, ApiError.invalid(name, "is not a query parameter of " + op.getHttpMethod().name() + " "
+              + op.getOpenAPIPath() + (known.isEmpty() ? " (it takes none)" : " (it takes " + String.join(", ", known) + ")")));
+          return;
+        }
+      }
+      rc.next();
+    };
   }
 
   /** A handler whose exceptions become JSON errors (an {@link ApiError} thrown by a handler, for instance). */

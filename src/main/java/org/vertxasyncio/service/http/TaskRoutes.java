@@ -79,6 +79,22 @@ final class TaskRoutes {
     });
   }
 
+  /**
+   * {@code POST /tasks/{id}/callbacks/{n}/redeliver}: delivers webhook {@code n} of the callback log again;
+   * 202 with the log entry. {@code curl -s -XPOST localhost:8080/tasks/ID/callbacks/1/redeliver}
+   */
+  void redeliver(RoutingContext rc) {
+    TaskRecord rec = record(rc);
+    int n = Integer.parseInt(Http.path(rc, "n"));
+    Http.back(api.tasks().redeliver(rec, n)).onComplete(ar -> {
+      if (ar.failed()) {
+        Http.fail(rc, ar.cause());
+      } else {
+        Http.json(rc, 202, ar.result().toJson());
+      }
+    });
+  }
+
   /** {@code DELETE /tasks/{id}}: {@code curl -s -XDELETE localhost:8080/tasks/ID} */
   void delete(RoutingContext rc) {
     api.tasks().delete(record(rc));

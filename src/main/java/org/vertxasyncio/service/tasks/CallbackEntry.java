@@ -22,6 +22,22 @@ public record CallbackEntry(String callback, Instant firedAt, String url, String
       return new JsonObject().put("attempt", attempt).put("at", Times.format(at)).put("status", status)
           .put("error", error).put("durationMs", durationMs).put("retryIn", retryIn);
     }
+
+    static Attempt fromJson(JsonObject j) {
+      Number retryIn = j.getNumber("retryIn");
+      return new Attempt(j.getInteger("attempt"), Instant.parse(j.getString("at")), j.getInteger("status"),
+          j.getString("error"), j.getLong("durationMs", 0L), retryIn == null ? null : retryIn.doubleValue());
+    }
+  }
+
+  /** An entry as {@link #toJson()} wrote it (the store keeps the log so). */
+  static CallbackEntry fromJson(JsonObject j) {
+    List<Attempt> attempts = new ArrayList<>();
+    for (Object a : j.getJsonArray("attempts", new JsonArray())) {
+      attempts.add(Attempt.fromJson((JsonObject) a));
+    }
+    return new CallbackEntry(j.getString("callback"), Instant.parse(j.getString("firedAt")), j.getString("url"),
+        j.getString("deliveryId"), j.getString("outcome"), List.copyOf(attempts));
   }
 
   public static CallbackEntry record(Instant firedAt) {

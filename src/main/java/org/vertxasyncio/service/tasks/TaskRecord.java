@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import org.vertxasyncio.asyncio.AsyncFuture;
 import org.vertxasyncio.asyncio.CancelledError;
 import org.vertxasyncio.asyncio.Task;
+import org.vertxasyncio.service.store.StoredTask;
 import org.vertxasyncio.service.tasks.TaskView.ExceptionInfo;
 
 /**
@@ -18,7 +19,8 @@ import org.vertxasyncio.service.tasks.TaskView.ExceptionInfo;
  * <p>Invariants: everything but the final fields and {@link #view()} / {@link #whenDone()} is touched only
  * on the thread of the task's event loop. Each change ends with {@link #publish()}, which makes a new
  * immutable {@link TaskView}; other threads read only that snapshot. The record is done (its view says
- * so, and {@link #whenDone()} completes) when its own done callback has fired, not before.
+ * so, and {@link #whenDone()} completes) when its own done callback has fired, not before. Once its
+ * journal is set (after its row was queued), every published change is written to the store too.
  */
 public final class TaskRecord {
   private final String id;
@@ -27,7 +29,8 @@ public final class TaskRecord {
   private final Instant createdAt;
 
   private String name;
-  private Task<Object> task;
+  /** The asyncio task; for a task that was done before a restart, a done future with its outcome. */
+  private AsyncFuture<Object> task;
   private List<String> children = List.of();
   private String state = "pending";
   private Object result;
@@ -35,6 +38,12 @@ public final class TaskRecord {
   private Instant startedAt;
   private Instant doneAt;
   private final List<CallbackEntry> log = new ArrayList<>();
+  /** When a started sleep ends, and when a started task with a timeout times out: kept to recover them. */
+  private Instant sleepDeadline;
+  private Instant timeoutDeadline;
+  private Double lateSeconds;
+  private int recoveries;
+  private TaskJournal journal;
 
   private volatile TaskView view;
   private final CompletableFuture<TaskView> done = new CompletableFuture<>();
@@ -70,28 +79,124 @@ public final class TaskRecord {
 
   // ------------------------------------------------------------------ on the loop thread
 
-  /** The asyncio task; on the loop thread only. */
-  Task<Object> task() {
+  /** The asyncio task (or, for a task done before a restart, a done future); on the loop thread only. */
+  AsyncFuture<Object> task() {
     return task;
   }
 
   void attach(Task<Object> t, List<String> childIds) {
     this.task = t;
-    this.name = t.getName();
+    if (name == null) {
+      this.name = t.getName();
+    }
     this.children = List.copyOf(childIds);
     publish();
   }
 
+  /** A task that was done before a restart: the done future that stands for it. */
+  void attachDone(AsyncFuture<Object> f) {
+    this.task = f;
+  }
+
+  /** The coroutine starts: the absolute deadlines of its sleep and its timeout start counting now. */
   void started(Instant at) {
     startedAt = at;
+    if (spec.kind() == TaskSpec.Kind.SLEEP && spec.seconds() != null) {
+      sleepDeadline = at.plusNanos((long) (spec.seconds() * 1e9));
+    }
+    if (spec.timeout() != null) {
+      timeoutDeadline = at.plusNanos((long) (spec.timeout() * 1e9));
+    }
     publish();
+  }
+
+  Instant sleepDeadline() {
+    return sleepDeadline;
+  }
+
+  Instant timeoutDeadline() {
+    return timeoutDeadline;
+  }
+
+  /** Picked up again after a restart; {@code late}: by how much its deadline had passed (null: it had not). */
+  void recovered(Double late) {
+    recoveries++;
+    lateSeconds = late;
+    publish();
+  }
+
+  /** From now on every change is written to the store through {@code j}. */
+  void journal(TaskJournal j) {
+    this.journal = j;
+  }
+
+  /** The store's row for this record: an insert with the spec, or an update; on the loop thread. */
+  StoredTask row(boolean insert) {
+    TaskView v = view;
+    return new StoredTask(id, spec.loop(), parent, v.state(), createdAt.toEpochMilli(),
+        doneAt == null ? null : doneAt.toEpochMilli(), sleepDeadline == null ? null : sleepDeadline.toEpochMilli(),
+        timeoutDeadline == null ? null : timeoutDeadline.toEpochMilli(), insert ? StoredSpec.encode(spec) : null,
+        () -> v.toJson().encode());
+  }
+
+  /**
+   * A record as the store kept it: its state, log and deadlines, no task yet (see {@link #attach} and
+   * {@link #attachDone}). A done one's {@link #whenDone()} is complete.
+   */
+  static TaskRecord restore(StoredTask row, TaskSpec spec) {
+    JsonObject j = new JsonObject(row.record().get());
+    TaskRecord r = new TaskRecord(row.id(), spec, row.parent(), Instant.ofEpochMilli(row.createdAt()));
+    r.name = j.getString("name");
+    r.state = row.state();
+    r.result = j.getValue("result");
+    r.exception = ExceptionInfo.fromJson(j.getJsonObject("exception"));
+    r.startedAt = j.getString("startedAt") == null ? null : Instant.parse(j.getString("startedAt"));
+    r.doneAt = row.doneAt() == null ? null : Instant.ofEpochMilli(row.doneAt());
+    List<String> kids = new ArrayList<>();
+    j.getJsonArray("children", new JsonArray()).forEach(c -> kids.add((String) c));
+    r.children = List.copyOf(kids);
+    for (Object e : j.getJsonArray("callbacks", new JsonArray())) {
+      r.log.add(CallbackEntry.fromJson((JsonObject) e));
+    }
+    r.sleepDeadline = row.sleepDeadline() == null ? null : Instant.ofEpochMilli(row.sleepDeadline());
+    r.timeoutDeadline = row.timeoutDeadline() == null ? null : Instant.ofEpochMilli(row.timeoutDeadline());
+    Number late = j.getNumber("lateSeconds");
+    r.lateSeconds = late == null ? null : late.doubleValue();
+    r.recoveries = j.getInteger("recoveries", 0);
+    r.publish();
+    if (!r.state.equals("pending")) {
+      r.done.complete(r.view);
+    }
+    return r;
+  }
+
+  /** The children's ids (a gather's), as stored or attached. */
+  List<String> children() {
+    return children;
+  }
+
+  String state() {
+    return state;
+  }
+
+  Object result() {
+    return result;
+  }
+
+  ExceptionInfo exception() {
+    return exception;
+  }
+
+  /** The callback log; on the loop thread. */
+  List<CallbackEntry> log() {
+    return log;
   }
 
   boolean hasStarted() {
     return startedAt != null;
   }
 
-  /** Takes the task's outcome; called by the record's own done callback. */
+  /** Takes the task's outcome and logs the record's own callback; called by that callback. */
   void finished(AsyncFuture<Object> f, Instant at) {
     if (f.cancelled()) {
       state = "cancelled";
@@ -104,6 +209,8 @@ public final class TaskRecord {
       result = toJson(f.result());
     }
     doneAt = at;
+    // the record's own callback entry goes with the done state, in one change (and one row written)
+    log.add(CallbackEntry.record(at));
     publish();
   }
 
@@ -131,7 +238,10 @@ public final class TaskRecord {
   void publish() {
     boolean isDone = !state.equals("pending");
     view = new TaskView(id, name, spec.kind().label(), spec.loop(), parent, state, isDone, result, exception,
-        createdAt, startedAt, doneAt, children, List.copyOf(log), spec.echo());
+        createdAt, startedAt, doneAt, children, List.copyOf(log), spec.echo(), lateSeconds, recoveries);
+    if (journal != null) {
+      journal.changed(this);
+    }
   }
 
   /** A task's result as JSON: gathered lists become arrays, exceptions in them {@code {"exception": {...}}}. */

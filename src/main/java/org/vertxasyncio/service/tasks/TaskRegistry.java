@@ -59,6 +59,19 @@ public final class TaskRegistry {
     budgetUsed.addAndGet(-n);
   }
 
+  /** Takes {@code n} places even beyond the limit: the pending tasks recovered at start-up were all accepted. */
+  void reserveRecovered(int n) {
+    budgetUsed.addAndGet(n);
+  }
+
+  /** A record that was done before a restart; add them in the order they were done (retention goes by it). */
+  void restoreDone(TaskRecord r) {
+    records.put(r.id(), r);
+    (r.view().state().equals("cancelled") ? cancelled : finished).incrementAndGet();
+    counts(r.loopName()).done().incrementAndGet();
+    doneOrder.add(r);
+  }
+
   public int maxPending() {
     return maxPending;
   }

@@ -47,6 +47,13 @@ import org.vertxasyncio.service.metrics.ServiceMetrics;
  * <p>Every reported callback is a real {@code addDoneCallback} that fired: the record's own (which
  * publishes the final state) and one per webhook, registered in that order, so they run in that order.
  *
+ * <p>Durability: a new task's row is committed to the store before {@code submit} completes (so before
+ * its {@code 201}); its changes are written as they are published. A task's done state is committed
+ * before anyone outside is told it is done: its events go out, the long polls waiting on it are
+ * answered, and its webhooks delivered, only then, so a restart never takes back a finish that someone
+ * was told of. (A {@code GET} in the few milliseconds of that commit may already show it done.) Recovery after a
+ * restart is {@link TaskRecovery}'s.
+ *
  * <p>Threads: the public methods are called from HTTP handlers; they hop to the task's loop with
  * {@link NamedLoop#call} and touch tasks and records only there. The futures they return complete on
  * the loop's context.
@@ -61,9 +68,11 @@ public final class TaskService {
   private final ServiceMetrics metrics;
   private final TaskIds ids;
   private final Clock clock;
+  private final TaskJournal journal;
 
   public TaskService(TaskRegistry registry, LoopRegistry loops, EventHub events, WebhookSender webhooks,
-      ServiceMetrics metrics, TaskIds ids, Clock clock) {
+      ServiceMetrics metrics, TaskIds ids, Clock clock, TaskJournal journal) {
+    this.journal = journal;
     this.registry = registry;
     this.loops = loops;
     this.events = events;
@@ -77,14 +86,35 @@ public final class TaskService {
     return registry;
   }
 
+  public TaskJournal journal() {
+    return journal;
+  }
+
+  LoopRegistry loops() {
+    return loops;
+  }
+
+  WebhookSender webhooks() {
+    return webhooks;
+  }
+
+  EventHub events() {
+    return events;
+  }
+
+  Clock clock() {
+    return clock;
+  }
+
   // ------------------------------------------------------------------ submit
 
   /**
    * Creates the task (and its gather children) on its loop.
    *
-   * @return the new task's first snapshot; failed with an {@link ApiError}: 404 for an unknown loop or
-   *     task id, 400 for a task id of another loop, 409 {@code Event loop is closed}, 429 when the
-   *     pending-task budget is spent
+   * @return the new task's first snapshot, once its row is committed to the store; failed with an
+   *     {@link ApiError}: 404 for an unknown loop or task id, 400 for a task id of another loop, 409
+   *     {@code Event loop is closed}, 429 when the pending-task budget is spent, 503 when the store could
+   *     not commit the task (it is then cancelled)
    */
   public Future<TaskRecord> submit(TaskSpec spec) {
     NamedLoop l = loops.require(spec.loop(), "loop");
@@ -102,8 +132,25 @@ public final class TaskService {
       }
       Map<String, TaskRecord> refs = new LinkedHashMap<>();
       resolveRefs(spec, l, "", refs);
-      return launch(spec, l, null, refs);
-    }).onFailure(e -> registry.release(n));
+      List<TaskRecord> made = new ArrayList<>();
+      TaskRecord rec = launch(spec, l, null, refs, made);
+      return journal.created(made, l.loop().context()).transform(ar -> {
+        if (ar.succeeded()) {
+          return Future.succeededFuture(rec);
+        }
+        LOG.error("task {} not committed to the store, cancelled and forgotten: {}", rec.id(), String.valueOf(ar.cause()));
+        for (TaskRecord r : made) {
+          r.task().addDoneCallback(f -> {
+            if (registry.remove(r)) {
+              journal.deleted(r);
+              events.publish("task.deleted", r.id(), new JsonObject().put("id", r.id()));
+            }
+          });
+          r.task().cancel();
+        }
+        return Future.<TaskRecord>failedFuture(ApiError.storeUnavailable("The task store could not record the task; retry later"));
+      });
+    }).onFailure(e -> registry.release(n)).compose(f -> f);
   }
 
   /** Checks, before anything is created, that every task id a gather names exists on this loop. */
@@ -130,25 +177,46 @@ public final class TaskService {
     }
   }
 
-  /** Creates the record and the task; on the loop thread. */
-  private TaskRecord launch(TaskSpec spec, NamedLoop l, String parentId, Map<String, TaskRecord> refs) {
-    EventLoop loop = l.loop();
+  /** Creates the record and the task, and those of a gather's new children (all added to {@code made}); on the loop thread. */
+  private TaskRecord launch(TaskSpec spec, NamedLoop l, String parentId, Map<String, TaskRecord> refs, List<TaskRecord> made) {
     TaskRecord rec = new TaskRecord(ids.next(), spec, parentId, clock.instant());
+    made.add(rec);
     List<AsyncFuture<?>> children = new ArrayList<>();
     List<String> childIds = new ArrayList<>();
     if (spec.items() != null) {
       for (Object item : spec.items()) {
-        TaskRecord child = item instanceof TaskSpec cs ? launch(cs, l, rec.id(), refs) : refs.get((String) item);
+        TaskRecord child = item instanceof TaskSpec cs ? launch(cs, l, rec.id(), refs, made) : refs.get((String) item);
         children.add(child.task());
         childIds.add(child.id());
       }
     }
+    start(rec, l, children, childIds, spec.seconds(), spec.timeout());
+    metrics.taskSubmitted(spec.kind().label(), l.name());
+    events.publish("task.created", rec.id(), rec.view().toJson());
+    LOG.info("task {} created: kind={} loop={} name={}{}", rec.id(), spec.kind().label(), l.name(),
+        rec.view().name(), parentId == null ? "" : " parent=" + parentId);
+    return rec;
+  }
+
+  /**
+   * Creates the asyncio task of {@code rec} (a new record, or one recovered after a restart) with its
+   * done callbacks, and adds the record to the registry; on the loop thread.
+   *
+   * @param sleepSeconds how long a {@code sleep} sleeps (its spec's, or what is left of it after a restart)
+   * @param timeout      the {@code waitFor} timeout (its spec's, what is left of it, or null)
+   */
+  void start(TaskRecord rec, NamedLoop l, List<AsyncFuture<?>> children, List<String> childIds, Double sleepSeconds,
+      Double timeout) {
+    EventLoop loop = l.loop();
+    TaskSpec spec = rec.spec();
     Coroutine<Object> body = async(spec.kind().label(), () -> {
-      rec.started(clock.instant());
-      events.publish("task.started", rec.id(), rec.view().toJson());
-      LOG.info("task {} started", rec.id());
+      if (!rec.hasStarted()) {
+        rec.started(clock.instant());
+        events.publish("task.started", rec.id(), rec.view().toJson());
+        LOG.info("task {} started", rec.id());
+      }
       Object r = switch (spec.kind()) {
-        case SLEEP -> await(sleep(spec.seconds(), spec.result()));
+        case SLEEP -> await(sleep(sleepSeconds, spec.result()));
         case WORK -> {
           String input = spec.input();
           long iterations = spec.iterations();
@@ -161,52 +229,114 @@ public final class TaskService {
       }
       return r;
     });
-    Coroutine<Object> coro = spec.timeout() == null ? body : Asyncio.waitFor(body, spec.timeout());
-    Task<Object> task = loop.createTask(coro, spec.name());
+    Coroutine<Object> coro = timeout == null ? body : Asyncio.waitFor(body, timeout);
+    Task<Object> task = loop.createTask(coro, rec.view() != null ? rec.view().name() : spec.name());
     rec.attach(task, childIds);
     registry.add(rec);
     // the record's own done callback first: it publishes the final state before any webhook fires
     task.addDoneCallback(f -> recordDone(rec, f));
-    for (Webhook hook : spec.callbacks()) {
-      task.addDoneCallback(f -> webhookFired(rec, hook));
+    List<Webhook> hooks = spec.callbacks();
+    for (int i = 0; i < hooks.size(); i++) {
+      int k = i;
+      task.addDoneCallback(f -> webhookFired(rec, hooks.get(k), k));
     }
-    metrics.taskSubmitted(spec.kind().label(), l.name());
-    events.publish("task.created", rec.id(), rec.view().toJson());
-    LOG.info("task {} created: kind={} loop={} name={}{}", rec.id(), spec.kind().label(), l.name(),
-        rec.view().name(), parentId == null ? "" : " parent=" + parentId);
-    return rec;
   }
 
-  private void recordDone(TaskRecord rec, AsyncFuture<Object> f) {
+  void recordDone(TaskRecord rec, AsyncFuture<Object> f) {
+    if (journal.frozen()) {
+      // shutting down, keeping pending tasks: the store holds this one as pending and the next start runs
+      // it; whoever waits on it is answered with it as it stands
+      LOG.info("task {} left pending in the store (shutting down)", rec.id());
+      rec.completeWaiters();
+      return;
+    }
     Instant now = clock.instant();
     rec.finished(f, now);
-    rec.addCallback(CallbackEntry.record(now));
     registry.markDone(rec);
     TaskView v = rec.view();
     metrics.callbackFired("record");
     String outcome = f.cancelled() ? "cancelled" : v.exception() != null ? "exception" : "result";
     metrics.taskDone(v.kind(), v.loop(), outcome, Duration.between(v.createdAt(), now));
-    JsonObject json = v.toJson();
-    events.publish("callback.fired", rec.id(), new JsonObject().put("taskId", rec.id()).put("callback", "record")
-        .put("firedAt", Times.format(now)));
-    events.publish("task.done", rec.id(), json);
-    if (v.exception() != null) {
-      LOG.info("task {} {}: {}: {}", rec.id(), v.state(), v.exception().type(), v.exception().message());
-    } else {
-      LOG.info("task {} finished with a result", rec.id());
-    }
-    rec.completeWaiters();
+    // told to the world once committed (the events, the log line, the long polls; then the webhooks,
+    // whose syncs come after this one): nobody hears of a finish that a restart could take back
+    journal.sync(contextOf(rec)).onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.error("task {}: its done state may not be committed: {}", rec.id(), String.valueOf(ar.cause()));
+      }
+      events.publish("callback.fired", rec.id(), new JsonObject().put("taskId", rec.id()).put("callback", "record")
+          .put("firedAt", Times.format(now)));
+      events.publish("task.done", rec.id(), v.toJson());
+      if (v.exception() != null) {
+        LOG.info("task {} {}: {}: {}", rec.id(), v.state(), v.exception().type(), v.exception().message());
+      } else {
+        LOG.info("task {} finished with a result", rec.id());
+      }
+      rec.completeWaiters();
+    });
   }
 
-  private void webhookFired(TaskRecord rec, Webhook hook) {
+  private io.vertx.core.Context contextOf(TaskRecord rec) {
+    return loops.require(rec.loopName(), null).loop().context();
+  }
+
+  /**
+   * The delivery id of webhook {@code index} of a task: the same on every attempt and across restarts,
+   * so a receiver can drop duplicates.
+   */
+  static String deliveryId(TaskRecord rec, int index) {
+    return "msg_" + rec.id() + "_" + (index + 1);
+  }
+
+  void webhookFired(TaskRecord rec, Webhook hook, int hookIndex) {
+    if (journal.frozen()) {
+      return; // the task stays pending in the store: it is not done for the next start
+    }
     Instant now = clock.instant();
-    String deliveryId = "msg_" + ids.next();
+    String deliveryId = deliveryId(rec, hookIndex);
     int index = rec.addCallback(CallbackEntry.webhook(now, hook.url(), deliveryId));
     metrics.callbackFired("webhook");
-    events.publish("callback.fired", rec.id(), new JsonObject().put("taskId", rec.id()).put("callback", "webhook")
-        .put("url", hook.url()).put("deliveryId", deliveryId).put("firedAt", Times.format(now)));
-    LOG.info("task {} webhook callback fired: {} ({})", rec.id(), hook.url(), deliveryId);
-    webhooks.deliver(rec, index, hook, deliveryId);
+    // delivered once the done state and this entry are committed: a receiver never hears of a finish
+    // that a restart could take back
+    journal.sync(contextOf(rec)).onComplete(ar -> {
+      events.publish("callback.fired", rec.id(), new JsonObject().put("taskId", rec.id()).put("callback", "webhook")
+          .put("url", hook.url()).put("deliveryId", deliveryId).put("firedAt", Times.format(now)));
+      LOG.info("task {} webhook callback fired: {} ({})", rec.id(), hook.url(), deliveryId);
+      webhooks.deliver(rec, index, hook, deliveryId);
+    });
+  }
+
+  /**
+   * Delivers webhook {@code index} of the task's callback log again ({@code POST
+   * /tasks/{id}/callbacks/{n}/redeliver}), on the task's loop.
+   *
+   * @return the log entry as it is once the redelivery has begun; failed with an {@link ApiError}: 404
+   *     when there is no such entry, 400 when it is not a webhook, 409 while its delivery is under way
+   */
+  public Future<CallbackEntry> redeliver(TaskRecord rec, int index) {
+    List<CallbackEntry> log = rec.view().callbacks();
+    if (index < 0 || index >= log.size()) {
+      return Future.failedFuture(ApiError.notFound("Task " + rec.id() + " has no callback " + index
+          + " (its log has " + log.size() + ")", "n"));
+    }
+    if (!"webhook".equals(log.get(index).callback())) {
+      return Future.failedFuture(ApiError.invalid("n", "callback " + index + " is the task's own done callback, not a webhook"));
+    }
+    // webhooks fire in the order they were given, so the k-th webhook entry is the k-th webhook
+    int k = 0;
+    for (int i = 0; i < index; i++) {
+      if ("webhook".equals(log.get(i).callback())) {
+        k++;
+      }
+    }
+    Webhook hook = rec.spec().callbacks().get(k);
+    NamedLoop l = loops.require(rec.loopName(), null);
+    return l.call(() -> {
+      if (!webhooks.redeliver(rec, index, hook)) {
+        throw ApiError.conflict("delivery_pending", "Callback " + index + " of task " + rec.id()
+            + " is still being delivered; redeliver it once its outcome is delivered, failed or refused");
+      }
+      return rec.callbackAt(index);
+    });
   }
 
   // ------------------------------------------------------------------ cancel, delete
@@ -227,6 +357,7 @@ public final class TaskService {
       throw ApiError.conflict("task_pending", "Task " + rec.id() + " is pending; cancel it or wait for it first");
     }
     if (registry.remove(rec)) {
+      journal.deleted(rec);
       LOG.info("task {} deleted", rec.id());
       events.publish("task.deleted", rec.id(), new JsonObject().put("id", rec.id()));
     }

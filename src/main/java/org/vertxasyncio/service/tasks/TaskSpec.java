@@ -2,12 +2,12 @@ package org.vertxasyncio.service.tasks;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.vertxasyncio.service.ApiError;
 import org.vertxasyncio.service.callbacks.Webhook;
+import org.vertxasyncio.service.callbacks.WebhookGuard;
 import org.vertxasyncio.service.callbacks.WebhookSignature;
 import org.vertxasyncio.service.config.ServiceConfig;
 
@@ -56,7 +56,54 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
   }
 
   private static final int MAX_DEPTH = 8;
-  private static final int MAX_CALLBACKS = 10;
+
+  /**
+   * The size limits alone, checked on any JSON before the full validation: how deep gathers nest, how
+   * many tasks a gather lists and makes in all, how many webhooks a task has. Cheap (it looks at
+   * nothing else), so a request far over a limit is refused before the schema validator spends time on
+   * every element of it. Fields of the wrong type are left for the validation to name.
+   *
+   * @throws ApiError 400 naming the field, as {@link #parse} does
+   */
+  public static void checkSizes(JsonObject body, ServiceConfig config) {
+    checkSizes(body, config, "", new int[] {config.maxGatherChildren}, 0);
+  }
+
+  private static void checkSizes(JsonObject o, ServiceConfig config, String at, int[] budget, int depth) {
+    if (depth > MAX_DEPTH) {
+      throw ApiError.invalid(at.isEmpty() ? "tasks" : at, "gathers nest at most " + MAX_DEPTH + " deep");
+    }
+    if (o.getValue("callbacks") instanceof JsonArray hooks && hooks.size() > config.maxWebhooksPerTask) {
+      throw tooManyWebhooks(at, hooks.size(), config);
+    }
+    if (o.getValue("tasks") instanceof JsonArray arr) {
+      if (arr.size() > config.maxGatherChildren) {
+        throw tooManyItems(at, arr.size(), config);
+      }
+      for (int i = 0; i < arr.size(); i++) {
+        if (arr.getValue(i) instanceof JsonObject child) {
+          String here = at + "tasks[" + i + "]";
+          if (--budget[0] < 0) {
+            throw tooManyChildren(here, config);
+          }
+          checkSizes(child, config, here + ".", budget, depth + 1);
+        }
+      }
+    }
+  }
+
+  private static ApiError tooManyWebhooks(String at, int n, ServiceConfig config) {
+    return ApiError.invalid(at + "callbacks", "at most " + config.maxWebhooksPerTask + " webhooks per task (limits.webhooks.max), got " + n);
+  }
+
+  private static ApiError tooManyItems(String at, int n, ServiceConfig config) {
+    return ApiError.invalid(at + "tasks", "a gather takes at most " + config.maxGatherChildren
+        + " tasks (limits.gather.children.max), got " + n);
+  }
+
+  private static ApiError tooManyChildren(String here, ServiceConfig config) {
+    return ApiError.invalid(here, "a gather makes at most " + config.maxGatherChildren + " child tasks (limits.gather.children.max)");
+  }
 
   private static TaskSpec parse(JsonObject o, ServiceConfig config, String at, String parentLoop, int[] budget, int depth) {
     if (depth > MAX_DEPTH) {
@@ -130,6 +177,9 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
         if (!(t instanceof JsonArray arr)) {
           throw ApiError.invalid(at + "tasks", t == null ? "is required for kind gather" : "must be an array of task specs or task ids");
         }
+        if (arr.size() > config.maxGatherChildren) {
+          throw tooManyItems(at, arr.size(), config);
+        }
         items = new ArrayList<>(arr.size());
         JsonArray echoItems = new JsonArray();
         for (int i = 0; i < arr.size(); i++) {
@@ -143,7 +193,7 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
             echoItems.add(id);
           } else if (e instanceof JsonObject child) {
             if (--budget[0] < 0) {
-              throw ApiError.invalid(here, "a gather makes at most " + config.maxGatherChildren + " child tasks (limits.gather.children.max)");
+              throw tooManyChildren(here, config);
             }
             TaskSpec c = parse(child, config, here + ".", loop, budget, depth + 1);
             items.add(c);
@@ -169,7 +219,7 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
     if (timeout != null && (timeout < 0 || timeout > 1e9)) {
       throw ApiError.invalid(at + "timeout", "must be a number of seconds >= 0, got " + fmt(timeout));
     }
-    List<Webhook> hooks = webhooks(o, at, echo);
+    List<Webhook> hooks = webhooks(o, at, echo, config);
     echo.put("kind", kind.label()).put("loop", loop);
     if (name != null) {
       echo.put("name", name);
@@ -196,7 +246,7 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
     }
   }
 
-  private static List<Webhook> webhooks(JsonObject o, String at, JsonObject echo) {
+  private static List<Webhook> webhooks(JsonObject o, String at, JsonObject echo, ServiceConfig config) {
     Object c = o.getValue("callbacks");
     if (c == null) {
       return List.of();
@@ -204,9 +254,10 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
     if (!(c instanceof JsonArray arr)) {
       throw ApiError.invalid(at + "callbacks", "must be an array of {url, secret}");
     }
-    if (arr.size() > MAX_CALLBACKS) {
-      throw ApiError.invalid(at + "callbacks", "at most " + MAX_CALLBACKS + " webhooks per task");
+    if (arr.size() > config.maxWebhooksPerTask) {
+      throw tooManyWebhooks(at, arr.size(), config);
     }
+    WebhookGuard guard = arr.isEmpty() ? null : WebhookGuard.withSystemResolver(config.webhooksAllow);
     List<Webhook> out = new ArrayList<>();
     JsonArray echoHooks = new JsonArray();
     for (int i = 0; i < arr.size(); i++) {
@@ -220,15 +271,9 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
         }
       }
       String url = str(h, here, "url", true);
-      URI uri;
-      try {
-        uri = new URI(url);
-      } catch (Exception e) {
-        throw ApiError.invalid(here + "url", "must be an absolute http or https URL, got '" + url + "'");
-      }
-      String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-      if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null || url.length() > 2000) {
-        throw ApiError.invalid(here + "url", "must be an absolute http or https URL, got '" + url + "'");
+      String refused = url.length() > 2000 ? "must be at most 2000 characters" : guard.checkUrl(url);
+      if (refused != null) {
+        throw ApiError.invalid(here + "url", refused + ", got '" + url + "'");
       }
       String secret = str(h, here, "secret", false);
       byte[] key = null;

@@ -11,16 +11,24 @@ import java.util.List;
  */
 public record TaskView(String id, String name, String kind, String loop, String parent, String state, boolean done,
     Object result, ExceptionInfo exception, Instant createdAt, Instant startedAt, Instant doneAt,
-    List<String> children, List<CallbackEntry> callbacks, JsonObject spec) {
+    List<String> children, List<CallbackEntry> callbacks, JsonObject spec, Double lateSeconds, int recoveries) {
 
   /** An exception as the API shows it: its type (the Java class's simple name) and message. */
   public record ExceptionInfo(String type, String message) {
     public static ExceptionInfo of(Throwable t) {
+      if (t instanceof RecoveredError r) {
+        return new ExceptionInfo(r.type(), r.getMessage());
+      }
       return new ExceptionInfo(t.getClass().getSimpleName(), t.getMessage() == null ? "" : t.getMessage());
     }
 
     public JsonObject toJson() {
       return new JsonObject().put("type", type).put("message", message);
+    }
+
+    /** Null for null. */
+    public static ExceptionInfo fromJson(JsonObject j) {
+      return j == null ? null : new ExceptionInfo(j.getString("type"), j.getString("message", ""));
     }
   }
 
@@ -42,6 +50,8 @@ public record TaskView(String id, String name, String kind, String loop, String 
         .put("parent", parent)
         .put("children", new JsonArray(List.copyOf(children)))
         .put("callbacks", cbs)
-        .put("spec", spec);
+        .put("spec", spec)
+        .put("lateSeconds", lateSeconds)
+        .put("recoveries", recoveries);
   }
 }

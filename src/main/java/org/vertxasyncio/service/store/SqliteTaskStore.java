@@ -1,0 +1,504 @@
+package org.vertxasyncio.service.store;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The durable store: an SQLite database, {@code tasks.db} in the data directory, in WAL mode, written by
+ * one thread of its own ({@code task-store-writer}) and never by an event loop.
+ *
+ * <p>Group commit: the writer takes the first queued write, then whatever else is queued, waiting up to
+ * {@code batchWait} seconds for more while it has fewer than {@code batchMax}; the batch is one
+ * transaction. Within a batch, the updates of one task are merged into its last. A {@link #sync()}
+ * completes when its batch has committed, so the service answers {@code 201} only for tasks on disk.
+ *
+ * <p>Invariants: writes reach the database in the order they were queued (one queue, one thread, one
+ * connection); an update ({@code spec} null) never creates a row, so a task deleted before its last
+ * update stays deleted. The database is opened with {@code locking_mode=EXCLUSIVE}: a second service on
+ * the same data directory is refused instead of writing into the first one's file.
+ */
+public final class SqliteTaskStore implements TaskStore {
+  private static final Logger LOG = LoggerFactory.getLogger(SqliteTaskStore.class);
+  /** The database file's name in the data directory. */
+  public static final String FILE_NAME = "tasks.db";
+  private static final String EVENTS_RESERVED = "events.reserved";
+
+  private final Path dir;
+  private final Path file;
+  private final boolean syncFull;
+  private final int batchMax;
+  private final long batchWaitNanos;
+  private final LinkedBlockingQueue<Op> queue = new LinkedBlockingQueue<>();
+  private volatile boolean closed;
+  private Thread writer;
+  /** The connection: used by the writer thread only. */
+  private Connection conn;
+
+  private sealed interface Op permits Put, PutAll, Delete, PutLoop, PutMeta, Barrier, Close {
+  }
+
+  private record Put(StoredTask task) implements Op {
+  }
+
+  private record PutAll(List<StoredTask> tasks) implements Op {
+  }
+
+  private record Delete(String id) implements Op {
+  }
+
+  private record PutLoop(String name, String state) implements Op {
+  }
+
+  private record PutMeta(String key, String value) implements Op {
+  }
+
+  private record Barrier(Promise<Void> promise) implements Op {
+  }
+
+  private record Close(Promise<Void> promise) implements Op {
+  }
+
+  /**
+   * @param dir        the data directory (made if missing)
+   * @param syncFull   SQLite's {@code synchronous=FULL} (a commit survives a power loss) rather than NORMAL
+   *                   (a commit survives the process being killed)
+   * @param batchMax   writes per transaction at most
+   * @param batchWait  seconds the writer waits for more writes before it commits a batch that is not full
+   */
+  public SqliteTaskStore(Path dir, boolean syncFull, int batchMax, double batchWait) {
+    this.dir = dir;
+    this.file = dir.resolve(FILE_NAME);
+    this.syncFull = syncFull;
+    this.batchMax = batchMax;
+    this.batchWaitNanos = (long) (batchWait * 1e9);
+  }
+
+  /** The database file. */
+  public Path file() {
+    return file;
+  }
+
+  @Override
+  public boolean durable() {
+    return true;
+  }
+
+  @Override
+  public String describe() {
+    return "sqlite " + file + " (WAL, synchronous=" + (syncFull ? "FULL" : "NORMAL") + ")";
+  }
+
+  @Override
+  public Future<Stored> open() {
+    Promise<Stored> p = Promise.promise();
+    writer = new Thread(() -> {
+      Stored stored;
+      try {
+        stored = openAndLoad();
+      } catch (StoreException e) {
+        closeQuietly();
+        closed = true;
+        p.fail(e);
+        return;
+      } catch (Throwable t) {
+        closeQuietly();
+        closed = true;
+        p.fail(new StoreException("The task store " + file + " cannot be opened: " + t, t));
+        return;
+      }
+      p.complete(stored);
+      run();
+    }, "task-store-writer");
+    writer.setDaemon(true);
+    writer.start();
+    return p.future();
+  }
+
+  // ------------------------------------------------------------------ writes, from any thread
+
+  @Override
+  public void put(StoredTask task) {
+    offer(new Put(task));
+  }
+
+  @Override
+  public void putAll(List<StoredTask> tasks) {
+    offer(new PutAll(List.copyOf(tasks)));
+  }
+
+  @Override
+  public void delete(String id) {
+    offer(new Delete(id));
+  }
+
+  @Override
+  public void putLoop(String name, String state) {
+    offer(new PutLoop(name, state));
+  }
+
+  @Override
+  public void putEventIdsReserved(long upTo) {
+    offer(new PutMeta(EVENTS_RESERVED, Long.toString(upTo)));
+  }
+
+  @Override
+  public Future<Void> sync() {
+    Promise<Void> p = Promise.promise();
+    if (closed) {
+      p.fail(new StoreException("The task store " + file + " is closed"));
+    } else {
+      queue.add(new Barrier(p));
+    }
+    return p.future();
+  }
+
+  @Override
+  public Future<Void> close() {
+    Promise<Void> p = Promise.promise();
+    if (closed || writer == null || !writer.isAlive()) {
+      closed = true;
+      p.complete();
+    } else {
+      queue.add(new Close(p));
+    }
+    return p.future();
+  }
+
+  private void offer(Op op) {
+    if (!closed) {
+      queue.add(op);
+    }
+  }
+
+  // ------------------------------------------------------------------ the writer thread
+
+  private Stored openAndLoad() {
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new StoreException("Cannot create the data directory " + dir + " (store.path): " + e, e);
+    }
+    boolean existed = Files.exists(file);
+    if (existed && (!Files.isReadable(file) || !Files.isWritable(file))) {
+      throw new StoreException("The task store " + file + " is not readable and writable by this user; fix its "
+          + "permissions (the service does not start without the tasks it kept)");
+    }
+    try {
+      conn = DriverManager.getConnection("jdbc:sqlite:" + file);
+      try (Statement s = conn.createStatement()) {
+        s.execute("PRAGMA busy_timeout = 3000");
+        // held for the life of the connection: a second service on the same directory is refused
+        s.execute("PRAGMA locking_mode = EXCLUSIVE");
+        String mode = one(s, "PRAGMA journal_mode = WAL");
+        if (!"wal".equalsIgnoreCase(mode)) {
+          throw new StoreException("The task store " + file + " cannot use WAL mode (journal_mode is " + mode + ")");
+        }
+        s.execute("PRAGMA synchronous = " + (syncFull ? "FULL" : "NORMAL"));
+        String check = one(s, "PRAGMA quick_check");
+        if (!"ok".equalsIgnoreCase(check)) {
+          throw corrupt("it fails SQLite's quick_check: " + check, null);
+        }
+      }
+      int from = Migrations.version(conn);
+      List<Integer> applied = Migrations.migrate(conn, Migrations.CURRENT);
+      if (!applied.isEmpty()) {
+        LOG.info("task store {}: schema version {} -> {} (migrations {})", file, from, Migrations.CURRENT, applied);
+      }
+      Stored stored = load();
+      // a write now takes the exclusive lock this process then holds until it exits
+      conn.setAutoCommit(false);
+      try (PreparedStatement ps = conn.prepareStatement(
+          "INSERT INTO meta(key, value) VALUES ('opened.at', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")) {
+        ps.setString(1, java.time.Instant.now().toString());
+        ps.executeUpdate();
+      }
+      conn.commit();
+      LOG.info("task store {} opened{}: {} task(s), {} loop(s) kept", file, existed ? "" : " (new)", stored.tasks().size(),
+          stored.loops().size());
+      return stored;
+    } catch (SQLException e) {
+      String m = String.valueOf(e.getMessage());
+      if (m.contains("SQLITE_BUSY") || m.contains("locked")) {
+        throw new StoreException("The task store " + file + " is in use by another process (" + m + "); one service per "
+            + "data directory", e);
+      }
+      throw corrupt(m, e);
+    } catch (IllegalStateException e) {
+      throw new StoreException("The task store " + file + " cannot be used: " + e.getMessage(), e);
+    }
+  }
+
+  private StoreException corrupt(String why, Throwable cause) {
+    return new StoreException("The task store " + file + " is unreadable or corrupt: " + why + ". The service does not "
+        + "start without the tasks it kept: restore the file from a backup, or move it (and " + FILE_NAME + "-wal) aside "
+        + "to start with an empty store", cause);
+  }
+
+  private static String one(Statement s, String sql) throws SQLException {
+    try (ResultSet rs = s.executeQuery(sql)) {
+      return rs.next() ? rs.getString(1) : null;
+    }
+  }
+
+  private Stored load() throws SQLException {
+    List<StoredTask> tasks = new ArrayList<>();
+    List<Stored.StoredLoop> loops = new ArrayList<>();
+    long reserved = 0;
+    try (Statement s = conn.createStatement()) {
+      try (ResultSet rs = s.executeQuery("SELECT id, loop, parent, state, created_at, done_at, sleep_deadline, "
+          + "timeout_deadline, spec, record FROM tasks ORDER BY id")) {
+        while (rs.next()) {
+          String record = rs.getString(10);
+          tasks.add(new StoredTask(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5),
+              nullableLong(rs, 6), nullableLong(rs, 7), nullableLong(rs, 8), rs.getString(9), () -> record));
+        }
+      }
+      try (ResultSet rs = s.executeQuery("SELECT name, state FROM loops ORDER BY position")) {
+        while (rs.next()) {
+          loops.add(new Stored.StoredLoop(rs.getString(1), rs.getString(2)));
+        }
+      }
+      try (ResultSet rs = s.executeQuery("SELECT value FROM meta WHERE key = '" + EVENTS_RESERVED + "'")) {
+        if (rs.next()) {
+          reserved = Long.parseLong(rs.getString(1));
+        }
+      }
+    }
+    return new Stored(List.copyOf(tasks), List.copyOf(loops), reserved);
+  }
+
+  private static Long nullableLong(ResultSet rs, int col) throws SQLException {
+    long v = rs.getLong(col);
+    return rs.wasNull() ? null : v;
+  }
+
+  /** The writer's loop: take a batch, commit it, complete its barriers; until a {@link Close}. */
+  private void run() {
+    List<Op> batch = new ArrayList<>();
+    while (true) {
+      batch.clear();
+      try {
+        batch.add(queue.take());
+        queue.drainTo(batch, batchMax - 1);
+        if (batch.size() < batchMax && batchWaitNanos > 0 && !(batch.get(batch.size() - 1) instanceof Close)) {
+          long until = System.nanoTime() + batchWaitNanos;
+          long left;
+          while (batch.size() < batchMax && (left = until - System.nanoTime()) > 0) {
+            Op more = queue.poll(left, TimeUnit.NANOSECONDS);
+            if (more == null) {
+              break;
+            }
+            batch.add(more);
+            queue.drainTo(batch, batchMax - batch.size());
+          }
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        failPending(new StoreException("The task store writer was interrupted"));
+        return;
+      }
+      int closeAt = indexOfClose(batch);
+      List<Op> work = closeAt < 0 ? batch : batch.subList(0, closeAt);
+      commit(work);
+      if (closeAt >= 0) {
+        closed = true;
+        closeQuietly();
+        LOG.info("task store {} closed", file);
+        ((Close) batch.get(closeAt)).promise().complete();
+        failPending(new StoreException("The task store " + file + " is closed"));
+        return;
+      }
+    }
+  }
+
+  private static int indexOfClose(List<Op> batch) {
+    for (int i = 0; i < batch.size(); i++) {
+      if (batch.get(i) instanceof Close) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private void failPending(Throwable t) {
+    List<Op> rest = new ArrayList<>();
+    queue.drainTo(rest);
+    for (Op op : rest) {
+      if (op instanceof Barrier b) {
+        b.promise().fail(t);
+      } else if (op instanceof Close c) {
+        c.promise().complete();
+      }
+    }
+  }
+
+  /** One transaction for the whole batch; then its barriers complete (or fail, with the error). */
+  private void commit(List<Op> ops) {
+    Map<String, StoredTask> puts = new LinkedHashMap<>();
+    Set<String> deletes = new LinkedHashSet<>();
+    Map<String, String> loops = new LinkedHashMap<>();
+    Map<String, String> meta = new LinkedHashMap<>();
+    List<Promise<Void>> barriers = new ArrayList<>();
+    for (Op op : ops) {
+      switch (op) {
+        case Put p -> merge(puts, p.task());
+        case PutAll p -> p.tasks().forEach(t -> merge(puts, t));
+        case Delete d -> {
+          puts.remove(d.id());
+          deletes.add(d.id());
+        }
+        case PutLoop l -> loops.put(l.name(), l.state());
+        case PutMeta m -> meta.put(m.key(), m.value());
+        case Barrier b -> barriers.add(b.promise());
+        case Close c -> {
+        }
+      }
+    }
+    Throwable failure = null;
+    if (!puts.isEmpty() || !deletes.isEmpty() || !loops.isEmpty() || !meta.isEmpty()) {
+      try {
+        write(puts, deletes, loops, meta);
+        conn.commit();
+      } catch (Throwable t) {
+        failure = t;
+        LOG.error("task store {}: a commit of {} write(s) failed: {}", file, ops.size(), String.valueOf(t), t);
+        try {
+          conn.rollback();
+        } catch (SQLException ignored) {
+          // the connection is broken; the next batch reports it again
+        }
+      }
+    }
+    for (Promise<Void> b : barriers) {
+      if (failure == null) {
+        b.complete();
+      } else {
+        b.fail(new StoreException("The task store " + file + " could not commit: " + failure.getMessage(), failure));
+      }
+    }
+  }
+
+  private static void merge(Map<String, StoredTask> puts, StoredTask t) {
+    puts.merge(t.id(), t, (old, nu) -> nu.spec() == null && old.spec() != null ? nu.withSpec(old.spec()) : nu);
+  }
+
+  private void write(Map<String, StoredTask> puts, Set<String> deletes, Map<String, String> loops, Map<String, String> meta)
+      throws SQLException {
+    if (!puts.isEmpty()) {
+      try (PreparedStatement insert = conn.prepareStatement("INSERT INTO tasks(id, loop, parent, state, created_at, done_at, "
+          + "sleep_deadline, timeout_deadline, spec, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+          + "state = excluded.state, done_at = excluded.done_at, sleep_deadline = excluded.sleep_deadline, "
+          + "timeout_deadline = excluded.timeout_deadline, record = excluded.record");
+          PreparedStatement update = conn.prepareStatement("UPDATE tasks SET state = ?, done_at = ?, sleep_deadline = ?, "
+              + "timeout_deadline = ?, record = ? WHERE id = ?")) {
+        int inserts = 0;
+        int updates = 0;
+        for (StoredTask t : puts.values()) {
+          String record = t.record().get();
+          if (t.spec() != null) {
+            insert.setString(1, t.id());
+            insert.setString(2, t.loop());
+            insert.setString(3, t.parent());
+            insert.setString(4, t.state());
+            insert.setLong(5, t.createdAt());
+            setLong(insert, 6, t.doneAt());
+            setLong(insert, 7, t.sleepDeadline());
+            setLong(insert, 8, t.timeoutDeadline());
+            insert.setString(9, t.spec());
+            insert.setString(10, record);
+            insert.addBatch();
+            inserts++;
+          } else {
+            update.setString(1, t.state());
+            setLong(update, 2, t.doneAt());
+            setLong(update, 3, t.sleepDeadline());
+            setLong(update, 4, t.timeoutDeadline());
+            update.setString(5, record);
+            update.setString(6, t.id());
+            update.addBatch();
+            updates++;
+          }
+        }
+        if (inserts > 0) {
+          insert.executeBatch();
+        }
+        if (updates > 0) {
+          update.executeBatch();
+        }
+      }
+    }
+    if (!deletes.isEmpty()) {
+      try (PreparedStatement del = conn.prepareStatement("DELETE FROM tasks WHERE id = ?")) {
+        for (String id : deletes) {
+          del.setString(1, id);
+          del.addBatch();
+        }
+        del.executeBatch();
+      }
+    }
+    if (!loops.isEmpty()) {
+      try (PreparedStatement ps = conn.prepareStatement("INSERT INTO loops(name, state, position) VALUES (?, ?, "
+          + "(SELECT COALESCE(MAX(position), 0) + 1 FROM loops)) ON CONFLICT(name) DO UPDATE SET state = excluded.state")) {
+        for (Map.Entry<String, String> e : loops.entrySet()) {
+          ps.setString(1, e.getKey());
+          ps.setString(2, e.getValue());
+          ps.executeUpdate();
+        }
+      }
+    }
+    if (!meta.isEmpty()) {
+      try (PreparedStatement ps = conn.prepareStatement(
+          "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")) {
+        for (Map.Entry<String, String> e : meta.entrySet()) {
+          ps.setString(1, e.getKey());
+          ps.setString(2, e.getValue());
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+    }
+  }
+
+  private static void setLong(PreparedStatement ps, int i, Long v) throws SQLException {
+    if (v == null) {
+      ps.setNull(i, Types.INTEGER);
+    } else {
+      ps.setLong(i, v);
+    }
+  }
+
+  private void closeQuietly() {
+    if (conn != null) {
+      try {
+        conn.close();
+      } catch (SQLException e) {
+        LOG.warn("task store {}: closing: {}", file, e.toString());
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "<SqliteTaskStore " + file + (closed ? " closed" : "") + ">";
+  }
+}

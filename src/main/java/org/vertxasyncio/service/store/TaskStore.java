@@ -1,0 +1,65 @@
+package org.vertxasyncio.service.store;
+
+import io.vertx.core.Future;
+import java.util.List;
+import org.vertxasyncio.service.config.ServiceConfig;
+
+/**
+ * Where the service keeps its tasks, its loops and its SSE event-id high-water mark, so that they survive a
+ * restart. Writes are queued and committed in order, in batches (group commit); {@link #sync()} tells when
+ * everything queued before it is committed. No method blocks its caller: the work happens on the store's
+ * own thread.
+ *
+ * <p>Two implementations, chosen by {@code store.type}: {@link SqliteTaskStore} (the default: a file
+ * under {@code store.path}) and {@link MemoryTaskStore}, which keeps nothing, by design.
+ */
+public interface TaskStore {
+
+  /** The store for {@code config}: not opened yet. */
+  static TaskStore of(ServiceConfig config) {
+    return switch (config.storeType) {
+      case SQLITE -> new SqliteTaskStore(java.nio.file.Path.of(config.storePath), config.storeSyncFull,
+          config.storeBatchMax, config.storeBatchWait);
+      case MEMORY -> new MemoryTaskStore();
+    };
+  }
+
+  /** True if what is written survives a restart. */
+  boolean durable();
+
+  /** What the log says about the store: {@code sqlite data/tasks.db}. */
+  String describe();
+
+  /**
+   * Opens the store (creating the data directory and the database, applying migrations) and reads what
+   * it kept.
+   *
+   * @return failed with a {@link StoreException} naming the file when it cannot be created, read or
+   *     migrated: the service must not start then, or it would start empty and lose what was kept
+   */
+  Future<Stored> open();
+
+  /** Queues an insert ({@code spec} set) or an update ({@code spec} null) of one task. */
+  void put(StoredTask task);
+
+  /** Queues tasks that are committed together (a gather and the children it makes), or not at all. */
+  void putAll(List<StoredTask> tasks);
+
+  /** Queues the removal of a task (DELETE, retention); a later update of it changes nothing. */
+  void delete(String id);
+
+  /** Queues a loop's state: {@code running}, {@code stopped} or {@code closed}. */
+  void putLoop(String name, String state);
+
+  /** Queues the highest SSE event id that may be handed out before the next reservation. */
+  void putEventIdsReserved(long upTo);
+
+  /**
+   * Completes when everything queued before this call is committed; failed if that commit failed. The
+   * future completes on the store's thread: hop back to your context before touching your state.
+   */
+  Future<Void> sync();
+
+  /** Commits what is queued and closes the store; later writes are dropped. */
+  Future<Void> close();
+}

@@ -1,0 +1,104 @@
+package org.vertxasyncio.service.tasks;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.util.ArrayList;
+import java.util.List;
+import org.vertxasyncio.service.store.TaskStore;
+
+/**
+ * What the service writes to its {@link TaskStore}, and when: a new task's row (with its gather's new
+ * children, in one unit) before its {@code 201}; each change of a record as it is published (state, log,
+ * webhook attempts); removals (DELETE, retention); loop states; the SSE event-id reservations.
+ *
+ * <p>Invariants: a record's row is queued before any change of it (its journal is set only then), and
+ * the store applies writes in the order they were queued. Once {@link #freeze() frozen} (shutdown, when
+ * pending tasks are to be kept), nothing more is written: what the store holds is what the next start
+ * recovers.
+ */
+public final class TaskJournal {
+  private final TaskStore store;
+  private volatile boolean frozen;
+
+  public TaskJournal(TaskStore store) {
+    this.store = store;
+  }
+
+  public TaskStore store() {
+    return store;
+  }
+
+  /** True if the store keeps anything across restarts. */
+  public boolean durable() {
+    return store.durable();
+  }
+
+  /**
+   * Queues the rows of new records as one unit and starts journaling their changes.
+   *
+   * @return completes on {@code ctx} when they are committed; failed if the commit failed
+   */
+  Future<Void> created(List<TaskRecord> recs, Context ctx) {
+    if (frozen) {
+      return Future.failedFuture(new org.vertxasyncio.service.store.StoreException("The task store is closed (shutting down)"));
+    }
+    List<org.vertxasyncio.service.store.StoredTask> rows = new ArrayList<>(recs.size());
+    for (TaskRecord r : recs) {
+      rows.add(r.row(true));
+      r.journal(this);
+    }
+    store.putAll(rows);
+    return sync(ctx);
+  }
+
+  /** A record changed; on its loop thread. */
+  void changed(TaskRecord r) {
+    if (!frozen) {
+      store.put(r.row(false));
+    }
+  }
+
+  /** A record was forgotten (DELETE, retention). */
+  public void deleted(TaskRecord r) {
+    if (!frozen) {
+      store.delete(r.id());
+    }
+  }
+
+  /** A loop's state changed: {@code running}, {@code stopped}, {@code closed}. */
+  public void loopState(String name, String state) {
+    if (!frozen) {
+      store.putLoop(name, state);
+    }
+  }
+
+  /** Event ids up to {@code upTo} may be handed out. */
+  public void eventIdsReserved(long upTo) {
+    if (!frozen) {
+      store.putEventIdsReserved(upTo);
+    }
+  }
+
+  /**
+   * Completes on {@code ctx} when everything queued so far is committed (at once for the memory store, or
+   * when frozen); failed if a commit failed.
+   */
+  public Future<Void> sync(Context ctx) {
+    if (!store.durable() || frozen) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> p = Promise.promise();
+    store.sync().onComplete(ar -> ctx.runOnContext(v -> p.handle(ar)));
+    return p.future();
+  }
+
+  /** Writes nothing more from now on (shutdown keeping pending tasks). */
+  public void freeze() {
+    frozen = true;
+  }
+
+  public boolean frozen() {
+    return frozen;
+  }
+}

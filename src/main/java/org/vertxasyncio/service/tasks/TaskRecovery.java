@@ -1,0 +1,235 @@
+package org.vertxasyncio.service.tasks;
+
+import io.vertx.core.Future;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vertxasyncio.asyncio.AsyncFuture;
+import org.vertxasyncio.asyncio.EventLoop;
+import org.vertxasyncio.service.callbacks.Webhook;
+import org.vertxasyncio.service.loops.NamedLoop;
+import org.vertxasyncio.service.store.StoredTask;
+
+/**
+ * Brings back, at start-up, the tasks the store kept, on loops already recreated in their stored states:
+ * <ul>
+ *   <li>a done task is done again, with its result, exception, callback log; a gather that awaits it gets
+ *       a done future with that outcome;</li>
+ *   <li>a pending {@code sleep} that had started sleeps until its absolute deadline; one whose deadline
+ *       passed while the service was down finishes at once, and its {@code lateSeconds} says how late;</li>
+ *   <li>a pending {@code work} task runs again (its result depends on its spec only);</li>
+ *   <li>a pending {@code gather} awaits its recovered children (started first, recursively);</li>
+ *   <li>a {@code timeout} keeps its absolute deadline (past: {@code TimeoutError} at once, unless the
+ *       sleep it guards was due first);</li>
+ *   <li>a task that had not started yet starts as if new;</li>
+ *   <li>a webhook delivery not acknowledged (or not begun) goes on with the same delivery id;</li>
+ *   <li>a pending task of a closed loop (the service stopped while closing it) is cancelled.</li>
+ * </ul>
+ * A done task is never run again; every kept task is brought back.
+ */
+public final class TaskRecovery {
+  private static final Logger LOG = LoggerFactory.getLogger(TaskRecovery.class);
+
+  /** What recovery did: counts for the log and the tests. */
+  public record Report(int tasks, int done, int resumed, int late, int webhooks) {
+    Report plus(Report o) {
+      return new Report(tasks + o.tasks, done + o.done, resumed + o.resumed, late + o.late, webhooks + o.webhooks);
+    }
+  }
+
+  private final TaskService service;
+
+  public TaskRecovery(TaskService service) {
+    this.service = service;
+  }
+
+  /** The loops the kept tasks run on, in order of first use (they must exist before {@link #recover}). */
+  public static List<String> loopsOf(List<StoredTask> stored) {
+    return stored.stream().map(StoredTask::loop).distinct().toList();
+  }
+
+  /**
+   * Recovers {@code stored} (oldest first), loop by loop, on each loop's thread.
+   *
+   * @return what was done; failed if a kept task cannot be read (the message names it)
+   */
+  public Future<Report> recover(List<StoredTask> stored) {
+    Map<String, List<TaskRecord>> perLoop = new LinkedHashMap<>();
+    for (StoredTask row : stored) {
+      TaskRecord rec;
+      try {
+        rec = TaskRecord.restore(row, StoredSpec.decode(row.spec()));
+      } catch (RuntimeException e) {
+        return Future.failedFuture(new IllegalStateException("task " + row.id() + " in the store cannot be read: " + e, e));
+      }
+      perLoop.computeIfAbsent(row.loop(), k -> new ArrayList<>()).add(rec);
+    }
+    List<Future<Report>> parts = new ArrayList<>();
+    for (Map.Entry<String, List<TaskRecord>> e : perLoop.entrySet()) {
+      NamedLoop l = service.loops().require(e.getKey(), null);
+      parts.add(l.call(() -> recoverLoop(l, e.getValue())));
+    }
+    return Future.all(parts).map(cf -> {
+      Report sum = new Report(0, 0, 0, 0, 0);
+      for (int i = 0; i < cf.size(); i++) {
+        sum = sum.plus(cf.resultAt(i));
+      }
+      return sum;
+    }).onSuccess(r -> {
+      if (r.tasks() > 0) {
+        LOG.info("recovered {} task(s): {} done, {} pending resumed ({} past their deadline), {} webhook deliveries resumed",
+            r.tasks(), r.done(), r.resumed(), r.late(), r.webhooks());
+      }
+    });
+  }
+
+  /** On the loop's thread. */
+  private Report recoverLoop(NamedLoop l, List<TaskRecord> recs) {
+    EventLoop loop = l.loop();
+    TaskRegistry registry = service.registry();
+    TaskJournal journal = service.journal();
+    Map<String, TaskRecord> byId = new LinkedHashMap<>();
+    List<TaskRecord> done = new ArrayList<>();
+    List<TaskRecord> pending = new ArrayList<>();
+    for (TaskRecord r : recs) {
+      byId.put(r.id(), r);
+      (r.view().done() ? done : pending).add(r);
+      r.journal(journal);
+    }
+    done.sort(Comparator.comparing(r -> r.view().doneAt()));
+    for (TaskRecord r : done) {
+      r.attachDone(doneFuture(loop, r));
+      registry.restoreDone(r);
+    }
+    registry.reserveRecovered(pending.size());
+    Instant now = service.clock().instant();
+    int[] late = {0};
+    for (TaskRecord r : pending) {
+      if (l.closing()) {
+        cancelOnClosedLoop(l, r);
+      } else {
+        resume(l, r, byId, now, late);
+      }
+    }
+    int webhooks = 0;
+    for (TaskRecord r : done) {
+      webhooks += resumeWebhooks(r);
+    }
+    return new Report(recs.size(), done.size(), pending.size(), late[0], webhooks);
+  }
+
+  /** Starts {@code r}'s task, its children's first; a record with a task already is left alone. */
+  private void resume(NamedLoop l, TaskRecord r, Map<String, TaskRecord> byId, Instant now, int[] late) {
+    if (r.task() != null) {
+      return;
+    }
+    List<AsyncFuture<?>> kids = new ArrayList<>();
+    for (String cid : r.children()) {
+      TaskRecord c = byId.get(cid);
+      if (c == null) {
+        // deleted (DELETE, retention) while its gather was pending: its outcome was not kept
+        AsyncFuture<Object> lost = l.loop().createFuture();
+        lost.setException(new RecoveredError("TaskLost", "task " + cid + " was forgotten before the restart; its outcome was not kept"));
+        kids.add(lost);
+        continue;
+      }
+      resume(l, c, byId, now, late);
+      kids.add(c.task());
+    }
+    TaskSpec spec = r.spec();
+    Double sleep = spec.seconds();
+    Double timeout = spec.timeout();
+    Instant due = null;
+    if (r.hasStarted()) {
+      Instant sd = spec.kind() == TaskSpec.Kind.SLEEP ? r.sleepDeadline() : null;
+      Instant td = r.timeoutDeadline();
+      if (sd != null) {
+        sleep = Math.max(0, seconds(now, sd));
+        due = sd;
+      }
+      if (td != null) {
+        if (sd != null && !sd.isAfter(td)) {
+          timeout = null; // the sleep ends first: the timeout cannot fire
+        } else {
+          timeout = Math.max(0, seconds(now, td));
+          due = td;
+        }
+      }
+    }
+    Double lateBy = due != null && due.isBefore(now) ? seconds(due, now) : null;
+    if (lateBy != null) {
+      late[0]++;
+    }
+    r.recovered(lateBy);
+    LOG.info("task {} resumed after a restart: kind={}{}{}", r.id(), spec.kind().label(),
+        r.hasStarted() ? "" : " (not started before)", lateBy == null ? "" : String.format(" late by %.3f s", lateBy));
+    service.start(r, l, kids, r.children(), sleep, timeout);
+  }
+
+  /** A pending task kept on a loop that is closed: cancelled, its callbacks fired (a closed loop runs none). */
+  private void cancelOnClosedLoop(NamedLoop l, TaskRecord r) {
+    AsyncFuture<Object> f = l.loop().createFuture();
+    f.cancel();
+    r.attachDone(f);
+    service.registry().add(r);
+    service.recordDone(r, f);
+    List<Webhook> hooks = r.spec().callbacks();
+    for (int i = 0; i < hooks.size(); i++) {
+      service.webhookFired(r, hooks.get(i), i);
+    }
+    LOG.info("task {} cancelled: its loop {} is closed", r.id(), l.name());
+  }
+
+  /** Webhook deliveries of a done task that were not finished (or not begun) before the restart. */
+  private int resumeWebhooks(TaskRecord r) {
+    List<Webhook> hooks = r.spec().callbacks();
+    if (hooks.isEmpty()) {
+      return 0;
+    }
+    List<Integer> entries = new ArrayList<>();
+    for (int i = 0; i < r.log().size(); i++) {
+      if ("webhook".equals(r.log().get(i).callback())) {
+        entries.add(i);
+      }
+    }
+    int n = 0;
+    for (int k = 0; k < hooks.size(); k++) {
+      if (k >= entries.size()) {
+        service.webhookFired(r, hooks.get(k), k); // its done callback had not run (or not been kept)
+        n++;
+        continue;
+      }
+      int index = entries.get(k);
+      CallbackEntry e = r.log().get(index);
+      if ("pending".equals(e.outcome())) {
+        LOG.info("task {} webhook {} delivery {} resumed at attempt {}", r.id(), e.url(), e.deliveryId(), e.attempts().size() + 1);
+        service.webhooks().deliver(r, index, hooks.get(k), e.deliveryId(), e.attempts().size() + 1);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** A done future with the kept outcome of {@code r}. */
+  private static AsyncFuture<Object> doneFuture(EventLoop loop, TaskRecord r) {
+    AsyncFuture<Object> f = loop.createFuture();
+    if (r.state().equals("cancelled")) {
+      f.cancel();
+    } else if (r.exception() != null) {
+      f.setException(new RecoveredError(r.exception().type(), r.exception().message()));
+    } else {
+      f.setResult(r.result());
+    }
+    return f;
+  }
+
+  private static double seconds(Instant from, Instant to) {
+    return Duration.between(from, to).toNanos() / 1e9;
+  }
+}

@@ -1,0 +1,320 @@
+package org.vertxasyncio.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.vertxasyncio.service.ServiceHarness.sleep;
+
+import com.sun.net.httpserver.HttpServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Restarts of the real service on one data directory (graceful, with {@code shutdown.tasks} {@code keep}):
+ * what was pending resumes as the issue describes, what was done stays done, and the memory store keeps
+ * nothing. The fault test with SIGKILL is {@code CrashRecoveryIT}.
+ */
+class RecoveryTest {
+  @TempDir
+  Path data;
+
+  ServiceHarness start(Map<String, Object> more) throws Exception {
+    Map<String, Object> c = new HashMap<>(more);
+    c.put("store.path", data.toString());
+    c.putIfAbsent("loops", "default,other");
+    c.putIfAbsent("webhooks.allow", "127.0.0.1"); // the receivers are on loopback
+    return ServiceHarness.start(c);
+  }
+
+  ServiceHarness start() throws Exception {
+    return start(Map.of());
+  }
+
+  static Instant at(JsonObject t, String field) {
+    return Instant.parse(t.getString(field));
+  }
+
+  @Test
+  void aPendingSleepResumesAtItsAbsoluteDeadline() throws Exception {
+    String id;
+    Instant started;
+    try (ServiceHarness svc = start()) {
+      id = svc.submit(sleep(2.5).put("result", "hello")).getString("id");
+      Thread.sleep(300);
+      started = at(svc.get("/tasks/" + id).json(), "startedAt");
+    }
+    try (ServiceHarness svc = start()) {
+      JsonObject t = svc.get("/tasks/" + id).expect(200).json();
+      assertEquals("pending", t.getString("state"), t.encode());
+      assertEquals(1, t.getInteger("recoveries"));
+      t = svc.get("/tasks/" + id + "?wait=10").json();
+      assertEquals("finished", t.getString("state"), t.encode());
+      assertEquals("hello", t.getString("result"));
+      Duration took = Duration.between(started, at(t, "doneAt"));
+      assertTrue(took.toMillis() >= 2400 && took.toMillis() < 4500, "done " + took + " after it started (2.5 s asked)");
+      assertNull(t.getValue("lateSeconds"), "on time: " + t.encode());
+      assertEquals(1, count(t, "record"), "one record callback: " + t.encode());
+    }
+  }
+
+  @Test
+  void aSleepDueWhileDownFinishesAtOnceAndSaysHowLate() throws Exception {
+    String id;
+    try (ServiceHarness svc = start()) {
+      id = svc.submit(sleep(0.4).put("result", 7)).getString("id");
+      Thread.sleep(100);
+    }
+    Thread.sleep(1200);
+    try (ServiceHarness svc = start()) {
+      JsonObject t = svc.get("/tasks/" + id + "?wait=5").json();
+      assertEquals("finished", t.getString("state"), t.encode());
+      assertEquals(7, t.getInteger("result"));
+      double late = t.getDouble("lateSeconds");
+      assertTrue(late >= 0.5 && late < 30, "late by " + late);
+      Duration sinceDeadline = Duration.between(at(t, "startedAt").plusMillis(400), at(t, "doneAt"));
+      assertTrue(Math.abs(sinceDeadline.toMillis() / 1000.0 - late) < 0.5, "lateSeconds " + late + " vs " + sinceDeadline);
+    }
+  }
+
+  @Test
+  void aTimeoutKeepsItsAbsoluteDeadline() throws Exception {
+    String timedOut;
+    String beatsTimeout;
+    try (ServiceHarness svc = start()) {
+      timedOut = svc.submit(sleep(30).put("timeout", 0.6)).getString("id");
+      beatsTimeout = svc.submit(sleep(0.3).put("result", "first").put("timeout", 0.5)).getString("id");
+      Thread.sleep(100);
+    }
+    Thread.sleep(1000);
+    try (ServiceHarness svc = start()) {
+      JsonObject t = svc.get("/tasks/" + timedOut + "?wait=5").json();
+      assertEquals("TimeoutError", t.getJsonObject("exception").getString("type"), t.encode());
+      assertTrue(t.getDouble("lateSeconds") > 0.2, t.encode());
+      JsonObject b = svc.get("/tasks/" + beatsTimeout + "?wait=5").json();
+      assertEquals("first", b.getString("result"), "its sleep was due before its timeout: " + b.encode());
+    }
+  }
+
+  @Test
+  void workRunsAgainAndAGatherAwaitsItsRecoveredChildren() throws Exception {
+    String gid;
+    JsonArray children;
+    String doneBefore;
+    try (ServiceHarness svc = start()) {
+      doneBefore = svc.submitAndWait(new JsonObject().put("kind", "work").put("iterations", 3).put("input", "x"), 5).getString("id");
+      JsonObject g = svc.submit(new JsonObject().put("kind", "gather").put("returnExceptions", true).put("tasks", new JsonArray()
+          .add(sleep(1.5).put("result", "a"))
+          .add(new JsonObject().put("kind", "work").put("iterations", 5).put("input", "abc"))
+          .add(sleep(0.05).put("raise", "boom"))
+          .add(doneBefore)));
+      gid = g.getString("id");
+      children = g.getJsonArray("children");
+      Thread.sleep(400);
+    }
+    try (ServiceHarness svc = start()) {
+      JsonObject g = svc.get("/tasks/" + gid + "?wait=10").json();
+      assertEquals("finished", g.getString("state"), g.encode());
+      assertEquals(children, g.getJsonArray("children"), "the same children");
+      JsonArray r = g.getJsonArray("result");
+      assertEquals("a", r.getString(0));
+      assertEquals(sha("abc", 5), r.getString(1));
+      assertEquals(new JsonObject().put("exception", new JsonObject().put("type", "RaisedError").put("message", "boom")),
+          r.getJsonObject(2), "a child done before the restart gives its kept exception");
+      assertEquals(sha("x", 3), r.getString(3));
+      assertEquals(1, g.getInteger("recoveries"));
+      JsonObject raised = svc.get("/tasks/" + children.getString(2)).json();
+      assertEquals(0, raised.getInteger("recoveries"), "done before the restart: not run again " + raised.encode());
+      assertEquals(1, count(raised, "record"));
+    }
+  }
+
+  @Test
+  void loopsComeBackInTheirStates() throws Exception {
+    String onStopped;
+    try (ServiceHarness svc = start(Map.of("loops", "default,other,third"))) {
+      svc.post("/loops/other/stop").expect(200);
+      onStopped = svc.submit(sleep(0).put("loop", "other").put("result", "later")).getString("id");
+      svc.post("/loops/third/close").expect(200);
+      svc.post("/loops", new JsonObject().put("name", "made")).expect(201);
+    }
+    try (ServiceHarness svc = start(Map.of("loops", "default,other,third"))) {
+      assertTrue(svc.get("/loops/third").json().getBoolean("closed"), "a closed loop stays closed");
+      svc.post("/tasks", sleep(0).put("loop", "third")).expectError(409, "loop_closed", null);
+      assertFalse(svc.get("/loops/other").json().getBoolean("running"), "a stopped loop stays stopped");
+      assertTrue(svc.get("/loops/made").json().getBoolean("running"), "a loop made by POST /loops is made again");
+      assertEquals("pending", svc.get("/tasks/" + onStopped).json().getString("state"));
+      svc.post("/loops/other/start").expect(200);
+      assertEquals("later", svc.get("/tasks/" + onStopped + "?wait=5").json().getString("result"));
+    }
+  }
+
+  @Test
+  void eventIdsKeepIncreasingAcrossRestarts() throws Exception {
+    long before;
+    try (ServiceHarness svc = start()) {
+      svc.submitAndWait(sleep(0), 5);
+      before = lastEventId(svc);
+      assertTrue(before >= 3, "created, started, done...: " + before);
+    }
+    try (ServiceHarness svc = start()) {
+      svc.submitAndWait(sleep(0), 5);
+      try (SseClient sse = new SseClient(svc.url("/events"), Long.toString(before))) {
+        assertEquals(200, sse.status().code());
+        SseClient.Event e = sse.next(Duration.ofSeconds(5));
+        assertTrue(e.id() > before, "event " + e.id() + " after a restart, the last before it was " + before);
+      }
+    }
+    try (ServiceHarness svc = start()) {
+      assertTrue(lastEventId(svc) > before);
+    }
+  }
+
+  @Test
+  void deletedAndExpiredTasksAreForgottenByTheStoreToo() throws Exception {
+    String deleted;
+    String kept;
+    try (ServiceHarness svc = start()) {
+      deleted = svc.submitAndWait(sleep(0), 5).getString("id");
+      kept = svc.submitAndWait(sleep(0), 5).getString("id");
+      svc.delete("/tasks/" + deleted).expect(204);
+    }
+    try (ServiceHarness svc = start()) {
+      svc.get("/tasks/" + deleted).expectError(404, "not_found", null);
+      assertEquals("finished", svc.get("/tasks/" + kept).expect(200).json().getString("state"));
+    }
+    try (ServiceHarness svc = start(Map.of("retention.seconds", 0.2))) {
+      Thread.sleep(1500); // the sweep runs every second
+    }
+    try (ServiceHarness svc = start()) {
+      svc.get("/tasks/" + kept).expectError(404, "not_found", null);
+    }
+  }
+
+  @Test
+  void anUnacknowledgedWebhookIsDeliveredAfterARestartWithTheSameId() throws Exception {
+    AtomicInteger answer = new AtomicInteger(503);
+    List<String[]> got = new CopyOnWriteArrayList<>();
+    HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    receiver.createContext("/hook", ex -> {
+      String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+      got.add(new String[] {ex.getRequestHeaders().getFirst("webhook-id"), body});
+      ex.sendResponseHeaders(answer.get(), -1);
+      ex.close();
+    });
+    receiver.start();
+    try {
+      String url = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook";
+      Map<String, Object> slowRetries = Map.of("webhook.retry.backoff.initial", 30, "webhook.retry.jitter", 0,
+          "shutdown.timeout", 0.5);
+      String id;
+      try (ServiceHarness svc = start(slowRetries)) {
+        id = svc.submit(sleep(0).put("callbacks", new JsonArray().add(new JsonObject().put("url", url)))).getString("id");
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (got.isEmpty() && System.nanoTime() < until) {
+          Thread.sleep(20);
+        }
+        assertEquals(1, got.size(), "the first attempt, refused");
+        while (System.nanoTime() < until && svc.get("/tasks/" + id).json().getJsonArray("callbacks").getJsonObject(1)
+            .getJsonArray("attempts").isEmpty()) {
+          Thread.sleep(20); // until the service has logged the refusal
+        }
+      }
+      answer.set(204);
+      try (ServiceHarness svc = start()) {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        JsonObject entry = null;
+        while (System.nanoTime() < until) {
+          entry = svc.get("/tasks/" + id).json().getJsonArray("callbacks").getJsonObject(1);
+          if ("delivered".equals(entry.getString("outcome"))) {
+            break;
+          }
+          Thread.sleep(50);
+        }
+        assertNotNull(entry);
+        assertEquals("delivered", entry.getString("outcome"), entry.encode());
+        assertEquals(2, got.size());
+        assertEquals(got.get(0)[0], got.get(1)[0], "the same delivery id");
+        assertEquals(entry.getString("deliveryId"), got.get(1)[0]);
+        JsonArray attempts = entry.getJsonArray("attempts");
+        assertEquals(2, attempts.size(), attempts.encode());
+        assertEquals(503, attempts.getJsonObject(0).getInteger("status"));
+        assertEquals(2, attempts.getJsonObject(1).getInteger("attempt"), "numbered on from the kept attempts");
+        assertEquals(new JsonObject(got.get(0)[1]).getString("doneAt"), new JsonObject(got.get(1)[1]).getString("doneAt"),
+            "the same finish, told twice");
+      }
+    } finally {
+      receiver.stop(0);
+    }
+  }
+
+  @Test
+  void theMemoryStoreKeepsNothingByDesign() throws Exception {
+    String id;
+    try (ServiceHarness svc = start(Map.of("store.type", "memory"))) {
+      id = svc.submit(sleep(30)).getString("id");
+    }
+    try (ServiceHarness svc = start(Map.of("store.type", "memory"))) {
+      svc.get("/tasks/" + id).expectError(404, "not_found", null);
+      assertEquals(0, svc.get("/tasks").json().getJsonArray("tasks").size());
+    }
+  }
+
+  @Test
+  void shutdownWithCancelKeepsTheTasksCancelled() throws Exception {
+    String id;
+    try (ServiceHarness svc = start(Map.of("shutdown.tasks", "cancel"))) {
+      id = svc.submit(sleep(30)).getString("id");
+      Thread.sleep(100);
+    }
+    try (ServiceHarness svc = start()) {
+      JsonObject t = svc.get("/tasks/" + id).json();
+      assertEquals("cancelled", t.getString("state"), t.encode());
+      assertEquals(0, t.getInteger("recoveries"));
+    }
+  }
+
+  static long lastEventId(ServiceHarness svc) throws Exception {
+    try (SseClient sse = new SseClient(svc.url("/events"), null)) {
+      sse.status();
+      String comment = sse.nextComment(Duration.ofSeconds(5));
+      while (!comment.contains("last event id")) {
+        comment = sse.nextComment(Duration.ofSeconds(5));
+      }
+      return Long.parseLong(comment.substring(comment.lastIndexOf(' ') + 1));
+    }
+  }
+
+  static int count(JsonObject task, String callback) {
+    int n = 0;
+    for (Object o : task.getJsonArray("callbacks")) {
+      if (callback.equals(((JsonObject) o).getString("callback"))) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  static String sha(String input, int rounds) throws Exception {
+    java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+    byte[] d = input.getBytes(StandardCharsets.UTF_8);
+    for (int i = 0; i < rounds; i++) {
+      d = md.digest(d);
+    }
+    return java.util.HexFormat.of().formatHex(d);
+  }
+}

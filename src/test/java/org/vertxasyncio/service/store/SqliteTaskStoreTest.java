@@ -1,0 +1,221 @@
+package org.vertxasyncio.service.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.Future;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The SQLite store on real files: writes from several threads committed in batches and read back,
+ * updates merged, deletes final, the data directory made, a corrupt or busy file refused with a message
+ * naming it, and the migrations from version 1 to the current one.
+ */
+class SqliteTaskStoreTest {
+  @TempDir
+  Path dir;
+
+  static <T> T get(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  static StoredTask insert(String id, String state) {
+    return new StoredTask(id, "default", null, state, 1000, null, null, null, "{\"kind\":\"sleep\"}", () -> "{\"id\":\"" + id + "\"}");
+  }
+
+  static StoredTask update(String id, String state, Long doneAt, Long sleepDeadline) {
+    return new StoredTask(id, "default", null, state, 1000, doneAt, sleepDeadline, null, null,
+        () -> "{\"id\":\"" + id + "\",\"state\":\"" + state + "\"}");
+  }
+
+  SqliteTaskStore store(Path d) {
+    return new SqliteTaskStore(d, false, 100, 0.001);
+  }
+
+  @Test
+  void writesFromManyThreadsAreCommittedAndReadBackAfterReopening() throws Exception {
+    SqliteTaskStore s = store(dir);
+    assertEquals(0, get(s.open()).tasks().size(), "a new store keeps nothing");
+    List<Thread> threads = new ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      int base = t * 500;
+      threads.add(Thread.ofPlatform().start(() -> {
+        for (int i = 0; i < 500; i++) {
+          String id = String.format("T%05d", base + i);
+          s.put(insert(id, "pending"));
+          s.put(update(id, "pending", null, 5000L));
+          if (i % 2 == 0) {
+            s.put(update(id, "finished", 2000L, 5000L));
+          }
+        }
+      }));
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
+    s.putLoop("default", "running");
+    s.putLoop("batch", "closed");
+    s.putEventIdsReserved(12345);
+    get(s.sync());
+    get(s.close());
+
+    SqliteTaskStore again = store(dir);
+    Stored kept = get(again.open());
+    get(again.close());
+    assertEquals(2000, kept.tasks().size());
+    Map<String, String> states = kept.tasks().stream().collect(Collectors.toMap(StoredTask::id, StoredTask::state));
+    assertEquals("finished", states.get("T00000"), "the last update wins");
+    assertEquals("pending", states.get("T00001"));
+    StoredTask first = kept.tasks().get(0);
+    assertEquals("T00000", first.id(), "oldest (smallest id) first");
+    assertEquals("{\"kind\":\"sleep\"}", first.spec(), "an update keeps the spec of the insert");
+    assertEquals(5000L, first.sleepDeadline());
+    assertEquals(2000L, first.doneAt());
+    assertTrue(first.record().get().contains("finished"), first.record().get());
+    assertEquals(List.of(new Stored.StoredLoop("default", "running"), new Stored.StoredLoop("batch", "closed")), kept.loops());
+    assertEquals(12345, kept.eventIdsReserved());
+  }
+
+  @Test
+  void anUpdateAfterADeleteDoesNotBringTheTaskBack() throws Exception {
+    SqliteTaskStore s = store(dir);
+    get(s.open());
+    s.putAll(List.of(insert("A", "finished"), insert("B", "finished")));
+    get(s.sync());
+    s.delete("A");
+    s.put(update("A", "finished", 1L, null)); // a late change of a forgotten task
+    s.putAll(List.of(insert("C", "pending")));
+    s.delete("C"); // inserted and forgotten in one batch
+    get(s.close());
+    SqliteTaskStore again = store(dir);
+    List<String> ids = get(again.open()).tasks().stream().map(StoredTask::id).toList();
+    get(again.close());
+    assertEquals(List.of("B"), ids);
+  }
+
+  @Test
+  void aMissingDataDirectoryIsCreated() throws Exception {
+    Path nested = dir.resolve("a/b/data");
+    SqliteTaskStore s = store(nested);
+    get(s.open());
+    get(s.close());
+    assertTrue(Files.isRegularFile(nested.resolve(SqliteTaskStore.FILE_NAME)));
+  }
+
+  @Test
+  void aCorruptFileIsRefusedWithAMessageNamingIt() throws Exception {
+    Path file = dir.resolve(SqliteTaskStore.FILE_NAME);
+    Files.write(file, "this is not a database, it is a text file that got here by mistake\n".repeat(200)
+        .getBytes(StandardCharsets.UTF_8));
+    ExecutionException e = assertThrows(ExecutionException.class, () -> get(store(dir).open()));
+    StoreException se = assertInstanceOf(StoreException.class, e.getCause());
+    assertTrue(se.getMessage().contains(file.toString()), se.getMessage());
+    assertTrue(se.getMessage().contains("unreadable or corrupt"), se.getMessage());
+    assertTrue(Files.size(file) > 1000, "the file is left as it was, for the operator");
+  }
+
+  @Test
+  void aDatabaseDamagedInsideIsRefused() throws Exception {
+    SqliteTaskStore s = store(dir);
+    get(s.open());
+    List<StoredTask> many = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      many.add(insert(String.format("T%05d", i), "pending"));
+    }
+    s.putAll(many);
+    get(s.close());
+    Path file = dir.resolve(SqliteTaskStore.FILE_NAME);
+    byte[] bytes = Files.readAllBytes(file);
+    assertTrue(bytes.length > 8192, "several pages: " + bytes.length);
+    for (int i = 4096; i < bytes.length; i++) {
+      bytes[i] = (byte) (i * 31); // every page after the first overwritten
+    }
+    Files.write(file, bytes);
+    ExecutionException e = assertThrows(ExecutionException.class, () -> get(store(dir).open()));
+    assertInstanceOf(StoreException.class, e.getCause());
+    assertTrue(e.getCause().getMessage().contains(file.toString()), e.getCause().getMessage());
+  }
+
+  @Test
+  void aSecondStoreOnTheSameDirectoryIsRefused() throws Exception {
+    SqliteTaskStore first = store(dir);
+    get(first.open());
+    try {
+      ExecutionException e = assertThrows(ExecutionException.class, () -> get(store(dir).open()));
+      assertTrue(e.getCause().getMessage().contains("in use by another process"), e.getCause().getMessage());
+    } finally {
+      get(first.close());
+    }
+  }
+
+  @Test
+  void migratesFromVersion1ToTheCurrentVersionKeepingTheRows() throws Exception {
+    Path file = dir.resolve(SqliteTaskStore.FILE_NAME);
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file)) {
+      assertEquals(List.of(1), Migrations.migrate(c, 1));
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO tasks(id, loop, parent, state, created_at, spec, record) "
+          + "VALUES ('OLD1', 'default', NULL, 'finished', 7, '{}', '{\"id\":\"OLD1\"}')")) {
+        ps.executeUpdate();
+      }
+      assertEquals(1, Migrations.version(c));
+    }
+    SqliteTaskStore s = store(dir);
+    Stored kept = get(s.open());
+    s.putLoop("default", "stopped");
+    get(s.close());
+    assertEquals(List.of("OLD1"), kept.tasks().stream().map(StoredTask::id).toList());
+    assertNull(kept.tasks().get(0).doneAt());
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
+      assertEquals(Migrations.CURRENT, Migrations.version(c));
+      try (ResultSet rs = st.executeQuery("SELECT state FROM loops WHERE name = 'default'")) {
+        assertTrue(rs.next(), "the tables of version 2 exist and are written");
+        assertEquals("stopped", rs.getString(1));
+      }
+    }
+  }
+
+  @Test
+  void migrationsAreNumberedInOrderFromOne() {
+    for (int i = 0; i < Migrations.ALL.size(); i++) {
+      assertEquals(i + 1, Migrations.ALL.get(i).version());
+    }
+  }
+
+  @Test
+  void aDatabaseOfANewerVersionIsRefused() throws Exception {
+    Path file = dir.resolve(SqliteTaskStore.FILE_NAME);
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
+      Migrations.migrate(c, Migrations.CURRENT);
+      st.executeUpdate("PRAGMA user_version = " + (Migrations.CURRENT + 1));
+    }
+    ExecutionException e = assertThrows(ExecutionException.class, () -> get(store(dir).open()));
+    assertTrue(e.getCause().getMessage().contains("newer"), e.getCause().getMessage());
+    assertTrue(e.getCause().getMessage().contains(file.toString()), e.getCause().getMessage());
+  }
+
+  @Test
+  void syncAfterCloseFails() throws Exception {
+    SqliteTaskStore s = store(dir);
+    get(s.open());
+    get(s.close());
+    assertThrows(ExecutionException.class, () -> get(s.sync()));
+  }
+}
