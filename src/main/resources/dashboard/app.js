@@ -80,8 +80,11 @@ hooks.unreachable = (e) => {
   renderBanner();
 };
 hooks.unauthorized = () => {
-  $('#token-form').classList.add('needed');
-  setBanner('auth', 'This server needs an access token: enter it in the box at the top right (it is kept in this tab only).');
+  const form = $('#token-form');
+  if (form.classList.contains('needed')) return;
+  form.classList.add('needed');
+  setBanner('auth', (auth.token ? 'The access token was refused' : 'This server needs an access token')
+      + ': enter it in the box at the top right (it is kept in this tab only).');
   $('#token-input').focus();
 };
 
