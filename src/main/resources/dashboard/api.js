@@ -252,11 +252,11 @@ export class EventStream {
 
   comment(text, conn) {
     // ": connected, last event id N": the server's newest id when we connected
-    // ": connected, last event id N, stream S": the server's newest id, and which run of the server this is
-    let m = /^connected, last event id (\d+)(?:, stream (\w+))?/.exec(text);
+    // ": connected, stream S, last event id N": which run of the server this is, and its newest event id
+    let m = /^connected, (?:stream (\w+), )?last event id (\d+)/.exec(text);
     if (m) {
-      conn.serverLastId = Number(m[1]);
-      conn.streamId = m[2] || null;
+      conn.serverLastId = Number(m[2]);
+      conn.streamId = m[1] || null;
       const before = this.streamId;
       this.streamId = conn.streamId;
       if (conn.sentLastEventId != null && ((before && conn.streamId && before !== conn.streamId)

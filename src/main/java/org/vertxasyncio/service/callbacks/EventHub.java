@@ -127,9 +127,9 @@ public final class EventHub {
       head.append(": events ").append(lastEventId + 1).append(" to ").append(oldest.id() - 1)
           .append(" are no longer buffered\n");
     }
-    // the stream's identity changes with each start of the service (event ids start again then), so a
-    // client resuming with Last-Event-ID can tell a new server from the one it left and reload instead
-    head.append(": connected, last event id ").append(lastId).append(", stream ").append(streamId).append("\n\n");
+    // the stream's identity changes with each start of the service (the buffer does not survive one), so a
+    // client resuming with Last-Event-ID can tell a new run from the one it left and reload instead
+    head.append(": connected, stream ").append(streamId).append(", last event id ").append(lastId).append("\n\n");
     response.write(head.toString());
     if (lastEventId != null) {
       for (Event e : buffer) {
