@@ -184,12 +184,23 @@ public final class ServiceVerticle extends VerticleBase {
     }).onSuccess(s -> {
       loops.startProbes(config.lagInterval);
       events.startHeartbeat(vertx, config.eventsHeartbeat);
-      registry.sweep(clock.instant()).forEach(journal::deleted);
-      sweepTimer = vertx.setPeriodic(1000, t -> registry.sweep(clock.instant()).forEach(journal::deleted));
+      sweep();
+      sweepTimer = vertx.setPeriodic(1000, t -> sweep());
       started = true;
       LOG.info("HTTP server listening on http://{}:{} (loops: {}; coroutines on {})", config.httpHost, s.actualPort(),
           String.join(", ", config.loops), loops.get("default").loop().coroutineRunner());
     });
+  }
+
+  /**
+   * Forgets the done tasks the retention policy lets go: from the store, and for live clients (a
+   * {@code task.deleted} event with {@code reason: retention}, so the dashboard drops their rows too).
+   */
+  private void sweep() {
+    for (var forgotten : registry.sweep(clock.instant())) {
+      journal.deleted(forgotten);
+      events.publish("task.deleted", forgotten.id(), new JsonObject().put("id", forgotten.id()).put("reason", "retention"));
+    }
   }
 
   /** The port the server listens on (useful with {@code http.port} 0). */
