@@ -25,10 +25,23 @@ class DashboardTest {
   static ServiceHarness svc;
   static Browser browser;
 
+  /** A webhook receiver on loopback that fails the first delivery attempt of each task, then takes it. */
+  static com.sun.net.httpserver.HttpServer receiver;
+
   @BeforeAll
   static void start() throws Exception {
     Browser.assumeInstalled();
-    svc = ServiceHarness.start(Map.of());
+    receiver = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    java.util.Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    receiver.createContext("/hook", ex -> {
+      ex.getRequestBody().readAllBytes();
+      boolean first = seen.add(ex.getRequestHeaders().getFirst("webhook-id"));
+      ex.sendResponseHeaders(first ? 503 : 204, -1);
+      ex.close();
+    });
+    receiver.start();
+    svc = ServiceHarness.start(Map.of("webhooks.allow", "127.0.0.1", "webhook.retry.backoff.initial", 0.2,
+        "webhook.retry.jitter", 0));
     browser = Browser.start();
   }
 
@@ -39,6 +52,9 @@ class DashboardTest {
     }
     if (svc != null) {
       svc.close();
+    }
+    if (receiver != null) {
+      receiver.stop(0);
     }
   }
 
@@ -172,6 +188,28 @@ class DashboardTest {
     // a second cancel is asyncio's false
     browser.el("#cancel-button").click();
     browser.waitUntil("task.cancel() answered false", () -> String.valueOf(browser.text("#cancel-result")).contains("false"));
+  }
+
+  @Test
+  void aWebhookCallbackAndItsAttemptsShowInTheLogAndAsMarkers() {
+    browser.type("#submit-form input[name=seconds]", "0.2");
+    browser.type("#submit-form input[name=name]", "with-a-webhook");
+    browser.type("#submit-form input[name=webhook]", "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook");
+    String id = submitForm("sleep");
+    browser.waitUntil("the delivery failed once, then succeeded", () -> {
+      String log = browser.text("#detail-callbacks");
+      return log != null && log.contains("(delivered)") && log.contains("attempt 1") && log.contains("HTTP 503")
+          && log.contains("attempt 2") && log.contains("HTTP 204");
+    });
+    // the markers the timeline draws come from the task's callback log: two callbacks fired, two attempts
+    Map<String, Object> t = browser.jsMap("return dashboard.task(arguments[0])", id);
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> callbacks = (List<Map<String, Object>>) t.get("callbacks");
+    assertEquals(List.of("record", "webhook"), callbacks.stream().map(c -> c.get("callback")).toList());
+    assertEquals(2, ((List<?>) callbacks.get(1).get("attempts")).size());
+    assertTrue(Boolean.TRUE.equals(bar(id).get("drawn")));
+    browser.type("#submit-form input[name=webhook]", "");
+    browser.screenshot("webhook-attempts");
   }
 
   @Test
