@@ -5,6 +5,7 @@ import io.vertx.core.Promise;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -219,6 +220,16 @@ public final class SqliteTaskStore implements TaskStore {
     if (existed && (!Files.isReadable(file) || !Files.isWritable(file))) {
       throw new StoreException("The task store " + file + " is not readable and writable by this user; fix its "
           + "permissions (the service does not start without the tasks it kept)");
+    }
+    if (!existed) {
+      // it holds webhook secrets: readable by its owner only (SQLite gives its -wal file the same mode)
+      try {
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      } catch (UnsupportedOperationException notPosix) {
+        // another file system: SQLite makes the file with the default permissions
+      } catch (IOException e) {
+        throw new StoreException("Cannot create the task store " + file + ": " + e, e);
+      }
     }
     try {
       conn = DriverManager.getConnection("jdbc:sqlite:" + file);

@@ -112,12 +112,17 @@ class SqliteTaskStoreTest {
   }
 
   @Test
-  void aMissingDataDirectoryIsCreated() throws Exception {
+  void aMissingDataDirectoryIsCreatedAndTheFileIsItsOwnersOnly() throws Exception {
     Path nested = dir.resolve("a/b/data");
     SqliteTaskStore s = store(nested);
     get(s.open());
     get(s.close());
-    assertTrue(Files.isRegularFile(nested.resolve(SqliteTaskStore.FILE_NAME)));
+    Path file = nested.resolve(SqliteTaskStore.FILE_NAME);
+    assertTrue(Files.isRegularFile(file));
+    if (Files.getFileStore(file).supportsFileAttributeView("posix")) {
+      assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)),
+          "webhook secrets are kept in it: its owner's only");
+    }
   }
 
   @Test
