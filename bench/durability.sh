@@ -5,7 +5,7 @@
 # Prints requests/s, latency and the service's CPU time per request of each run, the best of each store,
 # and its ratio to the memory store.
 #
-#   bench/durability.sh                     # 10 s per store after 5 s of warm-up, 32 and 256 connections, 2 rounds
+#   bench/durability.sh                     # 10 s per store after 15 s of warm-up (the JIT settles), 32 and 256 connections, 2 rounds
 #   DURATION=30 WARMUP=10 CONNECTIONS=64 ROUNDS=3 bench/durability.sh
 #
 # Read it so: with few connections each client waits for its commit (an fsync with store.sync full), so
@@ -19,7 +19,7 @@ set -euo pipefail
 bench=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$bench")
 DURATION=${DURATION:-10}
-WARMUP=${WARMUP:-5}
+WARMUP=${WARMUP:-15}
 CONNECTIONS=${CONNECTIONS:-"32 256"}
 THREADS=${THREADS:-1}
 SLEEP=${SLEEP:-0.01}
