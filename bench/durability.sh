@@ -2,7 +2,8 @@
 # bench/durability.sh: what durability costs. POST /tasks (a short sleep) with wrk against the packaged
 # service, with store.type=memory (nothing kept) and store.type=sqlite (every task committed before its
 # 201; store.sync full and normal), on this machine, in the same run, interleaved over ROUNDS rounds.
-# Prints requests/s and latency of each run, the best of each store, and its ratio to the memory store.
+# Prints requests/s, latency and the service's CPU time per request of each run, the best of each store,
+# and its ratio to the memory store.
 #
 #   bench/durability.sh                     # 10 s per store after 5 s of warm-up, 32 and 256 connections, 2 rounds
 #   DURATION=30 WARMUP=10 CONNECTIONS=64 ROUNDS=3 bench/durability.sh
@@ -78,14 +79,21 @@ run() {
   local url=http://127.0.0.1:$port/tasks
   wrk -t"$THREADS" -c"$conns" -d"${WARMUP}s" -s "$work/post.lua" "$url" >/dev/null
   sleep 1
+  local cpu0 cpu1
+  cpu0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
   wrk -t"$THREADS" -c"$conns" -d"${DURATION}s" --latency -s "$work/post.lua" "$url" >"$work/$name.wrk"
+  cpu1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
   kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
-  local rps p50 p99 bad
+  local rps p50 p99 bad n cpu
   rps=$(awk '/^Requests\/sec:/{print $2}' "$work/$name.wrk")
   p50=$(awk '$1=="50%"{print $2}' "$work/$name.wrk")
   p99=$(awk '$1=="99%"{print $2}' "$work/$name.wrk")
   bad=$(awk '/Non-2xx or 3xx responses:/{print $5}' "$work/$name.wrk"); bad=${bad:-0}
-  result="$rps $p50 $p99 $bad"
+  n=$(awk '/requests in/{print $1}' "$work/$name.wrk")
+  # the service's CPU time (user + system, all its threads) per request: steadier than requests/s on a
+  # machine that other work shares
+  cpu=$(awk -v d="$((cpu1 - cpu0))" -v hz="$(getconf CLK_TCK)" -v n="$n" 'BEGIN{printf "%.0f", d / hz * 1e6 / n}')
+  result="$rps $p50 $p99 $bad $cpu"
 }
 
 # the stores measured: NAME=ENV,ENV... (each run gets its own fresh data directory)
@@ -106,19 +114,20 @@ for round in $(seq 1 "$ROUNDS"); do
       key="$name c$conns"
       [ "$round" -gt 1 ] || names+=("$key")
       run "$name-c$conns-$round" "$conns" ${envs//,/ }
-      read -r rps p50 p99 bad <<<"$result"
-      echo "  round $round, $key: $rps requests/s, p50 $p50, p99 $p99, non-2xx $bad"
+      read -r rps p50 p99 bad cpu <<<"$result"
+      echo "  round $round, $key: $rps requests/s, p50 $p50, p99 $p99, non-2xx $bad, service CPU $cpu us/request"
       if [ -z "${best[$key]:-}" ] || awk -v a="$rps" -v b="${best[$key]%% *}" 'BEGIN{exit !(a>b)}'; then
-        best[$key]="$rps $p50 $p99 $bad"
+        best[$key]="$rps $p50 $p99 $bad $cpu"
       fi
     done
   done
 done
 echo "best of $ROUNDS round(s) (the least disturbed by whatever else runs on the machine):"
-printf '%-22s %12s %10s %10s %8s %12s\n' "store, connections" requests/s p50 p99 non-2xx "vs $first"
+printf '%-22s %12s %10s %10s %8s %12s %14s\n' "store, connections" requests/s p50 p99 non-2xx "vs $first" "CPU us/request"
 for key in "${names[@]}"; do
-  read -r rps p50 p99 bad <<<"${best[$key]}"
+  read -r rps p50 p99 bad cpu <<<"${best[$key]}"
   base=${best["$first ${key##* }"]%% *}
-  printf '%-22s %12s %10s %10s %8s %11.2fx\n' "$key" "$rps" "$p50" "$p99" "$bad" "$(awk -v a="$rps" -v b="$base" 'BEGIN{print a/b}')"
+  printf '%-22s %12s %10s %10s %8s %11.2fx %14s\n' "$key" "$rps" "$p50" "$p99" "$bad" "$(awk -v a="$rps" -v b="$base" 'BEGIN{print a/b}')" "$cpu"
   echo "RESULT durability.${key// /.}.requests_per_second $rps"
+  echo "RESULT durability.${key// /.}.cpu_us_per_request $cpu"
 done

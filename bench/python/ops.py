@@ -14,7 +14,7 @@ import time
 
 from benchlib import metric
 
-BATCH = 100_000
+BATCH = 10_000
 AWAIT_DONE_BATCH = 1_000_000
 YIELD_TASKS = 100
 YIELDS_PER_TASK = 1_000

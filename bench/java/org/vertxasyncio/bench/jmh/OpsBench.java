@@ -41,7 +41,7 @@ import org.vertxasyncio.asyncio.Task;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class OpsBench {
-  public static final int BATCH = 100_000;
+  public static final int BATCH = 10_000;
   public static final int AWAIT_DONE_BATCH = 1_000_000;
   public static final int YIELD_TASKS = 100;
   public static final int YIELDS_PER_TASK = 1_000;

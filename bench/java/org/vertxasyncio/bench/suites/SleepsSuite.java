@@ -34,7 +34,7 @@ public final class SleepsSuite implements Suite {
   public void run(Bench bench) throws Exception {
     List<Size> sizes = bench.quick()
         ? List.of(new Size("100k", 100_000, 10_000, 1))
-        : List.of(new Size("100k", 100_000, 10_000, 5), new Size("1m", 1_000_000, 100_000, 5));
+        : List.of(new Size("100k", 100_000, 10_000, 5), new Size("1m", 1_000_000, 100_000, 3));
     for (Size size : sizes) {
       Map<String, List<Map<String, Double>>> runs = new LinkedHashMap<>();
       for (String peer : List.of("asyncio-await", "asyncio-future", "vertx", "cpython")) {

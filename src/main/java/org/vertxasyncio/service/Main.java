@@ -112,7 +112,11 @@ public final class Main {
 
   /** Starts the service with {@code config} on {@code vertx}. */
   public static Future<Running> start(Vertx vertx, ServiceConfig config, PrometheusMeterRegistry registry) {
-    ServiceVerticle service = new ServiceVerticle(config, registry, Clock.systemUTC());
+    return start(vertx, config, registry, new ServiceVerticle(config, registry, Clock.systemUTC()));
+  }
+
+  /** Starts {@code service} (made with {@code config}) on {@code vertx}. */
+  public static Future<Running> start(Vertx vertx, ServiceConfig config, PrometheusMeterRegistry registry, ServiceVerticle service) {
     return vertx.deployVerticle(service).map(id -> new Running(vertx, service, config));
   }
 

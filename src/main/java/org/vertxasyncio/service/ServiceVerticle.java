@@ -79,7 +79,7 @@ public final class ServiceVerticle extends VerticleBase {
   private EventHub events;
   private WebhookSender webhooks;
   private ExecutorService executor;
-  private TaskStore store;
+  private final TaskStore store;
   private TaskJournal journal;
   private long sweepTimer = -1;
   private Future<Void> shutdown;
@@ -89,6 +89,12 @@ public final class ServiceVerticle extends VerticleBase {
    *                   for a private one with the service's meters only
    */
   public ServiceVerticle(ServiceConfig config, PrometheusMeterRegistry prometheus, Clock clock) {
+    this(config, prometheus, clock, TaskStore.of(config));
+  }
+
+  /** With {@code store} instead of the one {@code store.type} names (not opened yet). */
+  public ServiceVerticle(ServiceConfig config, PrometheusMeterRegistry prometheus, Clock clock, TaskStore store) {
+    this.store = store;
     this.config = config;
     this.prometheus = prometheus != null ? prometheus : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     this.clock = clock;
@@ -97,10 +103,9 @@ public final class ServiceVerticle extends VerticleBase {
   @Override
   public Future<?> start() throws Exception {
     String yaml = resource("openapi.yaml");
-    store = TaskStore.of(config);
     journal = new TaskJournal(store);
     LOG.info("task store: {}", store.describe());
-    return store.open()
+    return onContext(store.open())
         .compose(stored -> startWith(stored, yaml))
         .onFailure(e -> store.close());
   }
@@ -132,6 +137,8 @@ public final class ServiceVerticle extends VerticleBase {
     tasks = new TaskService(registry, loops, events, webhooks, metrics, ids, clock, journal);
 
     metrics.taskStates(registry::pendingCount, registry::finishedCount, registry::cancelledCount);
+    metrics.store(store::queued);
+    store.onCommit(metrics::storeCommit);
 
     HealthChecks liveness = HealthChecks.create(vertx);
     liveness.register("eventLoops", promise -> {
@@ -177,12 +184,23 @@ public final class ServiceVerticle extends VerticleBase {
     }).onSuccess(s -> {
       loops.startProbes(config.lagInterval);
       events.startHeartbeat(vertx, config.eventsHeartbeat);
-      registry.sweep(clock.instant()).forEach(journal::deleted);
-      sweepTimer = vertx.setPeriodic(1000, t -> registry.sweep(clock.instant()).forEach(journal::deleted));
+      sweep();
+      sweepTimer = vertx.setPeriodic(1000, t -> sweep());
       started = true;
       LOG.info("HTTP server listening on http://{}:{} (loops: {}; coroutines on {})", config.httpHost, s.actualPort(),
           String.join(", ", config.loops), loops.get("default").loop().coroutineRunner());
     });
+  }
+
+  /**
+   * Forgets the done tasks the retention policy lets go: from the store, and for live clients (a
+   * {@code task.deleted} event with {@code reason: retention}, so the dashboard drops their rows too).
+   */
+  private void sweep() {
+    for (var forgotten : registry.sweep(clock.instant())) {
+      journal.deleted(forgotten);
+      events.publish("task.deleted", forgotten.id(), new JsonObject().put("id", forgotten.id()).put("reason", "retention"));
+    }
   }
 
   /** The port the server listens on (useful with {@code http.port} 0). */
@@ -264,7 +282,7 @@ public final class ServiceVerticle extends VerticleBase {
           return server == null ? Future.<Void>succeededFuture() : onContext(server.shutdown(drainMs, TimeUnit.MILLISECONDS));
         })
         .compose(v -> onContext(loops.closeAllNow()))
-        .eventually(() -> store.close())
+        .eventually(() -> onContext(store.close()))
         .onComplete(ar -> {
           webhooks.close();
           executor.shutdownNow();
@@ -281,7 +299,10 @@ public final class ServiceVerticle extends VerticleBase {
     return Math.max(0.001, (nanoTime - System.nanoTime()) / 1e9);
   }
 
-  /** {@code f}, completed on this verticle's context (the loops and the webhook sender complete on theirs). */
+  /**
+   * {@code f}, completed on this verticle's context (the loops, the webhook sender and the task store
+   * complete on theirs).
+   */
   private <T> Future<T> onContext(Future<T> f) {
     return Future.fromCompletionStage(f.toCompletionStage(), context);
   }

@@ -97,6 +97,31 @@ class EventsApiTest {
   }
 
   @Test
+  void theFirstCommentNamesTheLastIdAndTheStreamWhichChangesWithEachStart() throws Exception {
+    String mine;
+    try (SseClient sse = new SseClient(svc.url("/events"), null)) {
+      sse.status();
+      mine = sse.nextComment(T);
+    }
+    java.util.regex.Pattern p = java.util.regex.Pattern.compile(": connected, stream (\\w+), last event id (\\d+)");
+    java.util.regex.Matcher m = p.matcher(mine);
+    assertTrue(m.matches(), mine);
+    try (SseClient again = new SseClient(svc.url("/events"), null)) {
+      again.status();
+      java.util.regex.Matcher m2 = p.matcher(again.nextComment(T));
+      assertTrue(m2.matches());
+      assertEquals(m.group(1), m2.group(1), "the same run of the service, the same stream");
+    }
+    try (ServiceHarness other = ServiceHarness.start(Map.of());
+        SseClient sse = new SseClient(other.url("/events"), "5")) {
+      sse.status();
+      java.util.regex.Matcher m3 = p.matcher(sse.nextComment(T));
+      assertTrue(m3.matches());
+      assertTrue(!m.group(1).equals(m3.group(1)), "another start, another stream: " + m3.group(1));
+    }
+  }
+
+  @Test
   void sendsAHeartbeatComment() throws Exception {
     try (SseClient sse = new SseClient(svc.url("/events"), null)) {
       sse.status();

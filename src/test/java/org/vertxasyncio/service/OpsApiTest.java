@@ -47,6 +47,10 @@ class OpsApiTest {
     assertTrue(m.contains("asyncio_tasks{state=\"pending\"}"));
     assertTrue(m.contains("asyncio_tasks_submitted_total{kind=\"sleep\",loop=\"default\"}"));
     assertTrue(m.contains("asyncio_callbacks_fired_total{callback=\"record\"}"));
+    Matcher commits = Pattern.compile("asyncio_store_commits_seconds_count\\{outcome=\"ok\"} (\\S+)").matcher(m);
+    assertTrue(commits.find() && Double.parseDouble(commits.group(1)) >= 1, "the task store's commits (the harness uses SQLite)");
+    assertTrue(m.contains("asyncio_store_writes_total"), "the writes committed");
+    assertTrue(m.contains("asyncio_store_queued{store=\"tasks\"}"), "the writes queued");
     assertTrue(m.contains("vertx_http_server_requests_total"), "HTTP requests from vertx-micrometer-metrics");
     Matcher lag = Pattern.compile("asyncio_loop_lag_seconds\\{loop=\"default\"} (\\S+)").matcher(m);
     assertTrue(lag.find(), "loop lag gauge");

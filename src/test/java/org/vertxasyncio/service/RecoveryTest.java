@@ -3,7 +3,6 @@ package org.vertxasyncio.service;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vertxasyncio.service.ServiceHarness.sleep;
 
@@ -54,7 +53,7 @@ class RecoveryTest {
     String id;
     Instant started;
     try (ServiceHarness svc = start()) {
-      id = svc.submit(sleep(2.5).put("result", "hello")).getString("id");
+      id = svc.submit(sleep(3).put("result", "hello")).getString("id");
       Thread.sleep(300);
       started = at(svc.get("/tasks/" + id).json(), "startedAt");
     }
@@ -65,9 +64,12 @@ class RecoveryTest {
       t = svc.get("/tasks/" + id + "?wait=10").json();
       assertEquals("finished", t.getString("state"), t.encode());
       assertEquals("hello", t.getString("result"));
-      Duration took = Duration.between(started, at(t, "doneAt"));
-      assertTrue(took.toMillis() >= 2400 && took.toMillis() < 4500, "done " + took + " after it started (2.5 s asked)");
-      assertNull(t.getValue("lateSeconds"), "on time: " + t.encode());
+      // its deadline is 3 s after it started, whenever the restart happened: never earlier; on time if
+      // the service was back by then, else at once on recovery (and then it says how late)
+      double afterDeadline = Duration.between(started.plusSeconds(3), at(t, "doneAt")).toMillis() / 1000.0;
+      assertTrue(afterDeadline >= -0.01, "done " + afterDeadline + " s after its deadline: " + t.encode());
+      Double late = t.getDouble("lateSeconds");
+      assertTrue(afterDeadline < (late == null ? 1.5 : late + 2), "done " + afterDeadline + " s after its deadline: " + t.encode());
       assertEquals(1, count(t, "record"), "one record callback: " + t.encode());
     }
   }
@@ -87,7 +89,7 @@ class RecoveryTest {
       double late = t.getDouble("lateSeconds");
       assertTrue(late >= 0.5 && late < 30, "late by " + late);
       Duration sinceDeadline = Duration.between(at(t, "startedAt").plusMillis(400), at(t, "doneAt"));
-      assertTrue(Math.abs(sinceDeadline.toMillis() / 1000.0 - late) < 0.5, "lateSeconds " + late + " vs " + sinceDeadline);
+      assertTrue(Math.abs(sinceDeadline.toMillis() / 1000.0 - late) < 2, "lateSeconds " + late + " vs " + sinceDeadline);
     }
   }
 
@@ -96,11 +98,11 @@ class RecoveryTest {
     String timedOut;
     String beatsTimeout;
     try (ServiceHarness svc = start()) {
-      timedOut = svc.submit(sleep(30).put("timeout", 0.6)).getString("id");
+      timedOut = svc.submit(sleep(30).put("timeout", 1.5)).getString("id");
       beatsTimeout = svc.submit(sleep(0.3).put("result", "first").put("timeout", 0.5)).getString("id");
       Thread.sleep(100);
     }
-    Thread.sleep(1000);
+    Thread.sleep(2000);
     try (ServiceHarness svc = start()) {
       JsonObject t = svc.get("/tasks/" + timedOut + "?wait=5").json();
       assertEquals("TimeoutError", t.getJsonObject("exception").getString("type"), t.encode());
@@ -118,7 +120,7 @@ class RecoveryTest {
     try (ServiceHarness svc = start()) {
       doneBefore = svc.submitAndWait(new JsonObject().put("kind", "work").put("iterations", 3).put("input", "x"), 5).getString("id");
       JsonObject g = svc.submit(new JsonObject().put("kind", "gather").put("returnExceptions", true).put("tasks", new JsonArray()
-          .add(sleep(1.5).put("result", "a"))
+          .add(sleep(2.5).put("result", "a"))
           .add(new JsonObject().put("kind", "work").put("iterations", 5).put("input", "abc"))
           .add(sleep(0.05).put("raise", "boom"))
           .add(doneBefore)));

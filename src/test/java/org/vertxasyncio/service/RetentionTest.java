@@ -3,6 +3,7 @@ package org.vertxasyncio.service;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.vertxasyncio.service.ServiceHarness.sleep;
 
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -19,6 +20,18 @@ class RetentionTest {
       }
       svc.get("/tasks/" + done).expectError(404, "not_found", null);
       assertEquals("pending", svc.get("/tasks/" + pending).expect(200).json().getString("state"));
+    }
+  }
+
+  @Test
+  void aForgottenTaskIsAnnouncedOnTheEventStream() throws Exception {
+    try (ServiceHarness svc = ServiceHarness.start(Map.of("retention.seconds", 0.2));
+        SseClient sse = new SseClient(svc.url("/events"), null)) {
+      sse.status();
+      String id = svc.submitAndWait(sleep(0), 5).getString("id");
+      SseClient.Event e = sse.next("task.deleted", Duration.ofSeconds(10));
+      assertEquals(id, e.data().getString("id"));
+      assertEquals("retention", e.data().getString("reason"));
     }
   }
 

@@ -45,6 +45,15 @@ public final class ServiceHarness implements AutoCloseable {
 
   /** Starts the service with the defaults, port 0, a fresh data directory, and {@code overrides} (flat keys). */
   public static ServiceHarness start(Map<String, Object> overrides) throws Exception {
+    return start(overrides, null);
+  }
+
+  /**
+   * Starts the service as {@link #start(Map)} does, with the task store {@code store} makes from the
+   * configuration (null: the one {@code store.type} names).
+   */
+  public static ServiceHarness start(Map<String, Object> overrides,
+      java.util.function.Function<ServiceConfig, org.vertxasyncio.service.store.TaskStore> store) throws Exception {
     ServiceConfig c = ServiceConfig.defaults().with("http.port", 0).with("http.host", "127.0.0.1");
     Path temp = null;
     if (!overrides.containsKey("store.path")) {
@@ -57,7 +66,9 @@ public final class ServiceHarness implements AutoCloseable {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Vertx vertx = Main.newVertx(registry);
     try {
-      Main.Running r = Main.start(vertx, c, registry).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      ServiceVerticle verticle = store == null ? new ServiceVerticle(c, registry, java.time.Clock.systemUTC())
+          : new ServiceVerticle(c, registry, java.time.Clock.systemUTC(), store.apply(c));
+      Main.Running r = Main.start(vertx, c, registry, verticle).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
       return new ServiceHarness(r, temp);
     } catch (Exception e) {
       vertx.close();

@@ -38,6 +38,7 @@ public final class EventHub {
 
   private final Context context;
   private final int capacity;
+  private final String streamId = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 1);
   private final ArrayDeque<Event> buffer = new ArrayDeque<>();
   private final List<Subscriber> subscribers = new ArrayList<>();
   private final LongConsumer reserver;
@@ -126,7 +127,9 @@ public final class EventHub {
       head.append(": events ").append(lastEventId + 1).append(" to ").append(oldest.id() - 1)
           .append(" are no longer buffered\n");
     }
-    head.append(": connected, last event id ").append(lastId).append("\n\n");
+    // the stream's identity changes with each start of the service (the buffer does not survive one), so a
+    // client resuming with Last-Event-ID can tell a new run from the one it left and reload instead
+    head.append(": connected, stream ").append(streamId).append(", last event id ").append(lastId).append("\n\n");
     response.write(head.toString());
     if (lastEventId != null) {
       for (Event e : buffer) {
@@ -163,6 +166,11 @@ public final class EventHub {
       }
     }
     subscribers.clear();
+  }
+
+  /** This stream's identity, new at each start of the service (named in each stream's first comment). */
+  public String streamId() {
+    return streamId;
   }
 
   /** The number of connected subscribers; on the hub's context. */

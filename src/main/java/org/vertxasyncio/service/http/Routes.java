@@ -32,6 +32,10 @@ import org.vertxasyncio.service.tasks.TaskSpec;
  * while shutting down, except the operations endpoints), the media-type check (415 for a body that is
  * not JSON) and the body limit (413). After the OpenAPI validation, query parameters the operation does
  * not declare are refused (400 naming the parameter).
+ *
+ * <p>After the API's operations come the dashboard's page and assets ({@link DashboardRoutes}), which the
+ * document does not describe: it is the API's contract, and the page is not part of it. They hold no data
+ * and need no token (the page asks for one and sends it with every API call).
  */
 public final class Routes {
   private static final Set<String> ALWAYS_OPEN = Set.of("/health", "/ready", "/metrics", "/openapi.yaml");
@@ -112,6 +116,7 @@ public final class Routes {
     }
     // validation does not apply to the text endpoints' responses; the scrape and health handlers read nothing
     Router router = builder.createRouter();
+    DashboardRoutes.mount(router);
     router.route().failureHandler(Errors::handle);
     router.errorHandler(404, rc -> Errors.send(rc, ApiError.notFound("No resource at " + rc.request().path(), null)));
     router.errorHandler(405, rc -> {
@@ -232,12 +237,12 @@ public final class Routes {
 
   /**
    * 401 unless the request carries one of the tokens: {@code Authorization: Bearer <token>}, or on
-   * {@code /events} only, {@code ?access_token=<token>}. The probes need none, nor {@code /metrics} when
-   * {@code auth.metrics} is false.
+   * {@code /events} only, {@code ?access_token=<token>}. The probes need none, nor the dashboard's page and
+   * assets (they hold no data), nor {@code /metrics} when {@code auth.metrics} is false.
    */
   private static void authenticate(RoutingContext rc, BearerAuth auth, boolean metricsOpen) {
     String path = rc.normalizedPath();
-    if (PROBES.contains(path) || (metricsOpen && path.equals("/metrics"))) {
+    if (PROBES.contains(path) || DashboardRoutes.isDashboardPath(path) || (metricsOpen && path.equals("/metrics"))) {
       rc.next();
       return;
     }
@@ -307,6 +312,10 @@ public final class Routes {
 
   private static List<String> allowed(OpenAPIContract contract, String requestPath) {
     List<String> out = new ArrayList<>();
+    if (DashboardRoutes.isDashboardPath(requestPath)) {
+      out.add("GET");
+      out.add("HEAD");
+    }
     for (Path p : contract.getPaths()) {
       String regex = p.getName().replaceAll("\\{[^/]+}", "[^/]+");
       if (requestPath.matches(regex)) {

@@ -150,7 +150,8 @@ final class TaskRoutes {
    * after {@code wait} seconds, whichever comes first. No thread waits: a timer and a future callback.
    */
   private void answerWhenDone(RoutingContext rc, TaskRecord rec, Double wait, int status) {
-    if (wait == null || wait <= 0 || rec.view().done()) {
+    // whenDone, not the view: a finish is told once it is committed to the task store
+    if (wait == null || wait <= 0 || rec.whenDone().isDone()) {
       Http.json(rc, status, rec.view().toJson());
       return;
     }
@@ -162,11 +163,12 @@ final class TaskRoutes {
       }
     };
     long timer = vertx.setTimer(Math.max(1, Math.round(wait * 1000)), t -> answer.run());
+    // before the done callback, which may answer at once (the task finished on its loop meanwhile)
+    rc.response().closeHandler(v -> vertx.cancelTimer(timer));
     Http.back(Future.fromCompletionStage(rec.whenDone())).onComplete(ar -> {
       vertx.cancelTimer(timer);
       answer.run();
     });
-    rc.response().closeHandler(v -> vertx.cancelTimer(timer));
   }
 
   private static String fmt(double d) {

@@ -63,6 +63,22 @@ public final class ServiceMetrics {
         .baseUnit("seconds").tag("loop", loop).register(registry);
   }
 
+  /**
+   * The task store: each commit (a timer, by outcome {@code ok} or {@code failed}), the writes it
+   * carried (a counter), and the writes queued now (a gauge).
+   */
+  public void store(Supplier<Number> queued) {
+    gauge("asyncio.store.queued", "Writes queued for the task store, not committed yet", "store", "tasks", queued);
+  }
+
+  /** One commit of the task store. */
+  public void storeCommit(int writes, long nanos, boolean failed) {
+    Timer.builder("asyncio.store.commits").description("Commits of the task store (one transaction each), by outcome")
+        .tag("outcome", failed ? "failed" : "ok").register(registry).record(Duration.ofNanos(nanos));
+    Counter.builder("asyncio.store.writes").description("Writes the task store committed (or tried to), merged ones counted")
+        .register(registry).increment(writes);
+  }
+
   /** Gauges of a loop's state: running 1/0. */
   public void loopRunning(String loop, Supplier<Number> running) {
     Gauge.builder("asyncio.loop.running", running).description("1 while the loop runs, 0 when stopped or closed")

@@ -50,9 +50,16 @@ public final class SqliteTaskStore implements TaskStore {
   private final long batchWaitNanos;
   private final LinkedBlockingQueue<Op> queue = new LinkedBlockingQueue<>();
   private volatile boolean closed;
+  private volatile CommitListener listener = (writes, nanos, failed) -> {
+  };
   private Thread writer;
-  /** The connection: used by the writer thread only. */
+  /** The connection and its statements, prepared once: used by the writer thread only. */
   private Connection conn;
+  private PreparedStatement insert;
+  private PreparedStatement update;
+  private PreparedStatement delete;
+  private PreparedStatement putLoop;
+  private PreparedStatement putMeta;
 
   private sealed interface Op permits Put, PutAll, Delete, PutLoop, PutMeta, Barrier, Close {
   }
@@ -184,6 +191,16 @@ public final class SqliteTaskStore implements TaskStore {
     return p.future();
   }
 
+  @Override
+  public void onCommit(CommitListener l) {
+    this.listener = l;
+  }
+
+  @Override
+  public int queued() {
+    return queue.size();
+  }
+
   private void offer(Op op) {
     if (!closed) {
       queue.add(op);
@@ -233,6 +250,17 @@ public final class SqliteTaskStore implements TaskStore {
         ps.executeUpdate();
       }
       conn.commit();
+      insert = conn.prepareStatement("INSERT INTO tasks(id, loop, parent, state, created_at, done_at, "
+          + "sleep_deadline, timeout_deadline, spec, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+          + "state = excluded.state, done_at = excluded.done_at, sleep_deadline = excluded.sleep_deadline, "
+          + "timeout_deadline = excluded.timeout_deadline, record = excluded.record");
+      update = conn.prepareStatement("UPDATE tasks SET state = ?, done_at = ?, sleep_deadline = ?, "
+          + "timeout_deadline = ?, record = ? WHERE id = ?");
+      delete = conn.prepareStatement("DELETE FROM tasks WHERE id = ?");
+      putLoop = conn.prepareStatement("INSERT INTO loops(name, state, position) VALUES (?, ?, "
+          + "(SELECT COALESCE(MAX(position), 0) + 1 FROM loops)) ON CONFLICT(name) DO UPDATE SET state = excluded.state");
+      putMeta = conn.prepareStatement(
+          "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
       LOG.info("task store {} opened{}: {} task(s), {} loop(s) kept", file, existed ? "" : " (new)", stored.tasks().size(),
           stored.loops().size());
       return stored;
@@ -376,10 +404,13 @@ public final class SqliteTaskStore implements TaskStore {
     }
     Throwable failure = null;
     if (!puts.isEmpty() || !deletes.isEmpty() || !loops.isEmpty() || !meta.isEmpty()) {
+      long t0 = System.nanoTime();
       try {
         write(puts, deletes, loops, meta);
         conn.commit();
+        listener.committed(ops.size() - barriers.size(), System.nanoTime() - t0, false);
       } catch (Throwable t) {
+        listener.committed(ops.size() - barriers.size(), System.nanoTime() - t0, true);
         failure = t;
         LOG.error("task store {}: a commit of {} write(s) failed: {}", file, ops.size(), String.valueOf(t), t);
         try {
@@ -404,78 +435,59 @@ public final class SqliteTaskStore implements TaskStore {
 
   private void write(Map<String, StoredTask> puts, Set<String> deletes, Map<String, String> loops, Map<String, String> meta)
       throws SQLException {
-    if (!puts.isEmpty()) {
-      try (PreparedStatement insert = conn.prepareStatement("INSERT INTO tasks(id, loop, parent, state, created_at, done_at, "
-          + "sleep_deadline, timeout_deadline, spec, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
-          + "state = excluded.state, done_at = excluded.done_at, sleep_deadline = excluded.sleep_deadline, "
-          + "timeout_deadline = excluded.timeout_deadline, record = excluded.record");
-          PreparedStatement update = conn.prepareStatement("UPDATE tasks SET state = ?, done_at = ?, sleep_deadline = ?, "
-              + "timeout_deadline = ?, record = ? WHERE id = ?")) {
-        int inserts = 0;
-        int updates = 0;
-        for (StoredTask t : puts.values()) {
-          String record = t.record().get();
-          if (t.spec() != null) {
-            insert.setString(1, t.id());
-            insert.setString(2, t.loop());
-            insert.setString(3, t.parent());
-            insert.setString(4, t.state());
-            insert.setLong(5, t.createdAt());
-            setLong(insert, 6, t.doneAt());
-            setLong(insert, 7, t.sleepDeadline());
-            setLong(insert, 8, t.timeoutDeadline());
-            insert.setString(9, t.spec());
-            insert.setString(10, record);
-            insert.addBatch();
-            inserts++;
-          } else {
-            update.setString(1, t.state());
-            setLong(update, 2, t.doneAt());
-            setLong(update, 3, t.sleepDeadline());
-            setLong(update, 4, t.timeoutDeadline());
-            update.setString(5, record);
-            update.setString(6, t.id());
-            update.addBatch();
-            updates++;
-          }
-        }
-        if (inserts > 0) {
-          insert.executeBatch();
-        }
-        if (updates > 0) {
-          update.executeBatch();
-        }
+    int inserts = 0;
+    int updates = 0;
+    for (StoredTask t : puts.values()) {
+      String record = t.record().get();
+      if (t.spec() != null) {
+        insert.setString(1, t.id());
+        insert.setString(2, t.loop());
+        insert.setString(3, t.parent());
+        insert.setString(4, t.state());
+        insert.setLong(5, t.createdAt());
+        setLong(insert, 6, t.doneAt());
+        setLong(insert, 7, t.sleepDeadline());
+        setLong(insert, 8, t.timeoutDeadline());
+        insert.setString(9, t.spec());
+        insert.setString(10, record);
+        insert.addBatch();
+        inserts++;
+      } else {
+        update.setString(1, t.state());
+        setLong(update, 2, t.doneAt());
+        setLong(update, 3, t.sleepDeadline());
+        setLong(update, 4, t.timeoutDeadline());
+        update.setString(5, record);
+        update.setString(6, t.id());
+        update.addBatch();
+        updates++;
       }
+    }
+    if (inserts > 0) {
+      insert.executeBatch();
+    }
+    if (updates > 0) {
+      update.executeBatch();
     }
     if (!deletes.isEmpty()) {
-      try (PreparedStatement del = conn.prepareStatement("DELETE FROM tasks WHERE id = ?")) {
-        for (String id : deletes) {
-          del.setString(1, id);
-          del.addBatch();
-        }
-        del.executeBatch();
+      for (String id : deletes) {
+        delete.setString(1, id);
+        delete.addBatch();
       }
+      delete.executeBatch();
     }
-    if (!loops.isEmpty()) {
-      try (PreparedStatement ps = conn.prepareStatement("INSERT INTO loops(name, state, position) VALUES (?, ?, "
-          + "(SELECT COALESCE(MAX(position), 0) + 1 FROM loops)) ON CONFLICT(name) DO UPDATE SET state = excluded.state")) {
-        for (Map.Entry<String, String> e : loops.entrySet()) {
-          ps.setString(1, e.getKey());
-          ps.setString(2, e.getValue());
-          ps.executeUpdate();
-        }
-      }
+    for (Map.Entry<String, String> e : loops.entrySet()) {
+      putLoop.setString(1, e.getKey());
+      putLoop.setString(2, e.getValue());
+      putLoop.executeUpdate();
     }
     if (!meta.isEmpty()) {
-      try (PreparedStatement ps = conn.prepareStatement(
-          "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")) {
-        for (Map.Entry<String, String> e : meta.entrySet()) {
-          ps.setString(1, e.getKey());
-          ps.setString(2, e.getValue());
-          ps.addBatch();
-        }
-        ps.executeBatch();
+      for (Map.Entry<String, String> e : meta.entrySet()) {
+        putMeta.setString(1, e.getKey());
+        putMeta.setString(2, e.getValue());
+        putMeta.addBatch();
       }
+      putMeta.executeBatch();
     }
   }
 

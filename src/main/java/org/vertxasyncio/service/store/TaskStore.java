@@ -62,4 +62,19 @@ public interface TaskStore {
 
   /** Commits what is queued and closes the store; later writes are dropped. */
   Future<Void> close();
+
+  /** Told of each commit: how many writes it carried, how long it took; on the store's thread. */
+  @FunctionalInterface
+  interface CommitListener {
+    void committed(int writes, long nanos, boolean failed);
+  }
+
+  /** Sets the listener of commits (metrics); the memory store commits nothing. */
+  default void onCommit(CommitListener listener) {
+  }
+
+  /** Writes queued and not committed yet. */
+  default int queued() {
+    return 0;
+  }
 }

@@ -138,8 +138,14 @@ public final class TaskService {
         if (ar.succeeded()) {
           return Future.succeededFuture(rec);
         }
-        LOG.error("task {} not committed to the store, cancelled: {}", rec.id(), String.valueOf(ar.cause()));
+        LOG.error("task {} not committed to the store, cancelled and forgotten: {}", rec.id(), String.valueOf(ar.cause()));
         for (TaskRecord r : made) {
+          r.task().addDoneCallback(f -> {
+            if (registry.remove(r)) {
+              journal.deleted(r);
+              events.publish("task.deleted", r.id(), new JsonObject().put("id", r.id()));
+            }
+          });
           r.task().cancel();
         }
         return Future.<TaskRecord>failedFuture(ApiError.storeUnavailable("The task store could not record the task; retry later"));
