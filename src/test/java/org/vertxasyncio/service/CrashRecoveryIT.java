@@ -65,7 +65,7 @@ class CrashRecoveryIT {
 
   final List<Delivery> deliveries = new CopyOnWriteArrayList<>();
   final Set<String> refusedOnce = ConcurrentHashMap.newKeySet();
-  final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
   @Test
   void everyAcceptedTaskFinishesExactlyOnceAfterSigkill() throws Exception {

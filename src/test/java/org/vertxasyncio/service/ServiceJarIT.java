@@ -46,7 +46,7 @@ class ServiceJarIT {
     try {
       int portNumber = waitForPort(outFile, p);
       String base = "http://127.0.0.1:" + portNumber;
-      HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+      HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       int ready = 0;

@@ -28,7 +28,7 @@ class StoreStartupIT {
   @TempDir
   Path dir;
 
-  final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
   Path config() throws Exception {
     Path config = dir.resolve("config.json");
