@@ -142,11 +142,15 @@ class StoreFailuresTest {
     receiver.start();
     GatedStore[] store = new GatedStore[1];
     // the receiver is on loopback, which the webhook guard refuses unless allowed
-    try (ServiceHarness svc = ServiceHarness.start(Map.of("webhooks.allow", "127.0.0.1"),
+    try (ServiceHarness svc = ServiceHarness.start(Map.of("webhooks.allow", "127.0.0.1", "loops", "default,held"),
         c -> store[0] = new GatedStore(TaskStore.of(c)))) {
       String url = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook";
-      String id = svc.submit(sleep(0.3).put("callbacks", new JsonArray().add(new JsonObject().put("url", url)))).getString("id");
+      // on a stopped loop the task cannot finish before the commits are held back
+      svc.post("/loops/held/stop").expect(200);
+      String id = svc.submit(sleep(0.05).put("loop", "held")
+          .put("callbacks", new JsonArray().add(new JsonObject().put("url", url)))).getString("id");
       store[0].hold = true;
+      svc.post("/loops/held/start").expect(200);
       CompletableFuture<HttpResponse<String>> longPoll = svc.client().sendAsync(
           HttpRequest.newBuilder(URI.create(svc.url("/tasks/" + id + "?wait=20"))).build(), HttpResponse.BodyHandlers.ofString());
       long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
