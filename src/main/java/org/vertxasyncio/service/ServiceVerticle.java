@@ -177,8 +177,10 @@ public final class ServiceVerticle extends VerticleBase {
         // here, so its requests are handled on the event hub's context and off every asyncio loop's thread
         .compose(v -> onContext(contract)).compose(c -> {
       Api api = new Api(config, tasks, registry, loops, events, prometheus, liveness, readiness, yaml, () -> draining);
+      // no h2c upgrade: Vert.x 5.0.7 stalls a large response on an upgraded connection (the JDK's
+      // HttpClient upgrades by default), so clients stay on HTTP/1.1 over plain TCP
       server = vertx.createHttpServer(new HttpServerOptions().setHost(config.httpHost).setPort(config.httpPort)
-          .setCompressionSupported(false));
+          .setCompressionSupported(false).setHttp2ClearTextEnabled(false));
       Routes.serve(server, Routes.router(vertx, c, api));
       return server.listen();
     }).onSuccess(s -> {
