@@ -35,6 +35,10 @@ class AuthTest {
   static final String OTHER = "second-token-9876543210";
   static ServiceHarness svc;
   static ListAppender<ILoggingEvent> log;
+  /** The loggers whose level the test raises (whatever configuration the test JVM has), and their levels before. */
+  static final Map<String, ch.qos.logback.classic.Level> LEVELS = Map.of("org.vertxasyncio", ch.qos.logback.classic.Level.INFO,
+      "org.vertxasyncio.service.http", ch.qos.logback.classic.Level.DEBUG, "io.vertx", ch.qos.logback.classic.Level.INFO);
+  static final Map<String, ch.qos.logback.classic.Level> before = new java.util.HashMap<>();
   static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
   @BeforeAll
@@ -42,6 +46,11 @@ class AuthTest {
     log = new ListAppender<>();
     log.start();
     ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).addAppender(log);
+    LEVELS.forEach((name, level) -> {
+      Logger l = (Logger) LoggerFactory.getLogger(name);
+      before.put(name, l.getLevel());
+      l.setLevel(level);
+    });
     svc = ServiceHarness.start(Map.of("auth.tokens", TOKEN + "," + OTHER));
   }
 
@@ -49,6 +58,7 @@ class AuthTest {
   static void stop() throws Exception {
     svc.close();
     ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).detachAppender(log);
+    before.forEach((name, level) -> ((Logger) LoggerFactory.getLogger(name)).setLevel(level));
   }
 
   static HttpResponse<String> send(String method, String path, String authorization, String body) throws Exception {
@@ -131,6 +141,12 @@ class AuthTest {
     send("POST", "/tasks", "Bearer " + OTHER, "{\"kind\":");
     send("POST", "/tasks?wait=2", "Bearer " + OTHER, sleep(0).put("raise", "boom").encode());
     send("GET", "/tasks", "Bearer " + TOKEN + "-wrong", null);
+    // a query that cannot be decoded, with the token in it (decoders put the whole URI in their messages)
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", svc.port)) {
+      s.getOutputStream().write(("GET /events?access_token=" + TOKEN + "&x=%ZZ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+          .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      s.getInputStream().readAllBytes();
+    }
     assertFalse(log.list.isEmpty(), "the service logged something");
     for (ILoggingEvent e : List.copyOf(log.list)) {
       String text = e.getFormattedMessage() + (e.getThrowableProxy() == null ? "" : ThrowableProxyUtil.asString(e.getThrowableProxy()));
