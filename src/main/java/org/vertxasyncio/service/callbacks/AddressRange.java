@@ -56,14 +56,16 @@ public final class AddressRange {
   }
 
   /**
-   * The bytes of a literal address, or null. IPv4 must be a dotted quad of decimal numbers; IPv6 may
-   * hold a zone ({@code fe80::1%eth0}, ignored) and an IPv4 tail.
+   * The bytes of a literal address, or null. IPv4 must be a dotted quad of decimal numbers without
+   * leading zeros (a resolver reads {@code 010} as octal: such forms are left to
+   * {@link WebhookGuard#numericHost}); IPv6 may hold a zone ({@code fe80::1%eth0}, ignored) and an IPv4
+   * tail.
    */
   static byte[] literal(String t) {
     if (t.isEmpty()) {
       return null;
     }
-    if (t.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+    if (t.matches("(0|[1-9]\\d{0,2})(\\.(0|[1-9]\\d{0,2})){3}")) {
       String[] parts = t.split("\\.");
       byte[] b = new byte[4];
       for (int i = 0; i < 4; i++) {
@@ -128,7 +130,7 @@ public final class AddressRange {
     for (int i = 0; i < gs.length; i++) {
       String g = gs[i];
       if (i == gs.length - 1 && g.contains(".")) {
-        byte[] v4 = g.matches("\\d{1,3}(\\.\\d{1,3}){3}") ? literal(g) : null;
+        byte[] v4 = literal(g);
         if (v4 == null) {
           return null;
         }

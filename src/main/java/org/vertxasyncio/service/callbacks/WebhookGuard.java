@@ -124,7 +124,24 @@ public final class WebhookGuard {
       return "must be an absolute http or https URL";
     }
     String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-    if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null || uri.getHost().isEmpty()) {
+    if (!(scheme.equals("http") || scheme.equals("https"))) {
+      return "must be an absolute http or https URL";
+    }
+    if (uri.getHost() == null || uri.getHost().isEmpty()) {
+      // java.net.URI takes 0x7f.1 for no host (its last label is not a name); a resolver takes it for 127.0.0.1
+      String numeric = numericAuthority(uri.getRawAuthority());
+      if (numeric != null) {
+        byte[] b;
+        try {
+          b = numericHost(numeric);
+        } catch (IllegalArgumentException e) {
+          return "must be an absolute http or https URL (" + e.getMessage() + ")";
+        }
+        String why = b == null ? null : refusalOfBytes(b);
+        if (why != null) {
+          return "targets " + why + ", which webhooks may not reach (webhooks.allow lists the trusted ones)";
+        }
+      }
       return "must be an absolute http or https URL";
     }
     if (uri.getRawUserInfo() != null) {
@@ -185,6 +202,25 @@ public final class WebhookGuard {
       }
     }
     return new Target(host, addresses.get(0));
+  }
+
+  /** The host of an authority ({@code user@host:port}) if it is numeric, else null. */
+  private static String numericAuthority(String authority) {
+    if (authority == null) {
+      return null;
+    }
+    String a = authority.substring(authority.lastIndexOf('@') + 1);
+    int colon = a.lastIndexOf(':');
+    String host = colon >= 0 && !a.startsWith("[") ? a.substring(0, colon) : a;
+    return host.matches("[0-9A-Fa-fxX.]+") ? host : null;
+  }
+
+  private String refusalOfBytes(byte[] b) {
+    try {
+      return refusal(InetAddress.getByAddress(b));
+    } catch (UnknownHostException e) {
+      return "an invalid address";
+    }
   }
 
   /**
