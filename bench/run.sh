@@ -3,7 +3,8 @@
 #
 # Builds the benchmarks (bench/pom.xml, into bench/target: the library's sources and bench/java, apart
 # from the library's own build and its target/), then runs the suites and prints a table and one
-# RESULT line per figure. See BENCHMARKS.md. Needs a JDK 21+ (found as .ci/run finds it) and python3.
+# RESULT line per figure. See BENCHMARKS.md. Needs a JDK 21+ (found as .ci/run finds it) and python3;
+# the service suites also wrk (installed if missing) and node.
 set -euo pipefail
 bench=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$bench")
@@ -73,6 +74,39 @@ if ! "$root/mvnw" -B -q -f "$bench/pom.xml" "${versions[@]}" compile >"$bench/ta
   exit 1
 fi
 rm -f "$bench/target-build.log"
+
+# The service suites (http, pending, sse; all of them in a full run) measure the packaged service,
+# target/vertx-asyncio.jar, built here from this tree by the project's own build (tests skipped), and drive
+# it with wrk (installed from Debian's packages if missing) and Node.js (the Node peer).
+service=yes
+for a in "$@"; do
+  case "$a" in
+    --quick) ;;
+    --list|--help|-h) service=no; break ;;
+    service|http|pending|sse) service=yes; break ;;
+    *) service=no ;;
+  esac
+done
+if [ "$service" = yes ]; then
+  if ! command -v wrk >/dev/null; then
+    echo "bench: installing wrk (apt-get install wrk)" >&2
+    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; } >"$bench/target/apt.log" 2>&1; then
+      cat "$bench/target/apt.log" >&2
+      echo "bench: error: wrk is missing and could not be installed (Debian: apt-get install wrk)" >&2
+      exit 1
+    fi
+  fi
+  if ! command -v node >/dev/null; then
+    echo "bench: error: no node on PATH: the service suites' Node.js peer needs Node.js (18 or later)" >&2
+    exit 1
+  fi
+  echo "bench: building target/vertx-asyncio.jar (./mvnw package -DskipTests) for the service suites" >&2
+  if ! (cd "$root" && ./mvnw -B -q package -DskipTests) >"$bench/target/service-build.log" 2>&1; then
+    cat "$bench/target/service-build.log" >&2
+    echo "bench: error: the service's build failed (above)" >&2
+    exit 1
+  fi
+fi
 
 cp="$bench/target/classes:$(cat "$bench/target/classpath.txt")"
 runner_flags=(-Xmx1g)

@@ -1,6 +1,7 @@
 package org.vertxasyncio.bench;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,6 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * What a suite measures with: runs peers as processes of their own (logged to the run's output folder,
@@ -93,15 +96,7 @@ public final class Bench {
   /** Runs a Java peer: {@code java JVM_FLAGS extraFlags -cp <bench class path> mainClass args}. */
   public Map<String, Double> java(String label, List<String> extraFlags, String mainClass, List<String> args,
       Duration limit) throws IOException, InterruptedException, TimedOut {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(java);
-    cmd.addAll(JVM_FLAGS);
-    cmd.addAll(extraFlags);
-    cmd.add("-cp");
-    cmd.add(classpath);
-    cmd.add(mainClass);
-    cmd.addAll(args);
-    return command(label, cmd, limit);
+    return command(label, javaCommand(extraFlags, mainClass, args), limit);
   }
 
   /**
@@ -125,18 +120,15 @@ public final class Bench {
    */
   public Map<String, Double> command(String label, List<String> cmd, Duration limit)
       throws IOException, InterruptedException, TimedOut {
-    Path dir = out.resolve(suite);
-    Files.createDirectories(dir);
-    Path stdout = dir.resolve(label + ".out");
-    Path stderr = dir.resolve(label + ".err");
-    Files.writeString(dir.resolve(label + ".cmd"), String.join(" ", cmd) + "\n");
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile())
-        .redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
-    Map<String, String> env = pb.environment();
-    env.clear();
-    env.put("PATH", Path.of(java).getParent() + ":/usr/local/bin:/usr/bin:/bin");
-    env.put("HOME", System.getProperty("user.home"));
-    env.put("LANG", "C.UTF-8");
+    return command(label, cmd, Map.of(), limit);
+  }
+
+  /** {@link #command(String, List, Duration)} with {@code extraEnv} added to the minimal environment. */
+  public Map<String, Double> command(String label, List<String> cmd, Map<String, String> extraEnv, Duration limit)
+      throws IOException, InterruptedException, TimedOut {
+    ProcessBuilder pb = processBuilder(label, cmd, extraEnv);
+    Path stdout = pb.redirectOutput().file().toPath();
+    Path stderr = pb.redirectError().file().toPath();
     long t0 = System.nanoTime();
     Process p = pb.start();
     if (!p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -160,6 +152,149 @@ public final class Bench {
     metrics.put("process_wall_s", wall);
     progress(String.format("  %-34s %6.1f s  %s", label, wall, brief(metrics)));
     return metrics;
+  }
+
+  /**
+   * A process with the minimal environment (PATH, HOME, LANG, then {@code extraEnv}), run in the
+   * repository's top folder, its output in {@code <out>/<suite>/<label>.out|.err} and its command line in
+   * {@code .cmd}.
+   */
+  private ProcessBuilder processBuilder(String label, List<String> cmd, Map<String, String> extraEnv) throws IOException {
+    Path dir = out.resolve(suite);
+    Files.createDirectories(dir);
+    Path stdout = dir.resolve(label + ".out");
+    Path stderr = dir.resolve(label + ".err");
+    StringBuilder line = new StringBuilder();
+    extraEnv.forEach((k, v) -> line.append(k).append('=').append(v).append(' '));
+    Files.writeString(dir.resolve(label + ".cmd"), line + String.join(" ", cmd) + "\n");
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile())
+        .redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
+    Map<String, String> env = pb.environment();
+    env.clear();
+    env.put("PATH", Path.of(java).getParent() + ":/usr/local/bin:/usr/bin:/bin");
+    env.put("HOME", System.getProperty("user.home"));
+    env.put("LANG", "C.UTF-8");
+    env.putAll(extraEnv);
+    return pb;
+  }
+
+  /** The command line of a Java peer: {@code java JVM_FLAGS extraFlags -cp <bench class path> mainClass args}. */
+  public List<String> javaCommand(List<String> extraFlags, String mainClass, List<String> args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(java);
+    cmd.addAll(JVM_FLAGS);
+    cmd.addAll(extraFlags);
+    cmd.add("-cp");
+    cmd.add(classpath);
+    cmd.add(mainClass);
+    cmd.addAll(args);
+    return cmd;
+  }
+
+  // ---------------------------------------------------------------- servers
+
+  /**
+   * A peer that serves HTTP in the background (the service, a peer endpoint) while clients measure it:
+   * started by {@link #server}, stopped by {@link #close} (SIGTERM, then SIGKILL after 20 s).
+   */
+  public static final class Server implements AutoCloseable {
+    private final String label;
+    private final Process process;
+    private final int port;
+
+    Server(String label, Process process, int port) {
+      this.label = label;
+      this.process = process;
+      this.port = port;
+    }
+
+    public String label() {
+      return label;
+    }
+
+    public long pid() {
+      return process.pid();
+    }
+
+    public int port() {
+      return port;
+    }
+
+    /** {@code http://127.0.0.1:<port><path>}. */
+    public String url(String path) {
+      return "http://127.0.0.1:" + port + path;
+    }
+
+    public boolean alive() {
+      return process.isAlive();
+    }
+
+    /** The server's CPU time so far (user + system, every thread), seconds. */
+    public double cpuSeconds() throws IOException {
+      String stat = Files.readString(Path.of("/proc/" + pid() + "/stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // USER_HZ is 100 on Linux
+    }
+
+    /** A {@code kB} line of {@code /proc/<pid>/status} ({@code VmHWM}: peak RSS; {@code VmRSS}: RSS now), in MiB. */
+    public double statusMb(String key) throws IOException {
+      for (String line : Files.readAllLines(Path.of("/proc/" + pid() + "/status"))) {
+        if (line.startsWith(key + ":")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+        }
+      }
+      throw new IOException("no " + key + " in /proc/" + pid() + "/status");
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      if (process.isAlive()) {
+        process.destroy();
+        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+          process.descendants().forEach(ProcessHandle::destroyForcibly);
+          process.destroyForcibly();
+          process.waitFor();
+        }
+      }
+    }
+  }
+
+  /**
+   * Starts a server in the background (as {@link #command} starts a program: minimal environment plus
+   * {@code extraEnv}, output in the run's folder) and waits until it prints
+   * {@code listening on http://<host>:<port>} on stdout.
+   *
+   * @throws TimedOut if it does not listen within {@code limit}
+   * @throws IOException if it exits first (the message has the end of its output)
+   */
+  public Server server(String label, List<String> cmd, Map<String, String> extraEnv, Duration limit)
+      throws IOException, InterruptedException, TimedOut {
+    ProcessBuilder pb = processBuilder(label, cmd, extraEnv);
+    Path stdout = pb.redirectOutput().file().toPath();
+    Path stderr = pb.redirectError().file().toPath();
+    Process p = pb.start();
+    Pattern listening = Pattern.compile("listening on http://[^:/\\s]+:(\\d+)");
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!p.isAlive()) {
+        throw new IOException(label + " exited with status " + p.exitValue() + " before listening; see " + stderr + ":\n"
+            + tail(stdout, 10) + "\n" + tail(stderr, 10));
+      }
+      try (var lines = Files.lines(stdout)) {
+        var m = lines.map(listening::matcher).filter(Matcher::find).findFirst();
+        if (m.isPresent()) {
+          Server s = new Server(label, p, Integer.parseInt(m.get().group(1)));
+          progress(String.format("  %-34s listening on port %d (pid %d)", label, s.port(), s.pid()));
+          return s;
+        }
+      } catch (UncheckedIOException e) {
+        // a line cut in the middle of a UTF-8 sequence: read again
+      }
+      Thread.sleep(100);
+    }
+    p.destroyForcibly();
+    p.waitFor();
+    throw new TimedOut(label + " (not listening)", limit);
   }
 
   private static String brief(Map<String, Double> m) {

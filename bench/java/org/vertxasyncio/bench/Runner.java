@@ -12,9 +12,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import org.vertxasyncio.bench.suites.HttpSuite;
 import org.vertxasyncio.bench.suites.LatenessSuite;
 import org.vertxasyncio.bench.suites.OpsSuite;
+import org.vertxasyncio.bench.suites.PendingSuite;
 import org.vertxasyncio.bench.suites.SleepsSuite;
+import org.vertxasyncio.bench.suites.SseSuite;
 import org.vertxasyncio.bench.suites.ThreadsSuite;
 
 /**
@@ -28,8 +31,12 @@ import org.vertxasyncio.bench.suites.ThreadsSuite;
  * peer's own figure has {@code baseline=self ratio=1}.
  */
 public final class Runner {
-  /** Every suite, in the order a full run runs them. The service suites will be added here. */
-  static final List<Suite> SUITES = List.of(new SleepsSuite(), new ThreadsSuite(), new LatenessSuite(), new OpsSuite());
+  /** The library's suites, in the order a full run runs them. */
+  static final List<Suite> LIBRARY = List.of(new SleepsSuite(), new ThreadsSuite(), new LatenessSuite(), new OpsSuite());
+  /** The service's suites (HTTP, wrk on loopback), run after the library's. */
+  static final List<Suite> SERVICE = List.of(new HttpSuite(), new PendingSuite(), new SseSuite());
+  /** Every suite, in the order a full run runs them. */
+  static final List<Suite> SUITES = java.util.stream.Stream.concat(LIBRARY.stream(), SERVICE.stream()).toList();
 
   private Runner() {
   }
@@ -43,6 +50,13 @@ public final class Runner {
         case "--list", "--help", "-h" -> {
           usage();
           return;
+        }
+        case "library", "service" -> {
+          for (Suite s : a.equals("library") ? LIBRARY : SERVICE) {
+            if (!chosen.contains(s)) {
+              chosen.add(s);
+            }
+          }
         }
         default -> {
           Suite s = SUITES.stream().filter(x -> x.name().equals(a)).findFirst().orElse(null);
@@ -80,6 +94,10 @@ public final class Runner {
         .append('\n');
     head.append("- JVM flags of every Java peer: ").append(String.join(" ", Bench.JVM_FLAGS))
         .append(" (plus -Dasyncio.coroutines=continuations or =threads for ours)\n");
+    if (chosen.stream().anyMatch(SERVICE::contains)) {
+      head.append("- node: ").append(sh("node", "--version")).append("; wrk: ")
+          .append(sh("wrk", "-v").lines().findFirst().orElse("?")).append('\n');
+    }
     head.append("- load average at start: ").append(loadavg()).append('\n');
     head.append("- output of every process: ").append(root.relativize(out)).append('\n');
     Bench.progress(head.toString());
@@ -112,6 +130,8 @@ public final class Runner {
 
   private static void usage() {
     System.err.println("usage: bench/run.sh [--quick] [suite...]   (see BENCHMARKS.md)");
+    System.err.println("groups: library (" + String.join(" ", LIBRARY.stream().map(Suite::name).toList()) + "), service ("
+        + String.join(" ", SERVICE.stream().map(Suite::name).toList()) + ")");
     System.err.println("suites:");
     for (Suite s : SUITES) {
       System.err.printf("  %-9s %s%n", s.name(), s.about());

@@ -1,0 +1,117 @@
+package org.vertxasyncio.bench.suites;
+
+import static org.vertxasyncio.bench.suites.ServicePeers.NODE;
+import static org.vertxasyncio.bench.suites.ServicePeers.OURS_MEMORY;
+import static org.vertxasyncio.bench.suites.ServicePeers.OURS_SQLITE;
+import static org.vertxasyncio.bench.suites.ServicePeers.VERTX;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.vertxasyncio.bench.Bench;
+import org.vertxasyncio.bench.Suite;
+
+/**
+ * The service over HTTP against its peers, on loopback: {@code POST /tasks} (a 1 s sleep) at saturation
+ * (wrk) and at 70 % of it (open-loop, {@code PacedLoad}), and {@code GET /tasks/{id}} (wrk). Peers: ours
+ * with the memory store and with the default SQLite store, the bare Vert.x endpoint, the Node.js peer.
+ *
+ * <p>Every peer is started once and warmed up (wrk POST), then the repetitions run with the peers
+ * interleaved (repetition 1 of every peer, then 2, ...), each repetition: POST at saturation; GET; POST
+ * paced at 70 % of the requests/s that this peer reached in this repetition's saturation run. The GET
+ * runs read 100 tasks made for them (1 h sleeps, so that no retention policy forgets them), in turn.
+ */
+public final class HttpSuite implements Suite {
+  static final List<String> PEERS = List.of(OURS_MEMORY, OURS_SQLITE, VERTX, NODE);
+
+  @Override
+  public String name() {
+    return "http";
+  }
+
+  @Override
+  public String about() {
+    return "POST /tasks (sleep 1 s) at saturation and at 70 % of it, GET /tasks/{id}: ours (memory, SQLite) vs bare Vert.x and Node.js";
+  }
+
+  @Override
+  public void run(Bench bench) throws Exception {
+    boolean quick = bench.quick();
+    int reps = quick ? 1 : 3;
+    double warmup = quick ? 3 : 8;
+    double saturation = quick ? 3 : 5;
+    double get = quick ? 2 : 4;
+    double pacedWarmup = 1;
+    double paced = quick ? 3 : 5;
+    // 1 s sleeps at up to some 10^4 requests/s: the pending-task budget must not be what stops the load
+    Map<String, String> limits = Map.of("LIMITS_PENDING_MAX", "1000000");
+
+    Map<String, Bench.Server> servers = new LinkedHashMap<>();
+    Map<String, Map<String, List<Map<String, Double>>>> runs = new LinkedHashMap<>();
+    try {
+      for (String peer : PEERS) {
+        Bench.Server s = ServicePeers.start(bench, peer, "server-" + peer, limits);
+        servers.put(peer, s);
+        ServicePeers.wrk(bench, "warmup-" + peer, s, "/tasks", "post.lua", warmup);
+        ServicePeers.settle();
+        Path ids = bench.out().resolve("http").resolve("ids-" + peer + ".txt");
+        bench.java("seed-" + peer, List.of(), ServicePeers.PROGRAMS + "TaskClient",
+            List.of("seed", s.url(""), "100", "3600", ids.toString()), Duration.ofSeconds(60));
+        Map<String, List<Map<String, Double>>> r = new LinkedHashMap<>();
+        for (String kind : List.of("post", "get", "post70")) {
+          r.put(kind, new ArrayList<>());
+        }
+        runs.put(peer, r);
+      }
+      for (int rep = 1; rep <= reps; rep++) {
+        for (String peer : PEERS) {
+          Bench.Server s = servers.get(peer);
+          Map<String, List<Map<String, Double>>> r = runs.get(peer);
+          Map<String, Double> post = ServicePeers.wrk(bench, "post-" + peer + "-" + rep, s, "/tasks", "post.lua", saturation);
+          r.get("post").add(post);
+          ServicePeers.settle();
+          Path ids = bench.out().resolve("http").resolve("ids-" + peer + ".txt");
+          r.get("get").add(ServicePeers.wrk(bench, "get-" + peer + "-" + rep, s, "", "get.lua", get, ids.toString()));
+          double rate = Math.floor(0.7 * post.get("requests_per_s"));
+          Map<String, Double> p70 = ServicePeers.paced(bench, "post70-" + peer + "-" + rep, s, rate, pacedWarmup, paced);
+          double achieved = p70.get("rate_answered") / rate;
+          if (achieved < 0.98 || achieved > 1.02) {
+            bench.note(peer + " repetition " + rep + ": the paced POST run asked for " + rate + " requests/s and got "
+                + Math.round(p70.get("rate_answered")) + " answers/s (" + Math.round(achieved * 100) + " %)");
+          }
+          r.get("post70").add(p70);
+          ServicePeers.settle();
+        }
+      }
+    } finally {
+      for (Bench.Server s : servers.values()) {
+        s.close();
+      }
+    }
+
+    for (String peer : PEERS) {
+      Map<String, List<Map<String, Double>>> r = runs.get(peer);
+      bench.record("post.requests_per_s", peer, "req/s", r.get("post"), "requests_per_s", 1);
+      bench.record("post.p50", peer, "ms", r.get("post"), "p50_ms", 1);
+      bench.record("post.p99", peer, "ms", r.get("post"), "p99_ms", 1);
+      bench.record("post.cpu_per_request", peer, "us", r.get("post"), "server_cpu_us_per_request", 1);
+      bench.record("post70.rate", peer, "req/s", r.get("post70"), "rate_answered", 1);
+      bench.record("post70.p50", peer, "ms", r.get("post70"), "p50_ms", 1);
+      bench.record("post70.p99", peer, "ms", r.get("post70"), "p99_ms", 1);
+      bench.record("post70.generator_cpu", peer, "s", r.get("post70"), "cpu_s", 1);
+      bench.record("get.requests_per_s", peer, "req/s", r.get("get"), "requests_per_s", 1);
+      bench.record("get.p99", peer, "ms", r.get("get"), "p99_ms", 1);
+      bench.record("get.cpu_per_request", peer, "us", r.get("get"), "server_cpu_us_per_request", 1);
+    }
+    for (String ours : List.of(OURS_MEMORY, OURS_SQLITE)) {
+      for (String fig : List.of("post.requests_per_s", "post.p50", "post.p99", "post.cpu_per_request", "post70.p50",
+          "post70.p99", "get.requests_per_s", "get.p99", "get.cpu_per_request")) {
+        bench.compare(fig, ours, VERTX, NODE);
+      }
+    }
+    bench.compare("post.requests_per_s", OURS_SQLITE, OURS_MEMORY);
+  }
+}

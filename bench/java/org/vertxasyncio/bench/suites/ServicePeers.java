@@ -1,0 +1,112 @@
+package org.vertxasyncio.bench.suites;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.vertxasyncio.bench.Bench;
+
+/**
+ * How the service suites start the HTTP peers and drive them: our service (the packaged jar, as
+ * {@code java -jar target/vertx-asyncio.jar conf/config.json} with the shared JVM flags), the bare Vert.x
+ * endpoint ({@code bench/java/.../VertxTasks}), the Node.js peer ({@code bench/node/tasks.js}), wrk and the
+ * open-loop generator ({@code PacedLoad}).
+ *
+ * <p>Our service runs with {@code conf/config.json} as shipped (INFO logging of every task's lifecycle,
+ * the store's {@code sync full}, both loops), and with these changes through environment variables only:
+ * it listens on {@code 127.0.0.1} on a free port, its data directory is new in the run's output folder,
+ * {@code STORE_TYPE} names the store, and the limits a benchmark would hit are raised (named by each suite).
+ */
+final class ServicePeers {
+  static final String PROGRAMS = "org.vertxasyncio.bench.programs.";
+  /** Ours with {@code STORE_TYPE=memory}: no durability, the peer-comparable one; the targets are judged on it. */
+  static final String OURS_MEMORY = "asyncio-memory";
+  /** Ours with the default store, SQLite ({@code store.sync full}: every 201 committed to disk first). */
+  static final String OURS_SQLITE = "asyncio-sqlite";
+  static final String VERTX = "vertx";
+  static final String NODE = "node";
+  /** Connections of every wrk and PacedLoad run. */
+  static final int CONNECTIONS = 64;
+  static final String SLEEP_BODY = "{\"kind\":\"sleep\",\"seconds\":1}";
+
+  private ServicePeers() {
+  }
+
+  /** Starts peer {@code peer}; {@code limits}: environment variables for our service (ignored by the other peers). */
+  static Bench.Server start(Bench bench, String peer, String label, Map<String, String> limits) throws Exception {
+    Duration limit = Duration.ofSeconds(90);
+    return switch (peer) {
+      case OURS_MEMORY, OURS_SQLITE -> {
+        Path data = bench.out().resolve("data-" + label);
+        Files.createDirectories(data.getParent());
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("HTTP_HOST", "127.0.0.1");
+        env.put("HTTP_PORT", "0");
+        env.put("STORE_TYPE", peer.equals(OURS_MEMORY) ? "memory" : "sqlite");
+        env.put("STORE_PATH", data.toString());
+        env.putAll(limits);
+        List<String> cmd = new ArrayList<>();
+        cmd.add(bench.java());
+        cmd.addAll(Bench.JVM_FLAGS);
+        cmd.addAll(List.of("-jar", bench.root().resolve("target/vertx-asyncio.jar").toString(), "conf/config.json"));
+        yield bench.server(label, cmd, env, limit);
+      }
+      case VERTX -> bench.server(label, bench.javaCommand(List.of(), PROGRAMS + "VertxTasks", List.of("0")), Map.of(), limit);
+      case NODE -> bench.server(label, List.of("node", bench.root().resolve("bench/node/tasks.js").toString(), "0"), Map.of(),
+          limit);
+      default -> throw new IllegalArgumentException(peer);
+    };
+  }
+
+  /**
+   * wrk, one thread, {@link #CONNECTIONS} connections, for {@code seconds}, with {@code bench/wrk/<script>}
+   * (which prints the METRIC lines); adds {@code server_cpu_us_per_request}, the server's CPU time (all its
+   * threads) over the run divided by the requests.
+   */
+  static Map<String, Double> wrk(Bench bench, String label, Bench.Server server, String path, String script,
+      double seconds, String... scriptArgs) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("wrk", "-t1", "-c" + CONNECTIONS, "-d" + Math.round(seconds) + "s",
+        "--timeout", "30s", "--latency", "-s", bench.root().resolve("bench/wrk/" + script).toString(), server.url(path)));
+    if (scriptArgs.length > 0) {
+      cmd.add("--");
+      cmd.addAll(List.of(scriptArgs));
+    }
+    double cpu0 = server.cpuSeconds();
+    Map<String, Double> m = new LinkedHashMap<>(bench.command(label, cmd, Duration.ofSeconds((long) seconds + 60)));
+    double cpu = server.cpuSeconds() - cpu0;
+    m.put("server_cpu_us_per_request", cpu * 1e6 / m.get("requests"));
+    check(label, server, m.get("errors_status") + m.get("errors_socket"));
+    return m;
+  }
+
+  /** {@code PacedLoad} of {@code POST /tasks} (sleep 1 s) at {@code rate}; adds {@code server_cpu_us_per_request}. */
+  static Map<String, Double> paced(Bench bench, String label, Bench.Server server, double rate, double warmup,
+      double seconds) throws Exception {
+    double cpu0 = server.cpuSeconds();
+    Map<String, Double> m = new LinkedHashMap<>(bench.java(label, List.of(), PROGRAMS + "PacedLoad",
+        List.of("127.0.0.1", String.valueOf(server.port()), "POST", "/tasks", SLEEP_BODY, String.valueOf(rate),
+            String.valueOf(CONNECTIONS), String.valueOf(warmup), String.valueOf(seconds)),
+        Duration.ofSeconds((long) (warmup + seconds) + 90)));
+    double cpu = server.cpuSeconds() - cpu0;
+    m.put("server_cpu_us_per_request", cpu * 1e6 / m.get("requests"));
+    check(label, server, m.get("errors"));
+    return m;
+  }
+
+  private static void check(String label, Bench.Server server, double errors) {
+    if (errors > 0) {
+      throw new IllegalStateException(label + ": " + (long) errors + " requests failed or were refused (see its output)");
+    }
+    if (!server.alive()) {
+      throw new IllegalStateException(label + ": the server " + server.label() + " is gone");
+    }
+  }
+
+  /** Waits for the 1 s sleeps of a POST run to finish, so that the next run starts on a server at rest. */
+  static void settle() throws InterruptedException {
+    Thread.sleep(1500);
+  }
+}
