@@ -470,8 +470,8 @@ public final class VertxEventLoop implements EventLoop {
     return n >= Long.MAX_VALUE / 2 ? Long.MAX_VALUE / 2 : n <= Long.MIN_VALUE / 2 ? Long.MIN_VALUE / 2 : (long) n;
   }
 
-  /** Queues a timer made by the caller (a subclass of {@link TimerCallback}); from any thread. */
-  public <H extends TimerCallback> H scheduleTimer(H h) {
+  /** Queues a timer entry (a sleep's future, for one); from any thread. */
+  public <H extends Timed> H scheduleTimer(H h) {
     checkClosed();
     if (inLoop()) {
       addTimer(h);
@@ -481,18 +481,18 @@ public final class VertxEventLoop implements EventLoop {
     return h;
   }
 
-  private void addTimer(TimerCallback h) {
-    if (h.cancelled || closed) {
+  private void addTimer(Timed h) {
+    if (h.timerCancelled() || closed) {
       return;
     }
-    if (h.whenNanos - System.nanoTime() <= 0) {
-      timerDue(h);
+    if (h.whenNanos() - System.nanoTime() <= 0) {
+      timerDue(h.dueHandle());
     } else {
       timers.add(h);
     }
   }
 
-  void timerDue(TimerCallback h) {
+  void timerDue(ReadyHandle h) {
     if (running) {
       ready.add(h);
       wakeup();
