@@ -735,23 +735,23 @@ public final class VertxEventLoop implements EventLoop {
   /** Locks the loop thread already holds outside any coroutine (Netty holds one while it runs tasks). */
   private java.util.Set<Integer> lockBaseline = java.util.Set.of();
 
-  private static ThreadInfo lockInfo() {
+  /** The Java monitors and locks the current thread holds: identity hash to a description. */
+  private static Map<Integer, String> heldLocks() {
     ThreadInfo[] infos = THREADS.getThreadInfo(new long[] {Thread.currentThread().threadId()}, true, true);
-    return infos.length == 0 ? null : infos[0];
+    Map<Integer, String> held = new LinkedHashMap<>();
+    if (infos.length == 1 && infos[0] != null) {
+      for (var m : infos[0].getLockedMonitors()) {
+        held.put(m.getIdentityHashCode(), "monitor " + m.getClassName() + "@" + Integer.toHexString(m.getIdentityHashCode()));
+      }
+      for (var l : infos[0].getLockedSynchronizers()) {
+        held.put(l.getIdentityHashCode(), "lock " + l.getClassName() + "@" + Integer.toHexString(l.getIdentityHashCode()));
+      }
+    }
+    return held;
   }
 
   private static java.util.Set<Integer> heldLockIds() {
-    ThreadInfo info = lockInfo();
-    java.util.Set<Integer> ids = new java.util.HashSet<>();
-    if (info != null) {
-      for (var m : info.getLockedMonitors()) {
-        ids.add(m.getIdentityHashCode());
-      }
-      for (var l : info.getLockedSynchronizers()) {
-        ids.add(l.getIdentityHashCode());
-      }
-    }
-    return ids;
+    return heldLocks().keySet();
   }
 
   /**
@@ -763,21 +763,12 @@ public final class VertxEventLoop implements EventLoop {
     if (!debug) {
       return null;
     }
-    ThreadInfo info = lockInfo();
-    if (info == null) {
-      return null;
-    }
     List<String> held = new ArrayList<>();
-    for (var m : info.getLockedMonitors()) {
-      if (!lockBaseline.contains(m.getIdentityHashCode())) {
-        held.add("monitor " + m.getClassName() + "@" + Integer.toHexString(m.getIdentityHashCode()));
+    heldLocks().forEach((id, what) -> {
+      if (!lockBaseline.contains(id)) {
+        held.add(what);
       }
-    }
-    for (var l : info.getLockedSynchronizers()) {
-      if (!lockBaseline.contains(l.getIdentityHashCode())) {
-        held.add("lock " + l.getClassName() + "@" + Integer.toHexString(l.getIdentityHashCode()));
-      }
-    }
+    });
     return held.isEmpty() ? null : String.join(", ", held);
   }
 
