@@ -39,9 +39,36 @@ public non-sealed class AsyncFuture<T> implements Awaitable<T> {
   private Throwable exception;
   /** null, one callback, or an ArrayList of them: most futures have exactly one. */
   private Object callbacks;
-  String cancelMessage;
-  CancelledError cancelledExc;
-  private Promise<T> vertxPromise;
+  /** The last {@code gather} call that saw this future as an argument (it dedupes without a map). */
+  int gatherToken;
+  /** What few futures need, made on first use: most futures never carry any of it. */
+  private Extras<T> extras;
+
+  private static final class Extras<T> {
+    String cancelMessage;
+    CancelledError cancelledExc;
+    Promise<T> vertxPromise;
+  }
+
+  private Extras<T> extras() {
+    Extras<T> e = extras;
+    if (e == null) {
+      e = new Extras<>();
+      extras = e;
+    }
+    return e;
+  }
+
+  final String cancelMessage() {
+    Extras<T> e = extras;
+    return e == null ? null : e.cancelMessage;
+  }
+
+  final void cancelMessage(String message) {
+    if (message != null || extras != null) {
+      extras().cancelMessage = message;
+    }
+  }
 
   /** A pending future on {@code loop}; usually made by {@link EventLoop#createFuture()}. */
   public AsyncFuture(EventLoop loop) {
@@ -173,7 +200,7 @@ public non-sealed class AsyncFuture<T> implements Awaitable<T> {
       return false;
     }
     state = State.CANCELLED;
-    cancelMessage = message;
+    cancelMessage(message);
     scheduleCallbacks();
     return true;
   }
@@ -183,18 +210,20 @@ public non-sealed class AsyncFuture<T> implements Awaitable<T> {
     if (!futureCancel(message)) {
       return false;
     }
-    cancelledExc = exc;
+    extras().cancelledExc = exc;
     return true;
   }
 
   /** Python: {@code fut._make_cancelled_error()}: the saved error once, then a new one with the message. */
   CancelledError makeCancelledError() {
-    CancelledError saved = cancelledExc;
+    Extras<T> e = extras;
+    CancelledError saved = e == null ? null : e.cancelledExc;
     if (saved != null) {
-      cancelledExc = null;
+      e.cancelledExc = null;
       return saved;
     }
-    return cancelMessage == null ? new CancelledError() : new CancelledError(cancelMessage);
+    String m = cancelMessage();
+    return m == null ? new CancelledError() : new CancelledError(m);
   }
 
   /**
@@ -359,10 +388,10 @@ public non-sealed class AsyncFuture<T> implements Awaitable<T> {
    * cancelled future fails it with a {@link CancelledError}. Made on first use, then the same object.
    */
   public Future<T> asVertxFuture() {
-    Promise<T> p = vertxPromise;
+    Promise<T> p = extras == null ? null : extras.vertxPromise;
     if (p == null) {
       p = loop.promise();
-      vertxPromise = p;
+      extras().vertxPromise = p;
       Promise<T> target = p;
       addDoneCallback(f -> {
         if (f.cancelled()) {

@@ -62,10 +62,7 @@ public final class Asyncio {
 
   /** An await-style coroutine with no result. */
   public static Coroutine<Void> async(VoidCoroutineBody body) {
-    return new BodyCoroutine<>("coroutine", () -> {
-      body.run();
-      return null;
-    });
+    return new BodyCoroutine<>("coroutine", body);
   }
 
   /** An await-style coroutine named {@code name} (shown in reprs, as Python shows the function name). */
@@ -75,10 +72,7 @@ public final class Asyncio {
 
   /** An await-style coroutine named {@code name}, with no result. */
   public static Coroutine<Void> async(String name, VoidCoroutineBody body) {
-    return new BodyCoroutine<>(name, () -> {
-      body.run();
-      return null;
-    });
+    return new BodyCoroutine<Void>(name, body);
   }
 
   /**

@@ -1,14 +1,23 @@
 package org.vertxasyncio.asyncio;
 
+import org.vertxasyncio.asyncio.impl.Bodies;
 import org.vertxasyncio.asyncio.impl.Frame;
 import org.vertxasyncio.asyncio.impl.Sneaky;
 import org.vertxasyncio.asyncio.impl.VertxEventLoop;
 
-/** An await-style coroutine: a body of sequential code that awaits. */
+/**
+ * An await-style coroutine: a body of sequential code that awaits. The body is a {@link CoroutineBody} or
+ * a {@link VoidCoroutineBody}, kept as it is (no adapter object, no adapter frame on a suspended stack).
+ */
 final class BodyCoroutine<T> extends Coroutine<T> {
-  private final CoroutineBody<T> body;
+  private final Object body;
 
   BodyCoroutine(String name, CoroutineBody<T> body) {
+    super(name);
+    this.body = body;
+  }
+
+  BodyCoroutine(String name, VoidCoroutineBody body) {
     super(name);
     this.body = body;
   }
@@ -21,7 +30,7 @@ final class BodyCoroutine<T> extends Coroutine<T> {
   @Override
   T awaitInline() {
     try {
-      return body.call();
+      return Bodies.call(body);
     } catch (Exception e) {
       throw Sneaky.rethrow(e);
     }

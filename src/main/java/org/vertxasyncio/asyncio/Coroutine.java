@@ -20,6 +20,8 @@ import org.vertxasyncio.asyncio.impl.VertxEventLoop;
 public abstract non-sealed class Coroutine<T> implements Awaitable<T> {
   private final String name;
   private boolean started;
+  /** Wrapped in a task already (so {@code gather} can tell a repeated argument without a map). */
+  boolean scheduled;
 
   Coroutine(String name) {
     this.name = name;

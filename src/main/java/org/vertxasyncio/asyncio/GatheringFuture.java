@@ -1,9 +1,7 @@
 package org.vertxasyncio.asyncio;
 
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Consumer;
 import org.vertxasyncio.asyncio.impl.VertxEventLoop;
 
@@ -35,20 +33,34 @@ final class GatheringFuture extends AsyncFuture<List<Object>> {
       outer.setResult(new ArrayList<>());
       return outer;
     }
-    Map<Awaitable<?>, AsyncFuture<?>> argToFut = new IdentityHashMap<>(args.size());
+    // Python dedupes the arguments with a dict; here a future remembers the gather that saw it last, and
+    // a coroutine already wrapped in a task is looked up among this gather's tasks (a rare case)
+    int token = TOKENS.incrementAndGet();
     List<AsyncFuture<?>> children = new ArrayList<>(args.size());
-    List<AsyncFuture<?>> distinct = new ArrayList<>();
+    List<AsyncFuture<?>> distinct = new ArrayList<>(args.size());
     EventLoop loop = null;
     for (Awaitable<?> arg : args) {
-      AsyncFuture<?> fut = argToFut.get(arg);
-      if (fut == null) {
-        fut = loop == null ? Asyncio.ensureFuture(arg) : Asyncio.ensureFuture(arg, loop);
-        if (loop == null) {
-          loop = fut.getLoop();
+      AsyncFuture<?> fut;
+      if (arg instanceof AsyncFuture<?> f) {
+        if (f.gatherToken == token) {
+          children.add(f);
+          continue;
         }
-        argToFut.put(arg, fut);
-        distinct.add(fut);
+        fut = loop == null ? f : Asyncio.ensureFuture(f, loop);
+        f.gatherToken = token;
+      } else {
+        Coroutine<?> c = (Coroutine<?>) arg;
+        AsyncFuture<?> seen = c.scheduled ? taskOf(distinct, c) : null;
+        if (seen != null) {
+          children.add(seen);
+          continue;
+        }
+        fut = loop == null ? Asyncio.ensureFuture(c) : loop.createTask(c);
       }
+      if (loop == null) {
+        loop = fut.getLoop();
+      }
+      distinct.add(fut);
       children.add(fut);
     }
     GatheringFuture outer = new GatheringFuture((VertxEventLoop) loop, children, distinct.size(), returnExceptions);
@@ -57,6 +69,18 @@ final class GatheringFuture extends AsyncFuture<List<Object>> {
       f.addDoneCallback(cb);
     }
     return outer;
+  }
+
+  private static final java.util.concurrent.atomic.AtomicInteger TOKENS = new java.util.concurrent.atomic.AtomicInteger();
+
+  /** The task of this gather that wraps {@code c}, or null. */
+  private static AsyncFuture<?> taskOf(List<AsyncFuture<?>> futures, Coroutine<?> c) {
+    for (AsyncFuture<?> f : futures) {
+      if (f instanceof Task<?> t && t.getCoro() == c) {
+        return t;
+      }
+    }
+    return null;
   }
 
   private void childDone(AsyncFuture<?> fut) {
@@ -79,7 +103,7 @@ final class GatheringFuture extends AsyncFuture<List<Object>> {
       List<Object> results = new ArrayList<>(children.size());
       for (AsyncFuture<?> f : children) {
         if (f.cancelled()) {
-          results.add(new CancelledError(f.cancelMessage == null ? "" : f.cancelMessage));
+          results.add(new CancelledError(f.cancelMessage() == null ? "" : f.cancelMessage()));
         } else if (f.exceptionRaw() != null) {
           results.add(f.exceptionRaw());
         } else {

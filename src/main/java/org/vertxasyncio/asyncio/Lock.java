@@ -1,7 +1,6 @@
 package org.vertxasyncio.asyncio;
 
 import java.util.ArrayDeque;
-import org.vertxasyncio.asyncio.impl.Sneaky;
 
 /**
  * A mutual-exclusion lock for the coroutines of one loop: {@link #acquire()} suspends the caller while
@@ -125,26 +124,12 @@ public final class Lock extends LoopBound {
    *     <p>Python: {@code async with lock: ...}
    */
   public <T> T withLock(CoroutineBody<T> body) {
-    Asyncio.await(acquire());
-    try {
-      return body.call();
-    } catch (Exception e) {
-      throw Sneaky.rethrow(e);
-    } finally {
-      release();
-    }
+    return Held.run(acquire(), this::release, body);
   }
 
   /** Like {@link #withLock(CoroutineBody)}, for a body with no result. Python: {@code async with lock: ...} */
   public void withLock(VoidCoroutineBody body) {
-    Asyncio.await(acquire());
-    try {
-      body.run();
-    } catch (Exception e) {
-      throw Sneaky.rethrow(e);
-    } finally {
-      release();
-    }
+    Held.run(acquire(), this::release, body);
   }
 
   /** Python's repr: {@code <Lock [locked, waiters:2]>}. */

@@ -1,7 +1,6 @@
 package org.vertxasyncio.asyncio;
 
 import java.util.ArrayDeque;
-import org.vertxasyncio.asyncio.impl.Sneaky;
 
 /**
  * A counter of permits for the coroutines of one loop: {@link #acquire()} takes one, suspending the
@@ -144,26 +143,12 @@ public class Semaphore extends LoopBound {
    *     <p>Python: {@code async with sem: ...}
    */
   public <T> T withPermit(CoroutineBody<T> body) {
-    Asyncio.await(acquire());
-    try {
-      return body.call();
-    } catch (Exception e) {
-      throw Sneaky.rethrow(e);
-    } finally {
-      release();
-    }
+    return Held.run(acquire(), this::release, body);
   }
 
   /** Like {@link #withPermit(CoroutineBody)}, for a body with no result. Python: {@code async with sem: ...} */
   public void withPermit(VoidCoroutineBody body) {
-    Asyncio.await(acquire());
-    try {
-      body.run();
-    } catch (Exception e) {
-      throw Sneaky.rethrow(e);
-    } finally {
-      release();
-    }
+    Held.run(acquire(), this::release, body);
   }
 
   /** Python's repr: {@code <Semaphore [unlocked, value:2]>}, {@code <Semaphore [locked, waiters:1]>}. */

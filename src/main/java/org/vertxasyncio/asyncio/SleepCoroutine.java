@@ -1,13 +1,18 @@
 package org.vertxasyncio.asyncio;
 
+import org.vertxasyncio.asyncio.impl.AbstractFrame;
 import org.vertxasyncio.asyncio.impl.Frame;
-import org.vertxasyncio.asyncio.impl.TimerCallback;
+import org.vertxasyncio.asyncio.impl.ReadyHandle;
+import org.vertxasyncio.asyncio.impl.Timed;
 import org.vertxasyncio.asyncio.impl.VertxEventLoop;
 
 /**
- * {@code asyncio.sleep}: a future, and a {@link EventLoop#callLater} timer that finishes it unless it was
- * cancelled; the timer is cancelled when the sleep ends either way. A delay of zero or less gives up
- * one loop iteration instead. The timer starts when the coroutine runs, not when it is made.
+ * {@code asyncio.sleep}: a future, and a timer on the loop that finishes it unless it was cancelled; the
+ * timer is cancelled when the sleep ends either way. A delay of zero or less gives up one loop iteration
+ * instead. The timer starts when the coroutine runs, not when it is made.
+ *
+ * <p>The future is its own timer entry ({@link SleepFuture}): one object per sleeping coroutine where
+ * Python has a future and a {@code TimerHandle}; the behaviour is the same.
  */
 final class SleepCoroutine<T> extends Coroutine<T> {
   private final double delay;
@@ -22,45 +27,79 @@ final class SleepCoroutine<T> extends Coroutine<T> {
     this.value = value;
   }
 
-  /** The timer of one sleep: it finishes the sleep's future unless that was cancelled. */
-  static final class SleepTimer<T> extends TimerCallback {
-    private final AsyncFuture<T> future;
+  /** The future of one sleep, and its timer: due at {@code whenNanos}, it sets the result unless cancelled. */
+  static final class SleepFuture<T> extends AsyncFuture<T> implements Timed {
+    private final long whenNanos;
     private final T value;
+    private Object bucket;
+    private boolean timerCancelled;
 
-    SleepTimer(long whenNanos, AsyncFuture<T> future, T value) {
-      super(whenNanos, null);
-      this.future = future;
+    SleepFuture(VertxEventLoop loop, long whenNanos, T value) {
+      super(loop);
+      this.whenNanos = whenNanos;
       this.value = value;
     }
 
-    @Override
-    public void run() {
-      if (!future.cancelled()) {
-        future.setResult(value);
+    /** Python: {@code h.cancel()} in sleep's {@code finally}. */
+    void cancelTimer() {
+      if (!timerCancelled) {
+        timerCancelled = true;
+        Timed.cancelled(this);
       }
     }
 
     @Override
-    protected String describe() {
-      return "sleep._set_result_unless_cancelled(" + future + ")";
+    public long whenNanos() {
+      return whenNanos;
+    }
+
+    @Override
+    public boolean timerCancelled() {
+      return timerCancelled;
+    }
+
+    @Override
+    public ReadyHandle dueHandle() {
+      return new ReadyHandle() {
+        @Override
+        public void run() {
+          if (!timerCancelled && !cancelled()) { // futures._set_result_unless_cancelled
+            setResult(value);
+          }
+        }
+
+        @Override
+        protected String describe() {
+          return "sleep._set_result_unless_cancelled(" + SleepFuture.this + ")";
+        }
+      };
+    }
+
+    @Override
+    public Object timerBucket() {
+      return bucket;
+    }
+
+    @Override
+    public void timerBucket(Object b) {
+      bucket = b;
     }
   }
 
-  private static <T> TimerHandle startTimer(VertxEventLoop loop, double delay, AsyncFuture<T> f, T value) {
-    return loop.scheduleTimer(new SleepTimer<>(loop.deadlineAfter(delay), f, value));
+  private static <T> SleepFuture<T> start(VertxEventLoop loop, double delay, T value) {
+    return loop.scheduleTimer(new SleepFuture<>(loop, loop.deadlineAfter(delay), value));
   }
 
   @Override
   Frame<T> newFrame(VertxEventLoop loop) {
-    return new org.vertxasyncio.asyncio.impl.AbstractFrame<T>() {
+    return new AbstractFrame<T>() {
       private boolean started;
-      private TimerHandle timer;
 
       @Override
       public void resume(Throwable exc) {
         if (started) {
-          if (timer != null) {
-            timer.cancel();
+          if (waiter instanceof SleepFuture<?> f) {
+            f.cancelTimer();
           }
           waiter = null;
           done = true;
@@ -78,9 +117,7 @@ final class SleepCoroutine<T> extends Coroutine<T> {
         } else if (delay <= 0) {
           waiter = null; // a bare yield: one loop iteration
         } else {
-          AsyncFuture<T> f = loop.createFuture();
-          timer = startTimer(loop, delay, f, value);
-          waiter = f;
+          waiter = start(loop, delay, value);
         }
       }
     };
@@ -92,13 +129,11 @@ final class SleepCoroutine<T> extends Coroutine<T> {
       Awaits.yieldOnce();
       return value;
     }
-    VertxEventLoop loop = Awaits.runningLoop("sleep");
-    AsyncFuture<T> f = loop.createFuture();
-    TimerHandle h = startTimer(loop, delay, f, value);
+    SleepFuture<T> f = start(Awaits.runningLoop("sleep"), delay, value);
     try {
       return Awaits.awaitFuture(f);
     } finally {
-      h.cancel();
+      f.cancelTimer();
     }
   }
 }

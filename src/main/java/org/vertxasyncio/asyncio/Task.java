@@ -1,7 +1,7 @@
 package org.vertxasyncio.asyncio;
 
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.vertxasyncio.asyncio.impl.Describe;
 import org.vertxasyncio.asyncio.impl.Fiber;
 import org.vertxasyncio.asyncio.impl.Frame;
@@ -23,7 +23,7 @@ import org.vertxasyncio.asyncio.impl.VertxEventLoop;
  * @param <T> the result type
  */
 public class Task<T> extends AsyncFuture<T> {
-  private static final AtomicLong COUNTER = new AtomicLong();
+  private static final AtomicInteger COUNTER = new AtomicInteger();
 
   static {
     TaskAccess.install(new TaskAccess.Accessor() {
@@ -60,7 +60,7 @@ public class Task<T> extends AsyncFuture<T> {
   }
 
   private final Coroutine<T> coro;
-  private final long number;
+  private final int number;
   private String name;
   private Frame<T> frame;
   private AsyncFuture<?> futWaiter;
@@ -72,6 +72,7 @@ public class Task<T> extends AsyncFuture<T> {
   Task(Coroutine<T> coro, VertxEventLoop loop, String name) {
     super(loop);
     this.coro = Objects.requireNonNull(coro, "coro");
+    coro.scheduled = true;
     this.number = COUNTER.incrementAndGet();
     this.name = name;
     loop.register(this);
@@ -80,7 +81,7 @@ public class Task<T> extends AsyncFuture<T> {
 
   /** Python: {@code task.get_name()}; {@code Task-N} unless a name was given. */
   public String getName() {
-    return name != null ? name : "Task-" + number;
+    return name != null ? name : "Task-" + Integer.toUnsignedString(number);
   }
 
   /** Python: {@code task.set_name(value)} */
@@ -142,7 +143,7 @@ public class Task<T> extends AsyncFuture<T> {
       return true;
     }
     mustCancel = true;
-    cancelMessage = message;
+    cancelMessage(message);
     return true;
   }
 
@@ -224,7 +225,7 @@ public class Task<T> extends AsyncFuture<T> {
     } else {
       w.addWakeup(this);
       futWaiter = w;
-      if (mustCancel && w.cancel(cancelMessage)) {
+      if (mustCancel && w.cancel(cancelMessage())) {
         mustCancel = false;
       }
     }
@@ -236,7 +237,7 @@ public class Task<T> extends AsyncFuture<T> {
     if (error == null) {
       if (mustCancel) {
         mustCancel = false;
-        futureCancel(cancelMessage);
+        futureCancel(cancelMessage());
       } else {
         finish(value);
       }

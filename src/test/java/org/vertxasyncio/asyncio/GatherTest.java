@@ -109,6 +109,30 @@ class GatherTest extends LoopTestBase {
   }
 
   @Test
+  void theSameCoroutinePassedTwiceRunsOnce() {
+    int[] runs = {0};
+    Coroutine<String> c = async(() -> {
+      runs[0]++;
+      await(sleep(0.01));
+      return "once";
+    });
+    assertEquals(List.of("once", "once"), loop.runUntilComplete(gather(c, c)));
+    assertEquals(1, runs[0]);
+  }
+
+  @Test
+  void aFutureOfAnotherLoopIsRefused() {
+    EventLoop other = Asyncio.newEventLoop();
+    try {
+      AsyncFuture<String> mine = loop.createFuture();
+      AsyncFuture<String> theirs = other.createFuture();
+      assertThrows(IllegalArgumentException.class, () -> gather(mine, theirs));
+    } finally {
+      other.close();
+    }
+  }
+
+  @Test
   void gatherInsideACoroutineWaitsForAllChildren() {
     List<String> log = new ArrayList<>();
     loop.runUntilComplete(async(() -> {

@@ -66,6 +66,8 @@ class SeedProgramsTest {
   private static final double STARTUP = 5.0;
   /** How far a Java twin's line may be from CPython's line, in seconds. */
   private static final double VS_PYTHON = 1.0;
+  /** A JVM's exit (closing Vert.x) varies more than its lines under load: a wider bound for it alone. */
+  private static final double EXIT_VS_PYTHON = 2.0;
   /** Runs at the same time. */
   private static final int PARALLEL = 4;
   /** A program still running after this long is killed and reported as hung. */
@@ -265,9 +267,9 @@ class SeedProgramsTest {
           "line " + (i + 1) + " '" + java.lines().get(i).text() + "' must come within " + VS_PYTHON
               + " s of CPython's" + both);
     }
-    assertWithin(java.exitAt() - javaAnchor, python.exitAt() - pythonAnchor - VS_PYTHON,
-        python.exitAt() - pythonAnchor + VS_PYTHON + startup,
-        "the twin must exit within " + VS_PYTHON + " s of CPython" + both);
+    assertWithin(java.exitAt() - javaAnchor, python.exitAt() - pythonAnchor - EXIT_VS_PYTHON,
+        python.exitAt() - pythonAnchor + EXIT_VS_PYTHON + startup,
+        "the twin must exit within " + EXIT_VS_PYTHON + " s of CPython" + both);
   }
 
   // ------------------------------------------------------------------ checks

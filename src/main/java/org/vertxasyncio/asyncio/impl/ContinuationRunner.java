@@ -3,7 +3,6 @@ package org.vertxasyncio.asyncio.impl;
 import jdk.internal.vm.Continuation;
 import jdk.internal.vm.ContinuationScope;
 import org.vertxasyncio.asyncio.AsyncFuture;
-import org.vertxasyncio.asyncio.CoroutineBody;
 
 /**
  * The fast runner: each fiber is a JDK {@link Continuation} run and resumed on the loop's own
@@ -28,13 +27,13 @@ public final class ContinuationRunner implements FiberRunner {
   }
 
   @Override
-  public <T> Fiber<T> newFiber(VertxEventLoop loop, CoroutineBody<T> body) {
+  public <T> Fiber<T> newFiber(VertxEventLoop loop, Object body) {
     return new ContinuationFiber<>(body);
   }
 
   /** Runs one fiber through a full suspend/resume cycle on the calling thread: proves the mechanism works. */
   static void selfTest() {
-    ContinuationFiber<String> f = new ContinuationFiber<>(() -> {
+    ContinuationFiber<String> f = new ContinuationFiber<>((org.vertxasyncio.asyncio.CoroutineBody<String>) () -> {
       Fiber<?> me = current();
       Throwable t = me.suspend(null);
       return t == null ? "ok" : "failed";
@@ -62,13 +61,13 @@ public final class ContinuationRunner implements FiberRunner {
    * suspends.
    */
   static final class ContinuationFiber<T> extends Continuation implements Fiber<T> {
-    private final CoroutineBody<T> body;
+    private final Object body;
     private AsyncFuture<?> waiter;
     private T result;
     private Throwable error;
     private Throwable sendExc;
 
-    ContinuationFiber(CoroutineBody<T> body) {
+    ContinuationFiber(Object body) {
       super(SCOPE, ENTRY);
       this.body = body;
     }
@@ -92,7 +91,7 @@ public final class ContinuationRunner implements FiberRunner {
         if (t != null) {
           throw t; // thrown into a coroutine that never started: it ends there, as coro.throw() does
         }
-        result = body.call();
+        result = Bodies.call(body);
       } catch (Throwable t) {
         error = t;
       } finally {

@@ -1,6 +1,5 @@
 package org.vertxasyncio.asyncio.impl;
 
-import org.vertxasyncio.asyncio.CoroutineBody;
 
 /**
  * How await-style coroutine bodies are run: the one internal interface the mechanism hides behind.
@@ -14,6 +13,6 @@ public interface FiberRunner {
   /** A short name, as configured: {@code continuations} or {@code threads}. */
   String name();
 
-  /** A new, not yet started fiber for {@code body}, on {@code loop}. */
-  <T> Fiber<T> newFiber(VertxEventLoop loop, CoroutineBody<T> body);
+  /** A new, not yet started fiber for {@code body} (a CoroutineBody or a VoidCoroutineBody), on {@code loop}. */
+  <T> Fiber<T> newFiber(VertxEventLoop loop, Object body);
 }

@@ -3,7 +3,6 @@ package org.vertxasyncio.asyncio.impl;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.locks.LockSupport;
 import org.vertxasyncio.asyncio.AsyncFuture;
-import org.vertxasyncio.asyncio.CoroutineBody;
 
 /**
  * The portable runner: each fiber is a virtual thread, and the loop thread hands control to it and
@@ -22,7 +21,7 @@ public final class ThreadRunner implements FiberRunner {
   }
 
   @Override
-  public <T> Fiber<T> newFiber(VertxEventLoop loop, CoroutineBody<T> body) {
+  public <T> Fiber<T> newFiber(VertxEventLoop loop, Object body) {
     return new ThreadFiber<>(loop, body);
   }
 
@@ -42,13 +41,13 @@ public final class ThreadRunner implements FiberRunner {
     private static final int SPINS = Integer.getInteger("asyncio.threads.spins", 2000);
 
     private final VertxEventLoop loop;
-    private final CoroutineBody<T> body;
+    private final Object body;
     private volatile int turn = LOOP;
     private Thread thread;
     private Thread caller;
     private Throwable sendExc;
 
-    ThreadFiber(VertxEventLoop loop, CoroutineBody<T> body) {
+    ThreadFiber(VertxEventLoop loop, Object body) {
       this.loop = loop;
       this.body = body;
     }
@@ -81,7 +80,7 @@ public final class ThreadRunner implements FiberRunner {
         if (t != null) {
           throw t;
         }
-        result = body.call();
+        result = Bodies.call(body);
       } catch (Abandoned a) {
         error = a;
       } catch (Throwable t) {

@@ -2,18 +2,14 @@ package org.vertxasyncio.asyncio.impl;
 
 import org.vertxasyncio.asyncio.TimerHandle;
 
-/**
- * A callback due at a loop time; queued in a {@link TimerQueue} bucket until it is due. Subclasses may
- * override {@link #run()} instead of passing a callback (the library's sleep does, to save an object per
- * sleep).
- */
-public class TimerCallback extends ReadyHandle implements TimerHandle {
-  final long whenNanos;
+/** A callback due at a loop time ({@link org.vertxasyncio.asyncio.EventLoop#callLater}, {@code callAt}). */
+public final class TimerCallback extends ReadyHandle implements TimerHandle, Timed {
+  private final long whenNanos;
   private final Runnable callback;
-  TimerQueue.Bucket bucket;
+  private Object bucket;
 
   /** A timer due at {@code whenNanos} on the {@link System#nanoTime()} scale. */
-  protected TimerCallback(long whenNanos, Runnable callback) {
+  TimerCallback(long whenNanos, Runnable callback) {
     this.whenNanos = whenNanos;
     this.callback = callback;
   }
@@ -29,13 +25,35 @@ public class TimerCallback extends ReadyHandle implements TimerHandle {
   }
 
   @Override
+  public long whenNanos() {
+    return whenNanos;
+  }
+
+  @Override
+  public boolean timerCancelled() {
+    return cancelled;
+  }
+
+  @Override
+  public ReadyHandle dueHandle() {
+    return this;
+  }
+
+  @Override
+  public Object timerBucket() {
+    return bucket;
+  }
+
+  @Override
+  public void timerBucket(Object b) {
+    bucket = b;
+  }
+
+  @Override
   public void cancel() {
     if (!cancelled) {
       cancelled = true;
-      TimerQueue.Bucket b = bucket;
-      if (b != null) {
-        b.cancelled(this);
-      }
+      Timed.cancelled(this);
     }
   }
 

@@ -470,8 +470,8 @@ public final class VertxEventLoop implements EventLoop {
     return n >= Long.MAX_VALUE / 2 ? Long.MAX_VALUE / 2 : n <= Long.MIN_VALUE / 2 ? Long.MIN_VALUE / 2 : (long) n;
   }
 
-  /** Queues a timer made by the caller (a subclass of {@link TimerCallback}); from any thread. */
-  public <H extends TimerCallback> H scheduleTimer(H h) {
+  /** Queues a timer entry (a sleep's future, for one); from any thread. */
+  public <H extends Timed> H scheduleTimer(H h) {
     checkClosed();
     if (inLoop()) {
       addTimer(h);
@@ -481,18 +481,18 @@ public final class VertxEventLoop implements EventLoop {
     return h;
   }
 
-  private void addTimer(TimerCallback h) {
-    if (h.cancelled || closed) {
+  private void addTimer(Timed h) {
+    if (h.timerCancelled() || closed) {
       return;
     }
-    if (h.whenNanos - System.nanoTime() <= 0) {
-      timerDue(h);
+    if (h.whenNanos() - System.nanoTime() <= 0) {
+      timerDue(h.dueHandle());
     } else {
       timers.add(h);
     }
   }
 
-  void timerDue(TimerCallback h) {
+  void timerDue(ReadyHandle h) {
     if (running) {
       ready.add(h);
       wakeup();
@@ -735,23 +735,23 @@ public final class VertxEventLoop implements EventLoop {
   /** Locks the loop thread already holds outside any coroutine (Netty holds one while it runs tasks). */
   private java.util.Set<Integer> lockBaseline = java.util.Set.of();
 
-  private static ThreadInfo lockInfo() {
+  /** The Java monitors and locks the current thread holds: identity hash to a description. */
+  private static Map<Integer, String> heldLocks() {
     ThreadInfo[] infos = THREADS.getThreadInfo(new long[] {Thread.currentThread().threadId()}, true, true);
-    return infos.length == 0 ? null : infos[0];
+    Map<Integer, String> held = new LinkedHashMap<>();
+    if (infos.length == 1 && infos[0] != null) {
+      for (var m : infos[0].getLockedMonitors()) {
+        held.put(m.getIdentityHashCode(), "monitor " + m.getClassName() + "@" + Integer.toHexString(m.getIdentityHashCode()));
+      }
+      for (var l : infos[0].getLockedSynchronizers()) {
+        held.put(l.getIdentityHashCode(), "lock " + l.getClassName() + "@" + Integer.toHexString(l.getIdentityHashCode()));
+      }
+    }
+    return held;
   }
 
   private static java.util.Set<Integer> heldLockIds() {
-    ThreadInfo info = lockInfo();
-    java.util.Set<Integer> ids = new java.util.HashSet<>();
-    if (info != null) {
-      for (var m : info.getLockedMonitors()) {
-        ids.add(m.getIdentityHashCode());
-      }
-      for (var l : info.getLockedSynchronizers()) {
-        ids.add(l.getIdentityHashCode());
-      }
-    }
-    return ids;
+    return heldLocks().keySet();
   }
 
   /**
@@ -763,21 +763,12 @@ public final class VertxEventLoop implements EventLoop {
     if (!debug) {
       return null;
     }
-    ThreadInfo info = lockInfo();
-    if (info == null) {
-      return null;
-    }
     List<String> held = new ArrayList<>();
-    for (var m : info.getLockedMonitors()) {
-      if (!lockBaseline.contains(m.getIdentityHashCode())) {
-        held.add("monitor " + m.getClassName() + "@" + Integer.toHexString(m.getIdentityHashCode()));
+    heldLocks().forEach((id, what) -> {
+      if (!lockBaseline.contains(id)) {
+        held.add(what);
       }
-    }
-    for (var l : info.getLockedSynchronizers()) {
-      if (!lockBaseline.contains(l.getIdentityHashCode())) {
-        held.add("lock " + l.getClassName() + "@" + Integer.toHexString(l.getIdentityHashCode()));
-      }
-    }
+    });
     return held.isEmpty() ? null : String.join(", ", held);
   }
 
