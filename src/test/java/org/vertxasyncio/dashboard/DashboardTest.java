@@ -82,6 +82,18 @@ class DashboardTest {
     return browser.jsMap("return dashboard.bar(arguments[0])", id);
   }
 
+  /** The state of the bar of task {@code id}, or null while the timeline has not laid it out yet. */
+  private String barState(String id) {
+    Map<String, Object> b = bar(id);
+    return b == null ? null : (String) b.get("state");
+  }
+
+  /** Whether the bar of task {@code id} is laid out and was drawn in the last frame. */
+  private boolean barDrawn(String id) {
+    Map<String, Object> b = bar(id);
+    return b != null && Boolean.TRUE.equals(b.get("drawn"));
+  }
+
   private String rowState(String id) {
     return browser.attr("#table-scroll .row[data-task-id='" + id + "']", "data-state");
   }
@@ -104,7 +116,7 @@ class DashboardTest {
     browser.waitUntil("the table shows it pending", () -> List.of("waiting", "pending").contains(String.valueOf(rowState(id))));
     browser.screenshot("form-sleep-running");
 
-    browser.waitUntil("the bar of " + id + " finished", () -> "finished".equals(bar(id).get("state")));
+    browser.waitUntil("the bar of " + id + " finished", () -> "finished".equals(barState(id)));
     Map<String, Object> b = bar(id);
     assertTrue(num(b.get("x1")) > num(b.get("x0")), "the bar spans submit to done: " + b);
     browser.waitUntil("the table row finished", () -> "finished".equals(rowState(id)));
@@ -132,7 +144,7 @@ class DashboardTest {
     String three = children.get(1);
 
     browser.waitUntil("both children's bars are drawn while they run",
-        () -> Boolean.TRUE.equals(bar(one).get("drawn")) && Boolean.TRUE.equals(bar(three).get("drawn")));
+        () -> barDrawn(one) && barDrawn(three));
     browser.screenshot("gather-demo-running");
     browser.waitUntil("the gather is done and the page gives its verdict",
         () -> browser.js("return document.getElementById('demo-verdict').dataset.total") != null);
@@ -175,11 +187,11 @@ class DashboardTest {
     browser.type("#submit-form input[name=seconds]", "60");
     browser.type("#submit-form input[name=name]", "to-cancel");
     String id = submitForm("sleep");
-    browser.waitUntil("its bar is running", () -> "pending".equals(bar(id).get("state")));
+    browser.waitUntil("its bar is running", () -> "pending".equals(barState(id)));
     browser.type("#cancel-id", id);
     browser.el("#cancel-button").click();
     browser.waitUntil("task.cancel() answered true", () -> String.valueOf(browser.text("#cancel-result")).contains("true"));
-    browser.waitUntil("the bar is cancelled", () -> "cancelled".equals(bar(id).get("state")));
+    browser.waitUntil("the bar is cancelled", () -> "cancelled".equals(barState(id)));
     browser.waitUntil("the table row is cancelled", () -> "cancelled".equals(rowState(id)));
     browser.waitUntil("the detail panel says so", () -> "cancelled".equals(browser.text("#detail-state"))
         && String.valueOf(browser.text("#detail-exception")).startsWith("CancelledError"));
@@ -207,7 +219,7 @@ class DashboardTest {
     List<Map<String, Object>> callbacks = (List<Map<String, Object>>) t.get("callbacks");
     assertEquals(List.of("record", "webhook"), callbacks.stream().map(c -> c.get("callback")).toList());
     assertEquals(2, ((List<?>) callbacks.get(1).get("attempts")).size());
-    assertTrue(Boolean.TRUE.equals(bar(id).get("drawn")));
+    assertTrue(barDrawn(id), "the bar of " + id + " is drawn");
     browser.type("#submit-form input[name=webhook]", "");
     browser.screenshot("webhook-attempts");
   }
@@ -243,10 +255,10 @@ class DashboardTest {
     browser.type("#submit-form input[name=name]", "waits-for-ui");
     browser.el("#submit-loop").findElement(By.cssSelector("option[value=ui]")).click();
     String id = submitForm("sleep");
-    browser.waitUntil("the task waits for its loop", () -> "waiting".equals(bar(id).get("state")));
+    browser.waitUntil("the task waits for its loop", () -> "waiting".equals(barState(id)));
     browser.screenshot("loop-stopped-task-waiting");
     loopButton("ui", "start").click();
-    browser.waitUntil("the loop runs the task", () -> "finished".equals(bar(id).get("state")));
+    browser.waitUntil("the loop runs the task", () -> "finished".equals(barState(id)));
 
     loopButton("ui", "close").click();
     browser.waitUntil("loop ui closed", () -> loopState("ui").equals("closed"));
