@@ -17,6 +17,7 @@ import org.vertxasyncio.bench.suites.LatenessSuite;
 import org.vertxasyncio.bench.suites.OpsSuite;
 import org.vertxasyncio.bench.suites.PendingSuite;
 import org.vertxasyncio.bench.suites.SleepsSuite;
+import org.vertxasyncio.bench.suites.SoakSuite;
 import org.vertxasyncio.bench.suites.SseSuite;
 import org.vertxasyncio.bench.suites.ThreadsSuite;
 
@@ -37,6 +38,8 @@ public final class Runner {
   static final List<Suite> SERVICE = List.of(new HttpSuite(), new PendingSuite(), new SseSuite());
   /** Every suite, in the order a full run runs them. */
   static final List<Suite> SUITES = java.util.stream.Stream.concat(LIBRARY.stream(), SERVICE.stream()).toList();
+  /** Suites run only when named (too long for a full run's 15 minutes). */
+  static final List<Suite> ON_REQUEST = List.of(new SoakSuite());
 
   private Runner() {
   }
@@ -59,7 +62,8 @@ public final class Runner {
           }
         }
         default -> {
-          Suite s = SUITES.stream().filter(x -> x.name().equals(a)).findFirst().orElse(null);
+          Suite s = java.util.stream.Stream.concat(SUITES.stream(), ON_REQUEST.stream()).filter(x -> x.name().equals(a))
+              .findFirst().orElse(null);
           if (s == null) {
             System.err.println("bench: unknown suite or option '" + a + "'");
             usage();
@@ -134,6 +138,10 @@ public final class Runner {
         + String.join(" ", SERVICE.stream().map(Suite::name).toList()) + ")");
     System.err.println("suites:");
     for (Suite s : SUITES) {
+      System.err.printf("  %-9s %s%n", s.name(), s.about());
+    }
+    System.err.println("only when named:");
+    for (Suite s : ON_REQUEST) {
       System.err.printf("  %-9s %s%n", s.name(), s.about());
     }
   }

@@ -28,6 +28,8 @@ import java.util.regex.Pattern;
  *       {@code {"kind":"sleep","seconds":S}} children each, {@code concurrency} requests in flight (so
  *       {@code sleeps / per gather} gathers are pending too). Prints {@code submit_s}, {@code sleeps},
  *       {@code gathers}, and {@code pending} as {@code GET /loops/default} counts it afterwards.</li>
+ *   <li>{@code count <base url>}: the tasks the service holds, every state, as {@code GET /metrics}
+ *       counts them ({@code asyncio_tasks}); prints {@code tasks}.</li>
  * </ul>
  */
 public final class TaskClient {
@@ -42,7 +44,8 @@ public final class TaskClient {
     switch (args[0]) {
       case "seed" -> seed(http, args[1], Integer.parseInt(args[2]), args[3], Path.of(args[4]));
       case "fill" -> fill(http, args[1], Probe.intArg(args[2]), Probe.intArg(args[3]), Integer.parseInt(args[4]), args[5]);
-      default -> throw new IllegalArgumentException("seed or fill, not " + args[0]);
+      case "count" -> count(http, args[1]);
+      default -> throw new IllegalArgumentException("seed, fill or count, not " + args[0]);
     }
     System.exit(0);
   }
@@ -65,6 +68,26 @@ public final class TaskClient {
     }
     Files.write(file, ids);
     Probe.metric("seeded", ids.size());
+  }
+
+  private static void count(HttpClient http, String base) throws Exception {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).timeout(Duration.ofSeconds(60))
+        .GET().build(), HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != 200) {
+      throw new IOException("GET /metrics answered " + r.statusCode() + ": " + r.body());
+    }
+    double tasks = 0;
+    int states = 0;
+    for (String line : r.body().split("\n")) {
+      if (line.startsWith("asyncio_tasks{")) {
+        tasks += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        states++;
+      }
+    }
+    if (states == 0) {
+      throw new IOException("GET /metrics has no asyncio_tasks lines");
+    }
+    Probe.metric("tasks", (long) tasks);
   }
 
   private static void fill(HttpClient http, String base, int sleeps, int perGather, int concurrency, String seconds)

@@ -44,7 +44,7 @@ public final class PendingSuite implements Suite {
       }
       double hwm = s.statusMb("VmHWM");
       double rss = s.statusMb("VmRSS");
-      double live = liveHeapMb(bench, s);
+      double live = ServicePeers.liveHeapMb(bench, s, "pending");
       bench.record(size + ".peak_rss", peer, "MB", hwm);
       bench.record(size + ".rss", peer, "MB", rss);
       bench.record(size + ".live_heap", peer, "MB", live);
@@ -53,22 +53,5 @@ public final class PendingSuite implements Suite {
       Bench.progress(String.format("  %s: %d pending tasks; RSS before %.0f MB, peak %.0f MB, now %.0f MB; live heap %.0f MB",
           peer, (long) pending, rss0, hwm, rss, live));
     }
-  }
-
-  /** The live heap after a full collection, as the class histogram totals it, in MiB. */
-  private static double liveHeapMb(Bench bench, Bench.Server s) throws Exception {
-    String jcmd = java.nio.file.Path.of(bench.java()).resolveSibling("jcmd").toString();
-    Process p = new ProcessBuilder(jcmd, String.valueOf(s.pid()), "GC.class_histogram").redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    p.waitFor();
-    java.nio.file.Files.writeString(bench.out().resolve("pending").resolve("histogram-" + s.label() + ".txt"), out);
-    for (String line : out.split("\n")) {
-      String t = line.trim();
-      if (t.startsWith("Total")) {
-        String[] f = t.split("\\s+");
-        return Long.parseLong(f[2]) / 1024.0 / 1024.0;
-      }
-    }
-    throw new IllegalStateException("jcmd GC.class_histogram printed no Total line (see histogram-" + s.label() + ".txt)");
   }
 }

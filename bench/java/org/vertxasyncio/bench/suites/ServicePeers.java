@@ -85,9 +85,15 @@ final class ServicePeers {
   /** {@code PacedLoad} of {@code POST /tasks} (sleep 1 s) at {@code rate}; adds {@code server_cpu_us_per_request}. */
   static Map<String, Double> paced(Bench bench, String label, Bench.Server server, double rate, double warmup,
       double seconds) throws Exception {
+    return paced(bench, label, server, SLEEP_BODY, rate, warmup, seconds);
+  }
+
+  /** {@code PacedLoad} of {@code POST /tasks} with {@code body} at {@code rate}; adds {@code server_cpu_us_per_request}. */
+  static Map<String, Double> paced(Bench bench, String label, Bench.Server server, String body, double rate,
+      double warmup, double seconds) throws Exception {
     double cpu0 = server.cpuSeconds();
     Map<String, Double> m = new LinkedHashMap<>(bench.java(label, List.of(), PROGRAMS + "PacedLoad",
-        List.of("127.0.0.1", String.valueOf(server.port()), "POST", "/tasks", SLEEP_BODY, String.valueOf(rate),
+        List.of("127.0.0.1", String.valueOf(server.port()), "POST", "/tasks", body, String.valueOf(rate),
             String.valueOf(CONNECTIONS), String.valueOf(warmup), String.valueOf(seconds)),
         Duration.ofSeconds((long) (warmup + seconds) + 90)));
     double cpu = server.cpuSeconds() - cpu0;
@@ -103,6 +109,33 @@ final class ServicePeers {
     if (!server.alive()) {
       throw new IllegalStateException(label + ": the server " + server.label() + " is gone");
     }
+  }
+
+  /**
+   * The server's live heap after a full collection, as {@code jcmd GC.class_histogram} totals it, in MiB;
+   * the histogram is kept as {@code <suite dir>/histogram-<label>-<n>.txt}.
+   */
+  static double liveHeapMb(Bench bench, Bench.Server s, String suiteDir) throws Exception {
+    String jcmd = Path.of(bench.java()).resolveSibling("jcmd").toString();
+    Process p = new ProcessBuilder(jcmd, String.valueOf(s.pid()), "GC.class_histogram").redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    p.waitFor();
+    Path dir = bench.out().resolve(suiteDir);
+    Files.createDirectories(dir);
+    int n = 1;
+    while (Files.exists(dir.resolve("histogram-" + s.label() + "-" + n + ".txt"))) {
+      n++;
+    }
+    Path file = dir.resolve("histogram-" + s.label() + "-" + n + ".txt");
+    Files.writeString(file, out);
+    for (String line : out.split("\n")) {
+      String t = line.trim();
+      if (t.startsWith("Total")) {
+        String[] f = t.split("\\s+");
+        return Long.parseLong(f[2]) / 1024.0 / 1024.0;
+      }
+    }
+    throw new IllegalStateException("jcmd GC.class_histogram printed no Total line (see " + file + ")");
   }
 
   /** Waits for the 1 s sleeps of a POST run to finish, so that the next run starts on a server at rest. */
