@@ -112,7 +112,8 @@ public final class ServiceVerticle extends VerticleBase {
 
   private Future<?> startWith(Stored stored, String yaml) {
     ServiceMetrics metrics = new ServiceMetrics(prometheus);
-    events = new EventHub(context, config.eventsBufferSize, stored.eventIdsReserved(), journal::eventIdsReserved);
+    events = new EventHub(context, config.eventsBufferSize, stored.eventIdsReserved(), journal::eventIdsReserved,
+        config.eventsFlushInterval);
     registry = new TaskRegistry(config.maxPendingTasks, config.retentionSeconds, config.retentionMaxTasks);
     executor = Executors.newFixedThreadPool(config.workerPoolSize, threads("asyncio-executor-"));
     loops = new LoopRegistry(vertx, (l, event) -> {

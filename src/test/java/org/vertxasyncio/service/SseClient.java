@@ -14,7 +14,8 @@ import java.util.stream.Stream;
 
 /** A minimal Server-Sent Events reader for tests: events and comment lines, as they arrive. */
 final class SseClient implements AutoCloseable {
-  record Event(long id, String type, JsonObject data) {
+  /** An event; {@code arrivedNanos}: {@link System#nanoTime()} when its blank line was read. */
+  record Event(long id, String type, JsonObject data, long arrivedNanos) {
   }
 
   private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
@@ -44,7 +45,7 @@ final class SseClient implements AutoCloseable {
       for (String line : (Iterable<String>) lines::iterator) {
         if (line.isEmpty()) {
           if (type != null) {
-            queue.add(new Event(id, type, new JsonObject(data.toString())));
+            queue.add(new Event(id, type, new JsonObject(data.toString()), System.nanoTime()));
           }
           id = -1;
           type = null;

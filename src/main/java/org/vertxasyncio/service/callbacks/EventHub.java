@@ -20,6 +20,12 @@ import java.util.function.LongConsumer;
  * server's); {@link #publish} may be called from any thread and hops there, so events keep the order in
  * which each thread published them, and a subscriber gets the backlog before any live event.
  *
+ * <p>Writes are coalesced: an event goes out at the end of the context's current turn, together with the
+ * events published in that turn, and no subscriber gets more than one write per {@code flushInterval}
+ * (events arriving sooner wait for the window to end, then go together). A sparse event is not delayed; a
+ * burst costs one write per subscriber per window instead of one per event, and each frame is encoded once,
+ * whatever the number of subscribers.
+ *
  * <p>Ids keep increasing across restarts: they are handed out from blocks reserved ahead
  * ({@link #ID_BLOCK} at a time, written to the store by the reserver), and a new run starts after the
  * last reservation of the previous one, so a {@code Last-Event-ID} from before a restart is older than
@@ -27,9 +33,9 @@ import java.util.function.LongConsumer;
  */
 public final class EventHub {
   /** One event: its id, its SSE type ({@code task.done}), the task it is about (or null), its JSON data. */
-  public record Event(long id, String type, String taskId, String data) {
-    Buffer frame() {
-      return Buffer.buffer("id: " + id + "\nevent: " + type + "\ndata: " + data + "\n\n");
+  public record Event(long id, String type, String taskId, Buffer frame) {
+    Event(long id, String type, String taskId, String data) {
+      this(id, type, taskId, Buffer.buffer("id: " + id + "\nevent: " + type + "\ndata: " + data + "\n\n"));
     }
   }
 
@@ -42,6 +48,11 @@ public final class EventHub {
   private final ArrayDeque<Event> buffer = new ArrayDeque<>();
   private final List<Subscriber> subscribers = new ArrayList<>();
   private final LongConsumer reserver;
+  private final long flushIntervalNanos;
+  /** Events appended since the last flush, in order; on the hub's context. */
+  private final List<Event> unsent = new ArrayList<>();
+  private boolean flushScheduled;
+  private long lastFlushNanos = System.nanoTime() - Long.MAX_VALUE / 4;
   private long lastId;
   private long reservedUpTo;
   private long heartbeatTimer = -1;
@@ -55,16 +66,19 @@ public final class EventHub {
 
   public EventHub(Context context, int capacity) {
     this(context, capacity, 0, upTo -> {
-    });
+    }, 0);
   }
 
   /**
    * @param startAfter the last id the previous runs may have used: the first event is {@code startAfter + 1}
    * @param reserver   told each new high-water mark of ids (before any id up to it is handed out, as far
    *                   as its store's order allows)
+   * @param flushInterval the least time between two writes to a subscriber, seconds (0: one write per
+   *                   context turn)
    */
-  public EventHub(Context context, int capacity, long startAfter, LongConsumer reserver) {
+  public EventHub(Context context, int capacity, long startAfter, LongConsumer reserver, double flushInterval) {
     this.context = context;
+    this.flushIntervalNanos = (long) (flushInterval * 1e9);
     this.capacity = capacity;
     this.reserver = reserver;
     this.lastId = startAfter;
@@ -93,11 +107,40 @@ public final class EventHub {
     if (buffer.size() > capacity) {
       buffer.removeFirst();
     }
+    unsent.add(e);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      long wait = lastFlushNanos + flushIntervalNanos - System.nanoTime();
+      if (wait <= 0) {
+        context.runOnContext(v -> flush()); // after the rest of this turn: its events go in the same write
+      } else {
+        context.owner().setTimer(Math.max(1, (wait + 999_999) / 1_000_000), t -> flush());
+      }
+    }
+  }
+
+  /** Writes the unsent events to the subscribers that want them, one write each; on the hub's context. */
+  private void flush() {
+    flushScheduled = false;
+    if (unsent.isEmpty()) {
+      return;
+    }
+    lastFlushNanos = System.nanoTime();
+    Buffer all = null;
     Iterator<Subscriber> it = subscribers.iterator();
     while (it.hasNext()) {
       Subscriber s = it.next();
-      if (!s.wants(e)) {
-        continue;
+      Buffer out;
+      if (s.taskFilter() == null) {
+        if (all == null) {
+          all = frames(unsent, null);
+        }
+        out = all;
+      } else {
+        out = frames(unsent, s.taskFilter());
+        if (out == null) {
+          continue;
+        }
       }
       if (s.response().closed() || s.response().ended()) {
         it.remove();
@@ -106,9 +149,29 @@ public final class EventHub {
         it.remove();
         s.response().end();
       } else {
-        s.response().write(e.frame());
+        s.response().write(out);
       }
     }
+    unsent.clear();
+  }
+
+  /** The frames of {@code events} about task {@code taskFilter} (all of them when null) as one buffer, or null if none. */
+  private static Buffer frames(List<Event> events, String taskFilter) {
+    Buffer out = null;
+    int n = 0;
+    for (Event e : events) {
+      if (taskFilter == null || taskFilter.equals(e.taskId())) {
+        if (n++ == 0) {
+          out = e.frame();
+        } else {
+          if (n == 2) {
+            out = Buffer.buffer(out.length() * events.size()).appendBuffer(out);
+          }
+          out.appendBuffer(e.frame());
+        }
+      }
+    }
+    return out;
   }
 
   /**
@@ -116,6 +179,9 @@ public final class EventHub {
    * {@code lastEventId} still in the buffer (all of them when null), then live events.
    */
   public void subscribe(HttpServerResponse response, String taskFilter, Long lastEventId) {
+    // the events appended so far go to the subscribers they were appended for; this one gets them from the
+    // buffer (when it resumes), not twice
+    flush();
     response.setStatusCode(200)
         .setChunked(true)
         .putHeader("Content-Type", "text/event-stream; charset=utf-8")
@@ -130,14 +196,15 @@ public final class EventHub {
     // the stream's identity changes with each start of the service (the buffer does not survive one), so a
     // client resuming with Last-Event-ID can tell a new run from the one it left and reload instead
     head.append(": connected, stream ").append(streamId).append(", last event id ").append(lastId).append("\n\n");
-    response.write(head.toString());
+    Buffer first = Buffer.buffer(head.toString());
     if (lastEventId != null) {
       for (Event e : buffer) {
         if (e.id() > lastEventId && (taskFilter == null || taskFilter.equals(e.taskId()))) {
-          response.write(e.frame());
+          first.appendBuffer(e.frame());
         }
       }
     }
+    response.write(first);
     Subscriber s = new Subscriber(response, taskFilter);
     subscribers.add(s);
     response.closeHandler(v -> subscribers.remove(s));
@@ -157,6 +224,7 @@ public final class EventHub {
 
   /** Ends every stream (shutdown); on the hub's context. */
   public void closeAll(Vertx vertx) {
+    flush();
     if (heartbeatTimer >= 0) {
       vertx.cancelTimer(heartbeatTimer);
     }

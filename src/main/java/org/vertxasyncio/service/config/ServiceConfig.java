@@ -68,6 +68,7 @@ public final class ServiceConfig {
     d.put("auth.metrics", true);
     d.put("events.buffer.size", 1000);
     d.put("events.heartbeat", 15.0);
+    d.put("events.flush.interval", 0.025);
     d.put("store.type", "sqlite");
     d.put("store.path", "data");
     d.put("store.sync", "full");
@@ -116,6 +117,8 @@ public final class ServiceConfig {
   public final boolean authMetrics;
   public final int eventsBufferSize;
   public final double eventsHeartbeat;
+  /** The least time between two writes to one event stream, seconds: events arriving sooner go together. */
+  public final double eventsFlushInterval;
   public final StoreType storeType;
   /** The data directory: the SQLite store is {@code tasks.db} in it. */
   public final String storePath;
@@ -170,6 +173,7 @@ public final class ServiceConfig {
     authMetrics = bool(v, "auth.metrics");
     eventsBufferSize = (int) integer(v, "events.buffer.size", 1, 10_000_000);
     eventsHeartbeat = number(v, "events.heartbeat", 0, false, 3600);
+    eventsFlushInterval = number(v, "events.flush.interval", 0, true, 10);
     storeType = choice(v, "store.type", StoreType.class);
     storePath = string(v, "store.path");
     storeSyncFull = choice(v, "store.sync", Sync.class) == Sync.FULL;
