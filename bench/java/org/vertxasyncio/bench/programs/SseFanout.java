@@ -42,6 +42,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
  */
 public final class SseFanout {
   private static final byte[] CONNECTED = ": connected".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] ID = "id: ".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] EVENT = "event: ".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] TASK_DONE = "task.done".getBytes(StandardCharsets.US_ASCII);
   /** Lag histogram: 0.1 ms buckets up to 120 s. */
   private static final int BUCKETS = 1_200_000;
 
@@ -229,7 +233,7 @@ public final class SseFanout {
     private long lastId = -1;
     private boolean connected;
     private boolean done;
-    private String type;
+    private boolean isDone;
     private String data;
     private long id = -1;
     int doneSeen;
@@ -268,13 +272,18 @@ public final class SseFanout {
         }
         return;
       }
-      String text = new String(b, from, len, StandardCharsets.UTF_8);
-      if (text.startsWith("id: ")) {
-        id = Long.parseLong(text.substring(4));
-      } else if (text.startsWith("event: ")) {
-        type = text.substring(7);
-      } else if (text.startsWith("data: ")) {
-        data = text.substring(6);
+      // only what the checks need is decoded: the id, whether the event is a task.done, and a task.done's data
+      // (the service writes "id", "event", then "data" for each event); every other line is skipped as bytes
+      if (startsWith(b, from, ID)) {
+        long v = 0;
+        for (int i = from + ID.length; i < to; i++) {
+          v = v * 10 + (b[i] - '0');
+        }
+        id = v;
+      } else if (startsWith(b, from, EVENT)) {
+        isDone = len == EVENT.length + TASK_DONE.length && startsWith(b, from + EVENT.length, TASK_DONE);
+      } else if (isDone && startsWith(b, from, DATA)) {
+        data = new String(b, from + DATA.length, len - DATA.length, StandardCharsets.UTF_8);
       }
     }
 
@@ -287,7 +296,7 @@ public final class SseFanout {
         gaps.incrementAndGet();
       }
       lastId = id;
-      if ("task.done".equals(type) && data != null) {
+      if (isDone && data != null) {
         String taskId = field(data, "\"id\":\"");
         Integer i = taskId == null ? null : index.get(taskId);
         if (i != null && !seen.get(i)) {
@@ -308,7 +317,7 @@ public final class SseFanout {
         }
       }
       id = -1;
-      type = null;
+      isDone = false;
       data = null;
     }
 
