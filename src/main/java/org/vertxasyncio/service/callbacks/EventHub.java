@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.function.LongConsumer;
+import java.util.function.Supplier;
+import org.vertxasyncio.service.tasks.TaskView;
 
 /**
  * The live stream of service events behind {@code GET /events}: each event gets the next id, is kept in a
@@ -32,10 +34,39 @@ import java.util.function.LongConsumer;
  * every new event (the stream says which events are no longer buffered).
  */
 public final class EventHub {
-  /** One event: its id, its SSE type ({@code task.done}), the task it is about (or null), its JSON data. */
-  public record Event(long id, String type, String taskId, Buffer frame) {
-    Event(long id, String type, String taskId, String data) {
-      this(id, type, taskId, Buffer.buffer("id: " + id + "\nevent: " + type + "\ndata: " + data + "\n\n"));
+  /**
+   * One event: its id, its SSE type ({@code task.done}), the task it is about (or null), and its frame, encoded
+   * on first use (when a subscriber or a resume needs it: with nobody listening, an event costs no JSON).
+   * Only touched on the hub's context.
+   */
+  static final class Event {
+    private final long id;
+    private final String type;
+    private final String taskId;
+    private Supplier<String> data;
+    private Buffer frame;
+
+    Event(long id, String type, String taskId, Supplier<String> data) {
+      this.id = id;
+      this.type = type;
+      this.taskId = taskId;
+      this.data = data;
+    }
+
+    long id() {
+      return id;
+    }
+
+    String taskId() {
+      return taskId;
+    }
+
+    Buffer frame() {
+      if (frame == null) {
+        frame = Buffer.buffer("id: " + id + "\nevent: " + type + "\ndata: " + data.get() + "\n\n");
+        data = null;
+      }
+      return frame;
     }
   }
 
@@ -91,13 +122,20 @@ public final class EventHub {
     return lastId;
   }
 
-  /** Publishes an event from any thread; {@code data} is encoded now, on the caller's thread. */
+  /**
+   * Publishes an event from any thread. {@code data} is encoded later, on the hub's context, when it is first
+   * needed: the caller must not change it afterwards (callers build it for the event).
+   */
   public void publish(String type, String taskId, JsonObject data) {
-    String encoded = data.encode();
-    context.runOnContext(v -> append(type, taskId, encoded));
+    context.runOnContext(v -> append(type, taskId, data::encode));
   }
 
-  private void append(String type, String taskId, String data) {
+  /** Publishes an event whose data is a task (an immutable snapshot, encoded when first needed), from any thread. */
+  public void publish(String type, String taskId, TaskView task) {
+    context.runOnContext(v -> append(type, taskId, () -> task.toJson().encode()));
+  }
+
+  private void append(String type, String taskId, Supplier<String> data) {
     Event e = new Event(++lastId, type, taskId, data);
     if (lastId > reservedUpTo - ID_BLOCK / 2) {
       reservedUpTo += ID_BLOCK;
@@ -106,6 +144,9 @@ public final class EventHub {
     buffer.addLast(e);
     if (buffer.size() > capacity) {
       buffer.removeFirst();
+    }
+    if (subscribers.isEmpty()) {
+      return; // kept for a resume only: encoded if one asks for it
     }
     unsent.add(e);
     if (!flushScheduled) {

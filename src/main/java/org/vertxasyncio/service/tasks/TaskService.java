@@ -192,7 +192,7 @@ public final class TaskService {
     }
     start(rec, l, children, childIds, spec.seconds(), spec.timeout());
     metrics.taskSubmitted(spec.kind().label(), l.name());
-    events.publish("task.created", rec.id(), rec.view().toJson());
+    events.publish("task.created", rec.id(), rec.view());
     LOG.info("task {} created: kind={} loop={} name={}{}", rec.id(), spec.kind().label(), l.name(),
         rec.view().name(), parentId == null ? "" : " parent=" + parentId);
     return rec;
@@ -212,7 +212,7 @@ public final class TaskService {
     Coroutine<Object> body = async(spec.kind().label(), () -> {
       if (!rec.hasStarted()) {
         rec.started(clock.instant());
-        events.publish("task.started", rec.id(), rec.view().toJson());
+        events.publish("task.started", rec.id(), rec.view());
         LOG.info("task {} started", rec.id());
       }
       Object r = switch (spec.kind()) {
@@ -265,7 +265,7 @@ public final class TaskService {
       }
       events.publish("callback.fired", rec.id(), new JsonObject().put("taskId", rec.id()).put("callback", "record")
           .put("firedAt", Times.format(now)));
-      events.publish("task.done", rec.id(), v.toJson());
+      events.publish("task.done", rec.id(), v);
       if (v.exception() != null) {
         LOG.info("task {} {}: {}: {}", rec.id(), v.state(), v.exception().type(), v.exception().message());
       } else {
