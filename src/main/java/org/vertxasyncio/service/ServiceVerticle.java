@@ -33,7 +33,9 @@ import org.vertxasyncio.service.callbacks.WebhookSender;
 import org.vertxasyncio.service.config.ServiceConfig;
 import org.vertxasyncio.service.http.Api;
 import org.vertxasyncio.service.http.Routes;
+import org.vertxasyncio.service.loops.LoopEvent;
 import org.vertxasyncio.service.loops.LoopRegistry;
+import org.vertxasyncio.service.loops.LoopState;
 import org.vertxasyncio.service.loops.NamedLoop;
 import org.vertxasyncio.service.metrics.ServiceMetrics;
 import org.vertxasyncio.service.store.Stored;
@@ -117,24 +119,18 @@ public final class ServiceVerticle extends VerticleBase {
     registry = new TaskRegistry(config.maxPendingTasks, config.retentionSeconds, config.retentionMaxTasks);
     executor = Executors.newFixedThreadPool(config.workerPoolSize, threads("asyncio-executor-"));
     loops = new LoopRegistry(vertx, (l, event) -> {
-      if (event.equals("loop.created")) {
+      if (event == LoopEvent.CREATED) {
         metrics.loopLag(l.name(), l::lagSeconds);
         metrics.loopRunning(l.name(), () -> l.loop().isRunning() ? 1 : 0);
       }
-      events.publish(event, null, loopJson(l));
-      switch (event) {
-        case "loop.created", "loop.started" -> journal.loopState(l.name(), "running");
-        case "loop.stopped" -> journal.loopState(l.name(), "stopped");
-        case "loop.closed" -> journal.loopState(l.name(), "closed");
-        default -> {
-        }
-      }
+      events.publish(event.eventName(), null, loopJson(l));
+      journal.loopState(l.name(), event.state());
     }, loop -> loop.setDefaultExecutor(executor));
     TaskIds ids = new TaskIds(clock);
     WebhookGuard guard = WebhookGuard.withSystemResolver(config.webhooksAllow);
     webhooks = new WebhookSender(vertx, config, metrics, clock, guard, (rec, entry, attempt) -> events.publish("webhook.attempt", rec.id(),
         attempt.toJson().put("taskId", rec.id()).put("url", entry.url()).put("deliveryId", entry.deliveryId())
-            .put("outcome", entry.outcome())));
+            .put("outcome", entry.outcome().label())));
     tasks = new TaskService(registry, loops, events, webhooks, metrics, ids, clock, journal);
 
     metrics.taskStates(registry::pendingCount, registry::finishedCount, registry::cancelledCount);
@@ -144,7 +140,7 @@ public final class ServiceVerticle extends VerticleBase {
     HealthChecks liveness = HealthChecks.create(vertx);
     liveness.register("eventLoops", promise -> {
       JsonObject data = new JsonObject();
-      loops.all().forEach(l -> data.put(l.name(), l.loop().isClosed() ? "closed" : l.loop().isRunning() ? "running" : "stopped"));
+      loops.all().forEach(l -> data.put(l.name(), l.state().label()));
       promise.complete(Status.OK(data));
     });
     HealthChecks readiness = HealthChecks.create(vertx);
@@ -157,18 +153,18 @@ public final class ServiceVerticle extends VerticleBase {
     });
 
     // the loops: those kept (in their kept states), those configured, those the kept tasks run on
-    Map<String, String> keptStates = new LinkedHashMap<>();
-    stored.loops().forEach(l -> keptStates.put(l.name(), l.state()));
+    Map<String, LoopState> keptStates = new LinkedHashMap<>();
+    stored.loops().forEach(l -> keptStates.put(l.name(), LoopState.fromLabel(l.state())));
     java.util.LinkedHashSet<String> names = new java.util.LinkedHashSet<>(keptStates.keySet());
     names.addAll(config.loops);
     names.addAll(TaskRecovery.loopsOf(stored.tasks()));
     List<Future<NamedLoop>> made = new ArrayList<>();
     for (String name : names) {
-      String state = keptStates.getOrDefault(name, "running");
+      LoopState state = keptStates.getOrDefault(name, LoopState.RUNNING);
       made.add(loops.create(name).compose(l -> switch (state) {
-        case "stopped" -> loops.stop(l);
-        case "closed" -> loops.close(l, config.shutdownTimeout);
-        default -> Future.succeededFuture(l);
+        case STOPPED -> loops.stop(l);
+        case CLOSED -> loops.close(l, config.shutdownTimeout);
+        case RUNNING -> Future.succeededFuture(l);
       }));
     }
     Future<OpenAPIContract> contract = OpenAPIContract.from(vertx, forValidator(yamlToJson(yaml)));

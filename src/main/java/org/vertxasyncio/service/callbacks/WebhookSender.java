@@ -89,11 +89,11 @@ public final class WebhookSender {
    */
   public boolean redeliver(TaskRecord rec, int index, Webhook hook) {
     CallbackEntry e = rec.callbackAt(index);
-    if ("pending".equals(e.outcome())) {
+    if (e.outcome() == CallbackEntry.Outcome.PENDING) {
       return false;
     }
     int first = e.attempts().size() + 1;
-    rec.updateCallbackAt(index, new CallbackEntry(e.callback(), e.firedAt(), e.url(), e.deliveryId(), "pending", e.attempts()));
+    rec.updateCallbackAt(index, e.withOutcome(CallbackEntry.Outcome.PENDING));
     inFlight.incrementAndGet();
     LOG.info("task {} webhook {} redelivery requested ({})", rec.id(), hook.url(), e.deliveryId());
     attempt(rec, index, hook, e.deliveryId(), Buffer.buffer(rec.view().toJson().encode()), first, first - 1 + config.webhookMaxAttempts);
@@ -121,15 +121,16 @@ public final class WebhookSender {
       boolean retryable = !ok && !o.refused() && (status == null || status == 408 || status == 425 || status == 429 || status >= 500);
       boolean retry = retryable && n < last;
       Double delay = retry ? backoff(n, o.retryAfter()) : null;
-      String outcomeText = ok ? "delivered" : retry ? "pending" : o.refused() ? "refused" : "failed";
+      CallbackEntry.Outcome outcome = ok ? CallbackEntry.Outcome.DELIVERED : retry ? CallbackEntry.Outcome.PENDING
+          : o.refused() ? CallbackEntry.Outcome.REFUSED : CallbackEntry.Outcome.FAILED;
       CallbackEntry.Attempt a = new CallbackEntry.Attempt(n, at, status, error, ms, delay);
-      CallbackEntry e = rec.callbackAt(index).withAttempt(a, outcomeText);
+      CallbackEntry e = rec.callbackAt(index).withAttempt(a, outcome);
       rec.updateCallbackAt(index, e);
       metrics.webhookAttempt(o.refused() ? "refused" : status == null ? "error" : (status / 100) + "xx", Duration.ofMillis(ms));
       listener.attempted(rec, e, a);
       LOG.info("task {} webhook {} attempt {}: {} in {} ms{}", rec.id(), hook.url(), n,
           status != null ? "HTTP " + status : error, ms,
-          retry ? ", retry in " + String.format("%.3f", delay) + " s" : ", " + outcomeText);
+          retry ? ", retry in " + String.format("%.3f", delay) + " s" : ", " + outcome.label());
       if (retry) {
         vertx.setTimer(Math.max(1, Math.round(delay * 1000)), t -> attempt(rec, index, hook, deliveryId, body, n + 1, last));
       } else {

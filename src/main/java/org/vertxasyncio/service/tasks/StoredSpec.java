@@ -46,7 +46,7 @@ final class StoredSpec {
       String key = j.getString("key");
       hooks.add(new Webhook(j.getString("url"), key == null ? null : Base64.getDecoder().decode(key)));
     }
-    TaskSpec.Kind kind = TaskSpec.Kind.valueOf(o.getString("kind").toUpperCase(java.util.Locale.ROOT));
+    TaskSpec.Kind kind = TaskSpec.Kind.fromLabel(o.getString("kind"));
     Number seconds = o.getNumber("seconds");
     Number iterations = o.getNumber("iterations");
     Number timeout = o.getNumber("timeout");

@@ -194,7 +194,7 @@ public final class TaskRecovery {
     }
     List<Integer> entries = new ArrayList<>();
     for (int i = 0; i < r.log().size(); i++) {
-      if ("webhook".equals(r.log().get(i).callback())) {
+      if (r.log().get(i).isWebhook()) {
         entries.add(i);
       }
     }
@@ -207,7 +207,7 @@ public final class TaskRecovery {
       }
       int index = entries.get(k);
       CallbackEntry e = r.log().get(index);
-      if ("pending".equals(e.outcome())) {
+      if (e.outcome() == CallbackEntry.Outcome.PENDING) {
         LOG.info("task {} webhook {} delivery {} resumed at attempt {}", r.id(), e.url(), e.deliveryId(), e.attempts().size() + 1);
         service.webhooks().deliver(r, index, hooks.get(k), e.deliveryId(), e.attempts().size() + 1);
         n++;
@@ -219,7 +219,7 @@ public final class TaskRecovery {
   /** A done future with the kept outcome of {@code r}. */
   private static AsyncFuture<Object> doneFuture(EventLoop loop, TaskRecord r) {
     AsyncFuture<Object> f = loop.createFuture();
-    if (r.state().equals("cancelled")) {
+    if (r.state() == TaskState.CANCELLED) {
       f.cancel();
     } else if (r.exception() != null) {
       f.setException(new RecoveredError(r.exception().type(), r.exception().message()));

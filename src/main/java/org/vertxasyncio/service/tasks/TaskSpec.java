@@ -27,8 +27,25 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
   public enum Kind {
     SLEEP, WORK, GATHER;
 
+    private final String label = name().toLowerCase(Locale.ROOT);
+
+    /** The name in JSON: {@code sleep}, {@code work}, {@code gather}. */
     public String label() {
-      return name().toLowerCase(Locale.ROOT);
+      return label;
+    }
+
+    /**
+     * The kind named {@code label}.
+     *
+     * @throws IllegalArgumentException for a name that is none of them
+     */
+    public static Kind fromLabel(String label) {
+      for (Kind k : values()) {
+        if (k.label.equals(label)) {
+          return k;
+        }
+      }
+      throw new IllegalArgumentException("Unknown task kind '" + label + "'");
     }
   }
 
@@ -117,7 +134,7 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
     String kindText = str(o, at, "kind", true);
     Kind kind;
     try {
-      kind = Kind.valueOf(kindText.toUpperCase(Locale.ROOT));
+      kind = Kind.fromLabel(kindText);
     } catch (IllegalArgumentException e) {
       throw ApiError.invalid(at + "kind", "must be one of sleep, work, gather, got '" + kindText + "'");
     }
