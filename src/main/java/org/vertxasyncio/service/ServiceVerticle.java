@@ -27,10 +27,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.vertxasyncio.service.callbacks.EventHub;
-import org.vertxasyncio.service.callbacks.WebhookGuard;
-import org.vertxasyncio.service.callbacks.WebhookSender;
 import org.vertxasyncio.service.config.ServiceConfig;
+import org.vertxasyncio.service.events.EventHub;
 import org.vertxasyncio.service.http.Api;
 import org.vertxasyncio.service.http.Routes;
 import org.vertxasyncio.service.loops.LoopEvent;
@@ -45,6 +43,10 @@ import org.vertxasyncio.service.tasks.TaskJournal;
 import org.vertxasyncio.service.tasks.TaskRecovery;
 import org.vertxasyncio.service.tasks.TaskRegistry;
 import org.vertxasyncio.service.tasks.TaskService;
+import org.vertxasyncio.service.webhooks.RetryPolicy;
+import org.vertxasyncio.service.webhooks.WebhookClient;
+import org.vertxasyncio.service.webhooks.WebhookGuard;
+import org.vertxasyncio.service.webhooks.WebhookSender;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 
@@ -127,8 +129,11 @@ public final class ServiceVerticle extends VerticleBase {
       journal.loopState(l.name(), event.state());
     }, loop -> loop.setDefaultExecutor(executor));
     TaskIds ids = new TaskIds(clock);
+    // the one guard: task specs check their URLs with it, the client its connections
     WebhookGuard guard = WebhookGuard.withSystemResolver(config.webhooksAllow);
-    webhooks = new WebhookSender(vertx, config, metrics, clock, guard, (rec, entry, attempt) -> events.publish("webhook.attempt", rec.id(),
+    WebhookClient client = new WebhookClient(vertx, guard, config.webhookConnectTimeout, config.webhookRequestTimeout,
+        config.webhookResponseMax);
+    webhooks = new WebhookSender(vertx, client, RetryPolicy.of(config), metrics, clock, (rec, entry, attempt) -> events.publish("webhook.attempt", rec.id(),
         attempt.toJson().put("taskId", rec.id()).put("url", entry.url()).put("deliveryId", entry.deliveryId())
             .put("outcome", entry.outcome().label())));
     tasks = new TaskService(registry, loops, events, webhooks, metrics, ids, clock, journal);
@@ -173,7 +178,7 @@ public final class ServiceVerticle extends VerticleBase {
         // back on this verticle's context (the loops complete on theirs): the HTTP server listens from
         // here, so its requests are handled on the event hub's context and off every asyncio loop's thread
         .compose(v -> onContext(contract)).compose(c -> {
-      Api api = new Api(config, tasks, registry, loops, events, prometheus, liveness, readiness, yaml, () -> draining);
+      Api api = new Api(config, tasks, registry, loops, events, guard, prometheus, liveness, readiness, yaml, () -> draining);
       // no h2c upgrade: Vert.x 5.0.7 stalls a large response on an upgraded connection (the JDK's
       // HttpClient upgrades by default), so clients stay on HTTP/1.1 over plain TCP
       server = vertx.createHttpServer(new HttpServerOptions().setHost(config.httpHost).setPort(config.httpPort)
