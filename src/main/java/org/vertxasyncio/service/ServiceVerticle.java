@@ -11,6 +11,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
+import io.vertx.ext.web.Router;
 import io.vertx.openapi.contract.OpenAPIContract;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,11 +28,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.vertxasyncio.service.callbacks.EventHub;
-import org.vertxasyncio.service.callbacks.WebhookGuard;
-import org.vertxasyncio.service.callbacks.WebhookSender;
 import org.vertxasyncio.service.config.ServiceConfig;
+import org.vertxasyncio.service.events.EventHub;
 import org.vertxasyncio.service.http.Api;
+import org.vertxasyncio.service.http.HttpActivity;
 import org.vertxasyncio.service.http.Routes;
 import org.vertxasyncio.service.loops.LoopEvent;
 import org.vertxasyncio.service.loops.LoopRegistry;
@@ -45,6 +45,10 @@ import org.vertxasyncio.service.tasks.TaskJournal;
 import org.vertxasyncio.service.tasks.TaskRecovery;
 import org.vertxasyncio.service.tasks.TaskRegistry;
 import org.vertxasyncio.service.tasks.TaskService;
+import org.vertxasyncio.service.webhooks.RetryPolicy;
+import org.vertxasyncio.service.webhooks.WebhookClient;
+import org.vertxasyncio.service.webhooks.WebhookGuard;
+import org.vertxasyncio.service.webhooks.WebhookSender;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 
@@ -127,8 +131,11 @@ public final class ServiceVerticle extends VerticleBase {
       journal.loopState(l.name(), event.state());
     }, loop -> loop.setDefaultExecutor(executor));
     TaskIds ids = new TaskIds(clock);
+    // the one guard: task specs check their URLs with it, the client its connections
     WebhookGuard guard = WebhookGuard.withSystemResolver(config.webhooksAllow);
-    webhooks = new WebhookSender(vertx, config, metrics, clock, guard, (rec, entry, attempt) -> events.publish("webhook.attempt", rec.id(),
+    WebhookClient client = new WebhookClient(vertx, guard, config.webhookConnectTimeout, config.webhookRequestTimeout,
+        config.webhookResponseMax);
+    webhooks = new WebhookSender(vertx, client, RetryPolicy.of(config), metrics, clock, (rec, entry, attempt) -> events.publish("webhook.attempt", rec.id(),
         attempt.toJson().put("taskId", rec.id()).put("url", entry.url()).put("deliveryId", entry.deliveryId())
             .put("outcome", entry.outcome().label())));
     tasks = new TaskService(registry, loops, events, webhooks, metrics, ids, clock, journal);
@@ -173,12 +180,16 @@ public final class ServiceVerticle extends VerticleBase {
         // back on this verticle's context (the loops complete on theirs): the HTTP server listens from
         // here, so its requests are handled on the event hub's context and off every asyncio loop's thread
         .compose(v -> onContext(contract)).compose(c -> {
-      Api api = new Api(config, tasks, registry, loops, events, prometheus, liveness, readiness, yaml, () -> draining);
+      Api api = new Api(config, tasks, registry, loops, events, guard, prometheus, liveness, readiness, yaml, () -> draining);
       // no h2c upgrade: Vert.x 5.0.7 stalls a large response on an upgraded connection (the JDK's
       // HttpClient upgrades by default), so clients stay on HTTP/1.1 over plain TCP
       server = vertx.createHttpServer(new HttpServerOptions().setHost(config.httpHost).setPort(config.httpPort)
           .setCompressionSupported(false).setHttp2ClearTextEnabled(false));
-      Routes.serve(server, Routes.router(vertx, c, api));
+      Router router = Routes.router(vertx, c, api);
+      HttpActivity activity = new HttpActivity();
+      activity.watch(server, router);
+      metrics.httpActivity(activity::connections, activity::requests);
+      Routes.serve(server, router);
       return server.listen();
     }).onSuccess(s -> {
       loops.startProbes(config.lagInterval);

@@ -33,7 +33,7 @@ final class TaskRoutes {
    */
   void submit(RoutingContext rc) {
     Double wait = waitParam(rc);
-    TaskSpec spec = TaskSpec.parse(Http.body(rc), api.config());
+    TaskSpec spec = TaskSpec.parse(Http.body(rc), api.config(), api.webhookGuard());
     Http.back(api.tasks().submit(spec)).onComplete(ar -> {
       if (ar.failed()) {
         Http.fail(rc, ar.cause());

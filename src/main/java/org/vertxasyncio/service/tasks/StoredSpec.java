@@ -5,7 +5,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import org.vertxasyncio.service.callbacks.Webhook;
+import org.vertxasyncio.service.webhooks.Webhook;
 
 /**
  * A {@link TaskSpec} as the store keeps it, to run the task again after a restart: every field, webhook

@@ -12,9 +12,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vertxasyncio.asyncio.AsyncFuture;
 import org.vertxasyncio.asyncio.EventLoop;
-import org.vertxasyncio.service.callbacks.Webhook;
 import org.vertxasyncio.service.loops.NamedLoop;
 import org.vertxasyncio.service.store.StoredTask;
+import org.vertxasyncio.service.webhooks.Webhook;
 
 /**
  * Brings back, at start-up, the tasks the store kept, on loops already recreated in their stored states:

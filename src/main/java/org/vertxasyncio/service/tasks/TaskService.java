@@ -25,12 +25,12 @@ import org.vertxasyncio.asyncio.ReturnWhen;
 import org.vertxasyncio.asyncio.Task;
 import org.vertxasyncio.asyncio.WaitResult;
 import org.vertxasyncio.service.ApiError;
-import org.vertxasyncio.service.callbacks.EventHub;
-import org.vertxasyncio.service.callbacks.Webhook;
-import org.vertxasyncio.service.callbacks.WebhookSender;
+import org.vertxasyncio.service.events.EventHub;
 import org.vertxasyncio.service.loops.LoopRegistry;
 import org.vertxasyncio.service.loops.NamedLoop;
 import org.vertxasyncio.service.metrics.ServiceMetrics;
+import org.vertxasyncio.service.webhooks.Webhook;
+import org.vertxasyncio.service.webhooks.WebhookSender;
 
 /**
  * Tasks on the service's loops: submit (every task a real coroutine), cancel, forget, and
