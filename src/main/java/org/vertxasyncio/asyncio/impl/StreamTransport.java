@@ -135,7 +135,13 @@ public final class StreamTransport implements Transport {
     Promise<StreamTransport> out = Promise.promise();
     connected.future().onComplete(ar -> {
       if (ar.succeeded()) {
-        out.complete(new StreamTransport(loop, ar.result(), reader, client::close));
+        try {
+          out.complete(new StreamTransport(loop, ar.result(), reader, client::close));
+        } catch (RuntimeException e) {
+          ar.result().close();
+          client.close();
+          out.fail(e);
+        }
       } else {
         client.close();
         out.fail(connectError(ar.cause(), host, port));
