@@ -114,10 +114,14 @@ public interface EventLoop {
 
   /**
    * Schedules {@code callback} to run {@code delay} seconds from now, on a Vert.x timer of the loop's
-   * context. Callbacks due at the same time run in the order they were scheduled.
+   * context. As in asyncio, a timer reaches the ready queue at the start of an iteration, behind the
+   * callbacks already there, together with the other timers due by then in deadline order; callbacks due
+   * at the same time run in the order they were scheduled. A delay of zero or less (or a {@link #callAt}
+   * in the past) is no shortcut: the timer runs in the next iteration, after the ready callbacks.
+   *
+   * <p>Python: {@code loop.call_later(delay, callback)}
    *
    * @throws IllegalArgumentException if {@code delay} is NaN
-   *     <p>Python: {@code loop.call_later(delay, callback)}
    */
   TimerHandle callLater(double delay, Runnable callback);
 

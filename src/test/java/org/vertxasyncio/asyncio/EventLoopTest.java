@@ -184,6 +184,96 @@ class EventLoopTest extends LoopTestBase {
     }
   }
 
+  /** The four calls of asyncio's own example, made on the loop (in a callback). */
+  private void scheduleDueTimersAndACallback(List<String> out) {
+    loop.callLater(0, () -> out.add("later0"));
+    loop.callSoon(() -> out.add("soon"));
+    loop.callLater(-1, () -> out.add("b"));
+    loop.callLater(-2, () -> out.add("past"));
+    loop.callSoon(loop::stop);
+  }
+
+  // CPython 3.11-3.13: call_later(0, ...) / call_later(-1, ...) / call_at(past) go through the timer heap, which
+  // an iteration empties into the ready queue behind the callbacks already there, by deadline:
+  // call_later(0,'later0'); call_soon('soon'); call_later(-1,'b'); call_later(-2,'past'); run_forever()
+  // gives ['soon', 'past', 'b', 'later0'].
+  @Test
+  void timersAlreadyDueRunAfterTheReadyCallbacksByDeadline() {
+    List<String> out = Collections.synchronizedList(new ArrayList<>());
+    loop.callSoon(() -> scheduleDueTimersAndACallback(out));
+    loop.runForever();
+    assertEquals(List.of("soon", "past", "b", "later0"), out);
+  }
+
+  @Test
+  void timersAlreadyDueScheduledBeforeRunForeverRunAfterTheReadyCallbacksByDeadline() {
+    List<String> out = Collections.synchronizedList(new ArrayList<>());
+    scheduleDueTimersAndACallback(out); // from the test's thread, not the loop's, while the loop is stopped
+    loop.runForever();
+    assertEquals(List.of("soon", "past", "b", "later0"), out);
+  }
+
+  @Test
+  void timersAlreadyDueScheduledFromAnotherThreadBeforeRunForeverRunAfterTheReadyCallbacksByDeadline() throws Exception {
+    for (int round = 0; round < 20; round++) { // the order must not depend on how the threads interleave
+      List<String> out = Collections.synchronizedList(new ArrayList<>());
+      Thread t = new Thread(() -> scheduleDueTimersAndACallback(out), "scheduler");
+      t.start();
+      t.join();
+      loop.runForever();
+      assertEquals(List.of("soon", "past", "b", "later0"), out, "round " + round);
+    }
+  }
+
+  @Test
+  void aTimerThatCameDueDuringACallbackRunsBeforeALaterDeadlineScheduledAfterIt() {
+    List<String> out = new ArrayList<>();
+    loop.callSoon(() -> {
+      loop.callLater(0.001, () -> out.add("due first"));
+      busyWait(0.005); // the first timer comes due before the loop thread is free to notice
+      loop.callLater(0, () -> out.add("due second"));
+      loop.callSoon(loop::stop);
+    });
+    loop.runForever();
+    assertEquals(List.of("due first", "due second"), out);
+  }
+
+  @Test
+  void timersWithTheSameDeadlineRunInSchedulingOrderWhenOneIsAlreadyDue() {
+    List<String> out = new ArrayList<>();
+    loop.callSoon(() -> {
+      double when = loop.time() + 0.001;
+      loop.callAt(when, () -> out.add("scheduled first"));
+      busyWait(0.005);
+      loop.callAt(when, () -> out.add("scheduled second, already due"));
+      loop.callSoon(loop::stop);
+    });
+    loop.runForever();
+    assertEquals(List.of("scheduled first", "scheduled second, already due"), out);
+  }
+
+  @Test
+  void aTimerDueNowRunsInTheNextIterationNotLater() {
+    List<String> out = new ArrayList<>();
+    loop.callSoon(() -> {
+      loop.callLater(0, () -> out.add("timer"));
+      loop.callSoon(() -> {
+        out.add("iteration 2");
+        loop.callSoon(() -> out.add("iteration 3"));
+        loop.callSoon(loop::stop);
+      });
+    });
+    loop.runForever();
+    assertEquals(List.of("iteration 2", "timer", "iteration 3"), out);
+  }
+
+  private static void busyWait(double seconds) {
+    long end = System.nanoTime() + (long) (seconds * 1e9);
+    while (System.nanoTime() - end < 0) {
+      Thread.onSpinWait();
+    }
+  }
+
   @Test
   void timerNeverRunsBeforeItsTime() {
     double[] ranAt = new double[1];

@@ -56,7 +56,6 @@ public final class VertxEventLoop implements EventLoop {
   private final ContextInternal context;
   private final FiberRunner runner;
   private final ArrayDeque<ReadyHandle> ready = new ArrayDeque<>();
-  private final ArrayList<ReadyHandle> dueWhileStopped = new ArrayList<>();
   private final ConcurrentLinkedQueue<ReadyHandle> inbox = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean wakeupPending = new AtomicBoolean();
   private final TimerQueue timers;
@@ -242,7 +241,6 @@ public final class VertxEventLoop implements EventLoop {
   private void cleanUp() {
     iterationLeft = 0;
     ready.clear();
-    dueWhileStopped.clear();
     inbox.clear();
     timers.clear();
     List<Frame<?>> frames = new ArrayList<>();
@@ -314,11 +312,6 @@ public final class VertxEventLoop implements EventLoop {
     for (ReadyHandle h; (h = inbox.poll()) != null; ) {
       ready.add(h);
     }
-    if (!dueWhileStopped.isEmpty()) {
-      // as asyncio does, timers that came due while the loop was stopped follow the callbacks already queued
-      ready.addAll(dueWhileStopped);
-      dueWhileStopped.clear();
-    }
     try {
       runOnce();
     } catch (Throwable t) {
@@ -337,12 +330,14 @@ public final class VertxEventLoop implements EventLoop {
   }
 
   /**
-   * Runs one asyncio iteration: the handles that were ready when it began. A long iteration is split
-   * into slices of about {@link #SLICE_NANOS}, each its own Vert.x task, so Vert.x I/O and timers are not
-   * starved meanwhile; handles added during the iteration still wait for the next one.
+   * Runs one asyncio iteration: the timers due by now join the ready queue, behind the callbacks already
+   * there and in deadline order, and the iteration runs the handles that were ready when it began. A long
+   * iteration is split into slices of about {@link #SLICE_NANOS}, each its own Vert.x task, so Vert.x I/O
+   * and timers are not starved meanwhile; handles added during the iteration still wait for the next one.
    */
   private void runOnce() {
     if (iterationLeft == 0) {
+      timers.moveDue(ready);
       iterationLeft = ready.size();
     }
     VertxEventLoop previous = RUNNING.get();
@@ -384,7 +379,7 @@ public final class VertxEventLoop implements EventLoop {
       if (s != null) {
         s.run();
       }
-    } else if (!ready.isEmpty() || !inbox.isEmpty()) {
+    } else if (!ready.isEmpty() || !inbox.isEmpty() || timers.hasDue()) {
       wakeup();
     }
   }
@@ -485,19 +480,13 @@ public final class VertxEventLoop implements EventLoop {
     if (h.timerCancelled() || closed) {
       return;
     }
-    if (h.whenNanos() - System.nanoTime() <= 0) {
-      timerDue(h.dueHandle());
-    } else {
-      timers.add(h);
-    }
+    timers.add(h); // an entry already due too: it waits for the next iteration, as in asyncio's heap
   }
 
-  void timerDue(ReadyHandle h) {
+  /** Timers have come due: a running loop iterates to take them (a stopped one when it runs again). */
+  void timersDue() {
     if (running) {
-      ready.add(h);
       wakeup();
-    } else {
-      dueWhileStopped.add(h);
     }
   }
 
@@ -508,7 +497,7 @@ public final class VertxEventLoop implements EventLoop {
 
   /** Callbacks waiting for their turn. */
   public int readyCount() {
-    return ready.size() + inbox.size() + dueWhileStopped.size();
+    return ready.size() + inbox.size() + timers.dueCount();
   }
 
   // ---------------------------------------------------------------- futures and tasks
