@@ -11,6 +11,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
+import io.vertx.ext.web.Router;
 import io.vertx.openapi.contract.OpenAPIContract;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,13 +28,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.vertxasyncio.service.callbacks.EventHub;
-import org.vertxasyncio.service.callbacks.WebhookGuard;
-import org.vertxasyncio.service.callbacks.WebhookSender;
 import org.vertxasyncio.service.config.ServiceConfig;
+import org.vertxasyncio.service.events.EventHub;
 import org.vertxasyncio.service.http.Api;
+import org.vertxasyncio.service.http.HttpActivity;
 import org.vertxasyncio.service.http.Routes;
+import org.vertxasyncio.service.loops.LoopEvent;
 import org.vertxasyncio.service.loops.LoopRegistry;
+import org.vertxasyncio.service.loops.LoopState;
 import org.vertxasyncio.service.loops.NamedLoop;
 import org.vertxasyncio.service.metrics.ServiceMetrics;
 import org.vertxasyncio.service.store.Stored;
@@ -43,6 +45,10 @@ import org.vertxasyncio.service.tasks.TaskJournal;
 import org.vertxasyncio.service.tasks.TaskRecovery;
 import org.vertxasyncio.service.tasks.TaskRegistry;
 import org.vertxasyncio.service.tasks.TaskService;
+import org.vertxasyncio.service.webhooks.RetryPolicy;
+import org.vertxasyncio.service.webhooks.WebhookClient;
+import org.vertxasyncio.service.webhooks.WebhookGuard;
+import org.vertxasyncio.service.webhooks.WebhookSender;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 
@@ -117,24 +123,21 @@ public final class ServiceVerticle extends VerticleBase {
     registry = new TaskRegistry(config.maxPendingTasks, config.retentionSeconds, config.retentionMaxTasks);
     executor = Executors.newFixedThreadPool(config.workerPoolSize, threads("asyncio-executor-"));
     loops = new LoopRegistry(vertx, (l, event) -> {
-      if (event.equals("loop.created")) {
+      if (event == LoopEvent.CREATED) {
         metrics.loopLag(l.name(), l::lagSeconds);
         metrics.loopRunning(l.name(), () -> l.loop().isRunning() ? 1 : 0);
       }
-      events.publish(event, null, loopJson(l));
-      switch (event) {
-        case "loop.created", "loop.started" -> journal.loopState(l.name(), "running");
-        case "loop.stopped" -> journal.loopState(l.name(), "stopped");
-        case "loop.closed" -> journal.loopState(l.name(), "closed");
-        default -> {
-        }
-      }
+      events.publish(event.eventName(), null, loopJson(l));
+      journal.loopState(l.name(), event.state());
     }, loop -> loop.setDefaultExecutor(executor));
     TaskIds ids = new TaskIds(clock);
+    // the one guard: task specs check their URLs with it, the client its connections
     WebhookGuard guard = WebhookGuard.withSystemResolver(config.webhooksAllow);
-    webhooks = new WebhookSender(vertx, config, metrics, clock, guard, (rec, entry, attempt) -> events.publish("webhook.attempt", rec.id(),
+    WebhookClient client = new WebhookClient(vertx, guard, config.webhookConnectTimeout, config.webhookRequestTimeout,
+        config.webhookResponseMax);
+    webhooks = new WebhookSender(vertx, client, RetryPolicy.of(config), metrics, clock, (rec, entry, attempt) -> events.publish("webhook.attempt", rec.id(),
         attempt.toJson().put("taskId", rec.id()).put("url", entry.url()).put("deliveryId", entry.deliveryId())
-            .put("outcome", entry.outcome())));
+            .put("outcome", entry.outcome().label())));
     tasks = new TaskService(registry, loops, events, webhooks, metrics, ids, clock, journal);
 
     metrics.taskStates(registry::pendingCount, registry::finishedCount, registry::cancelledCount);
@@ -144,7 +147,7 @@ public final class ServiceVerticle extends VerticleBase {
     HealthChecks liveness = HealthChecks.create(vertx);
     liveness.register("eventLoops", promise -> {
       JsonObject data = new JsonObject();
-      loops.all().forEach(l -> data.put(l.name(), l.loop().isClosed() ? "closed" : l.loop().isRunning() ? "running" : "stopped"));
+      loops.all().forEach(l -> data.put(l.name(), l.state().label()));
       promise.complete(Status.OK(data));
     });
     HealthChecks readiness = HealthChecks.create(vertx);
@@ -157,18 +160,18 @@ public final class ServiceVerticle extends VerticleBase {
     });
 
     // the loops: those kept (in their kept states), those configured, those the kept tasks run on
-    Map<String, String> keptStates = new LinkedHashMap<>();
-    stored.loops().forEach(l -> keptStates.put(l.name(), l.state()));
+    Map<String, LoopState> keptStates = new LinkedHashMap<>();
+    stored.loops().forEach(l -> keptStates.put(l.name(), LoopState.fromLabel(l.state())));
     java.util.LinkedHashSet<String> names = new java.util.LinkedHashSet<>(keptStates.keySet());
     names.addAll(config.loops);
     names.addAll(TaskRecovery.loopsOf(stored.tasks()));
     List<Future<NamedLoop>> made = new ArrayList<>();
     for (String name : names) {
-      String state = keptStates.getOrDefault(name, "running");
+      LoopState state = keptStates.getOrDefault(name, LoopState.RUNNING);
       made.add(loops.create(name).compose(l -> switch (state) {
-        case "stopped" -> loops.stop(l);
-        case "closed" -> loops.close(l, config.shutdownTimeout);
-        default -> Future.succeededFuture(l);
+        case STOPPED -> loops.stop(l);
+        case CLOSED -> loops.close(l, config.shutdownTimeout);
+        case RUNNING -> Future.succeededFuture(l);
       }));
     }
     Future<OpenAPIContract> contract = OpenAPIContract.from(vertx, forValidator(yamlToJson(yaml)));
@@ -177,12 +180,16 @@ public final class ServiceVerticle extends VerticleBase {
         // back on this verticle's context (the loops complete on theirs): the HTTP server listens from
         // here, so its requests are handled on the event hub's context and off every asyncio loop's thread
         .compose(v -> onContext(contract)).compose(c -> {
-      Api api = new Api(config, tasks, registry, loops, events, prometheus, liveness, readiness, yaml, () -> draining);
+      Api api = new Api(config, tasks, registry, loops, events, guard, prometheus, liveness, readiness, yaml, () -> draining);
       // no h2c upgrade: Vert.x 5.0.7 stalls a large response on an upgraded connection (the JDK's
       // HttpClient upgrades by default), so clients stay on HTTP/1.1 over plain TCP
       server = vertx.createHttpServer(new HttpServerOptions().setHost(config.httpHost).setPort(config.httpPort)
           .setCompressionSupported(false).setHttp2ClearTextEnabled(false));
-      Routes.serve(server, Routes.router(vertx, c, api));
+      Router router = Routes.router(vertx, c, api);
+      HttpActivity activity = new HttpActivity();
+      activity.watch(server, router);
+      metrics.httpActivity(activity::connections, activity::requests);
+      Routes.serve(server, router);
       return server.listen();
     }).onSuccess(s -> {
       loops.startProbes(config.lagInterval);

@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.vertxasyncio.service.callbacks.WebhookGuardTest;
+import org.vertxasyncio.service.webhooks.WebhookGuardTest;
 
 /**
  * Webhook safety against the real service: an SSRF attempt at every blocked range is a 400 at

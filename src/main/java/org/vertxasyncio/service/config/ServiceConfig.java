@@ -11,7 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
-import org.vertxasyncio.service.callbacks.WebhookGuard;
+import org.vertxasyncio.service.webhooks.AllowList;
 
 /**
  * The service's settings, read from flat dotted keys ({@code http.port}) and checked once: a bad value
@@ -75,7 +75,7 @@ public final class ServiceConfig {
     d.put("store.batch.max", 1000);
     d.put("store.batch.wait", 0.001);
     d.put("shutdown.tasks", "keep");
-    d.put("shutdown.timeout", 10.0);
+    d.put("shutdown.timeout", 8.0); // inside docker stop's default 10 s grace, before its SIGKILL
     d.put("metrics.lag.interval", 1.0);
     DEFAULTS = Collections.unmodifiableMap(d);
   }
@@ -111,7 +111,7 @@ public final class ServiceConfig {
   public final double backoffJitter;
   public final int webhookResponseMax;
   /** Webhook targets trusted despite the address checks: host names, addresses, CIDR ranges. */
-  public final List<String> webhooksAllow;
+  public final AllowList webhooksAllow;
   /** Bearer tokens; empty: no authentication. Never logged, never shown. */
   public final List<String> authTokens;
   public final boolean authMetrics;
@@ -163,9 +163,8 @@ public final class ServiceConfig {
     backoffMax = number(v, "webhook.retry.backoff.max", 0, true, 86_400);
     backoffJitter = number(v, "webhook.retry.jitter", 0, true, 1);
     webhookResponseMax = (int) integer(v, "webhook.response.max", 0, 64 * 1024 * 1024);
-    webhooksAllow = list(v, "webhooks.allow");
     try {
-      WebhookGuard.withSystemResolver(webhooksAllow);
+      webhooksAllow = AllowList.parse(list(v, "webhooks.allow"));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(name("webhooks.allow") + ": " + e.getMessage());
     }

@@ -115,9 +115,6 @@ public final class Errors {
     if (failure == null) {
       return forStatus(status, null);
     }
-    if (failure instanceof IllegalStateException ise && "Event loop is closed".equals(ise.getMessage())) {
-      return ApiError.loopClosed();
-    }
     if (failure instanceof io.vertx.core.http.HttpClosedException) {
       // the client went away before its request was read: nobody to answer, nothing gone wrong here
       LOG.debug("client closed the connection: {}", failure.getMessage());

@@ -14,6 +14,7 @@ import org.vertxasyncio.service.ApiError;
 import org.vertxasyncio.service.tasks.TaskRecord;
 import org.vertxasyncio.service.tasks.TaskRegistry;
 import org.vertxasyncio.service.tasks.TaskSpec;
+import org.vertxasyncio.service.tasks.TaskState;
 import org.vertxasyncio.service.tasks.TaskView;
 
 /** {@code /tasks} and {@code /wait}. */
@@ -32,7 +33,7 @@ final class TaskRoutes {
    */
   void submit(RoutingContext rc) {
     Double wait = waitParam(rc);
-    TaskSpec spec = TaskSpec.parse(Http.body(rc), api.config());
+    TaskSpec spec = TaskSpec.parse(Http.body(rc), api.config(), api.webhookGuard());
     Http.back(api.tasks().submit(spec)).onComplete(ar -> {
       if (ar.failed()) {
         Http.fail(rc, ar.cause());
@@ -52,14 +53,15 @@ final class TaskRoutes {
 
   /** {@code GET /tasks?state=&kind=&loop=&name=&limit=&cursor=}: {@code curl -s 'localhost:8080/tasks?state=finished&limit=10'} */
   void list(RoutingContext rc) {
-    String state = Http.query(rc, "state");
-    String kind = Http.query(rc, "kind");
+    // the document allows only the enums' names here
+    TaskState state = Http.query(rc, "state") == null ? null : TaskState.fromLabel(Http.query(rc, "state"));
+    TaskSpec.Kind kind = Http.query(rc, "kind") == null ? null : TaskSpec.Kind.fromLabel(Http.query(rc, "kind"));
     String loop = Http.query(rc, "loop");
     String name = Http.query(rc, "name");
     String limitText = Http.query(rc, "limit");
     int limit = limitText == null ? 50 : (int) Double.parseDouble(limitText);
     String cursor = Http.query(rc, "cursor");
-    Predicate<TaskView> filter = v -> (state == null || state.equals(v.state())) && (kind == null || kind.equals(v.kind()))
+    Predicate<TaskView> filter = v -> (state == null || state == v.state()) && (kind == null || kind == v.kind())
         && (loop == null || loop.equals(v.loop())) && (name == null || name.equals(v.name()));
     TaskRegistry.Page page = api.registry().list(filter, limit, cursor);
     JsonArray tasks = new JsonArray();

@@ -31,7 +31,7 @@ public final class LoopRegistry {
 
   /** What the registry tells the rest of the service. */
   public interface Listener {
-    void loopChanged(NamedLoop loop, String event);
+    void loopChanged(NamedLoop loop, LoopEvent event);
   }
 
   private final Vertx vertx;
@@ -92,7 +92,7 @@ public final class LoopRegistry {
       return l;
     }).onSuccess(x -> {
       LOG.info("loop {} created and running ({} coroutines)", name, l.loop().coroutineRunner());
-      listener.loopChanged(l, "loop.created");
+      listener.loopChanged(l, LoopEvent.CREATED);
     });
   }
 
@@ -113,7 +113,7 @@ public final class LoopRegistry {
       return l;
     }).onSuccess(x -> {
       LOG.info("loop {} started", l.name());
-      listener.loopChanged(l, "loop.started");
+      listener.loopChanged(l, LoopEvent.STARTED);
     });
   }
 
@@ -132,7 +132,7 @@ public final class LoopRegistry {
       return l.runFuture();
     }).compose(f -> f).map(v -> {
       LOG.info("loop {} stopped", l.name());
-      listener.loopChanged(l, "loop.stopped");
+      listener.loopChanged(l, LoopEvent.STOPPED);
       return l;
     });
   }
@@ -154,7 +154,7 @@ public final class LoopRegistry {
       if (!l.loop().isClosed()) {
         l.loop().close();
         LOG.info("loop {} closed", l.name());
-        listener.loopChanged(l, "loop.closed");
+        listener.loopChanged(l, LoopEvent.CLOSED);
       }
       return l;
     });

@@ -5,7 +5,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import org.vertxasyncio.service.callbacks.Webhook;
+import org.vertxasyncio.service.webhooks.Webhook;
 
 /**
  * A {@link TaskSpec} as the store keeps it, to run the task again after a restart: every field, webhook
@@ -46,7 +46,7 @@ final class StoredSpec {
       String key = j.getString("key");
       hooks.add(new Webhook(j.getString("url"), key == null ? null : Base64.getDecoder().decode(key)));
     }
-    TaskSpec.Kind kind = TaskSpec.Kind.valueOf(o.getString("kind").toUpperCase(java.util.Locale.ROOT));
+    TaskSpec.Kind kind = TaskSpec.Kind.fromLabel(o.getString("kind"));
     Number seconds = o.getNumber("seconds");
     Number iterations = o.getNumber("iterations");
     Number timeout = o.getNumber("timeout");

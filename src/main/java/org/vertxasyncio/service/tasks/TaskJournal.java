@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.util.ArrayList;
 import java.util.List;
+import org.vertxasyncio.service.loops.LoopState;
 import org.vertxasyncio.service.store.TaskStore;
 
 /**
@@ -66,10 +67,10 @@ public final class TaskJournal {
     }
   }
 
-  /** A loop's state changed: {@code running}, {@code stopped}, {@code closed}. */
-  public void loopState(String name, String state) {
+  /** A loop's state changed. */
+  public void loopState(String name, LoopState state) {
     if (!frozen) {
-      store.putLoop(name, state);
+      store.putLoop(name, state.label());
     }
   }
 

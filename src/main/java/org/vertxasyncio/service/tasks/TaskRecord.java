@@ -32,7 +32,7 @@ public final class TaskRecord {
   /** The asyncio task; for a task that was done before a restart, a done future with its outcome. */
   private AsyncFuture<Object> task;
   private List<String> children = List.of();
-  private String state = "pending";
+  private TaskState state = TaskState.PENDING;
   private Object result;
   private ExceptionInfo exception;
   private Instant startedAt;
@@ -133,7 +133,7 @@ public final class TaskRecord {
   /** The store's row for this record: an insert with the spec, or an update; on the loop thread. */
   StoredTask row(boolean insert) {
     TaskView v = view;
-    return new StoredTask(id, spec.loop(), parent, v.state(), createdAt.toEpochMilli(),
+    return new StoredTask(id, spec.loop(), parent, v.state().label(), createdAt.toEpochMilli(),
         doneAt == null ? null : doneAt.toEpochMilli(), sleepDeadline == null ? null : sleepDeadline.toEpochMilli(),
         timeoutDeadline == null ? null : timeoutDeadline.toEpochMilli(), insert ? StoredSpec.encode(spec) : null,
         () -> v.toJson().encode());
@@ -147,7 +147,7 @@ public final class TaskRecord {
     JsonObject j = new JsonObject(row.record().get());
     TaskRecord r = new TaskRecord(row.id(), spec, row.parent(), Instant.ofEpochMilli(row.createdAt()));
     r.name = j.getString("name");
-    r.state = row.state();
+    r.state = TaskState.fromLabel(row.state());
     r.result = j.getValue("result");
     r.exception = ExceptionInfo.fromJson(j.getJsonObject("exception"));
     r.startedAt = j.getString("startedAt") == null ? null : Instant.parse(j.getString("startedAt"));
@@ -164,7 +164,7 @@ public final class TaskRecord {
     r.lateSeconds = late == null ? null : late.doubleValue();
     r.recoveries = j.getInteger("recoveries", 0);
     r.publish();
-    if (!r.state.equals("pending")) {
+    if (r.state.done()) {
       r.done.complete(r.view);
     }
     return r;
@@ -175,7 +175,7 @@ public final class TaskRecord {
     return children;
   }
 
-  String state() {
+  TaskState state() {
     return state;
   }
 
@@ -199,13 +199,13 @@ public final class TaskRecord {
   /** Takes the task's outcome and logs the record's own callback; called by that callback. */
   void finished(AsyncFuture<Object> f, Instant at) {
     if (f.cancelled()) {
-      state = "cancelled";
+      state = TaskState.CANCELLED;
       exception = new ExceptionInfo(CancelledError.class.getSimpleName(), "");
     } else if (f.exception() != null) {
-      state = "finished";
+      state = TaskState.FINISHED;
       exception = ExceptionInfo.of(f.exception());
     } else {
-      state = "finished";
+      state = TaskState.FINISHED;
       result = toJson(f.result());
     }
     doneAt = at;
@@ -236,8 +236,7 @@ public final class TaskRecord {
   }
 
   void publish() {
-    boolean isDone = !state.equals("pending");
-    view = new TaskView(id, name, spec.kind().label(), spec.loop(), parent, state, isDone, result, exception,
+    view = new TaskView(id, name, spec.kind(), spec.loop(), parent, state, result, exception,
         createdAt, startedAt, doneAt, children, List.copyOf(log), spec.echo(), lateSeconds, recoveries);
     if (journal != null) {
       journal.changed(this);
@@ -261,6 +260,6 @@ public final class TaskRecord {
 
   @Override
   public String toString() {
-    return "<TaskRecord " + id + " " + state + ">";
+    return "<TaskRecord " + id + " " + state.label() + ">";
   }
 }

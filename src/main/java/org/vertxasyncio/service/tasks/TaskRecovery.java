@@ -12,9 +12,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vertxasyncio.asyncio.AsyncFuture;
 import org.vertxasyncio.asyncio.EventLoop;
-import org.vertxasyncio.service.callbacks.Webhook;
 import org.vertxasyncio.service.loops.NamedLoop;
 import org.vertxasyncio.service.store.StoredTask;
+import org.vertxasyncio.service.webhooks.Webhook;
 
 /**
  * Brings back, at start-up, the tasks the store kept, on loops already recreated in their stored states:
@@ -194,7 +194,7 @@ public final class TaskRecovery {
     }
     List<Integer> entries = new ArrayList<>();
     for (int i = 0; i < r.log().size(); i++) {
-      if ("webhook".equals(r.log().get(i).callback())) {
+      if (r.log().get(i).isWebhook()) {
         entries.add(i);
       }
     }
@@ -207,7 +207,7 @@ public final class TaskRecovery {
       }
       int index = entries.get(k);
       CallbackEntry e = r.log().get(index);
-      if ("pending".equals(e.outcome())) {
+      if (e.outcome() == CallbackEntry.Outcome.PENDING) {
         LOG.info("task {} webhook {} delivery {} resumed at attempt {}", r.id(), e.url(), e.deliveryId(), e.attempts().size() + 1);
         service.webhooks().deliver(r, index, hooks.get(k), e.deliveryId(), e.attempts().size() + 1);
         n++;
@@ -219,7 +219,7 @@ public final class TaskRecovery {
   /** A done future with the kept outcome of {@code r}. */
   private static AsyncFuture<Object> doneFuture(EventLoop loop, TaskRecord r) {
     AsyncFuture<Object> f = loop.createFuture();
-    if (r.state().equals("cancelled")) {
+    if (r.state() == TaskState.CANCELLED) {
       f.cancel();
     } else if (r.exception() != null) {
       f.setException(new RecoveredError(r.exception().type(), r.exception().message()));

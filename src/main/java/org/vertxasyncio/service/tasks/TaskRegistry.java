@@ -67,7 +67,7 @@ public final class TaskRegistry {
   /** A record that was done before a restart; add them in the order they were done (retention goes by it). */
   void restoreDone(TaskRecord r) {
     records.put(r.id(), r);
-    (r.view().state().equals("cancelled") ? cancelled : finished).incrementAndGet();
+    (r.view().state() == TaskState.CANCELLED ? cancelled : finished).incrementAndGet();
     counts(r.loopName()).done().incrementAndGet();
     doneOrder.add(r);
   }
@@ -86,7 +86,7 @@ public final class TaskRegistry {
   void markDone(TaskRecord r) {
     budgetUsed.decrementAndGet();
     pending.decrementAndGet();
-    (r.view().state().equals("cancelled") ? cancelled : finished).incrementAndGet();
+    (r.view().state() == TaskState.CANCELLED ? cancelled : finished).incrementAndGet();
     Counts c = counts(r.loopName());
     c.pending().decrementAndGet();
     c.done().incrementAndGet();
@@ -103,7 +103,7 @@ public final class TaskRegistry {
       return false;
     }
     if (r.view().done()) {
-      (r.view().state().equals("cancelled") ? cancelled : finished).decrementAndGet();
+      (r.view().state() == TaskState.CANCELLED ? cancelled : finished).decrementAndGet();
       counts(r.loopName()).done().decrementAndGet();
     }
     return true;

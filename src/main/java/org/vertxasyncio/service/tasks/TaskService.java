@@ -25,12 +25,12 @@ import org.vertxasyncio.asyncio.ReturnWhen;
 import org.vertxasyncio.asyncio.Task;
 import org.vertxasyncio.asyncio.WaitResult;
 import org.vertxasyncio.service.ApiError;
-import org.vertxasyncio.service.callbacks.EventHub;
-import org.vertxasyncio.service.callbacks.Webhook;
-import org.vertxasyncio.service.callbacks.WebhookSender;
+import org.vertxasyncio.service.events.EventHub;
 import org.vertxasyncio.service.loops.LoopRegistry;
 import org.vertxasyncio.service.loops.NamedLoop;
 import org.vertxasyncio.service.metrics.ServiceMetrics;
+import org.vertxasyncio.service.webhooks.Webhook;
+import org.vertxasyncio.service.webhooks.WebhookSender;
 
 /**
  * Tasks on the service's loops: submit (every task a real coroutine), cancel, forget, and
@@ -254,20 +254,20 @@ public final class TaskService {
     rec.finished(f, now);
     registry.markDone(rec);
     TaskView v = rec.view();
-    metrics.callbackFired("record");
+    metrics.callbackFired(CallbackEntry.Kind.RECORD.label());
     String outcome = f.cancelled() ? "cancelled" : v.exception() != null ? "exception" : "result";
-    metrics.taskDone(v.kind(), v.loop(), outcome, Duration.between(v.createdAt(), now));
+    metrics.taskDone(v.kind().label(), v.loop(), outcome, Duration.between(v.createdAt(), now));
     // told to the world once committed (the events, the log line, the long polls; then the webhooks,
     // whose syncs come after this one): nobody hears of a finish that a restart could take back
     journal.sync(contextOf(rec)).onComplete(ar -> {
       if (ar.failed()) {
         LOG.error("task {}: its done state may not be committed: {}", rec.id(), String.valueOf(ar.cause()));
       }
-      events.publish("callback.fired", rec.id(), new JsonObject().put("taskId", rec.id()).put("callback", "record")
+      events.publish("callback.fired", rec.id(), new JsonObject().put("taskId", rec.id()).put("callback", CallbackEntry.Kind.RECORD.label())
           .put("firedAt", Times.format(now)));
       events.publish("task.done", rec.id(), v);
       if (v.exception() != null) {
-        LOG.info("task {} {}: {}: {}", rec.id(), v.state(), v.exception().type(), v.exception().message());
+        LOG.info("task {} {}: {}: {}", rec.id(), v.state().label(), v.exception().type(), v.exception().message());
       } else {
         LOG.info("task {} finished with a result", rec.id());
       }
@@ -294,11 +294,11 @@ public final class TaskService {
     Instant now = clock.instant();
     String deliveryId = deliveryId(rec, hookIndex);
     int index = rec.addCallback(CallbackEntry.webhook(now, hook.url(), deliveryId));
-    metrics.callbackFired("webhook");
+    metrics.callbackFired(CallbackEntry.Kind.WEBHOOK.label());
     // delivered once the done state and this entry are committed: a receiver never hears of a finish
     // that a restart could take back
     journal.sync(contextOf(rec)).onComplete(ar -> {
-      events.publish("callback.fired", rec.id(), new JsonObject().put("taskId", rec.id()).put("callback", "webhook")
+      events.publish("callback.fired", rec.id(), new JsonObject().put("taskId", rec.id()).put("callback", CallbackEntry.Kind.WEBHOOK.label())
           .put("url", hook.url()).put("deliveryId", deliveryId).put("firedAt", Times.format(now)));
       LOG.info("task {} webhook callback fired: {} ({})", rec.id(), hook.url(), deliveryId);
       webhooks.deliver(rec, index, hook, deliveryId);
@@ -318,13 +318,13 @@ public final class TaskService {
       return Future.failedFuture(ApiError.notFound("Task " + rec.id() + " has no callback " + index
           + " (its log has " + log.size() + ")", "n"));
     }
-    if (!"webhook".equals(log.get(index).callback())) {
+    if (!log.get(index).isWebhook()) {
       return Future.failedFuture(ApiError.invalid("n", "callback " + index + " is the task's own done callback, not a webhook"));
     }
     // webhooks fire in the order they were given, so the k-th webhook entry is the k-th webhook
     int k = 0;
     for (int i = 0; i < index; i++) {
-      if ("webhook".equals(log.get(i).callback())) {
+      if (log.get(i).isWebhook()) {
         k++;
       }
     }

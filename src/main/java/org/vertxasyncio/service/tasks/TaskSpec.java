@@ -6,10 +6,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.vertxasyncio.service.ApiError;
-import org.vertxasyncio.service.callbacks.Webhook;
-import org.vertxasyncio.service.callbacks.WebhookGuard;
-import org.vertxasyncio.service.callbacks.WebhookSignature;
 import org.vertxasyncio.service.config.ServiceConfig;
+import org.vertxasyncio.service.webhooks.Webhook;
+import org.vertxasyncio.service.webhooks.WebhookGuard;
+import org.vertxasyncio.service.webhooks.WebhookSignature;
 
 /**
  * A submitted task, checked: what {@code POST /tasks} asked for. The OpenAPI document checks the shape
@@ -27,8 +27,25 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
   public enum Kind {
     SLEEP, WORK, GATHER;
 
+    private final String label = name().toLowerCase(Locale.ROOT);
+
+    /** The name in JSON: {@code sleep}, {@code work}, {@code gather}. */
     public String label() {
-      return name().toLowerCase(Locale.ROOT);
+      return label;
+    }
+
+    /**
+     * The kind named {@code label}.
+     *
+     * @throws IllegalArgumentException for a name that is none of them
+     */
+    public static Kind fromLabel(String label) {
+      for (Kind k : values()) {
+        if (k.label.equals(label)) {
+          return k;
+        }
+      }
+      throw new IllegalArgumentException("Unknown task kind '" + label + "'");
     }
   }
 
@@ -48,11 +65,12 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
   /**
    * Reads a task spec.
    *
+   * @param guard checks each webhook's URL (the service's one guard)
    * @throws ApiError 400 naming the field and the reason
    */
-  public static TaskSpec parse(JsonObject body, ServiceConfig config) {
+  public static TaskSpec parse(JsonObject body, ServiceConfig config, WebhookGuard guard) {
     int[] budget = {config.maxGatherChildren};
-    return parse(body, config, "", null, budget, 0);
+    return parse(body, config, guard, "", null, budget, 0);
   }
 
   private static final int MAX_DEPTH = 8;
@@ -105,7 +123,8 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
     return ApiError.invalid(here, "a gather makes at most " + config.maxGatherChildren + " child tasks (limits.gather.children.max)");
   }
 
-  private static TaskSpec parse(JsonObject o, ServiceConfig config, String at, String parentLoop, int[] budget, int depth) {
+  private static TaskSpec parse(JsonObject o, ServiceConfig config, WebhookGuard guard, String at, String parentLoop,
+      int[] budget, int depth) {
     if (depth > MAX_DEPTH) {
       throw ApiError.invalid(at.isEmpty() ? "tasks" : at, "gathers nest at most " + MAX_DEPTH + " deep");
     }
@@ -117,7 +136,7 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
     String kindText = str(o, at, "kind", true);
     Kind kind;
     try {
-      kind = Kind.valueOf(kindText.toUpperCase(Locale.ROOT));
+      kind = Kind.fromLabel(kindText);
     } catch (IllegalArgumentException e) {
       throw ApiError.invalid(at + "kind", "must be one of sleep, work, gather, got '" + kindText + "'");
     }
@@ -195,7 +214,7 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
             if (--budget[0] < 0) {
               throw tooManyChildren(here, config);
             }
-            TaskSpec c = parse(child, config, here + ".", loop, budget, depth + 1);
+            TaskSpec c = parse(child, config, guard, here + ".", loop, budget, depth + 1);
             items.add(c);
             echoItems.add(c.echo());
           } else {
@@ -219,7 +238,7 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
     if (timeout != null && (timeout < 0 || timeout > 1e9)) {
       throw ApiError.invalid(at + "timeout", "must be a number of seconds >= 0, got " + fmt(timeout));
     }
-    List<Webhook> hooks = webhooks(o, at, echo, config);
+    List<Webhook> hooks = webhooks(o, at, echo, config, guard);
     echo.put("kind", kind.label()).put("loop", loop);
     if (name != null) {
       echo.put("name", name);
@@ -246,7 +265,7 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
     }
   }
 
-  private static List<Webhook> webhooks(JsonObject o, String at, JsonObject echo, ServiceConfig config) {
+  private static List<Webhook> webhooks(JsonObject o, String at, JsonObject echo, ServiceConfig config, WebhookGuard guard) {
     Object c = o.getValue("callbacks");
     if (c == null) {
       return List.of();
@@ -257,7 +276,6 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
     if (arr.size() > config.maxWebhooksPerTask) {
       throw tooManyWebhooks(at, arr.size(), config);
     }
-    WebhookGuard guard = arr.isEmpty() ? null : WebhookGuard.withSystemResolver(config.webhooksAllow);
     List<Webhook> out = new ArrayList<>();
     JsonArray echoHooks = new JsonArray();
     for (int i = 0; i < arr.size(); i++) {

@@ -9,7 +9,7 @@ import java.util.List;
  * An immutable snapshot of a task, published by its {@link TaskRecord} at each change; what HTTP handlers
  * read from any thread. {@code result} is a JSON value that nobody mutates once published.
  */
-public record TaskView(String id, String name, String kind, String loop, String parent, String state, boolean done,
+public record TaskView(String id, String name, TaskSpec.Kind kind, String loop, String parent, TaskState state,
     Object result, ExceptionInfo exception, Instant createdAt, Instant startedAt, Instant doneAt,
     List<String> children, List<CallbackEntry> callbacks, JsonObject spec, Double lateSeconds, int recoveries) {
 
@@ -32,16 +32,21 @@ public record TaskView(String id, String name, String kind, String loop, String 
     }
   }
 
+  /** True once the task is finished or cancelled. */
+  public boolean done() {
+    return state.done();
+  }
+
   public JsonObject toJson() {
     JsonArray cbs = new JsonArray();
     callbacks.forEach(c -> cbs.add(c.toJson()));
     return new JsonObject()
         .put("id", id)
         .put("name", name)
-        .put("kind", kind)
+        .put("kind", kind.label())
         .put("loop", loop)
-        .put("state", state)
-        .put("done", done)
+        .put("state", state.label())
+        .put("done", done())
         .put("result", result)
         .put("exception", exception == null ? null : exception.toJson())
         .put("createdAt", Times.format(createdAt))

@@ -1,4 +1,4 @@
-package org.vertxasyncio.service.callbacks;
+package org.vertxasyncio.service.webhooks;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;

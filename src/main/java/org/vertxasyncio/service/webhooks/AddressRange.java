@@ -1,4 +1,4 @@
-package org.vertxasyncio.service.callbacks;
+package org.vertxasyncio.service.webhooks;
 
 import java.net.InetAddress;
 import java.util.ArrayList;

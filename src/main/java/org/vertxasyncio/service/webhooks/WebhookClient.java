@@ -1,4 +1,4 @@
-package org.vertxasyncio.service.callbacks;
+package org.vertxasyncio.service.webhooks;
 
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;

@@ -1,4 +1,4 @@
-package org.vertxasyncio.service.callbacks;
+package org.vertxasyncio.service.webhooks;
 
 /**
  * One webhook of a task: where to POST the task when it is done, and the HMAC key to sign with (null:

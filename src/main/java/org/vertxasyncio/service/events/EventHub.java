@@ -1,4 +1,4 @@
-package org.vertxasyncio.service.callbacks;
+package org.vertxasyncio.service.events;
 
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;

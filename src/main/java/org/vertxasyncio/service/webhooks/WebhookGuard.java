@@ -1,14 +1,11 @@
-package org.vertxasyncio.service.callbacks;
+package org.vertxasyncio.service.webhooks;
 
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * Where webhooks may go: the guard against server-side request forgery. By default a webhook may not
@@ -25,7 +22,8 @@ import java.util.TreeSet;
  * caller connects to the address that was checked (never resolving the name again), so a name that
  * answers differently the second time (DNS rebinding) gains nothing.
  *
- * <p>Thread-safe and immutable.
+ * <p>Thread-safe and immutable: the service builds one, at start-up, and hands it to what checks URLs
+ * (the task specs) and what connects (the {@link WebhookClient}).
  */
 public final class WebhookGuard {
   /** Resolves a host name to all its addresses (the JDK's resolver by default). */
@@ -78,36 +76,37 @@ public final class WebhookGuard {
       new Blocked(AddressRange.parse("fec0::/10"), "site-local"),
       new Blocked(AddressRange.parse("ff00::/8"), "multicast"));
 
-  private final Set<String> allowedHosts = new TreeSet<>();
-  private final List<AddressRange> allowedRanges = new ArrayList<>();
+  /** The JDK's resolver ({@link InetAddress#getAllByName}). */
+  public static final Resolver SYSTEM_RESOLVER = host -> List.of(InetAddress.getAllByName(host));
+
+  private final AllowList allow;
   private final Resolver resolver;
 
   /**
-   * @param allow    host names, addresses and CIDR ranges that are trusted ({@code webhooks.allow})
+   * @param allow    the targets trusted although internal ({@code webhooks.allow})
    * @param resolver how host names are resolved at delivery
+   */
+  public WebhookGuard(AllowList allow, Resolver resolver) {
+    this.allow = allow;
+    this.resolver = resolver;
+  }
+
+  /**
+   * @param allow host names, addresses and CIDR ranges that are trusted
    * @throws IllegalArgumentException for an entry that is neither a host name nor an address or range
    */
   public WebhookGuard(List<String> allow, Resolver resolver) {
-    this.resolver = resolver;
-    for (String entry : allow) {
-      String e = entry.trim();
-      if (e.isEmpty()) {
-        continue;
-      }
-      String bare = e.startsWith("[") ? e.substring(1, e.indexOf(']') < 0 ? e.length() : e.indexOf(']')) : e;
-      if (e.contains("/") || AddressRange.isLiteral(bare)) {
-        allowedRanges.add(AddressRange.parse(e));
-      } else if (e.matches("[A-Za-z0-9_.-]+")) {
-        allowedHosts.add(normalHost(e));
-      } else {
-        throw new IllegalArgumentException("'" + e + "' is not a host name, an IP address or a CIDR range");
-      }
-    }
+    this(AllowList.parse(allow), resolver);
   }
 
-  /** A guard that resolves with the JDK ({@link InetAddress#getAllByName}). */
+  /** A guard that resolves with the JDK ({@link #SYSTEM_RESOLVER}). */
+  public static WebhookGuard withSystemResolver(AllowList allow) {
+    return new WebhookGuard(allow, SYSTEM_RESOLVER);
+  }
+
+  /** A guard that resolves with the JDK; {@code allow} as {@link AllowList#parse} reads it. */
   public static WebhookGuard withSystemResolver(List<String> allow) {
-    return new WebhookGuard(allow, host -> List.of(InetAddress.getAllByName(host)));
+    return withSystemResolver(AllowList.parse(allow));
   }
 
   /**
@@ -151,7 +150,7 @@ public final class WebhookGuard {
       return "must not have a fragment (#...)";
     }
     String host = normalHost(uri.getHost());
-    if (allowedHosts.contains(host)) {
+    if (allow.allowsHost(host)) {
       return null;
     }
     byte[] literal;
@@ -192,7 +191,7 @@ public final class WebhookGuard {
     if (addresses.isEmpty()) {
       throw new UnknownHostException(host + ": no addresses");
     }
-    if (!allowedHosts.contains(h)) {
+    if (!allow.allowsHost(h)) {
       for (InetAddress a : addresses) {
         String why = refusal(a);
         if (why != null) {
@@ -229,10 +228,8 @@ public final class WebhookGuard {
    */
   public String refusal(InetAddress a) {
     byte[] b = a.getAddress();
-    for (AddressRange r : allowedRanges) {
-      if (r.contains(b)) {
-        return null;
-      }
+    if (allow.allowsAddress(b)) {
+      return null;
     }
     String what = blocked(b);
     return what == null ? null : (what.matches("[aeiou].*") ? "an " : "a ") + what + " address (" + a.getHostAddress() + ")";

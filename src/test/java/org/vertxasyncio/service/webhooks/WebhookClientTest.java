@@ -1,4 +1,4 @@
-package org.vertxasyncio.service.callbacks;
+package org.vertxasyncio.service.webhooks;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,0 +1,42 @@
+package org.vertxasyncio.service.tasks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.vertxasyncio.service.ApiError;
+import org.vertxasyncio.service.config.ServiceConfig;
+import org.vertxasyncio.service.webhooks.AllowList;
+import org.vertxasyncio.service.webhooks.WebhookGuard;
+
+public class TaskSpecTest {
+  private static final ServiceConfig CONFIG = ServiceConfig.defaults();
+
+  private static JsonObject sleepWithHook(String url) {
+    return new JsonObject("{\"kind\":\"sleep\",\"seconds\":0,\"callbacks\":[{\"url\":\"" + url + "\"}]}");
+  }
+
+  @Test
+  void webhookUrlsAreCheckedByTheGuardItIsGiven() {
+    WebhookGuard strict = new WebhookGuard(AllowList.NONE, host -> List.of());
+    ApiError e = assertThrows(ApiError.class, () -> TaskSpec.parse(sleepWithHook("http://10.1.2.3/hook"), CONFIG, strict));
+    assertEquals("callbacks[0].url", e.field());
+    assertTrue(e.getMessage().startsWith("targets a private address (10.1.2.3)"), e.getMessage());
+
+    WebhookGuard trusting = new WebhookGuard(AllowList.parse(List.of("10.0.0.0/8")), host -> List.of());
+    TaskSpec spec = TaskSpec.parse(sleepWithHook("http://10.1.2.3/hook"), CONFIG, trusting);
+    assertEquals("http://10.1.2.3/hook", spec.callbacks().get(0).url());
+  }
+
+  @Test
+  void aNestedSpecIsCheckedByTheSameGuard() {
+    WebhookGuard strict = new WebhookGuard(AllowList.NONE, host -> List.of());
+    JsonObject gather = new JsonObject().put("kind", "gather").put("tasks",
+        new io.vertx.core.json.JsonArray().add(sleepWithHook("http://127.0.0.1:9/hook")));
+    ApiError e = assertThrows(ApiError.class, () -> TaskSpec.parse(gather, CONFIG, strict));
+    assertEquals("tasks[0].callbacks[0].url", e.field());
+  }
+}
