@@ -265,6 +265,30 @@ class RecoveryTest {
   }
 
   @Test
+  void taskNamesKeepCountingAcrossRestarts() throws Exception {
+    List<String> names = new java.util.ArrayList<>();
+    try (ServiceHarness svc = start()) {
+      names.add(svc.submit(sleep(0)).getString("name"));
+      assertEquals("greet", svc.submit(sleep(0).put("name", "greet")).getString("name"));
+      JsonObject gather = svc.submit(new JsonObject().put("kind", "gather").put("tasks", new JsonArray().add(sleep(0)).add(sleep(0))));
+      names.add(gather.getString("name"));
+      for (Object child : gather.getJsonArray("children")) {
+        names.add(svc.get("/tasks/" + child).json().getString("name"));
+      }
+    }
+    assertEquals(List.of("Task-1", "Task-2", "Task-3", "Task-4"), names, "a gather is named before its children");
+    try (ServiceHarness svc = start()) {
+      String after = svc.submit(sleep(0)).getString("name");
+      assertEquals("Task-" + (org.vertxasyncio.service.tasks.TaskNames.BLOCK + 1), after,
+          "on after the block the previous run reserved");
+      names.add(after);
+      for (String name : names) {
+        assertEquals(1, svc.get("/tasks?name=" + name).json().getJsonArray("tasks").size(), name + " names one task");
+      }
+    }
+  }
+
+  @Test
   void theMemoryStoreKeepsNothingByDesign() throws Exception {
     String id;
     try (ServiceHarness svc = start(Map.of("store.type", "memory"))) {
