@@ -149,10 +149,19 @@ public final class Main {
         .build();
   }
 
-  /** conf/logback.xml when present (unless -Dlogback.configurationFile says otherwise); Vert.x logs through SLF4J. */
+  /** The copy of {@code conf/logback.xml} the build puts in the jar (see pom.xml), for a start without {@code conf/}. */
+  static final String PACKAGED_LOGBACK = "org/vertxasyncio/service/logback.xml";
+
+  /**
+   * The service's logging (one line per event on stdout, "listening on" among them): {@code conf/logback.xml}
+   * when present, else its copy in the jar, unless {@code -Dlogback.configurationFile} says otherwise. The
+   * jar's root {@code logback.xml} is for programs that use the library, and shows warnings only. Vert.x
+   * logs through SLF4J.
+   */
   static void setUpLogging() {
-    if (System.getProperty("logback.configurationFile") == null && Files.isRegularFile(Path.of("conf/logback.xml"))) {
-      System.setProperty("logback.configurationFile", "conf/logback.xml");
+    if (System.getProperty("logback.configurationFile") == null) {
+      System.setProperty("logback.configurationFile",
+          Files.isRegularFile(Path.of("conf/logback.xml")) ? "conf/logback.xml" : PACKAGED_LOGBACK);
     }
     if (System.getProperty("vertx.logger-delegate-factory-class-name") == null) {
       System.setProperty("vertx.logger-delegate-factory-class-name", "io.vertx.core.logging.SLF4JLogDelegateFactory");

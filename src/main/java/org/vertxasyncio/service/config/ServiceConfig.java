@@ -75,7 +75,7 @@ public final class ServiceConfig {
     d.put("store.batch.max", 1000);
     d.put("store.batch.wait", 0.001);
     d.put("shutdown.tasks", "keep");
-    d.put("shutdown.timeout", 10.0);
+    d.put("shutdown.timeout", 8.0); // inside docker stop's default 10 s grace, before its SIGKILL
     d.put("metrics.lag.interval", 1.0);
     DEFAULTS = Collections.unmodifiableMap(d);
   }
