@@ -8,7 +8,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
+import org.vertxasyncio.asyncio.impl.Bodies;
 import org.vertxasyncio.asyncio.impl.Listener;
+import org.vertxasyncio.asyncio.impl.Sneaky;
 import org.vertxasyncio.asyncio.impl.StreamTransport;
 import org.vertxasyncio.asyncio.impl.VertxEventLoop;
 
@@ -19,12 +21,7 @@ import org.vertxasyncio.asyncio.impl.VertxEventLoop;
  *
  * <pre>{@code
  * Server server = await(startServer(Echo::handle, "127.0.0.1", 8888));
- * try {                                    // async with server:
- *   await(server.serveForever());          //     await server.serve_forever()
- * } finally {
- *   server.close();
- *   await(server.waitClosed());
- * }
+ * server.asyncWith(() -> await(server.serveForever()));   // async with server: await server.serve_forever()
  * }</pre>
  *
  * <p>Invariants, as in asyncio (3.12.1 and later): {@code sockets} is null exactly once the server is
@@ -250,6 +247,36 @@ public final class Server {
         servingForeverFut = null;
       }
     });
+  }
+
+  /**
+   * Runs {@code body} inside the current coroutine, then closes the server and waits for
+   * {@link #waitClosed()}, whether the body returned or raised. Returns the body's result.
+   *
+   * <pre>{@code
+   * server.asyncWith(() -> await(server.serveForever()));   // async with server: await server.serve_forever()
+   * }</pre>
+   *
+   * <p>Python: {@code async with server: ...}
+   */
+  public <T> T asyncWith(CoroutineBody<T> body) {
+    return with(body);
+  }
+
+  /** {@link #asyncWith(CoroutineBody)} of a body that returns nothing. */
+  public void asyncWith(VoidCoroutineBody body) {
+    with(body);
+  }
+
+  private <T> T with(Object body) {
+    try {
+      return Bodies.call(body);
+    } catch (Exception e) {
+      throw Sneaky.rethrow(e);
+    } finally {
+      close();
+      Asyncio.await(waitClosed());
+    }
   }
 
   /** Python's repr: {@code <Server sockets=(...)>}. */

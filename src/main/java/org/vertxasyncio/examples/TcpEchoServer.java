@@ -77,12 +77,8 @@ public final class TcpEchoServer {
       String addrs = server.sockets().stream().map(sock -> String.valueOf(sock.getsockname())).collect(joining(", "));
       System.out.println("Serving on " + addrs);
 
-      try { // async with server:
-        await(server.serveForever());
-      } finally {
-        server.close();
-        await(server.waitClosed());
-      }
+      server.asyncWith(() ->
+          await(server.serveForever()));
     });
   }
 

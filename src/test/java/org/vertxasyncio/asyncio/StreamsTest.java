@@ -591,6 +591,31 @@ class StreamsTest extends LoopTestBase {
   }
 
   @Test
+  void asyncWithClosesTheServerAndWaitsForItsConnectionsWhateverTheBodyDoes() {
+    run(() -> {
+      Server server = await(startServer(StreamsTest::echo, "127.0.0.1", 0));
+      StreamPair c = await(openConnection("127.0.0.1", port(server)));
+      Task<String> block = createTask(async(() -> server.asyncWith(() -> {
+        c.writer().write(b("in the block\n"));
+        return s(await(c.reader().readline()));
+      })));
+      await(sleep(0.2));
+      assertFalse(block.done(), "the block waits for the server's connection to close");
+      assertEquals(List.of(), server.sockets(), "the server is closed at the end of the block");
+      c.writer().close();
+      assertEquals("in the block\n", await(waitFor(block, 30.0)));
+
+      Server failing = await(startServer(StreamsTest::echo, "127.0.0.1", 0));
+      IllegalStateException boom = new IllegalStateException("boom");
+      assertSame(boom, assertThrows(IllegalStateException.class, () -> failing.asyncWith(() -> {
+        throw boom;
+      })));
+      assertFalse(failing.isServing());
+      return null;
+    });
+  }
+
+  @Test
   void closeClientsClosesTheConnectionsOfTheServer() {
     run(() -> {
       Server server = await(startServer(StreamsTest::echo, "127.0.0.1", 0));
