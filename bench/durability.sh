@@ -13,7 +13,7 @@
 # cost of durability shrinks to its CPU share.
 #   CONFIGS="memory=STORE_TYPE=memory linger0=STORE_TYPE=sqlite,STORE_BATCH_WAIT=0" bench/durability.sh
 #
-# Needs: a JDK 21+ (JAVA_HOME or /usr/lib/jvm), wrk (Debian: apt-get install wrk). Builds
+# Needs: a JDK 21+ (found by bin/with-jdk), wrk (Debian: apt-get install wrk). Builds
 # target/vertx-asyncio.jar if it is missing. Standalone: bench/run.sh does not call it.
 set -euo pipefail
 bench=$(cd "$(dirname "$0")" && pwd)
@@ -25,19 +25,7 @@ THREADS=${THREADS:-1}
 SLEEP=${SLEEP:-0.01}
 unset JAVA_TOOL_OPTIONS JDK_JAVA_OPTIONS _JAVA_OPTIONS
 
-java_major() {
-  local v
-  [ -x "$1/bin/java" ] || return 0
-  v=$("$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
-  echo "${v%%.*}"
-}
-jdk=""
-for c in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-* /usr/lib/jvm/*; do
-  [ -n "$c" ] || continue
-  m=$(java_major "$c")
-  if [ -n "$m" ] && [ "$m" -ge 21 ]; then jdk=$c; break; fi
-done
-[ -n "$jdk" ] || { echo "durability: no JDK 21+ found (JAVA_HOME, /usr/lib/jvm/*)" >&2; exit 1; }
+jdk=$("$root/bin/with-jdk") || exit 1
 export JAVA_HOME=$jdk
 command -v wrk >/dev/null || { echo "durability: wrk is not installed (Debian: apt-get install wrk)" >&2; exit 1; }
 

@@ -3,7 +3,7 @@
 #
 # Builds the benchmarks (bench/pom.xml, into bench/target: the library's sources and bench/java, apart
 # from the library's own build and its target/), then runs the suites and prints a table and one
-# RESULT line per figure. See BENCHMARKS.md. Needs a JDK 21+ (found as .ci/run finds it) and python3;
+# RESULT line per figure. See BENCHMARKS.md. Needs a JDK 21+ (found by bin/with-jdk) and python3;
 # the service suites also wrk (installed if missing) and node.
 set -euo pipefail
 bench=$(cd "$(dirname "$0")" && pwd)
@@ -23,19 +23,6 @@ java_major() { # prints the major version of the JDK at $1, or nothing
   echo "${v%%.*}"
 }
 
-pick_jdk() { # as .ci/run: JAVA_HOME if it is a JDK 21+, else the first one under /usr/lib/jvm
-  local c m
-  if [ -n "${JAVA_HOME:-}" ]; then
-    m=$(java_major "$JAVA_HOME")
-    if [ -n "$m" ] && [ "$m" -ge 21 ]; then echo "$JAVA_HOME"; return; fi
-    echo "bench: JAVA_HOME=$JAVA_HOME is not a JDK 21+ (found '${m:-no JDK}'); looking in /usr/lib/jvm" >&2
-  fi
-  for c in /usr/lib/jvm/temurin-* /usr/lib/jvm/*; do
-    m=$(java_major "$c")
-    if [ -n "$m" ] && [ "$m" -ge 21 ]; then echo "$c"; return; fi
-  done
-}
-
 pick_python() { # python3 on PATH, else the usual places; the interpreter itself, not a wrapper (pyenv's shim)
   local c
   for c in "$(command -v python3 || true)" /usr/bin/python3 /usr/local/bin/python3; do
@@ -45,11 +32,7 @@ pick_python() { # python3 on PATH, else the usual places; the interpreter itself
   done
 }
 
-jdk=$(pick_jdk)
-if [ -z "$jdk" ]; then
-  echo "bench: error: no JDK 21 or later found (checked JAVA_HOME and /usr/lib/jvm/*); install one or set JAVA_HOME" >&2
-  exit 1
-fi
+jdk=$("$root/bin/with-jdk") || exit 1
 python=$(pick_python)
 if [ -z "$python" ]; then
   echo "bench: error: no python3 (3.8 or later) found on PATH, /usr/bin or /usr/local/bin: the CPython peer needs it" >&2

@@ -7,6 +7,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import java.nio.file.Files;
@@ -20,6 +21,7 @@ import org.slf4j.LoggerFactory;
 import org.vertxasyncio.service.config.ConfigException;
 import org.vertxasyncio.service.config.ConfigLoader;
 import org.vertxasyncio.service.config.ServiceConfig;
+import org.vertxasyncio.service.metrics.ServiceMetrics;
 import org.vertxasyncio.service.store.StoreException;
 import sun.misc.Signal;
 
@@ -120,12 +122,26 @@ public final class Main {
     return vertx.deployVerticle(service).map(id -> new Running(vertx, service, config));
   }
 
-  /** A Vert.x whose metrics (HTTP requests by method, route and code; JVM) go to {@code registry}. */
+  /**
+   * A Vert.x whose metrics (the HTTP server's requests by method, route and code; JVM) go to {@code registry},
+   * which must have no meters yet (its filter is set here, and Micrometer wants filters before meters).
+   *
+   * <p>vertx-micrometer-metrics 5.0.7 registers some gauges again at every new connection, request or
+   * connection pool (it keeps their values in its own adders and relies on Micrometer ignoring the second
+   * registration); Micrometer 1.15 logs a warning at the second registration of a gauge. So the HTTP
+   * server's per-connection and per-request gauges are kept out of the registry (see
+   * {@link ServiceMetrics#VERTX_REREGISTERED_GAUGES}; the service counts open connections and requests in
+   * flight itself, see {@code http.HttpActivity}), and the HTTP client's metrics are off: the only client
+   * is the webhook sender, whose attempts {@code asyncio_webhook_attempts_seconds} counts, and Vert.x would
+   * keep a connection pool's gauges for every webhook target, a series per host that users choose.
+   */
   public static Vertx newVertx(PrometheusMeterRegistry registry) {
+    registry.config().meterFilter(ServiceMetrics.denyVertxReregisteredGauges());
     MicrometerMetricsOptions metrics = new MicrometerMetricsOptions()
         .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))
         .setJvmMetricsEnabled(true)
-        .addLabels(Label.HTTP_METHOD, Label.HTTP_CODE, Label.HTTP_ROUTE);
+        .addLabels(Label.HTTP_METHOD, Label.HTTP_CODE, Label.HTTP_ROUTE)
+        .addDisabledMetricsCategory(MetricsDomain.HTTP_CLIENT);
     metrics.setEnabled(true);
     return Vertx.builder()
         .with(new VertxOptions().setMetricsOptions(metrics))
@@ -133,10 +149,19 @@ public final class Main {
         .build();
   }
 
-  /** conf/logback.xml when present (unless -Dlogback.configurationFile says otherwise); Vert.x logs through SLF4J. */
+  /** The copy of {@code conf/logback.xml} the build puts in the jar (see pom.xml), for a start without {@code conf/}. */
+  static final String PACKAGED_LOGBACK = "org/vertxasyncio/service/logback.xml";
+
+  /**
+   * The service's logging (one line per event on stdout, "listening on" among them): {@code conf/logback.xml}
+   * when present, else its copy in the jar, unless {@code -Dlogback.configurationFile} says otherwise. The
+   * jar's root {@code logback.xml} is for programs that use the library, and shows warnings only. Vert.x
+   * logs through SLF4J.
+   */
   static void setUpLogging() {
-    if (System.getProperty("logback.configurationFile") == null && Files.isRegularFile(Path.of("conf/logback.xml"))) {
-      System.setProperty("logback.configurationFile", "conf/logback.xml");
+    if (System.getProperty("logback.configurationFile") == null) {
+      System.setProperty("logback.configurationFile",
+          Files.isRegularFile(Path.of("conf/logback.xml")) ? "conf/logback.xml" : PACKAGED_LOGBACK);
     }
     if (System.getProperty("vertx.logger-delegate-factory-class-name") == null) {
       System.setProperty("vertx.logger-delegate-factory-class-name", "io.vertx.core.logging.SLF4JLogDelegateFactory");

@@ -11,6 +11,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
+import io.vertx.ext.web.Router;
 import io.vertx.openapi.contract.OpenAPIContract;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,6 +31,7 @@ import org.slf4j.LoggerFactory;
 import org.vertxasyncio.service.config.ServiceConfig;
 import org.vertxasyncio.service.events.EventHub;
 import org.vertxasyncio.service.http.Api;
+import org.vertxasyncio.service.http.HttpActivity;
 import org.vertxasyncio.service.http.Routes;
 import org.vertxasyncio.service.loops.LoopEvent;
 import org.vertxasyncio.service.loops.LoopRegistry;
@@ -183,7 +185,11 @@ public final class ServiceVerticle extends VerticleBase {
       // HttpClient upgrades by default), so clients stay on HTTP/1.1 over plain TCP
       server = vertx.createHttpServer(new HttpServerOptions().setHost(config.httpHost).setPort(config.httpPort)
           .setCompressionSupported(false).setHttp2ClearTextEnabled(false));
-      Routes.serve(server, Routes.router(vertx, c, api));
+      Router router = Routes.router(vertx, c, api);
+      HttpActivity activity = new HttpActivity();
+      activity.watch(server, router);
+      metrics.httpActivity(activity::connections, activity::requests);
+      Routes.serve(server, router);
       return server.listen();
     }).onSuccess(s -> {
       loops.startProbes(config.lagInterval);

@@ -94,6 +94,44 @@ class ServiceJarIT {
     }
   }
 
+  @Test
+  void startedFromADirectoryWithoutConfItStillSaysWhereItListens() throws Exception {
+    String jar = Path.of(System.getProperty("app.jar", "target/vertx-asyncio.jar")).toAbsolutePath().toString();
+    Path bare = Files.createDirectories(dir.resolve("bare")); // no conf/ here: the defaults, the jar's own logging
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Path outFile = dir.resolve("bare.log");
+    ProcessBuilder pb = new ProcessBuilder(java, "-jar", jar).directory(bare.toFile()).redirectErrorStream(true)
+        .redirectOutput(outFile.toFile());
+    pb.environment().put("HTTP_HOST", "127.0.0.1");
+    pb.environment().put("HTTP_PORT", "0");
+    pb.environment().remove("JDK_JAVA_OPTIONS");
+    Process p = pb.start();
+    try {
+      int port = waitForPort(outFile, p);
+      HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      int ready = 0;
+      while (ready != 200 && System.nanoTime() < deadline) {
+        ready = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/ready")).build(),
+            HttpResponse.BodyHandlers.ofString()).statusCode();
+        if (ready != 200) {
+          Thread.sleep(100);
+        }
+      }
+      assertEquals(200, ready, "/ready");
+      assertTrue(Files.isRegularFile(bare.resolve("data/tasks.db")), "the default store.path, data/, under the working directory");
+      p.destroy();
+      assertTrue(p.waitFor(30, TimeUnit.SECONDS), "exited after SIGTERM");
+      String log = Files.readString(outFile);
+      assertEquals(0, p.exitValue(), log);
+      assertTrue(log.contains("INFO  [") && log.contains("shutdown complete"), "the service's own log format and lines:\n" + log);
+    } finally {
+      if (p.isAlive()) {
+        p.destroyForcibly();
+      }
+    }
+  }
+
   /** The port from the service's "listening on" log line. */
   private static int waitForPort(Path log, Process p) throws Exception {
     Pattern listening = Pattern.compile("listening on http://[^:]+:(\\d+)");

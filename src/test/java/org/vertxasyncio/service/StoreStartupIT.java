@@ -13,7 +13,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -51,6 +54,55 @@ class StoreStartupIT {
       assertTrue(out.contains(db.toString()), "the message names the file:\n" + out);
       assertFalse(out.contains("listening on"), "it never listened:\n" + out);
       assertEquals(junk.length, Files.size(db), "the file is left as it was");
+    }
+  }
+
+  /**
+   * A data directory this process may not write, as a host directory bind-mounted at {@code /app/data}
+   * is for the image's user: owned by root and run as another user ({@code setpriv}, when the tests run as
+   * root), or made read-only (otherwise). Start-up stops with a message that says whose the directory is
+   * and what to do, not with a bare {@code AccessDeniedException}.
+   */
+  @Test
+  void aDataDirectoryThisUserMayNotWriteStopsStartUpSayingWhatToDo() throws Exception {
+    Path data = Files.createDirectories(dir.resolve("data"));
+    Path log = dir.resolve("unwritable.log");
+    boolean root = "0".equals(String.valueOf(Files.getAttribute(Path.of("/proc/self"), "unix:uid")));
+    List<String> cmd = new ArrayList<>();
+    if (root) {
+      // the service as uid 65534 (nobody) on a directory of root's, readable to it as a mount would be
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+      cmd.addAll(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"));
+    } else {
+      Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("r-xr-xr-x"));
+    }
+    Path config = config();
+    Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-r--r--"));
+    cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+        ServiceProcess.jar().toAbsolutePath().toString(), config.toString()));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().remove("JDK_JAVA_OPTIONS");
+    Process p = pb.start();
+    try {
+      assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the service refuses to start");
+      String out = Files.readString(log);
+      assertEquals(1, p.exitValue(), out);
+      String uid = root ? "65534" : String.valueOf(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+      assertTrue(out.contains("cannot open the task store: The data directory " + data.toAbsolutePath()
+          + " (store.path) is not writable by this process: the service runs as uid " + uid), out);
+      assertTrue(out.contains("chown -R " + uid + " <that directory>"), "it says what to do:\n" + out);
+      assertTrue(out.contains("docker run --user "), out);
+      assertTrue(out.contains("set store.path (STORE_PATH) to a writable directory"), out);
+      if (root) {
+        assertTrue(out.contains(data.toAbsolutePath() + " belongs to uid 0"), out);
+      }
+      assertFalse(out.contains("AccessDeniedException"), "no bare exception:\n" + out);
+      assertFalse(out.contains("listening on"), out);
+    } finally {
+      if (p.isAlive()) {
+        p.destroyForcibly();
+      }
+      Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
   }
 

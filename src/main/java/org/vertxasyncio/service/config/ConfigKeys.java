@@ -109,9 +109,9 @@ public final class ConfigKeys {
       ServiceConfig.ShutdownTasks.class, ServiceConfig.ShutdownTasks.KEEP, "on SIGTERM, `keep` pending tasks in the "
           + "store (they resume at the next start; with the `memory` store this is `cancel`), `cancel` them, or let "
           + "them `finish` (then cancel what is left)");
-  public static final ConfigKey<Double> SHUTDOWN_TIMEOUT = number("shutdown.timeout", 10.0, 0, true, 3600,
+  public static final ConfigKey<Double> SHUTDOWN_TIMEOUT = number("shutdown.timeout", 8.0, 0, true, 3600,
       "the grace period: seconds the whole shutdown may take (tasks and webhooks get 80% of it, in-flight requests "
-          + "the rest)");
+          + "the rest); inside `docker stop`'s 10 s");
   public static final ConfigKey<Double> METRICS_LAG_INTERVAL = number("metrics.lag.interval", 1.0, 0, false, 3600,
       "seconds between loop-lag probes (a `callSoon` timed from request to run)");
 

@@ -2,18 +2,37 @@ package org.vertxasyncio.service.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.config.MeterFilter;
 import java.time.Duration;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
  * The service's own meters, next to the ones vertx-micrometer-metrics keeps for HTTP (requests by
  * route, method and code): tasks submitted and done, tasks by state now, callbacks fired, webhook
- * attempts, and each loop's lag (see {@code loops.LoopLagProbe}). Prometheus names: {@code asyncio_*}.
+ * attempts, and each loop's lag (see {@code loops.LoopLagProbe}), and the HTTP server's open connections
+ * and requests in flight. Prometheus names: {@code asyncio_*}. Each meter is registered once (a gauge
+ * registered twice makes Micrometer warn and keep the first).
  */
 public final class ServiceMetrics {
+  /**
+   * The gauges vertx-micrometer-metrics 5.0.7 registers again for every connection or request of the HTTP
+   * server ({@code VertxNetServerMetrics.NetServerSocketMetric}, {@code VertxHttpServerMetrics.RequestMetric}):
+   * Micrometer would warn at the second registration. They are denied, so never registered; the service's
+   * own {@code asyncio.http.connections} and {@code asyncio.http.requests.active} say the same, registered once.
+   */
+  public static final Set<String> VERTX_REREGISTERED_GAUGES = Set.of("vertx.http.server.active.connections",
+      "vertx.http.server.active.requests", "vertx.http.server.active.ws.connections");
+
   private final MeterRegistry registry;
+
+  /** The filter that keeps {@link #VERTX_REREGISTERED_GAUGES} out of a registry. */
+  public static MeterFilter denyVertxReregisteredGauges() {
+    return MeterFilter.deny(id -> id.getType() == Meter.Type.GAUGE && VERTX_REREGISTERED_GAUGES.contains(id.getName()));
+  }
 
   public ServiceMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -77,6 +96,14 @@ public final class ServiceMetrics {
         .tag("outcome", failed ? "failed" : "ok").register(registry).record(Duration.ofNanos(nanos));
     Counter.builder("asyncio.store.writes").description("Writes the task store committed (or tried to), merged ones counted")
         .register(registry).increment(writes);
+  }
+
+  /** The HTTP server's open connections and the requests it is answering (long polls and event streams included). */
+  public void httpActivity(Supplier<Number> connections, Supplier<Number> requests) {
+    Gauge.builder("asyncio.http.connections", connections).description("Open HTTP connections to the service")
+        .register(registry);
+    Gauge.builder("asyncio.http.requests.active", requests)
+        .description("HTTP requests being answered (long polls and event streams included)").register(registry);
   }
 
   /** Gauges of a loop's state: running 1/0. */

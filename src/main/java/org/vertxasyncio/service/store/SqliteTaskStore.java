@@ -211,11 +211,7 @@ public final class SqliteTaskStore implements TaskStore {
   // ------------------------------------------------------------------ the writer thread
 
   private Stored openAndLoad() {
-    try {
-      Files.createDirectories(dir);
-    } catch (IOException e) {
-      throw new StoreException("Cannot create the data directory " + dir + " (store.path): " + e, e);
-    }
+    DataDirectory.prepare(dir);
     boolean existed = Files.exists(file);
     if (existed && (!Files.isReadable(file) || !Files.isWritable(file))) {
       throw new StoreException("The task store " + file + " is not readable and writable by this user; fix its "
@@ -227,6 +223,8 @@ public final class SqliteTaskStore implements TaskStore {
         Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
       } catch (UnsupportedOperationException notPosix) {
         // another file system: SQLite makes the file with the default permissions
+      } catch (java.nio.file.AccessDeniedException e) {
+        throw DataDirectory.notWritable(dir, "does not let this process create " + FILE_NAME);
       } catch (IOException e) {
         throw new StoreException("Cannot create the task store " + file + ": " + e, e);
       }
