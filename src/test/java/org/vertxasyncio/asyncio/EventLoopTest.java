@@ -161,12 +161,18 @@ class EventLoopTest extends LoopTestBase {
   @Test
   void callLaterRunsCallbacksInTimeOrder() {
     List<String> order = Collections.synchronizedList(new ArrayList<>());
-    loop.callLater(0.06, () -> order.add("c"));
-    loop.callLater(0.02, () -> order.add("a"));
-    loop.callLater(0.04, () -> order.add("b"));
+    double before = loop.time();
+    TimerHandle c = loop.callLater(0.06, () -> order.add("c"));
+    TimerHandle a = loop.callLater(0.02, () -> order.add("a"));
+    TimerHandle b = loop.callLater(0.04, () -> order.add("b"));
     loop.callLater(0.1, loop::stop);
     loop.runForever();
-    assertEquals(List.of("a", "b", "c"), order);
+    assertTrue(a.when() >= before + 0.02 && b.when() >= before + 0.04 && c.when() >= before + 0.06, "when() is time() + delay");
+    // in the order of their deadlines: a, b, c unless this thread stalled for 20 ms between two calls
+    List<String> byDeadline = new ArrayList<>(List.of("a", "b", "c"));
+    Map<String, TimerHandle> handles = Map.of("a", a, "b", b, "c", c);
+    byDeadline.sort(java.util.Comparator.comparingDouble(k -> handles.get(k).when()));
+    assertEquals(byDeadline, order);
   }
 
   @Test
