@@ -260,6 +260,82 @@ class RecoveryTest {
   }
 
   @Test
+  void aRedeliveryCutShortByARestartGoesOnWithTheAttemptsItHadLeft() throws Exception {
+    java.util.concurrent.atomic.AtomicBoolean slowDown = new java.util.concurrent.atomic.AtomicBoolean();
+    List<Integer> attemptsSeen = new CopyOnWriteArrayList<>();
+    HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    receiver.createContext("/hook", ex -> {
+      ex.getRequestBody().readAllBytes();
+      attemptsSeen.add(attemptsSeen.size() + 1);
+      if (slowDown.get()) {
+        ex.getResponseHeaders().add("Retry-After", "30"); // the next attempt is due after the restart
+      }
+      ex.sendResponseHeaders(503, -1);
+      ex.close();
+    });
+    receiver.start();
+    try {
+      String url = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook";
+      Map<String, Object> threeQuickAttempts = Map.of("webhook.retry.attempts", 3, "webhook.retry.backoff.initial", 0.01,
+          "webhook.retry.jitter", 0, "shutdown.timeout", 0.5);
+      String id;
+      try (ServiceHarness svc = start(threeQuickAttempts)) {
+        id = svc.submit(sleep(0).put("callbacks", new JsonArray().add(new JsonObject().put("url", url)))).getString("id");
+        JsonObject entry = webhookEntry(svc, id, e -> "failed".equals(e.getString("outcome")));
+        assertEquals(3, entry.getJsonArray("attempts").size(), entry.encode());
+        slowDown.set(true);
+        svc.post("/tasks/" + id + "/callbacks/1/redeliver").expect(202);
+        entry = webhookEntry(svc, id, e -> e.getJsonArray("attempts").size() == 4);
+        assertEquals("pending", entry.getString("outcome"), "the redelivery's first attempt failed, its second is due in 30 s");
+      }
+      slowDown.set(false);
+      try (ServiceHarness svc = start(threeQuickAttempts)) {
+        JsonObject entry = webhookEntry(svc, id, e -> "failed".equals(e.getString("outcome")));
+        JsonArray attempts = entry.getJsonArray("attempts");
+        assertEquals(6, attempts.size(), "the redelivery made its 3 attempts, 1 before the restart and 2 after: " + entry.encode());
+        for (int i = 0; i < attempts.size(); i++) {
+          assertEquals(i + 1, attempts.getJsonObject(i).getInteger("attempt"), attempts.encode());
+        }
+        assertEquals(6, attemptsSeen.size(), "the receiver saw each attempt");
+      }
+    } finally {
+      receiver.stop(0);
+    }
+  }
+
+  /** The task's webhook entry ({@code callbacks[1]}) once {@code until} holds of it (10 s at most). */
+  static JsonObject webhookEntry(ServiceHarness svc, String id, java.util.function.Predicate<JsonObject> until) {
+    return eventually("the webhook entry of " + id + " comes to the expected state", Duration.ofSeconds(10), () -> {
+      JsonArray log = svc.get("/tasks/" + id).json().getJsonArray("callbacks");
+      return log.size() > 1 ? log.getJsonObject(1) : null;
+    }, entry -> entry != null && until.test(entry));
+  }
+
+  @Test
+  void taskNamesKeepCountingAcrossRestarts() throws Exception {
+    List<String> names = new java.util.ArrayList<>();
+    try (ServiceHarness svc = start()) {
+      names.add(svc.submit(sleep(0)).getString("name"));
+      assertEquals("greet", svc.submit(sleep(0).put("name", "greet")).getString("name"));
+      JsonObject gather = svc.submit(new JsonObject().put("kind", "gather").put("tasks", new JsonArray().add(sleep(0)).add(sleep(0))));
+      names.add(gather.getString("name"));
+      for (Object child : gather.getJsonArray("children")) {
+        names.add(svc.get("/tasks/" + child).json().getString("name"));
+      }
+    }
+    assertEquals(List.of("Task-1", "Task-2", "Task-3", "Task-4"), names, "a gather is named before its children");
+    try (ServiceHarness svc = start()) {
+      String after = svc.submit(sleep(0)).getString("name");
+      assertEquals("Task-" + (org.vertxasyncio.service.tasks.TaskNames.BLOCK + 1), after,
+          "on after the block the previous run reserved");
+      names.add(after);
+      for (String name : names) {
+        assertEquals(1, svc.get("/tasks?name=" + name).json().getJsonArray("tasks").size(), name + " names one task");
+      }
+    }
+  }
+
+  @Test
   void theMemoryStoreKeepsNothingByDesign() throws Exception {
     String id;
     try (ServiceHarness svc = start(Map.of("store.type", "memory"))) {

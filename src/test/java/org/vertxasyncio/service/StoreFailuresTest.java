@@ -106,6 +106,11 @@ class StoreFailuresTest {
     }
 
     @Override
+    public Future<Long> reserveNames(int block) {
+      return inner.reserveNames(block);
+    }
+
+    @Override
     public Future<Void> close() {
       release();
       return inner.close();

@@ -2,6 +2,7 @@ package org.vertxasyncio.service.store;
 
 import io.vertx.core.Future;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The store that keeps nothing ({@code store.type} {@code memory}): the service then holds its tasks in
@@ -9,6 +10,9 @@ import java.util.List;
  * demos, and work that need not survive a restart.
  */
 public final class MemoryTaskStore implements TaskStore {
+  /** The last task-name number reserved: kept for this process only, as everything here. */
+  private final AtomicLong namesReserved = new AtomicLong();
+
   @Override
   public boolean durable() {
     return false;
@@ -42,6 +46,11 @@ public final class MemoryTaskStore implements TaskStore {
 
   @Override
   public void putEventIdsReserved(long upTo) {
+  }
+
+  @Override
+  public Future<Long> reserveNames(int block) {
+    return Future.succeededFuture(namesReserved.getAndAdd(block) + 1);
   }
 
   @Override

@@ -43,6 +43,8 @@ public final class SqliteTaskStore implements TaskStore {
   /** The database file's name in the data directory. */
   public static final String FILE_NAME = "tasks.db";
   private static final String EVENTS_RESERVED = "events.reserved";
+  /** The meta key of the last task-name number reserved ({@link #reserveNames}). */
+  private static final String NAMES_RESERVED = "names.reserved";
 
   private final Path dir;
   private final Path file;
@@ -61,8 +63,10 @@ public final class SqliteTaskStore implements TaskStore {
   private PreparedStatement delete;
   private PreparedStatement putLoop;
   private PreparedStatement putMeta;
+  /** The last task-name number reserved and committed; the writer thread's. */
+  private long namesReserved;
 
-  private sealed interface Op permits Put, PutAll, Delete, PutLoop, PutMeta, Barrier, Close {
+  private sealed interface Op permits Put, PutAll, Delete, PutLoop, PutMeta, ReserveNames, Barrier, Close {
   }
 
   private record Put(StoredTask task) implements Op {
@@ -78,6 +82,9 @@ public final class SqliteTaskStore implements TaskStore {
   }
 
   private record PutMeta(String key, String value) implements Op {
+  }
+
+  private record ReserveNames(int block, Promise<Long> promise) implements Op {
   }
 
   private record Barrier(Promise<Void> promise) implements Op {
@@ -167,6 +174,21 @@ public final class SqliteTaskStore implements TaskStore {
   @Override
   public void putEventIdsReserved(long upTo) {
     offer(new PutMeta(EVENTS_RESERVED, Long.toString(upTo)));
+  }
+
+  /** Committed with the batch it falls in; the numbers follow the last reservation kept in {@code meta}. */
+  @Override
+  public Future<Long> reserveNames(int block) {
+    if (block < 1) {
+      throw new IllegalArgumentException("block must be at least 1, got " + block);
+    }
+    Promise<Long> p = Promise.promise();
+    if (closed) {
+      p.fail(new StoreException("The task store " + file + " is closed"));
+    } else {
+      queue.add(new ReserveNames(block, p));
+    }
+    return p.future();
   }
 
   @Override
@@ -320,8 +342,26 @@ public final class SqliteTaskStore implements TaskStore {
           reserved = Long.parseLong(rs.getString(1));
         }
       }
+      namesReserved = namesReserved(s);
     }
     return new Stored(List.copyOf(tasks), List.copyOf(loops), reserved);
+  }
+
+  /**
+   * The last task-name number reserved; in a store written before names were reserved, the highest
+   * {@code Task-N} among the kept tasks, so that new names do not repeat theirs.
+   */
+  private static long namesReserved(Statement s) throws SQLException {
+    try (ResultSet rs = s.executeQuery("SELECT value FROM meta WHERE key = '" + NAMES_RESERVED + "'")) {
+      if (rs.next()) {
+        return Long.parseLong(rs.getString(1));
+      }
+    }
+    try (ResultSet rs = s.executeQuery("SELECT MAX(CAST(SUBSTR(name, 6) AS INTEGER)) FROM (SELECT json_extract(record, "
+        + "'$.name') AS name FROM tasks) WHERE name GLOB 'Task-[0-9]*' AND SUBSTR(name, 6) NOT GLOB '*[^0-9]*' "
+        + "AND LENGTH(name) <= 23")) {
+      return rs.next() ? rs.getLong(1) : 0;
+    }
   }
 
   private static Long nullableLong(ResultSet rs, int col) throws SQLException {
@@ -383,6 +423,8 @@ public final class SqliteTaskStore implements TaskStore {
     for (Op op : rest) {
       if (op instanceof Barrier b) {
         b.promise().fail(t);
+      } else if (op instanceof ReserveNames r) {
+        r.promise().fail(t);
       } else if (op instanceof Close c) {
         c.promise().complete();
       }
@@ -396,6 +438,9 @@ public final class SqliteTaskStore implements TaskStore {
     Map<String, String> loops = new LinkedHashMap<>();
     Map<String, String> meta = new LinkedHashMap<>();
     List<Promise<Void>> barriers = new ArrayList<>();
+    List<Promise<Long>> reservations = new ArrayList<>();
+    List<Long> firsts = new ArrayList<>();
+    long namesBefore = namesReserved;
     for (Op op : ops) {
       switch (op) {
         case Put p -> merge(puts, p.task());
@@ -406,6 +451,12 @@ public final class SqliteTaskStore implements TaskStore {
         }
         case PutLoop l -> loops.put(l.name(), l.state());
         case PutMeta m -> meta.put(m.key(), m.value());
+        case ReserveNames r -> {
+          firsts.add(namesReserved + 1);
+          namesReserved += r.block();
+          reservations.add(r.promise());
+          meta.put(NAMES_RESERVED, Long.toString(namesReserved));
+        }
         case Barrier b -> barriers.add(b.promise());
         case Close c -> {
         }
@@ -421,6 +472,7 @@ public final class SqliteTaskStore implements TaskStore {
       } catch (Throwable t) {
         listener.committed(ops.size() - barriers.size(), System.nanoTime() - t0, true);
         failure = t;
+        namesReserved = namesBefore; // not committed: reserved by nobody
         LOG.error("task store {}: a commit of {} write(s) failed: {}", file, ops.size(), String.valueOf(t), t);
         try {
           conn.rollback();
@@ -429,11 +481,20 @@ public final class SqliteTaskStore implements TaskStore {
         }
       }
     }
+    StoreException failed = failure == null ? null
+        : new StoreException("The task store " + file + " could not commit: " + failure.getMessage(), failure);
+    for (int i = 0; i < reservations.size(); i++) {
+      if (failed == null) {
+        reservations.get(i).complete(firsts.get(i));
+      } else {
+        reservations.get(i).fail(failed);
+      }
+    }
     for (Promise<Void> b : barriers) {
-      if (failure == null) {
+      if (failed == null) {
         b.complete();
       } else {
-        b.fail(new StoreException("The task store " + file + " could not commit: " + failure.getMessage(), failure));
+        b.fail(failed);
       }
     }
   }

@@ -5,8 +5,8 @@ import java.util.List;
 import org.vertxasyncio.service.config.ServiceConfig;
 
 /**
- * Where the service keeps its tasks, its loops and its SSE event-id high-water mark, so that they survive a
- * restart. Writes are queued and committed in order, in batches (group commit); {@link #sync()} tells when
+ * Where the service keeps its tasks, its loops, its SSE event-id high-water mark and its task-name counter,
+ * so that they survive a restart. Writes are queued and committed in order, in batches (group commit); {@link #sync()} tells when
  * everything queued before it is committed. No method blocks its caller: the work happens on the store's
  * own thread.
  *
@@ -53,6 +53,19 @@ public interface TaskStore {
 
   /** Queues the highest SSE event id that may be handed out before the next reservation. */
   void putEventIdsReserved(long upTo);
+
+  /**
+   * Reserves {@code block} consecutive numbers for the names of tasks submitted without one
+   * ({@code Task-N}): no other reservation on this store, by this process or another, before or after a
+   * restart, returns any of them. The reservation is committed before the future completes (a store
+   * shared by several processes implements it as one atomic step, a sequence or an
+   * {@code UPDATE ... RETURNING}).
+   *
+   * @param block how many numbers, at least 1
+   * @return the first number of the block (1 for the first reservation of a new store); failed with a
+   *     {@link StoreException} when it could not be committed (nothing is reserved then)
+   */
+  Future<Long> reserveNames(int block);
 
   /**
    * Completes when everything queued before this call is committed; failed if that commit failed. The

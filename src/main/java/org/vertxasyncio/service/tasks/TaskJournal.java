@@ -11,7 +11,7 @@ import org.vertxasyncio.service.store.TaskStore;
 /**
  * What the service writes to its {@link TaskStore}, and when: a new task's row (with its gather's new
  * children, in one unit) before its {@code 201}; each change of a record as it is published (state, log,
- * webhook attempts); removals (DELETE, retention); loop states; the SSE event-id reservations.
+ * webhook attempts); removals (DELETE, retention); loop states; the SSE event-id and task-name reservations.
  *
  * <p>Invariants: a record's row is queued before any change of it (its journal is set only then), and
  * the store applies writes in the order they were queued. Once {@link #freeze() frozen} (shutdown, when
@@ -79,6 +79,18 @@ public final class TaskJournal {
     if (!frozen) {
       store.putEventIdsReserved(upTo);
     }
+  }
+
+  /**
+   * Reserves {@code block} numbers for task names ({@link TaskNames}); failed once frozen (shutting down).
+   *
+   * @return the first number, once the reservation is committed (on the store's thread)
+   */
+  Future<Long> reserveNames(int block) {
+    if (frozen) {
+      return Future.failedFuture(new org.vertxasyncio.service.store.StoreException("The task store is closed (shutting down)"));
+    }
+    return store.reserveNames(block);
   }
 
   /**

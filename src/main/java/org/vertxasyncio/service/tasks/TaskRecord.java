@@ -28,7 +28,7 @@ public final class TaskRecord {
   private final String parent;
   private final Instant createdAt;
 
-  private String name;
+  private final String name;
   /** The asyncio task; for a task that was done before a restart, a done future with its outcome. */
   private AsyncFuture<Object> task;
   private List<String> children = List.of();
@@ -48,8 +48,10 @@ public final class TaskRecord {
   private volatile TaskView view;
   private final CompletableFuture<TaskView> done = new CompletableFuture<>();
 
-  TaskRecord(String id, TaskSpec spec, String parent, Instant createdAt) {
+  /** @param name the spec's, or one {@link TaskNames} gave */
+  TaskRecord(String id, String name, TaskSpec spec, String parent, Instant createdAt) {
     this.id = id;
+    this.name = name;
     this.spec = spec;
     this.parent = parent;
     this.createdAt = createdAt;
@@ -57,6 +59,11 @@ public final class TaskRecord {
 
   public String id() {
     return id;
+  }
+
+  /** The task's name, from its creation on (its asyncio task is given it). */
+  public String name() {
+    return name;
   }
 
   public String loopName() {
@@ -86,9 +93,6 @@ public final class TaskRecord {
 
   void attach(Task<Object> t, List<String> childIds) {
     this.task = t;
-    if (name == null) {
-      this.name = t.getName();
-    }
     this.children = List.copyOf(childIds);
     publish();
   }
@@ -145,8 +149,7 @@ public final class TaskRecord {
    */
   static TaskRecord restore(StoredTask row, TaskSpec spec) {
     JsonObject j = new JsonObject(row.record().get());
-    TaskRecord r = new TaskRecord(row.id(), spec, row.parent(), Instant.ofEpochMilli(row.createdAt()));
-    r.name = j.getString("name");
+    TaskRecord r = new TaskRecord(row.id(), j.getString("name"), spec, row.parent(), Instant.ofEpochMilli(row.createdAt()));
     r.state = TaskState.fromLabel(row.state());
     r.result = j.getValue("result");
     r.exception = ExceptionInfo.fromJson(j.getJsonObject("exception"));

@@ -28,7 +28,8 @@ import org.vertxasyncio.service.webhooks.Webhook;
  *   <li>a {@code timeout} keeps its absolute deadline (past: {@code TimeoutError} at once, unless the
  *       sleep it guards was due first);</li>
  *   <li>a task that had not started yet starts as if new;</li>
- *   <li>a webhook delivery not acknowledged (or not begun) goes on with the same delivery id;</li>
+ *   <li>a webhook delivery not acknowledged (or not begun) goes on with the same delivery id and the
+ *       attempts it had left (at least one);</li>
  *   <li>a pending task of a closed loop (the service stopped while closing it) is cancelled.</li>
  * </ul>
  * A done task is never run again; every kept task is brought back.
@@ -208,8 +209,7 @@ public final class TaskRecovery {
       int index = entries.get(k);
       CallbackEntry e = r.log().get(index);
       if (e.outcome() == CallbackEntry.Outcome.PENDING) {
-        LOG.info("task {} webhook {} delivery {} resumed at attempt {}", r.id(), e.url(), e.deliveryId(), e.attempts().size() + 1);
-        service.webhooks().deliver(r, index, hooks.get(k), e.deliveryId(), e.attempts().size() + 1);
+        service.webhooks().resume(r, index, hooks.get(k));
         n++;
       }
     }

@@ -69,6 +69,7 @@ public final class TaskService {
   private final TaskIds ids;
   private final Clock clock;
   private final TaskJournal journal;
+  private final TaskNames names;
 
   public TaskService(TaskRegistry registry, LoopRegistry loops, EventHub events, WebhookSender webhooks,
       ServiceMetrics metrics, TaskIds ids, Clock clock, TaskJournal journal) {
@@ -80,6 +81,7 @@ public final class TaskService {
     this.metrics = metrics;
     this.ids = ids;
     this.clock = clock;
+    this.names = new TaskNames(journal::reserveNames);
   }
 
   public TaskRegistry registry() {
@@ -126,14 +128,18 @@ public final class TaskService {
       return Future.failedFuture(new ServiceError.LimitReached(1, "Too many pending tasks (limits.pending.max is "
           + registry.maxPending() + "); retry later"));
     }
-    return l.call(() -> {
+    Future<List<String>> named = names.take(spec.unnamedCount()).recover(e -> {
+      LOG.error("no names for new tasks: the task store could not reserve them: {}", String.valueOf(e));
+      return Future.failedFuture(new ServiceError.StoreUnavailable("The task store could not record the task; retry later"));
+    });
+    return named.compose(given -> l.call(() -> {
       if (l.closing()) {
         throw new ServiceError.LoopClosed();
       }
       Map<String, TaskRecord> refs = new LinkedHashMap<>();
       resolveRefs(spec, l, "", refs);
       List<TaskRecord> made = new ArrayList<>();
-      TaskRecord rec = launch(spec, l, null, refs, made);
+      TaskRecord rec = launch(spec, l, null, refs, made, given.iterator());
       return journal.created(made, l.loop().context()).transform(ar -> {
         if (ar.succeeded()) {
           return Future.succeededFuture(rec);
@@ -150,7 +156,7 @@ public final class TaskService {
         }
         return Future.<TaskRecord>failedFuture(new ServiceError.StoreUnavailable("The task store could not record the task; retry later"));
       });
-    }).onFailure(e -> registry.release(n)).compose(f -> f);
+    })).onFailure(e -> registry.release(n)).compose(f -> f);
   }
 
   /** Checks, before anything is created, that every task id a gather names exists on this loop. */
@@ -177,15 +183,19 @@ public final class TaskService {
     }
   }
 
-  /** Creates the record and the task, and those of a gather's new children (all added to {@code made}); on the loop thread. */
-  private TaskRecord launch(TaskSpec spec, NamedLoop l, String parentId, Map<String, TaskRecord> refs, List<TaskRecord> made) {
-    TaskRecord rec = new TaskRecord(ids.next(), spec, parentId, clock.instant());
+  /**
+   * Creates the record and the task, and those of a gather's new children (all added to {@code made}),
+   * each task without a name of its spec named from {@code names}; on the loop thread.
+   */
+  private TaskRecord launch(TaskSpec spec, NamedLoop l, String parentId, Map<String, TaskRecord> refs, List<TaskRecord> made,
+      java.util.Iterator<String> names) {
+    TaskRecord rec = new TaskRecord(ids.next(), spec.name() != null ? spec.name() : names.next(), spec, parentId, clock.instant());
     made.add(rec);
     List<AsyncFuture<?>> children = new ArrayList<>();
     List<String> childIds = new ArrayList<>();
     if (spec.items() != null) {
       for (Object item : spec.items()) {
-        TaskRecord child = item instanceof TaskSpec cs ? launch(cs, l, rec.id(), refs, made) : refs.get((String) item);
+        TaskRecord child = item instanceof TaskSpec cs ? launch(cs, l, rec.id(), refs, made, names) : refs.get((String) item);
         children.add(child.task());
         childIds.add(child.id());
       }
@@ -230,7 +240,7 @@ public final class TaskService {
       return r;
     });
     Coroutine<Object> coro = timeout == null ? body : Asyncio.waitFor(body, timeout);
-    Task<Object> task = loop.createTask(coro, rec.view() != null ? rec.view().name() : spec.name());
+    Task<Object> task = loop.createTask(coro, rec.name());
     rec.attach(task, childIds);
     registry.add(rec);
     // the record's own done callback first: it publishes the final state before any webhook fires

@@ -62,6 +62,19 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
     return n;
   }
 
+  /** The number of new tasks this spec makes without a name of their own (each gets {@code Task-N}). */
+  public int unnamedCount() {
+    int n = name == null ? 1 : 0;
+    if (items != null) {
+      for (Object o : items) {
+        if (o instanceof TaskSpec s) {
+          n += s.unnamedCount();
+        }
+      }
+    }
+    return n;
+  }
+
   /**
    * Reads a task spec.
    *

@@ -64,23 +64,45 @@ public final class WebhookSender {
 
   /** Starts delivering {@code rec}'s current snapshot to {@code hook}; log entry {@code index} is its own. */
   public void deliver(TaskRecord rec, int index, Webhook hook, String deliveryId) {
-    deliver(rec, index, hook, deliveryId, 1);
+    inFlight.incrementAndGet();
+    attempt(rec, index, hook, deliveryId, Buffer.buffer(rec.view().toJson().encode()), 1, retry.attempts());
   }
 
   /**
-   * Goes on with a delivery from attempt {@code firstAttempt} (a delivery not acknowledged before a
-   * restart: same delivery id, the attempts numbered on).
+   * Goes on, after a restart, with the delivery of log entry {@code index} that was under way (its outcome
+   * {@code pending}): the same delivery id, attempts numbered on from the kept ones, and the attempts the
+   * delivery had left. A delivery, and each redelivery, may make {@link RetryPolicy#attempts()} attempts
+   * counted from its own first one ({@link #firstAttemptOfDelivery}); a restart takes none of them away,
+   * and a delivery that had used them all (the count was lowered meanwhile) still gets one.
    */
-  public void deliver(TaskRecord rec, int index, Webhook hook, String deliveryId, int firstAttempt) {
+  public void resume(TaskRecord rec, int index, Webhook hook) {
+    CallbackEntry e = rec.callbackAt(index);
+    int next = e.attempts().size() + 1;
+    int last = Math.max(next, firstAttemptOfDelivery(e.attempts()) - 1 + retry.attempts());
+    LOG.info("task {} webhook {} delivery {} resumed at attempt {} (up to attempt {})", rec.id(), hook.url(),
+        e.deliveryId(), next, last);
     inFlight.incrementAndGet();
-    Buffer body = Buffer.buffer(rec.view().toJson().encode());
-    // a delivery resumed after a restart beyond the usual attempts (a redelivery's) still gets one
-    attempt(rec, index, hook, deliveryId, body, firstAttempt, Math.max(retry.attempts(), firstAttempt));
+    attempt(rec, index, hook, e.deliveryId(), Buffer.buffer(rec.view().toJson().encode()), next, last);
+  }
+
+  /**
+   * The number of the first attempt of the delivery under way: the one after the last attempt that ended
+   * a delivery (no retry planned: delivered, failed or refused), or 1. A delivery's attempts before its
+   * last all planned a retry.
+   */
+  static int firstAttemptOfDelivery(java.util.List<CallbackEntry.Attempt> attempts) {
+    for (int i = attempts.size() - 1; i >= 0; i--) {
+      if (attempts.get(i).retryIn() == null) {
+        return attempts.get(i).attempt() + 1;
+      }
+    }
+    return 1;
   }
 
   /**
    * Delivers entry {@code index} of {@code rec}'s callback log again, with up to
-   * {@link RetryPolicy#attempts()} more attempts; on the record's loop thread.
+   * {@link RetryPolicy#attempts()} more attempts (a restart in between takes none of them away, see
+   * {@link #resume}); on the record's loop thread.
    *
    * @return false if a delivery of that entry is still under way (nothing is started)
    */

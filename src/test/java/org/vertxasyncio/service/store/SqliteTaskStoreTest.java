@@ -95,6 +95,42 @@ class SqliteTaskStoreTest {
   }
 
   @Test
+  void nameReservationsAreConsecutiveBlocksThatNoReopeningHandsOutAgain() throws Exception {
+    SqliteTaskStore s = store(dir);
+    get(s.open());
+    assertEquals(1L, get(s.reserveNames(100)), "a new store's first block starts at 1");
+    // reservations queued together are committed together, each with its own numbers
+    Future<Long> a = s.reserveNames(10);
+    Future<Long> b = s.reserveNames(1000);
+    assertEquals(101L, get(a));
+    assertEquals(111L, get(b));
+    get(s.close());
+    SqliteTaskStore again = store(dir);
+    get(again.open());
+    assertEquals(1111L, get(again.reserveNames(5)), "after reopening, on from the last block reserved");
+    get(again.close());
+    assertInstanceOf(StoreException.class, assertThrows(ExecutionException.class,
+        () -> get(again.reserveNames(5))).getCause(), "a closed store reserves nothing");
+  }
+
+  @Test
+  void aStoreWrittenBeforeNamesWereReservedGoesOnAfterItsHighestTaskNumber() throws Exception {
+    SqliteTaskStore s = store(dir);
+    get(s.open());
+    String[] names = {"Task-7", "Task-41", "greet", "Task-x9", "Task-99999999999999999999", "Task-12a"};
+    for (int i = 0; i < names.length; i++) {
+      String record = "{\"name\":\"" + names[i] + "\"}";
+      s.put(new StoredTask("T" + i, "default", null, "finished", 1000, 2000L, null, null, "{\"kind\":\"sleep\"}", () -> record));
+    }
+    get(s.sync());
+    get(s.close());
+    SqliteTaskStore again = store(dir);
+    get(again.open());
+    assertEquals(42L, get(again.reserveNames(10)), "Task-41 was the highest of the kept tasks' numbers");
+    get(again.close());
+  }
+
+  @Test
   void anUpdateAfterADeleteDoesNotBringTheTaskBack() throws Exception {
     SqliteTaskStore s = store(dir);
     get(s.open());
