@@ -19,6 +19,7 @@ import org.vertxasyncio.bench.suites.PendingSuite;
 import org.vertxasyncio.bench.suites.SleepsSuite;
 import org.vertxasyncio.bench.suites.SoakSuite;
 import org.vertxasyncio.bench.suites.SseSuite;
+import org.vertxasyncio.bench.suites.StreamsSuite;
 import org.vertxasyncio.bench.suites.ThreadsSuite;
 
 /**
@@ -33,7 +34,8 @@ import org.vertxasyncio.bench.suites.ThreadsSuite;
  */
 public final class Runner {
   /** The library's suites, in the order a full run runs them. */
-  static final List<Suite> LIBRARY = List.of(new SleepsSuite(), new ThreadsSuite(), new LatenessSuite(), new OpsSuite());
+  static final List<Suite> LIBRARY = List.of(new SleepsSuite(), new ThreadsSuite(), new LatenessSuite(), new OpsSuite(),
+      new StreamsSuite());
   /** The service's suites (HTTP, wrk on loopback), run after the library's. */
   static final List<Suite> SERVICE = List.of(new HttpSuite(), new PendingSuite(), new SseSuite());
   /** Every suite, in the order a full run runs them. */

@@ -102,7 +102,11 @@ class StreamsTest extends LoopTestBase {
     return p;
   }
 
-  /** Waits, polling the loop's clock, until {@code condition} holds; fails after {@code seconds}. */
+  /**
+   * Waits until {@code condition} holds; fails after {@code seconds}. The coroutine form of
+   * {@code testing.Eventually}: it awaits a sleep between two looks, so the loop runs meanwhile, where
+   * that helper's thread sleep would block it.
+   */
   private static void eventually(String what, double seconds, BooleanSupplier condition) {
     EventLoop l = getRunningLoop();
     double deadline = l.time() + seconds;
