@@ -349,7 +349,9 @@ public final class ServiceVerticle extends VerticleBase {
    * The document as vertx-openapi 5.0.7 accepts it: it refuses response media types other than JSON,
    * multipart, octet-stream and text/plain, so {@code text/event-stream} and {@code application/yaml}
    * responses are given to it as {@code text/plain}. Responses are not validated, so nothing is lost;
-   * {@code GET /openapi.yaml} serves the document as written. The {@code security} requirements are
+   * {@code GET /openapi.yaml} serves the document as written. Its {@code servers} are left out (vertx-openapi
+   * 5.0.7 refuses server variables, and takes a server's path as the routes' base path: the service serves
+   * at the root wherever it runs). The {@code security} requirements are
    * left out too: vertx-web-openapi-router would want a vertx-auth handler for them, and the bearer
    * check is the router's own platform handler (see {@code Routes}), which applies them only when
    * {@code auth.tokens} is set.
@@ -357,6 +359,8 @@ public final class ServiceVerticle extends VerticleBase {
   static JsonObject forValidator(JsonObject doc) {
     JsonObject copy = doc.copy();
     copy.remove("security");
+    // server URLs with variables are refused by vertx-openapi; the routes are at the root either way
+    copy.remove("servers");
     JsonObject paths = copy.getJsonObject("paths", new JsonObject());
     for (String p : paths.fieldNames()) {
       JsonObject item = paths.getJsonObject(p);
