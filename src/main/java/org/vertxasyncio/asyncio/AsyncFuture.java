@@ -37,7 +37,11 @@ public non-sealed class AsyncFuture<T> implements Awaitable<T> {
   private State state = State.PENDING;
   private T result;
   private Throwable exception;
-  /** null, one callback, or an ArrayList of them: most futures have exactly one. */
+  /**
+   * null, one callback, or an ArrayList of them: most futures have exactly one. A callback is a
+   * {@link Consumer} (registered where no context variable had a value, or by the library itself), a
+   * {@link WithContext} (one registered where some had), or a {@link Task} waiting on this future.
+   */
   private Object callbacks;
   /** The last {@code gather} call that saw this future as an argument (it dedupes without a map). */
   int gatherToken;
@@ -103,9 +107,10 @@ public non-sealed class AsyncFuture<T> implements Awaitable<T> {
   /**
    * The result: the value it finished with, or its exception thrown as the same object.
    *
+   * <p>Python: {@code fut.result()}
+   *
    * @throws InvalidStateError {@code "Result is not set."} if the future is pending
    * @throws CancelledError if it was cancelled
-   *     <p>Python: {@code fut.result()}
    */
   public T result() {
     if (state == State.CANCELLED) {
@@ -123,9 +128,10 @@ public non-sealed class AsyncFuture<T> implements Awaitable<T> {
   /**
    * The exception it finished with, or null if it finished with a result.
    *
+   * <p>Python: {@code fut.exception()}
+   *
    * @throws InvalidStateError {@code "Exception is not set."} if the future is pending
    * @throws CancelledError if it was cancelled
-   *     <p>Python: {@code fut.exception()}
    */
   public Throwable exception() {
     if (state == State.CANCELLED) {
@@ -140,8 +146,9 @@ public non-sealed class AsyncFuture<T> implements Awaitable<T> {
   /**
    * Finishes the future with {@code value} and schedules its callbacks.
    *
+   * <p>Python: {@code fut.set_result(result)}
+   *
    * @throws InvalidStateError if it is already done
-   *     <p>Python: {@code fut.set_result(result)}
    */
   public void setResult(T value) {
     finish(value);
@@ -159,9 +166,10 @@ public non-sealed class AsyncFuture<T> implements Awaitable<T> {
   /**
    * Finishes the future with {@code exc} and schedules its callbacks.
    *
+   * <p>Python: {@code fut.set_exception(exception)}
+   *
    * @throws InvalidStateError if it is already done
    * @throws IllegalArgumentException if {@code exc} is null
-   *     <p>Python: {@code fut.set_exception(exception)}
    */
   public void setException(Throwable exc) {
     fail(exc);
@@ -182,8 +190,9 @@ public non-sealed class AsyncFuture<T> implements Awaitable<T> {
   /**
    * Cancels the future and schedules its callbacks.
    *
+   * <p>Python: {@code fut.cancel()}
+   *
    * @return false if it was already done, true otherwise
-   *     <p>Python: {@code fut.cancel()}
    */
   public boolean cancel() {
     return cancel(null);
@@ -228,35 +237,70 @@ public non-sealed class AsyncFuture<T> implements Awaitable<T> {
 
   /**
    * Adds a callback to run when the future is done; it gets the future. Through
-   * {@link EventLoop#callSoon}: never inline, even when the future is already done.
+   * {@link EventLoop#callSoon}: never inline, even when the future is already done. It runs in a copy of
+   * the context current now ({@link ContextVars#copyContext()}).
    *
    * <p>Python: {@code fut.add_done_callback(fn)}
    */
-  @SuppressWarnings("unchecked")
   public void addDoneCallback(Consumer<? super AsyncFuture<T>> fn) {
+    addDoneCallback(fn, null);
+  }
+
+  /**
+   * Like {@link #addDoneCallback(Consumer)}, the callback running in {@code context} (null: a copy of the
+   * current one).
+   *
+   * <p>Python: {@code fut.add_done_callback(fn, context=context)}
+   */
+  public void addDoneCallback(Consumer<? super AsyncFuture<T>> fn, ContextVars context) {
     Objects.requireNonNull(fn, "fn");
+    java.util.Map<ContextVar<?>, Object> vars = context != null ? context.vars : ContextVars.current().vars;
+    // the values are all a copy needs: an empty context is stored as no context at all (no object)
+    addCallback(context == null && vars.isEmpty() ? fn : new WithContext(fn, context, vars));
+  }
+
+  /** Adds a callback of the library's own, which reads no context variables: it needs no context. */
+  final void addLibraryCallback(Consumer<? super AsyncFuture<T>> fn) {
+    addCallback(fn);
+  }
+
+  private void addCallback(Object cb) {
     if (state != State.PENDING) {
-      loop.schedule(new DoneCallback<>(fn, this));
+      schedule(cb);
       return;
     }
     Object cbs = callbacks;
     if (cbs == null) {
-      callbacks = fn;
+      callbacks = cb;
     } else if (cbs instanceof CallbackList list) {
-      list.add(fn);
+      list.add(cb);
     } else {
       CallbackList list = new CallbackList();
       list.add(cbs);
-      list.add(fn);
+      list.add(cb);
       callbacks = list;
+    }
+  }
+
+  /** A callback and the context it runs in: the one given, or a new one with the values captured. */
+  private static final class WithContext {
+    final Consumer<?> fn;
+    final ContextVars context;
+    final java.util.Map<ContextVar<?>, Object> vars;
+
+    WithContext(Consumer<?> fn, ContextVars context, java.util.Map<ContextVar<?>, Object> vars) {
+      this.fn = fn;
+      this.context = context;
+      this.vars = vars;
     }
   }
 
   /**
    * Removes every registration of {@code fn} (compared with {@code equals}).
    *
+   * <p>Python: {@code fut.remove_done_callback(fn)}
+   *
    * @return how many were removed
-   *     <p>Python: {@code fut.remove_done_callback(fn)}
    */
   public int removeDoneCallback(Consumer<? super AsyncFuture<T>> fn) {
     Object cbs = callbacks;
@@ -265,18 +309,22 @@ public non-sealed class AsyncFuture<T> implements Awaitable<T> {
     }
     if (cbs instanceof CallbackList list) {
       int before = list.size();
-      list.removeIf(c -> c.equals(fn));
+      list.removeIf(c -> callbackOf(c).equals(fn));
       int removed = before - list.size();
       if (list.isEmpty()) {
         callbacks = null;
       }
       return removed;
     }
-    if (cbs.equals(fn)) {
+    if (callbackOf(cbs).equals(fn)) {
       callbacks = null;
       return 1;
     }
     return 0;
+  }
+
+  private static Object callbackOf(Object registered) {
+    return registered instanceof WithContext w ? w.fn : registered;
   }
 
   /** The callbacks not yet scheduled, in order (for tests and reprs). */
@@ -308,7 +356,7 @@ public non-sealed class AsyncFuture<T> implements Awaitable<T> {
         }
       };
     }
-    return (Consumer<? super AsyncFuture<T>>) o;
+    return (Consumer<? super AsyncFuture<T>>) callbackOf(o);
   }
 
   private void scheduleCallbacks() {
@@ -326,13 +374,15 @@ public non-sealed class AsyncFuture<T> implements Awaitable<T> {
     }
   }
 
-  /** Schedules one registered callback: a Consumer, or a task waiting on this future. */
+  /** Schedules one registered callback: a Consumer, one with its context, or a task waiting on this future. */
   @SuppressWarnings({"unchecked", "rawtypes"})
   private void schedule(Object c) {
     if (c instanceof Task<?> t) {
       loop.schedule(t.wakeupHandle(this));
+    } else if (c instanceof WithContext w) {
+      loop.schedule(new DoneCallback(w.fn, this, w.context, w.vars));
     } else {
-      loop.schedule(new DoneCallback(((Consumer) c), this));
+      loop.schedule(new DoneCallback(((Consumer) c), this, null, null));
     }
   }
 
@@ -341,40 +391,41 @@ public non-sealed class AsyncFuture<T> implements Awaitable<T> {
    * {@link #addDoneCallback}, without an object per await.
    */
   final void addWakeup(Task<?> task) {
-    if (state != State.PENDING) {
-      loop.schedule(task.wakeupHandle(this));
-      return;
-    }
-    Object cbs = callbacks;
-    if (cbs == null) {
-      callbacks = task;
-    } else if (cbs instanceof CallbackList list) {
-      list.add(task);
-    } else {
-      CallbackList list = new CallbackList();
-      list.add(cbs);
-      list.add(task);
-      callbacks = list;
-    }
+    addCallback(task);
   }
+
 
   private static final class CallbackList extends ArrayList<Object> {
     private static final long serialVersionUID = 1L;
   }
 
-  /** The handle that runs one done callback with its future. */
+  /**
+   * The handle that runs one done callback with its future, in its context: the one given, else a new
+   * one with the values captured at registration (none: an empty one), as a copy made then would be.
+   */
   static final class DoneCallback<T> extends ReadyHandle {
     private final Consumer<? super AsyncFuture<T>> fn;
     private final AsyncFuture<T> future;
+    private final ContextVars context;
+    private final java.util.Map<ContextVar<?>, Object> vars;
 
-    DoneCallback(Consumer<? super AsyncFuture<T>> fn, AsyncFuture<T> future) {
+    DoneCallback(Consumer<? super AsyncFuture<T>> fn, AsyncFuture<T> future, ContextVars context,
+        java.util.Map<ContextVar<?>, Object> vars) {
       this.fn = fn;
       this.future = future;
+      this.context = context;
+      this.vars = vars;
     }
 
     @Override
     public void run() {
-      fn.accept(future);
+      ContextVars ctx = context != null ? context : ContextVars.of(vars);
+      ContextVars previous = ctx.enter();
+      try {
+        fn.accept(future);
+      } finally {
+        ctx.exit(previous);
+      }
     }
 
     @Override
@@ -393,7 +444,7 @@ public non-sealed class AsyncFuture<T> implements Awaitable<T> {
       p = loop.promise();
       extras().vertxPromise = p;
       Promise<T> target = p;
-      addDoneCallback(f -> {
+      addLibraryCallback(f -> {
         if (f.cancelled()) {
           target.tryFail(f.makeCancelledError());
         } else if (f.exception != null) {

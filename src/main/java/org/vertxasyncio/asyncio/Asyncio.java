@@ -8,14 +8,14 @@ import io.vertx.core.internal.VertxInternal;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.vertxasyncio.asyncio.impl.Describe;
 import org.vertxasyncio.asyncio.impl.Runners;
 import org.vertxasyncio.asyncio.impl.Sneaky;
 import org.vertxasyncio.asyncio.impl.VertxEventLoop;
@@ -41,9 +41,14 @@ import org.vertxasyncio.asyncio.impl.VertxEventLoop;
  * <p>Python: the {@code asyncio} module
  */
 public final class Asyncio {
-  private static final ThreadLocal<EventLoop> THREAD_LOOP = new ThreadLocal<>();
-  private static final String CONTEXT_LOOP_KEY = "org.vertxasyncio.asyncio.EventLoop";
+  /** Each thread's current loop, and whether {@link #setEventLoop} was called on it. Python: the policy's {@code _local} */
+  private static final ThreadLocal<ThreadLoop> THREAD_LOOP = ThreadLocal.withInitial(ThreadLoop::new);
   private static volatile Vertx sharedVertx;
+
+  private static final class ThreadLoop {
+    EventLoop loop;
+    boolean setCalled;
+  }
 
   private Asyncio() {
   }
@@ -94,9 +99,10 @@ public final class Asyncio {
    * same object). A coroutine runs inline, in the current task; a future that is not done suspends the
    * current task until it is, and the loop runs other work meanwhile.
    *
+   * <p>Python: {@code await x}
+   *
    * @throws CancelledError if the current task is cancelled while it waits, or the future was cancelled
    * @throws IllegalStateException outside a coroutine body, with how to do it instead
-   *     <p>Python: {@code await x}
    */
   @SuppressWarnings("unchecked")
   public static <T> T await(Awaitable<T> awaitable) {
@@ -161,34 +167,35 @@ public final class Asyncio {
   }
 
   /**
-   * The running loop, else this thread's current loop, made and set on first use; on Vert.x code (an
-   * event-loop context) with no loop set, the loop of the current context, made once per context.
+   * The running loop, else this thread's current loop ({@link #setEventLoop}). Only the main thread, and
+   * only until {@link #setEventLoop} is first called on it, gets a loop made and set on first use, as in
+   * CPython 3.11–3.13: anywhere else (a worker thread, a Vert.x thread outside the loop's iterations)
+   * there is no implicit loop, so work cannot be bound to a loop that nobody runs.
    *
    * <p>Python: {@code asyncio.get_event_loop()}
+   *
+   * @throws IllegalStateException {@code "There is no current event loop in thread 'worker-1'."}
    */
   public static EventLoop getEventLoop() {
-    VertxEventLoop running = VertxEventLoop.RUNNING.get();
+    VertxEventLoop running = VertxEventLoop.running();
     if (running != null) {
       return running;
     }
-    EventLoop loop = THREAD_LOOP.get();
-    if (loop != null) {
-      return loop;
+    ThreadLoop local = THREAD_LOOP.get();
+    Thread current = Thread.currentThread();
+    if (local.loop == null && !local.setCalled && isMainThread(current)) {
+      setEventLoop(newEventLoop());
     }
-    Context ctx = Vertx.currentContext();
-    if (ctx != null && ctx.isEventLoopContext()) {
-      // on Vert.x code: the loop of the current context, made once per context
-      Object existing = ctx.get(CONTEXT_LOOP_KEY);
-      if (existing instanceof EventLoop l && !l.isClosed()) {
-        return l;
-      }
-      loop = newEventLoop(ctx);
-      ctx.put(CONTEXT_LOOP_KEY, loop);
-      return loop;
+    if (local.loop == null) {
+      throw new IllegalStateException("There is no current event loop in thread " + Describe.repr(current.getName()) + ".");
     }
-    loop = newEventLoop();
-    THREAD_LOOP.set(loop);
-    return loop;
+    return local.loop;
+  }
+
+  /** Python's {@code threading.main_thread()}: the JVM's main thread, the platform thread named main that runs {@code main}. */
+  private static boolean isMainThread(Thread t) {
+    ThreadGroup g = t.getThreadGroup();
+    return !t.isVirtual() && "main".equals(t.getName()) && g != null && "main".equals(g.getName());
   }
 
   /**
@@ -211,26 +218,26 @@ public final class Asyncio {
   }
 
   /**
-   * Makes {@code loop} this thread's current loop (null clears it).
+   * Makes {@code loop} this thread's current loop (null clears it). Once called on the main thread, even
+   * with null, {@link #getEventLoop()} no longer makes a loop there.
    *
    * <p>Python: {@code asyncio.set_event_loop(loop)}
    */
   public static void setEventLoop(EventLoop loop) {
-    if (loop == null) {
-      THREAD_LOOP.remove();
-    } else {
-      THREAD_LOOP.set(loop);
-    }
+    ThreadLoop local = THREAD_LOOP.get();
+    local.setCalled = true;
+    local.loop = loop;
   }
 
   /**
    * The loop running the current coroutine or callback.
    *
+   * <p>Python: {@code asyncio.get_running_loop()}
+   *
    * @throws IllegalStateException {@code "no running event loop"}
-   *     <p>Python: {@code asyncio.get_running_loop()}
    */
   public static EventLoop getRunningLoop() {
-    VertxEventLoop loop = VertxEventLoop.RUNNING.get();
+    VertxEventLoop loop = VertxEventLoop.running();
     if (loop == null) {
       throw new IllegalStateException("no running event loop");
     }
@@ -238,48 +245,31 @@ public final class Asyncio {
   }
 
   /**
-   * Runs {@code main} on a new loop until it is done, cancels the tasks it left behind, closes the loop,
-   * and returns {@code main}'s result.
+   * Runs {@code main} on a new loop until it is done, cancels the tasks it left behind, waits for the
+   * default executor's calls, closes the loop, and returns {@code main}'s result: a {@link Runner} used
+   * once. The loop is the thread's current loop while it runs; afterwards there is none
+   * ({@link #setEventLoop} null), as in asyncio.
+   *
+   * <p>Python: {@code asyncio.run(main)}
    *
    * @throws IllegalStateException {@code "asyncio.run() cannot be called from a running event loop"}
-   *     <p>Python: {@code asyncio.run(main)}
    */
   public static <T> T run(Coroutine<T> main) {
-    if (VertxEventLoop.RUNNING.get() != null) {
-      throw new IllegalStateException("asyncio.run() cannot be called from a running event loop");
-    }
-    EventLoop loop = newEventLoop();
-    EventLoop previous = THREAD_LOOP.get();
-    setEventLoop(loop);
-    try {
-      return loop.runUntilComplete(main);
-    } finally {
-      try {
-        cancelAllTasks(loop);
-      } finally {
-        setEventLoop(previous);
-        loop.close();
-      }
-    }
+    return run(main, null, null);
   }
 
-  private static void cancelAllTasks(EventLoop loop) {
-    Set<Task<?>> toCancel = allTasks(loop);
-    if (toCancel.isEmpty()) {
-      return;
+  /**
+   * Like {@link #run(Coroutine)}, the loop with {@code debug} (null: its default) and made by
+   * {@code loopFactory} (null: {@link #newEventLoop()}).
+   *
+   * <p>Python: {@code asyncio.run(main, debug=debug, loop_factory=loop_factory)}
+   */
+  public static <T> T run(Coroutine<T> main, Boolean debug, Supplier<? extends EventLoop> loopFactory) {
+    if (VertxEventLoop.running() != null) {
+      throw new IllegalStateException("asyncio.run() cannot be called from a running event loop");
     }
-    for (Task<?> t : toCancel) {
-      t.cancel();
-    }
-    loop.runUntilComplete(gather(new ArrayList<>(toCancel), true));
-    for (Task<?> t : toCancel) {
-      if (!t.cancelled() && t.exception() != null) {
-        Map<String, Object> c = new LinkedHashMap<>();
-        c.put("message", "unhandled exception during asyncio.run() shutdown");
-        c.put("exception", t.exception());
-        c.put("task", t);
-        loop.callExceptionHandler(c);
-      }
+    try (Runner runner = new Runner(debug, loopFactory)) {
+      return runner.run(main);
     }
   }
 
@@ -309,8 +299,9 @@ public final class Asyncio {
   /**
    * Like {@link #ensureFuture(Awaitable)}, on {@code loop}.
    *
+   * <p>Python: {@code asyncio.ensure_future(obj, loop=loop)}
+   *
    * @throws IllegalArgumentException if {@code awaitable} is a future of another loop
-   *     <p>Python: {@code asyncio.ensure_future(obj, loop=loop)}
    */
   public static <T> AsyncFuture<T> ensureFuture(Awaitable<T> awaitable, EventLoop loop) {
     if (awaitable instanceof AsyncFuture<T> f) {
@@ -339,8 +330,9 @@ public final class Asyncio {
   /**
    * Schedules {@code coro} as a task on the running loop.
    *
+   * <p>Python: {@code asyncio.create_task(coro)}
+   *
    * @throws IllegalStateException {@code "no running event loop"}
-   *     <p>Python: {@code asyncio.create_task(coro)}
    */
   public static <T> Task<T> createTask(Coroutine<T> coro) {
     return getRunningLoop().createTask(coro);
@@ -349,6 +341,35 @@ public final class Asyncio {
   /** Python: {@code asyncio.create_task(coro, name=name)} */
   public static <T> Task<T> createTask(Coroutine<T> coro, String name) {
     return getRunningLoop().createTask(coro, name);
+  }
+
+  /** Python: {@code asyncio.create_task(coro, name=name, context=context)} */
+  public static <T> Task<T> createTask(Coroutine<T> coro, String name, ContextVars context) {
+    return getRunningLoop().createTask(coro, name, context);
+  }
+
+  /**
+   * The task factory that starts tasks eagerly: a new task's coroutine runs at once, inside
+   * {@code createTask}, up to its first suspension (as the current task, in its context), and is only
+   * scheduled if it suspends; one that never suspends gives a task that is already done. On a loop that
+   * is not running, tasks start as usual. Install it with {@code loop.setTaskFactory(Asyncio::eagerTaskFactory)}.
+   *
+   * <p>Python: {@code asyncio.eager_task_factory} (3.12)
+   */
+  public static <T> Task<T> eagerTaskFactory(EventLoop loop, Coroutine<T> coro, String name, ContextVars context) {
+    return new Task<>(coro, loop, name, context, true);
+  }
+
+  /**
+   * A task factory that starts tasks eagerly, as {@link #eagerTaskFactory}, with tasks made by
+   * {@code constructor} (a subclass of {@link Task}: {@code createEagerTaskFactory(MyTask::new)}) with
+   * {@code eagerStart} true.
+   *
+   * <p>Python: {@code asyncio.create_eager_task_factory(custom_task_constructor)} (3.12)
+   */
+  public static EventLoop.TaskFactory createEagerTaskFactory(Task.Constructor constructor) {
+    Objects.requireNonNull(constructor, "constructor");
+    return (loop, coro, name, context) -> constructor.newTask(coro, loop, name, context, true);
   }
 
   /**
@@ -385,16 +406,17 @@ public final class Asyncio {
   }
 
   /**
-   * The task running on the current thread's running loop, or null.
+   * The task running on the running loop, or null (in a plain callback).
    *
    * <p>Python: {@code asyncio.current_task()}
+   *
+   * @throws IllegalStateException {@code "no running event loop"}
    */
   public static Task<?> currentTask() {
-    VertxEventLoop loop = VertxEventLoop.RUNNING.get();
-    return loop == null ? null : loop.currentTask();
+    return ((VertxEventLoop) getRunningLoop()).currentTask();
   }
 
-  /** Python: {@code asyncio.current_task(loop)} */
+  /** The task running on {@code loop}, or null. Python: {@code asyncio.current_task(loop)} */
   public static Task<?> currentTask(EventLoop loop) {
     return ((VertxEventLoop) loop).currentTask();
   }
@@ -408,9 +430,44 @@ public final class Asyncio {
     return allTasks(getRunningLoop());
   }
 
-  /** Python: {@code asyncio.all_tasks(loop)} */
+  /** The tasks of {@code loop} that are not done. Python: {@code asyncio.all_tasks(loop)} */
   public static Set<Task<?>> allTasks(EventLoop loop) {
     return new LinkedHashSet<>(((VertxEventLoop) loop).liveTasks());
+  }
+
+  /**
+   * A coroutine that runs {@code fn} on the loop's default executor (another thread: see
+   * {@link EventLoop#runInExecutor(java.util.concurrent.Callable)}), in a copy of the current context,
+   * and gives its result: the way to call blocking code from a coroutine.
+   *
+   * <pre>{@code
+   * String body = await(toThread(() -> Files.readString(path)));
+   * }</pre>
+   *
+   * <p>Python: {@code asyncio.to_thread(func)}
+   */
+  public static <T> Coroutine<T> toThread(java.util.concurrent.Callable<T> fn) {
+    Objects.requireNonNull(fn, "fn");
+    return async("to_thread", () -> {
+      EventLoop loop = getRunningLoop();
+      ContextVars context = ContextVars.copyContext();
+      return await(loop.runInExecutor(() -> context.run(fn)));
+    });
+  }
+
+  /** Whether {@code obj} is a coroutine object. Python: {@code asyncio.iscoroutine(obj)} */
+  public static boolean isCoroutine(Object obj) {
+    return obj instanceof Coroutine<?>;
+  }
+
+  /**
+   * Whether {@code obj} is an asyncio future (an {@link AsyncFuture}, a {@link Task} too); a Vert.x
+   * {@code Future} is not one, as a {@code concurrent.futures.Future} is not in Python.
+   *
+   * <p>Python: {@code asyncio.isfuture(obj)}
+   */
+  public static boolean isFuture(Object obj) {
+    return obj instanceof AsyncFuture<?>;
   }
 
   // ------------------------------------------------------------------ sleeping
@@ -419,8 +476,9 @@ public final class Asyncio {
    * A coroutine that finishes after {@code seconds} (its timer starts when it runs); zero or less gives
    * up one loop iteration.
    *
+   * <p>Python: {@code asyncio.sleep(delay)}
+   *
    * @throws IllegalArgumentException {@code "Invalid delay: NaN (not a number)"}
-   *     <p>Python: {@code asyncio.sleep(delay)}
    */
   public static Coroutine<Void> sleep(double seconds) {
     return new SleepCoroutine<>(seconds, null);
@@ -477,9 +535,10 @@ public final class Asyncio {
    * seconds pass (null: no limit), and gives the done and pending sets. A timeout raises nothing and
    * cancels nothing.
    *
+   * <p>Python: {@code asyncio.wait(fs, timeout=timeout, return_when=return_when)}
+   *
    * @throws IllegalArgumentException when awaited: {@code "Set of Tasks/Futures is empty."}, or
    *     {@code "Invalid return_when value: null"}
-   *     <p>Python: {@code asyncio.wait(fs, timeout=timeout, return_when=return_when)}
    */
   @SuppressWarnings("unchecked")
   public static <T> Coroutine<WaitResult<T>> wait(Collection<? extends AsyncFuture<? extends T>> fs, Double timeout,
@@ -518,7 +577,7 @@ public final class Asyncio {
       }
     };
     for (AsyncFuture<T> f : fs) {
-      f.addDoneCallback(onCompletion);
+      f.addLibraryCallback(onCompletion);
     }
     try {
       await(waiter);
@@ -574,7 +633,7 @@ public final class Asyncio {
     EventLoop loop = getRunningLoop();
     AsyncFuture<Void> waiter = loop.createFuture();
     Consumer<AsyncFuture<?>> cb = f -> releaseWaiter(waiter);
-    fut.addDoneCallback(cb);
+    fut.addLibraryCallback(cb);
     try {
       fut.cancel();
       await(waiter);
@@ -584,39 +643,54 @@ public final class Asyncio {
   }
 
   /**
-   * Runs {@code body} in the current coroutine with a deadline {@code delay} seconds away (null: none):
-   * when it passes, the current task is cancelled and the block ends with {@link TimeoutError}.
+   * A {@link Timeout} due {@code delay} seconds from now on the running loop (null: never), to enter
+   * later ({@link Timeout#asyncWith}, or {@link Timeout#aenter()} / {@link Timeout#aexit}).
    *
-   * @throws IllegalStateException {@code "Timeout should be used inside a task"}
-   *     <p>Python: {@code async with asyncio.timeout(delay): ...}
+   * <p>Python: {@code asyncio.timeout(delay)}
+   *
+   * @throws IllegalStateException {@code "no running event loop"}
+   */
+  public static Timeout timeout(Double delay) {
+    EventLoop loop = getRunningLoop();
+    return new Timeout(delay == null ? null : loop.time() + delay);
+  }
+
+  /**
+   * A {@link Timeout} due at loop time {@code when} (null: never), to enter later.
+   *
+   * <p>Python: {@code asyncio.timeout_at(when)}
+   */
+  public static Timeout timeoutAt(Double when) {
+    return new Timeout(when);
+  }
+
+  /**
+   * Runs {@code body} in the current coroutine with a deadline {@code delay} seconds away (null: none):
+   * when it passes, the current task is cancelled and the block ends with {@link TimeoutError}. Sugar
+   * for {@code timeout(delay).asyncWith(t -> body.call())}.
+   *
+   * <p>Python: {@code async with asyncio.timeout(delay): ...}
+   *
+   * @throws IllegalStateException {@code "Timeout should be used inside a task"}, {@code "no running
+   *     event loop"}
    */
   public static <T> T timeout(Double delay, CoroutineBody<T> body) {
-    return timeout(delay, t -> body.call());
+    return timeout(delay).asyncWith(t -> body.call());
   }
 
   /** Like {@link #timeout(Double, CoroutineBody)}; the body gets the {@link Timeout} to reschedule it. */
   public static <T> T timeout(Double delay, TimeoutBody<T> body) {
-    EventLoop loop = Awaits.runningLoop("timeout");
-    return timeoutAt(delay == null ? null : loop.time() + delay, body);
+    return timeout(delay).asyncWith(body);
   }
 
   /** Python: {@code async with asyncio.timeout_at(when): ...} */
   public static <T> T timeoutAt(Double when, CoroutineBody<T> body) {
-    return timeoutAt(when, t -> body.call());
+    return new Timeout(when).asyncWith(t -> body.call());
   }
 
   /** Python: {@code async with asyncio.timeout_at(when) as t: ...} */
   public static <T> T timeoutAt(Double when, TimeoutBody<T> body) {
-    Timeout t = new Timeout(when);
-    t.enter();
-    T result;
-    try {
-      result = body.call(t);
-    } catch (Throwable e) {
-      throw Sneaky.rethrow(t.exit(e));
-    }
-    t.exit(null);
-    return result;
+    return new Timeout(when).asyncWith(body);
   }
 
   // ------------------------------------------------------------------ shield, as_completed
@@ -645,8 +719,8 @@ public final class Asyncio {
         outer.setResult(i.result());
       }
     };
-    inner.addDoneCallback(innerDone);
-    outer.addDoneCallback(o -> {
+    inner.addLibraryCallback(innerDone);
+    outer.addLibraryCallback(o -> {
       if (!inner.done()) {
         inner.removeDoneCallback(innerDone);
       }
@@ -687,7 +761,7 @@ public final class Asyncio {
       }
     };
     for (AsyncFuture<T> f : todo) {
-      f.addDoneCallback(onCompletion[0]);
+      f.addLibraryCallback(onCompletion[0]);
     }
     if (!todo.isEmpty() && timeout != null) {
       timeoutHandle[0] = loop.callLater(timeout, () -> {

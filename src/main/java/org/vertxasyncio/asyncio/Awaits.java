@@ -2,7 +2,6 @@ package org.vertxasyncio.asyncio;
 
 import org.vertxasyncio.asyncio.impl.Fiber;
 import org.vertxasyncio.asyncio.impl.Sneaky;
-import org.vertxasyncio.asyncio.impl.TaskAccess;
 import org.vertxasyncio.asyncio.impl.VertxEventLoop;
 
 /** The await primitive: suspend the current fiber on a future, or give up one iteration. */
@@ -11,7 +10,7 @@ final class Awaits {
   }
 
   static VertxEventLoop runningLoop(String what) {
-    VertxEventLoop loop = VertxEventLoop.RUNNING.get();
+    VertxEventLoop loop = VertxEventLoop.running();
     if (loop == null) {
       throw new IllegalStateException(what + "() called outside a coroutine: no event loop is running on thread "
           + Thread.currentThread().getName() + "; run the coroutine with loop.runUntilComplete(...) or Asyncio.run(...)");
@@ -55,10 +54,5 @@ final class Awaits {
     if (exc != null) {
       throw Sneaky.rethrow(exc);
     }
-  }
-
-  static {
-    // make sure Task has installed its accessor before the loop needs it
-    TaskAccess.class.getName();
   }
 }

@@ -27,9 +27,10 @@ public class BoundedSemaphore extends Semaphore {
   /**
    * Gives a permit back, as {@link Semaphore#release()}.
    *
+   * <p>Python: {@code asyncio.BoundedSemaphore.release}
+   *
    * @throws IllegalArgumentException {@code "BoundedSemaphore released too many times"} if that would
    *     raise the count above the initial value
-   *     <p>Python: {@code asyncio.BoundedSemaphore.release}
    */
   @Override
   public void release() {

@@ -132,8 +132,9 @@ public final class Condition extends LoopBound {
    * nothing if none waits. The woken ones return from their wait only once they get the lock back,
    * which this does not release.
    *
+   * <p>Python: {@code asyncio.Condition.notify(n)}
+   *
    * @throws IllegalStateException {@code "cannot notify on un-acquired lock"} if the lock is not held
-   *     <p>Python: {@code asyncio.Condition.notify(n)}
    */
   public void notify(int n) {
     if (!locked()) {
@@ -155,8 +156,9 @@ public final class Condition extends LoopBound {
    * Wakes one waiting coroutine: {@code notify(1)}. (Not {@code notify()}: {@link Object#notify()} is
    * final.)
    *
+   * <p>Python: {@code asyncio.Condition.notify()}
+   *
    * @throws IllegalStateException {@code "cannot notify on un-acquired lock"} if the lock is not held
-   *     <p>Python: {@code asyncio.Condition.notify()}
    */
   public void notifyOne() {
     notify(1);
@@ -166,8 +168,9 @@ public final class Condition extends LoopBound {
    * Wakes every waiting coroutine: {@code notify(n)} with n the number of waiters. (Not
    * {@code notifyAll()}: {@link Object#notifyAll()} is final.)
    *
+   * <p>Python: {@code asyncio.Condition.notify_all}
+   *
    * @throws IllegalStateException {@code "cannot notify on un-acquired lock"} if the lock is not held
-   *     <p>Python: {@code asyncio.Condition.notify_all}
    */
   public void notifyAllWaiters() {
     notify(waiters.size());

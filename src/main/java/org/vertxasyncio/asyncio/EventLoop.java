@@ -30,6 +30,8 @@ public interface EventLoop {
    * Runs the loop until {@code awaitable} is done, blocking the calling thread, and returns its result.
    * A coroutine is first wrapped into a task with {@link Asyncio#ensureFuture}.
    *
+   * <p>Python: {@code loop.run_until_complete(future)}
+   *
    * @return the result of the awaitable
    * @throws IllegalStateException {@code "Event loop is closed"}, {@code "This event loop is already
    *     running"}, {@code "Cannot run the event loop while another loop is running"}, or when called on
@@ -37,7 +39,6 @@ public interface EventLoop {
    *     completed."} if {@link #stop()} ended the run first
    * @throws Throwable the awaitable's own exception object (checked exceptions included), or
    *     {@link CancelledError} if it was cancelled
-   *     <p>Python: {@code loop.run_until_complete(future)}
    */
   <T> T runUntilComplete(Awaitable<T> awaitable);
 
@@ -51,8 +52,9 @@ public interface EventLoop {
   /**
    * Runs the loop until {@link #stop()} is called, blocking the calling thread.
    *
+   * <p>Python: {@code loop.run_forever()}
+   *
    * @throws IllegalStateException as {@link #runUntilComplete(Awaitable)}
-   *     <p>Python: {@code loop.run_forever()}
    */
   void runForever();
 
@@ -78,8 +80,9 @@ public interface EventLoop {
    * Closes the loop: pending callbacks and timers are dropped and the loop never runs again. Closing a
    * closed loop does nothing.
    *
+   * <p>Python: {@code loop.close()}
+   *
    * @throws IllegalStateException {@code "Cannot close a running event loop"}
-   *     <p>Python: {@code loop.close()}
    */
   void close();
 
@@ -98,28 +101,48 @@ public interface EventLoop {
 
   /**
    * Schedules {@code callback} to run in the next iteration of the loop, after the callbacks already
-   * scheduled (FIFO), never inline.
+   * scheduled (FIFO), never inline. It runs in a copy of the context current now
+   * ({@link ContextVars#copyContext()}).
+   *
+   * <p>Python: {@code loop.call_soon(callback)}
    *
    * @throws IllegalStateException {@code "Event loop is closed"}
-   *     <p>Python: {@code loop.call_soon(callback)}
    */
   Handle callSoon(Runnable callback);
 
   /**
-   * Like {@link #callSoon}, from any thread.
+   * Like {@link #callSoon(Runnable)}, the callback running in {@code context} (null: a copy of the
+   * current one).
+   *
+   * <p>Python: {@code loop.call_soon(callback, context=context)}
+   */
+  Handle callSoon(Runnable callback, ContextVars context);
+
+  /**
+   * Like {@link #callSoon}, from any thread; the callback runs in a copy of the calling thread's context.
    *
    * <p>Python: {@code loop.call_soon_threadsafe(callback)}
    */
   Handle callSoonThreadsafe(Runnable callback);
 
+  /** Python: {@code loop.call_soon_threadsafe(callback, context=context)} */
+  Handle callSoonThreadsafe(Runnable callback, ContextVars context);
+
   /**
    * Schedules {@code callback} to run {@code delay} seconds from now, on a Vert.x timer of the loop's
-   * context. Callbacks due at the same time run in the order they were scheduled.
+   * context. As in asyncio, a timer reaches the ready queue at the start of an iteration, behind the
+   * callbacks already there, together with the other timers due by then in deadline order; callbacks due
+   * at the same time run in the order they were scheduled. A delay of zero or less (or a {@link #callAt}
+   * in the past) is no shortcut: the timer runs in the next iteration, after the ready callbacks.
+   *
+   * <p>Python: {@code loop.call_later(delay, callback)}
    *
    * @throws IllegalArgumentException if {@code delay} is NaN
-   *     <p>Python: {@code loop.call_later(delay, callback)}
    */
   TimerHandle callLater(double delay, Runnable callback);
+
+  /** Python: {@code loop.call_later(delay, callback, context=context)}; null: a copy of the current context. */
+  TimerHandle callLater(double delay, Runnable callback, ContextVars context);
 
   /**
    * Schedules {@code callback} to run at loop time {@code when} (see {@link #time()}).
@@ -127,6 +150,9 @@ public interface EventLoop {
    * <p>Python: {@code loop.call_at(when, callback)}
    */
   TimerHandle callAt(double when, Runnable callback);
+
+  /** Python: {@code loop.call_at(when, callback, context=context)}; null: a copy of the current context. */
+  TimerHandle callAt(double when, Runnable callback, ContextVars context);
 
   /**
    * A new pending future attached to this loop.
@@ -136,10 +162,13 @@ public interface EventLoop {
   <T> AsyncFuture<T> createFuture();
 
   /**
-   * Wraps {@code coro} into a task scheduled on this loop; its first step runs in the next iteration.
+   * Wraps {@code coro} into a task scheduled on this loop; its first step runs in the next iteration (at
+   * once, with an eager task factory: see {@link #setTaskFactory}). The task runs in a copy of the
+   * current context.
+   *
+   * <p>Python: {@code loop.create_task(coro)}
    *
    * @throws IllegalStateException {@code "Event loop is closed"}
-   *     <p>Python: {@code loop.create_task(coro)}
    */
   <T> Task<T> createTask(Coroutine<T> coro);
 
@@ -147,11 +176,46 @@ public interface EventLoop {
   <T> Task<T> createTask(Coroutine<T> coro, String name);
 
   /**
+   * A task named {@code name} (null: {@code Task-N}) that runs in {@code context} (null: a copy of the
+   * current context), made by the task factory if one is set.
+   *
+   * <p>Python: {@code loop.create_task(coro, name=name, context=context)}
+   */
+  <T> Task<T> createTask(Coroutine<T> coro, String name, ContextVars context);
+
+  /**
+   * Makes the tasks of {@link #createTask}: what {@link EventLoop#setTaskFactory} takes. {@code name} and
+   * {@code context} may be null (the defaults).
+   *
+   * <p>Python: a task factory, {@code factory(loop, coro, name=name, context=context)}
+   */
+  @FunctionalInterface
+  interface TaskFactory {
+    Task<?> createTask(EventLoop loop, Coroutine<?> coro, String name, ContextVars context);
+  }
+
+  /**
+   * Makes {@link #createTask} (and so {@link Asyncio#createTask}, {@link Asyncio#ensureFuture},
+   * {@link Asyncio#gather}, {@link TaskGroup#createTask}) use {@code factory}; null restores the
+   * default, {@code new Task<>(coro, loop, name, context)}. {@code loop.setTaskFactory(Asyncio::eagerTaskFactory)}
+   * starts every new task eagerly.
+   *
+   * <p>Python: {@code loop.set_task_factory(factory)}
+   */
+  void setTaskFactory(TaskFactory factory);
+
+  /** The factory {@link #setTaskFactory} set, or null. Python: {@code loop.get_task_factory()} */
+  TaskFactory getTaskFactory();
+
+  /**
    * Runs blocking or CPU-bound {@code fn} on the default executor (the Vert.x worker pool), off the
    * event loop, and returns a future of this loop for its result. Cancelling the future does not
    * interrupt {@code fn}.
    *
    * <p>Python: {@code loop.run_in_executor(None, fn)}
+   *
+   * @throws IllegalStateException {@code "Executor shutdown has been called"} after
+   *     {@link #shutdownDefaultExecutor}
    */
   <T> AsyncFuture<T> runInExecutor(Callable<T> fn);
 
@@ -160,10 +224,28 @@ public interface EventLoop {
 
   /**
    * Replaces the default executor of {@link #runInExecutor(Callable)}; null restores the Vert.x worker pool.
+   * The loop owns an executor it is given: {@link #shutdownDefaultExecutor} shuts an
+   * {@link java.util.concurrent.ExecutorService} down.
    *
    * <p>Python: {@code loop.set_default_executor(executor)}
    */
   void setDefaultExecutor(Executor executor);
+
+  /**
+   * A coroutine that ends the default executor's use by this loop: later {@link #runInExecutor(Callable)}
+   * calls fail, and it waits for the calls already made to finish (and, for an
+   * {@link java.util.concurrent.ExecutorService} set with {@link #setDefaultExecutor}, shuts it down and
+   * waits for it to terminate). With a {@code timeout} (seconds; null: none) that passes first, it logs a
+   * warning and returns. {@link Asyncio#run} and {@link Runner#close()} call it with 300 s.
+   *
+   * <p>Python: {@code loop.shutdown_default_executor(timeout)} (the timeout since 3.12)
+   */
+  Coroutine<Void> shutdownDefaultExecutor(Double timeout);
+
+  /** {@link #shutdownDefaultExecutor(Double)} with no timeout. Python: {@code loop.shutdown_default_executor()} */
+  default Coroutine<Void> shutdownDefaultExecutor() {
+    return shutdownDefaultExecutor(null);
+  }
 
   /** Receives the errors the loop cannot hand to anyone: callbacks that threw, for example. */
   @FunctionalInterface

@@ -66,7 +66,7 @@ final class GatheringFuture extends AsyncFuture<List<Object>> {
     GatheringFuture outer = new GatheringFuture((VertxEventLoop) loop, children, distinct.size(), returnExceptions);
     Consumer<AsyncFuture<?>> cb = outer::childDone;
     for (AsyncFuture<?> f : distinct) {
-      f.addDoneCallback(cb);
+      f.addLibraryCallback(cb);
     }
     return outer;
   }

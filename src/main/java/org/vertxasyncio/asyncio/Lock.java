@@ -91,8 +91,9 @@ public final class Lock extends LoopBound {
    * Releases the lock and wakes the first waiter, if any. Any coroutine may release it, not only the
    * one that acquired it.
    *
+   * <p>Python: {@code asyncio.Lock.release}
+   *
    * @throws IllegalStateException {@code "Lock is not acquired."} if the lock is not held
-   *     <p>Python: {@code asyncio.Lock.release}
    */
   public void release() {
     if (locked) {
@@ -119,9 +120,10 @@ public final class Lock extends LoopBound {
    * the body, and releases the lock in a {@code finally}. Returns the body's result; the body's
    * exception comes out as the same object, after the release.
    *
+   * <p>Python: {@code async with lock: ...}
+   *
    * @throws CancelledError if the task is cancelled while waiting for the lock (the body does not run)
    * @throws IllegalStateException outside a coroutine body
-   *     <p>Python: {@code async with lock: ...}
    */
   public <T> T withLock(CoroutineBody<T> body) {
     return Held.run(acquire(), this::release, body);

@@ -7,9 +7,10 @@ import java.util.ArrayDeque;
  * (with a {@code maxsize} above zero). Not thread-safe: for the coroutines of one loop.
  *
  * <p>Invariants: a getter waits only while the queue is empty and a putter only while it is full; each
- * put wakes at most one getter, each get at most one putter; a cancelled waiter passes its wake-up on.
+ * put wakes at most one getter, each get at most one putter; a cancelled waiter passes its wake-up on;
+ * once shut down, the queue takes no more items and wakes every waiter, to fail or to take what is left.
  *
- * <p>Python: {@code asyncio.Queue}
+ * <p>Python: {@code asyncio.Queue} (with {@code shutdown}, CPython 3.13's Lib/asyncio/queues.py)
  *
  * @param <T> the type of the items
  */
@@ -19,6 +20,7 @@ public class Queue<T> extends LoopBound {
   private final ArrayDeque<AsyncFuture<Void>> putters = new ArrayDeque<>();
   private int unfinishedTasks;
   private final Event finished = new Event();
+  private boolean isShutdown;
 
   /** An unbounded queue. */
   public Queue() {
@@ -84,10 +86,15 @@ public class Queue<T> extends LoopBound {
    * A coroutine that puts {@code item}, waiting for a free slot if the queue is full.
    *
    * <p>Python: {@code queue.put(item)}
+   *
+   * @throws QueueShutDown when awaited, if the queue is shut down (also while it waits)
    */
   public Coroutine<Void> put(T item) {
     return Asyncio.async("Queue.put", () -> {
       while (full()) {
+        if (isShutdown) {
+          throw new QueueShutDown();
+        }
         AsyncFuture<Void> putter = getLoop().createFuture();
         putters.add(putter);
         try {
@@ -108,10 +115,15 @@ public class Queue<T> extends LoopBound {
   /**
    * Puts {@code item} at once.
    *
+   * <p>Python: {@code queue.put_nowait(item)}
+   *
+   * @throws QueueShutDown if the queue is shut down
    * @throws QueueFull if the queue is full
-   *     <p>Python: {@code queue.put_nowait(item)}
    */
   public void putNowait(T item) {
+    if (isShutdown) {
+      throw new QueueShutDown();
+    }
     if (full()) {
       throw new QueueFull();
     }
@@ -125,10 +137,15 @@ public class Queue<T> extends LoopBound {
    * A coroutine that takes the next item, waiting for one if the queue is empty.
    *
    * <p>Python: {@code queue.get()}
+   *
+   * @throws QueueShutDown when awaited, if the queue is shut down and empty (also while it waits)
    */
   public Coroutine<T> get() {
     return Asyncio.async("Queue.get", () -> {
       while (empty()) {
+        if (isShutdown) {
+          throw new QueueShutDown();
+        }
         AsyncFuture<Void> getter = getLoop().createFuture();
         getters.add(getter);
         try {
@@ -149,11 +166,16 @@ public class Queue<T> extends LoopBound {
   /**
    * Takes the next item at once.
    *
+   * <p>Python: {@code queue.get_nowait()}
+   *
+   * @throws QueueShutDown if the queue is empty and shut down
    * @throws QueueEmpty if the queue is empty
-   *     <p>Python: {@code queue.get_nowait()}
    */
   public T getNowait() {
     if (empty()) {
+      if (isShutdown) {
+        throw new QueueShutDown();
+      }
       throw new QueueEmpty();
     }
     T item = take();
@@ -164,8 +186,9 @@ public class Queue<T> extends LoopBound {
   /**
    * Marks one item taken earlier as processed.
    *
+   * <p>Python: {@code queue.task_done()}
+   *
    * @throws IllegalArgumentException {@code "task_done() called too many times"}
-   *     <p>Python: {@code queue.task_done()}
    */
   public void taskDone() {
     if (unfinishedTasks <= 0) {
@@ -190,6 +213,45 @@ public class Queue<T> extends LoopBound {
     });
   }
 
+  /**
+   * Shuts the queue down: puts fail with {@link QueueShutDown} from now on, and gets too once the queue
+   * is empty; every coroutine waiting in {@link #put} or {@link #get} wakes up to fail (a getter takes an
+   * item if one is left). With {@code immediate}, the items left are dropped first, each marked done as
+   * {@link #taskDone()} would, which may release {@link #join()}.
+   *
+   * <p>Python: {@code queue.shutdown(immediate=immediate)} (3.13)
+   */
+  public void shutdown(boolean immediate) {
+    isShutdown = true;
+    if (immediate) {
+      while (!empty()) {
+        take();
+        if (unfinishedTasks > 0) {
+          unfinishedTasks--;
+        }
+      }
+      if (unfinishedTasks == 0) {
+        finished.set();
+      }
+    }
+    // every getter re-checks, to raise QueueShutDown on an empty queue
+    for (AsyncFuture<Void> getter; (getter = getters.pollFirst()) != null; ) {
+      if (!getter.done()) {
+        getter.setResult(null);
+      }
+    }
+    for (AsyncFuture<Void> putter; (putter = putters.pollFirst()) != null; ) {
+      if (!putter.done()) {
+        putter.setResult(null);
+      }
+    }
+  }
+
+  /** {@link #shutdown(boolean)}, not immediate: gets take the items left, then fail. Python: {@code queue.shutdown()} */
+  public void shutdown() {
+    shutdown(false);
+  }
+
   @Override
   public String toString() {
     StringBuilder sb = new StringBuilder("<").append(getClass().getSimpleName()).append(" maxsize=").append(maxsize);
@@ -204,6 +266,9 @@ public class Queue<T> extends LoopBound {
     }
     if (unfinishedTasks > 0) {
       sb.append(" tasks=").append(unfinishedTasks);
+    }
+    if (isShutdown) {
+      sb.append(" shutdown");
     }
     return sb.append('>').toString();
   }

@@ -138,9 +138,10 @@ public class Semaphore extends LoopBound {
    * the body, and releases the permit in a {@code finally}. Returns the body's result; the body's
    * exception comes out as the same object, after the release.
    *
+   * <p>Python: {@code async with sem: ...}
+   *
    * @throws CancelledError if the task is cancelled while waiting for a permit (the body does not run)
    * @throws IllegalStateException outside a coroutine body
-   *     <p>Python: {@code async with sem: ...}
    */
   public <T> T withPermit(CoroutineBody<T> body) {
     return Held.run(acquire(), this::release, body);

@@ -1,12 +1,10 @@
 package org.vertxasyncio.asyncio;
 
-import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.vertxasyncio.asyncio.impl.Describe;
 import org.vertxasyncio.asyncio.impl.Fiber;
 import org.vertxasyncio.asyncio.impl.Frame;
 import org.vertxasyncio.asyncio.impl.ReadyHandle;
-import org.vertxasyncio.asyncio.impl.TaskAccess;
 import org.vertxasyncio.asyncio.impl.VertxEventLoop;
 
 /**
@@ -17,6 +15,8 @@ import org.vertxasyncio.asyncio.impl.VertxEventLoop;
  * (in the ready queue) or the task waits on exactly one future, {@code futWaiter}, whose done callbacks
  * include this task's wakeup. {@link #cancel} cancels that future, so {@link CancelledError} arrives at
  * the coroutine's current await, where it may be caught; if there is none yet, the next step throws it.
+ * Every step runs with the task's own context ({@link #getContext()}) current and the task as the loop's
+ * current task, the first one too when it runs eagerly, inside the constructor.
  *
  * <p>Python: {@code asyncio.Task}
  *
@@ -25,58 +25,101 @@ import org.vertxasyncio.asyncio.impl.VertxEventLoop;
 public class Task<T> extends AsyncFuture<T> {
   private static final AtomicInteger COUNTER = new AtomicInteger();
 
-  static {
-    TaskAccess.install(new TaskAccess.Accessor() {
-      @Override
-      public Task<?> prev(Task<?> t) {
-        return t.prevLive;
-      }
-
-      @Override
-      public Task<?> next(Task<?> t) {
-        return t.nextLive;
-      }
-
-      @Override
-      public void setPrev(Task<?> t, Task<?> prev) {
-        t.prevLive = prev;
-      }
-
-      @Override
-      public void setNext(Task<?> t, Task<?> next) {
-        t.nextLive = next;
-      }
-
-      @Override
-      public Frame<?> frame(Task<?> t) {
-        return t.frame;
-      }
-
-      @Override
-      public <T> Task<T> newTask(Coroutine<T> coro, VertxEventLoop loop, String name) {
-        return new Task<>(coro, loop, name);
-      }
-    });
-  }
-
   private final Coroutine<T> coro;
   private final int number;
   private String name;
+  private final ContextVars context;
   private Frame<T> frame;
   private AsyncFuture<?> futWaiter;
   private boolean mustCancel;
   private int numCancelsRequested;
-  private Task<?> prevLive;
-  private Task<?> nextLive;
+  /** Where the loop keeps this task while it is not done. */
+  private final int liveSlot;
 
-  Task(Coroutine<T> coro, VertxEventLoop loop, String name) {
-    super(loop);
-    this.coro = Objects.requireNonNull(coro, "coro");
+  /**
+   * A task for {@code coro} on the current loop ({@link Asyncio#getEventLoop()}); prefer
+   * {@link Asyncio#createTask} or {@link EventLoop#createTask}, which also honour the loop's task factory.
+   *
+   * <p>Python: {@code asyncio.Task(coro)}
+   */
+  public Task(Coroutine<T> coro) {
+    this(coro, null, null, null, false);
+  }
+
+  /** Python: {@code asyncio.Task(coro, loop=loop)} */
+  public Task(Coroutine<T> coro, EventLoop loop) {
+    this(coro, loop, null, null, false);
+  }
+
+  /** Python: {@code asyncio.Task(coro, loop=loop, name=name)} */
+  public Task(Coroutine<T> coro, EventLoop loop, String name) {
+    this(coro, loop, name, null, false);
+  }
+
+  /** Python: {@code asyncio.Task(coro, loop=loop, name=name, context=context)} */
+  public Task(Coroutine<T> coro, EventLoop loop, String name, ContextVars context) {
+    this(coro, loop, name, context, false);
+  }
+
+  /**
+   * A task for {@code coro} on {@code loop} (null: {@link Asyncio#getEventLoop()}), named {@code name}
+   * (null: {@code Task-N}), running in {@code context} (null: a copy of the current context). Its first
+   * step is scheduled on the loop; with {@code eagerStart} and a running loop, the first step runs at
+   * once, inside this constructor, until the coroutine first suspends: a coroutine that never suspends
+   * gives a task that is already done and was never scheduled.
+   *
+   * <p>Python: {@code asyncio.Task(coro, loop=loop, name=name, context=context, eager_start=eager_start)}
+   *
+   * @throws NullPointerException {@code "a coroutine was expected, got None"}
+   * @throws IllegalStateException {@code "Event loop is closed"}, or {@code "There is no current event
+   *     loop in thread ..."} with no loop
+   */
+  public Task(Coroutine<T> coro, EventLoop loop, String name, ContextVars context, boolean eagerStart) {
+    super(loop != null ? loop : Asyncio.getEventLoop());
+    if (coro == null) {
+      throw new NullPointerException("a coroutine was expected, got None");
+    }
+    if (this.loop.isClosed()) {
+      throw new IllegalStateException("Event loop is closed");
+    }
+    this.coro = coro;
     coro.scheduled = true;
-    this.number = COUNTER.incrementAndGet();
     this.name = name;
-    loop.register(this);
-    loop.schedule(new Step(this, null));
+    this.number = name == null ? COUNTER.incrementAndGet() : 0; // asyncio counts only the tasks it names
+    this.context = context != null ? context : ContextVars.copyContext();
+    this.liveSlot = this.loop.register(this);
+    if (eagerStart && this.loop.isRunning()) {
+      eagerStart();
+    } else {
+      this.loop.schedule(new Step(this, null));
+    }
+  }
+
+  /**
+   * What makes a task: {@code Task::new}, or a subclass's constructor with the same parameters, for
+   * {@link Asyncio#createEagerTaskFactory}.
+   *
+   * <p>Python: a {@code Task}-compatible constructor, {@code custom_task_constructor(coro, loop=loop,
+   * name=name, context=context, eager_start=eager_start)}
+   */
+  @FunctionalInterface
+  public interface Constructor {
+    Task<?> newTask(Coroutine<?> coro, EventLoop loop, String name, ContextVars context, boolean eagerStart);
+  }
+
+  /** Python: {@code Task.__eager_start}: the first step now, as the current task, in the task's context. */
+  private void eagerStart() {
+    Task<?> previousTask = loop.swapCurrentTask(this);
+    try {
+      ContextVars previous = context.enter();
+      try {
+        runStep(null);
+      } finally {
+        context.exit(previous);
+      }
+    } finally {
+      loop.swapCurrentTask(previousTask);
+    }
   }
 
   /** Python: {@code task.get_name()}; {@code Task-N} unless a name was given. */
@@ -84,9 +127,19 @@ public class Task<T> extends AsyncFuture<T> {
     return name != null ? name : "Task-" + Integer.toUnsignedString(number);
   }
 
-  /** Python: {@code task.set_name(value)} */
+  /** Python: {@code task.set_name(value)}; null becomes {@code "None"}, as Python's {@code str(None)}. */
   public void setName(String value) {
-    this.name = value;
+    this.name = value == null ? "None" : value;
+  }
+
+  /**
+   * The context the task's coroutine runs in: a copy of the one current when the task was made, unless
+   * one was given.
+   *
+   * <p>Python: {@code task.get_context()}
+   */
+  public ContextVars getContext() {
+    return context;
   }
 
   /** Python: {@code task.get_coro()} */
@@ -129,8 +182,9 @@ public class Task<T> extends AsyncFuture<T> {
    * await (or at its start, or its next step), where it may be caught. The task ends cancelled if the
    * coroutine lets the error out.
    *
+   * <p>Python: {@code task.cancel(msg=message)}
+   *
    * @return false if the task is already done, true otherwise
-   *     <p>Python: {@code task.cancel(msg=message)}
    */
   @Override
   public boolean cancel(String message) {
@@ -174,7 +228,17 @@ public class Task<T> extends AsyncFuture<T> {
     step(exc);
   }
 
+  /** One step, in the task's context. Python: {@code Task.__step}, run by its handle with {@code context.run}. */
   private void step(Throwable exc) {
+    ContextVars previous = context.enter();
+    try {
+      stepInContext(exc);
+    } finally {
+      context.exit(previous);
+    }
+  }
+
+  private void stepInContext(Throwable exc) {
     if (done()) {
       throw new InvalidStateError("_step(): already done: " + this + ", " + Describe.exception(exc));
     }
@@ -233,7 +297,7 @@ public class Task<T> extends AsyncFuture<T> {
 
   private void end(T value, Throwable error) {
     frame = null;
-    loop.unregister(this);
+    loop.unregister(this, liveSlot);
     if (error == null) {
       if (mustCancel) {
         mustCancel = false;

@@ -9,19 +9,27 @@ import org.vertxasyncio.asyncio.impl.Sneaky;
 import org.vertxasyncio.asyncio.impl.VertxEventLoop;
 
 /**
- * A scope for tasks: {@link #run} runs a block that creates tasks in the group, then waits for all of
- * them. The first task that fails cancels the others and the block's task; the failures come out
- * together as an {@link ExceptionGroup}.
+ * A scope for tasks: a block creates tasks in the group, and the block's end waits for all of them. The
+ * first task that fails cancels the others and the block's task; the failures come out together as an
+ * {@link ExceptionGroup}.
  *
  * <pre>{@code
- * TaskGroup.run(tg -> {
+ * TaskGroup.run(tg -> {                  // async with asyncio.TaskGroup() as tg:
  *   tg.createTask(fetch("a"));
  *   tg.createTask(fetch("b"));
  *   return null;
  * }); // both tasks are done here
  * }</pre>
  *
- * <p>Python: {@code async with asyncio.TaskGroup() as tg: ...}
+ * <p>An object, as in asyncio: made first, entered later, once ({@code new TaskGroup()}, then
+ * {@link #asyncWith}, or {@link #aenter()} and {@link #aexit} around the block); it refuses tasks before
+ * it is entered and after it has finished.
+ *
+ * <p>Invariants: {@code entered} once set stays set (a group is entered at most once); while exiting,
+ * {@code tasks} holds the group's tasks not done yet and the exit waits until it is empty; once
+ * {@code aborting}, every task of the group has been asked to cancel and no new one is accepted.
+ *
+ * <p>Python: {@code asyncio.TaskGroup}
  */
 public final class TaskGroup {
   private boolean entered;
@@ -36,11 +44,15 @@ public final class TaskGroup {
   private AsyncFuture<Boolean> onCompletedFut;
   private final Consumer<AsyncFuture<?>> onTaskDone = f -> onTaskDone((Task<?>) f);
 
-  private TaskGroup() {
+  /** A group not entered yet. Python: {@code asyncio.TaskGroup()} */
+  public TaskGroup() {
   }
 
   /**
-   * Runs {@code body} with a new group, inside the current coroutine, and waits for the group's tasks.
+   * Runs {@code body} with a new group, inside the current coroutine, and waits for the group's tasks:
+   * sugar for {@code new TaskGroup().asyncWith(body)}.
+   *
+   * <p>Python: {@code async with asyncio.TaskGroup() as tg: ...}
    *
    * @return what the body returns
    * @throws ExceptionGroup {@code "unhandled errors in a TaskGroup (N sub-exceptions)"} with the
@@ -48,31 +60,47 @@ public final class TaskGroup {
    * @throws IllegalStateException {@code "TaskGroup ... cannot determine the parent task"} outside a task
    */
   public static <T> T run(TaskGroupBody<T> body) {
-    TaskGroup g = new TaskGroup();
-    g.enter();
+    return new TaskGroup().asyncWith(body);
+  }
+
+  /**
+   * Runs {@code body} with this group, inside the current coroutine: {@link #aenter()}, the body,
+   * {@link #aexit}, which waits for the group's tasks. Returns the body's result.
+   *
+   * <p>Python: {@code async with tg: ...}
+   */
+  public <T> T asyncWith(TaskGroupBody<T> body) {
+    aenter();
     T result;
     try {
-      result = body.call(g);
+      result = body.call(this);
     } catch (Throwable t) {
-      g.exit(t);
-      throw Sneaky.rethrow(t); // exit() rethrows; kept for the compiler
+      aexit(t);
+      throw Sneaky.rethrow(t); // aexit() rethrows; kept for the compiler
     }
-    g.exit(null);
+    aexit(null);
     return result;
   }
 
   /**
    * Creates a task in the group.
    *
-   * @throws IllegalStateException if the group has finished or is shutting down
-   *     <p>Python: {@code tg.create_task(coro, name=name)}
+   * <p>Python: {@code tg.create_task(coro)}
+   *
+   * @throws IllegalStateException {@code "TaskGroup <TaskGroup> has not been entered"}, {@code "... is
+   *     finished"}, {@code "... is shutting down"}
    */
   public <T> Task<T> createTask(Coroutine<T> coro) {
-    return createTask(coro, null);
+    return createTask(coro, null, null);
   }
 
   /** Python: {@code tg.create_task(coro, name=name)} */
   public <T> Task<T> createTask(Coroutine<T> coro, String name) {
+    return createTask(coro, name, null);
+  }
+
+  /** Python: {@code tg.create_task(coro, name=name, context=context)} */
+  public <T> Task<T> createTask(Coroutine<T> coro, String name, ContextVars context) {
     if (!entered) {
       throw new IllegalStateException("TaskGroup " + this + " has not been entered");
     }
@@ -82,33 +110,58 @@ public final class TaskGroup {
     if (aborting) {
       throw new IllegalStateException("TaskGroup " + this + " is shutting down");
     }
-    Task<T> task = loop.createTask(coro, name);
-    if (task.done()) {
-      onTaskDone(task);
-    } else {
-      tasks.add(task);
-      task.addDoneCallback(onTaskDone);
-    }
+    Task<T> task = loop.createTask(coro, name, context);
+    // the done callback even for a task that finished eagerly, as CPython 3.13 does (gh-128550): handled
+    // inline, its failure would cancel the parent task before the body's next await
+    tasks.add(task);
+    task.addDoneCallback(onTaskDone);
     return task;
   }
 
-  private void enter() {
+  /**
+   * Enters the group in the current task, its parent task.
+   *
+   * <p>Python: {@code TaskGroup.__aenter__}
+   *
+   * @return this group (what {@code async with ... as tg} binds)
+   * @throws IllegalStateException {@code "TaskGroup <TaskGroup entered> has already been entered"},
+   *     {@code "TaskGroup <TaskGroup> cannot determine the parent task"} (in a callback), {@code "no
+   *     running event loop"}
+   */
+  public TaskGroup aenter() {
     if (entered) {
       throw new IllegalStateException("TaskGroup " + this + " has already been entered");
     }
-    loop = Awaits.runningLoop("TaskGroup.run");
+    if (loop == null) {
+      loop = (VertxEventLoop) Asyncio.getRunningLoop();
+    }
     parentTask = loop.currentTask();
     if (parentTask == null) {
       throw new IllegalStateException("TaskGroup " + this + " cannot determine the parent task");
     }
     entered = true;
+    return this;
   }
 
   private static boolean isBaseError(Throwable t) {
     return t instanceof VirtualMachineError;
   }
 
-  private void exit(Throwable exc) {
+  /**
+   * Leaves the group's block, which ended with {@code exc} (null: normally): cancels the group's tasks if
+   * it failed or was cancelled, waits (awaiting) until every task of the group is done, and throws what
+   * leaves the block: an {@link ExceptionGroup} of the tasks' failures (and the block's), a
+   * {@link CancelledError}, or {@code exc} itself; returns only when nothing failed and {@code exc} is null.
+   *
+   * <p>Python: {@code TaskGroup.__aexit__}
+   *
+   * @throws IllegalStateException {@code "TaskGroup <TaskGroup> has not been entered"}, or {@code "... has
+   *     already been exited"}
+   */
+  public void aexit(Throwable exc) {
+    if (!entered || exiting) {
+      throw new IllegalStateException("TaskGroup " + this + (entered ? " has already been exited" : " has not been entered"));
+    }
     exiting = true;
     if (exc != null && isBaseError(exc) && baseError == null) {
       baseError = exc;

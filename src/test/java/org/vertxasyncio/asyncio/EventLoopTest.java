@@ -122,14 +122,46 @@ class EventLoopTest extends LoopTestBase {
     assertTrue(msg.get(5, TimeUnit.SECONDS).startsWith("runForever() blocks the calling thread and cannot run on a Vert.x event-loop thread"));
   }
 
+  // Vert.x code outside the loop's iterations runs on a thread other than the main thread: as in asyncio,
+  // no loop is made for it (one would be a loop nobody runs), and getEventLoop() says so.
   @Test
-  void getEventLoopOnVertxCodeGivesTheLoopOfTheCurrentContext() throws Exception {
-    CompletableFuture<EventLoop[]> got = new CompletableFuture<>();
+  void getEventLoopOnVertxCodeWithNoLoopSetIsAnError() throws Exception {
+    CompletableFuture<String> got = new CompletableFuture<>();
     io.vertx.core.Context ctx = ((io.vertx.core.internal.VertxInternal) loop.vertx()).createEventLoopContext();
-    ctx.runOnContext(v -> got.complete(new EventLoop[] {Asyncio.getEventLoop(), Asyncio.getEventLoop()}));
-    EventLoop[] loops = got.get(5, TimeUnit.SECONDS);
-    assertSame(loops[0], loops[1]);
-    assertSame(ctx, loops[0].context());
+    ctx.runOnContext(v -> {
+      try {
+        got.complete("gave " + Asyncio.getEventLoop());
+      } catch (IllegalStateException e) {
+        got.complete(e.getMessage());
+      }
+    });
+    assertEquals("There is no current event loop in thread '" + onThreadOf(ctx) + "'.", got.get(5, TimeUnit.SECONDS));
+  }
+
+  @Test
+  void getEventLoopOnVertxCodeGivesTheLoopSetThere() throws Exception {
+    CompletableFuture<EventLoop> got = new CompletableFuture<>();
+    io.vertx.core.Context ctx = ((io.vertx.core.internal.VertxInternal) loop.vertx()).createEventLoopContext();
+    ctx.runOnContext(v -> {
+      Asyncio.setEventLoop(loop);
+      try {
+        got.complete(Asyncio.getEventLoop());
+      } finally {
+        Asyncio.setEventLoop(null);
+      }
+    });
+    assertSame(loop, got.get(5, TimeUnit.SECONDS));
+  }
+
+  @Test
+  void getEventLoopInsideTheLoopGivesTheRunningLoopOnAnyThread() {
+    assertSame(loop, loop.runUntilComplete(async(() -> Asyncio.getEventLoop())));
+  }
+
+  private static String onThreadOf(io.vertx.core.Context ctx) throws Exception {
+    CompletableFuture<String> name = new CompletableFuture<>();
+    ctx.runOnContext(v -> name.complete(Thread.currentThread().getName()));
+    return name.get(5, TimeUnit.SECONDS);
   }
 
   @Test
@@ -161,12 +193,16 @@ class EventLoopTest extends LoopTestBase {
   @Test
   void callLaterRunsCallbacksInTimeOrder() {
     List<String> order = Collections.synchronizedList(new ArrayList<>());
-    loop.callLater(0.06, () -> order.add("c"));
-    loop.callLater(0.02, () -> order.add("a"));
-    loop.callLater(0.04, () -> order.add("b"));
+    Map<String, TimerHandle> handles = new java.util.HashMap<>();
+    handles.put("c", loop.callLater(0.06, () -> order.add("c")));
+    handles.put("a", loop.callLater(0.02, () -> order.add("a")));
+    handles.put("b", loop.callLater(0.04, () -> order.add("b")));
     loop.callLater(0.1, loop::stop);
     loop.runForever();
-    assertEquals(List.of("a", "b", "c"), order);
+    // by deadline: a, b, c, unless this thread stalled between two calls (a loaded machine) and moved a deadline
+    List<String> byDeadline = new ArrayList<>(handles.keySet());
+    byDeadline.sort(java.util.Comparator.comparingDouble(k -> handles.get(k).when()));
+    assertEquals(byDeadline, order);
   }
 
   @Test
@@ -181,6 +217,96 @@ class EventLoopTest extends LoopTestBase {
     loop.runForever();
     for (int i = 0; i < 50; i++) {
       assertEquals(i, order.get(i));
+    }
+  }
+
+  /** The four calls of asyncio's own example, made on the loop (in a callback). */
+  private void scheduleDueTimersAndACallback(List<String> out) {
+    loop.callLater(0, () -> out.add("later0"));
+    loop.callSoon(() -> out.add("soon"));
+    loop.callLater(-1, () -> out.add("b"));
+    loop.callLater(-2, () -> out.add("past"));
+    loop.callSoon(loop::stop);
+  }
+
+  // CPython 3.11-3.13: call_later(0, ...) / call_later(-1, ...) / call_at(past) go through the timer heap, which
+  // an iteration empties into the ready queue behind the callbacks already there, by deadline:
+  // call_later(0,'later0'); call_soon('soon'); call_later(-1,'b'); call_later(-2,'past'); run_forever()
+  // gives ['soon', 'past', 'b', 'later0'].
+  @Test
+  void timersAlreadyDueRunAfterTheReadyCallbacksByDeadline() {
+    List<String> out = Collections.synchronizedList(new ArrayList<>());
+    loop.callSoon(() -> scheduleDueTimersAndACallback(out));
+    loop.runForever();
+    assertEquals(List.of("soon", "past", "b", "later0"), out);
+  }
+
+  @Test
+  void timersAlreadyDueScheduledBeforeRunForeverRunAfterTheReadyCallbacksByDeadline() {
+    List<String> out = Collections.synchronizedList(new ArrayList<>());
+    scheduleDueTimersAndACallback(out); // from the test's thread, not the loop's, while the loop is stopped
+    loop.runForever();
+    assertEquals(List.of("soon", "past", "b", "later0"), out);
+  }
+
+  @Test
+  void timersAlreadyDueScheduledFromAnotherThreadBeforeRunForeverRunAfterTheReadyCallbacksByDeadline() throws Exception {
+    for (int round = 0; round < 20; round++) { // the order must not depend on how the threads interleave
+      List<String> out = Collections.synchronizedList(new ArrayList<>());
+      Thread t = new Thread(() -> scheduleDueTimersAndACallback(out), "scheduler");
+      t.start();
+      t.join();
+      loop.runForever();
+      assertEquals(List.of("soon", "past", "b", "later0"), out, "round " + round);
+    }
+  }
+
+  @Test
+  void aTimerThatCameDueDuringACallbackRunsBeforeALaterDeadlineScheduledAfterIt() {
+    List<String> out = new ArrayList<>();
+    loop.callSoon(() -> {
+      loop.callLater(0.001, () -> out.add("due first"));
+      busyWait(0.005); // the first timer comes due before the loop thread is free to notice
+      loop.callLater(0, () -> out.add("due second"));
+      loop.callSoon(loop::stop);
+    });
+    loop.runForever();
+    assertEquals(List.of("due first", "due second"), out);
+  }
+
+  @Test
+  void timersWithTheSameDeadlineRunInSchedulingOrderWhenOneIsAlreadyDue() {
+    List<String> out = new ArrayList<>();
+    loop.callSoon(() -> {
+      double when = loop.time() + 0.001;
+      loop.callAt(when, () -> out.add("scheduled first"));
+      busyWait(0.005);
+      loop.callAt(when, () -> out.add("scheduled second, already due"));
+      loop.callSoon(loop::stop);
+    });
+    loop.runForever();
+    assertEquals(List.of("scheduled first", "scheduled second, already due"), out);
+  }
+
+  @Test
+  void aTimerDueNowRunsInTheNextIterationNotLater() {
+    List<String> out = new ArrayList<>();
+    loop.callSoon(() -> {
+      loop.callLater(0, () -> out.add("timer"));
+      loop.callSoon(() -> {
+        out.add("iteration 2");
+        loop.callSoon(() -> out.add("iteration 3"));
+        loop.callSoon(loop::stop);
+      });
+    });
+    loop.runForever();
+    assertEquals(List.of("iteration 2", "timer", "iteration 3"), out);
+  }
+
+  private static void busyWait(double seconds) {
+    long end = System.nanoTime() + (long) (seconds * 1e9);
+    while (System.nanoTime() - end < 0) {
+      Thread.onSpinWait();
     }
   }
 

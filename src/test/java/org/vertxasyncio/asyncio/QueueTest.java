@@ -531,4 +531,107 @@ class QueueTest extends LoopTestBase {
     q.putNowait(2);
     assertEquals("<LifoQueue maxsize=0 _queue=[1, 3, 2] tasks=3>", q.toString());
   }
+
+  // ------------------------------------------------------------------ shutdown (3.13)
+  // CPython 3.13's Queue.shutdown (Lib/asyncio/queues.py and the asyncio-queue documentation): not in 3.11/3.12.
+
+  @ParameterizedTest
+  @ValueSource(strings = {"Queue", "LifoQueue", "PriorityQueue"})
+  void afterShutdownPutsFailAndGetsTakeWhatIsLeftThenFail(String kind) {
+    loop.runUntilComplete(async(() -> {
+      Queue<Integer> q = newQueue(kind);
+      q.putNowait(1);
+      q.shutdown();
+      assertThrows(QueueShutDown.class, () -> q.putNowait(2));
+      assertThrows(QueueShutDown.class, () -> await(q.put(2)));
+      assertEquals(1, await(q.get()));
+      assertThrows(QueueShutDown.class, q::getNowait);
+      assertThrows(QueueShutDown.class, () -> await(q.get()));
+      assertEquals("<" + kind + " maxsize=0 tasks=1 shutdown>", q.toString());
+      q.taskDone();
+      await(q.join());
+    }));
+  }
+
+  @Test
+  void shutdownWakesTheWaitingGettersAndPuttersToFail() {
+    List<String> log = loop.runUntilComplete(async(() -> {
+      List<String> out = new ArrayList<>();
+      Queue<Integer> empty = new Queue<>();
+      Queue<Integer> full = new Queue<>(1);
+      full.putNowait(0);
+      List<Task<?>> waiters = List.of(createTask(empty.get()), createTask(empty.get()), createTask(full.put(1)));
+      await(sleep(0));
+      empty.shutdown();
+      full.shutdown();
+      for (Task<?> w : waiters) {
+        try {
+          await(w);
+          out.add("returned");
+        } catch (QueueShutDown e) {
+          out.add("QueueShutDown");
+        }
+      }
+      out.add("left in the full queue: " + full.getNowait());
+      return out;
+    }));
+    assertEquals(List.of("QueueShutDown", "QueueShutDown", "QueueShutDown", "left in the full queue: 0"), log);
+  }
+
+  @Test
+  void aWaitingGetterTakesAnItemPutBeforeTheShutdown() {
+    List<Object> got = loop.runUntilComplete(async(() -> {
+      Queue<Integer> q = new Queue<>();
+      Task<Integer> getter = createTask(q.get());
+      await(sleep(0));
+      q.putNowait(5); // wakes the getter, which has not run yet
+      q.shutdown();
+      return List.of(await(getter), q.qsize());
+    }));
+    assertEquals(List.of(5, 0), got);
+  }
+
+  @Test
+  void immediateShutdownDropsTheItemsMarksThemDoneAndReleasesJoin() {
+    List<String> log = loop.runUntilComplete(async(() -> {
+      List<String> out = new ArrayList<>();
+      Queue<Integer> q = new Queue<>();
+      q.putNowait(1);
+      q.putNowait(2);
+      q.putNowait(3);
+      Task<Void> joiner = createTask(async(() -> {
+        await(q.join());
+        out.add("join released");
+      }));
+      await(sleep(0));
+      q.shutdown(true);
+      out.add("size " + q.qsize());
+      assertThrows(QueueShutDown.class, () -> await(q.get()));
+      await(joiner);
+      return out;
+    }));
+    assertEquals(List.of("size 0", "join released"), log);
+  }
+
+  @Test
+  void immediateShutdownLeavesTheItemsAlreadyTakenUnfinished() {
+    List<String> log = loop.runUntilComplete(async(() -> {
+      List<String> out = new ArrayList<>();
+      Queue<Integer> q = new Queue<>();
+      q.putNowait(1);
+      q.putNowait(2);
+      q.getNowait(); // taken, not done
+      Task<Void> joiner = createTask(async(() -> {
+        await(q.join());
+        out.add("join released");
+      }));
+      q.shutdown(true);
+      await(sleep(0.01));
+      out.add("still joining: " + !joiner.done());
+      q.taskDone();
+      await(joiner);
+      return out;
+    }));
+    assertEquals(List.of("still joining: true", "join released"), log);
+  }
 }

@@ -87,4 +87,144 @@ class TaskGroupTest extends LoopTestBase {
   void taskGroupOutsideATaskIsRefused() {
     assertThrows(IllegalStateException.class, () -> TaskGroup.run(tg -> null));
   }
+
+  // ------------------------------------------------------------------ the object (CPython 3.11-3.13 agree)
+
+  @Test
+  void aGroupIsMadeFirstAndEnteredLater() {
+    List<Object> r = loop.runUntilComplete(async(() -> {
+      TaskGroup tg = new TaskGroup();
+      assertEquals("<TaskGroup>", tg.toString());
+      Task<String> t = tg.asyncWith(g -> {
+        assertSame(tg, g);
+        assertEquals("<TaskGroup entered>", g.toString());
+        return g.createTask(GatherTest.after(0.01, "x"), "named");
+      });
+      return List.of(t.done(), t.result(), t.getName());
+    }));
+    assertEquals(List.of(true, "x", "named"), r);
+  }
+
+  @Test
+  void createTaskBeforeTheGroupIsEnteredIsRefused() {
+    TaskGroup tg = new TaskGroup();
+    Coroutine<Integer> c = async(() -> 1);
+    assertEquals("TaskGroup <TaskGroup> has not been entered",
+        assertThrows(IllegalStateException.class, () -> tg.createTask(c)).getMessage());
+  }
+
+  @Test
+  void aGroupCannotBeEnteredTwice() {
+    String msg = loop.runUntilComplete(async(() -> {
+      TaskGroup tg = new TaskGroup();
+      tg.asyncWith(g -> null);
+      try {
+        tg.asyncWith(g -> null);
+        return "entered again";
+      } catch (IllegalStateException e) {
+        return e.getMessage();
+      }
+    }));
+    assertEquals("TaskGroup <TaskGroup entered> has already been entered", msg);
+  }
+
+  @Test
+  void createTaskAfterExitSaysTheGroupIsFinished() {
+    String msg = loop.runUntilComplete(async(() -> {
+      TaskGroup tg = new TaskGroup();
+      tg.asyncWith(g -> null);
+      try {
+        tg.createTask(async(() -> 1));
+        return "created";
+      } catch (IllegalStateException e) {
+        return e.getMessage();
+      }
+    }));
+    assertEquals("TaskGroup <TaskGroup entered> is finished", msg);
+  }
+
+  @Test
+  void enteringInACallbackCannotDetermineTheParentTask() {
+    String[] msg = new String[1];
+    loop.callSoon(() -> {
+      try {
+        new TaskGroup().aenter();
+      } catch (IllegalStateException e) {
+        msg[0] = e.getMessage();
+      }
+      loop.stop();
+    });
+    loop.runForever();
+    assertEquals("TaskGroup <TaskGroup> cannot determine the parent task", msg[0]);
+  }
+
+  @Test
+  void enteringWithNoRunningLoopSaysSo() {
+    assertEquals("no running event loop",
+        assertThrows(IllegalStateException.class, () -> new TaskGroup().aenter()).getMessage());
+  }
+
+  @Test
+  void aenterAndAexitAreTheBlocksEdges() {
+    List<String> log = loop.runUntilComplete(async(() -> {
+      List<String> out = new ArrayList<>();
+      TaskGroup tg = new TaskGroup();
+      assertSame(tg, tg.aenter());
+      tg.createTask(async(() -> {
+        await(sleep(0.01));
+        out.add("task done");
+      }));
+      out.add("body done");
+      tg.aexit(null); // waits for the task
+      out.add("exited");
+      return out;
+    }));
+    assertEquals(List.of("body done", "task done", "exited"), log);
+  }
+
+  @Test
+  void aexitThrowsTheBodysFailureWithTheTasksInAnExceptionGroup() {
+    IllegalArgumentException body = new IllegalArgumentException("body");
+    // async with tg: tg.create_task(fails()); try: await sleep(1) except CancelledError: raise ValueError('body')
+    ExceptionGroup eg = assertThrows(ExceptionGroup.class, () -> loop.runUntilComplete(async(() -> {
+      TaskGroup tg = new TaskGroup().aenter();
+      tg.createTask(async(() -> {
+        throw new IllegalStateException("task");
+      }));
+      Throwable blockEnded = null;
+      try {
+        await(sleep(1)); // the failing task cancels the group's parent: this one
+      } catch (CancelledError e) {
+        blockEnded = body;
+      }
+      tg.aexit(blockEnded);
+    })));
+    assertEquals(List.of("task", "body"), eg.exceptions().stream().map(Throwable::getMessage).toList());
+  }
+
+  @Test
+  void aexitOfAGroupNeverEnteredOrAlreadyExitedIsRefused() {
+    assertEquals("TaskGroup <TaskGroup> has not been entered",
+        assertThrows(IllegalStateException.class, () -> new TaskGroup().aexit(null)).getMessage());
+    String msg = loop.runUntilComplete(async(() -> {
+      TaskGroup tg = new TaskGroup().aenter();
+      tg.aexit(null);
+      try {
+        tg.aexit(null);
+        return "exited twice";
+      } catch (IllegalStateException e) {
+        return e.getMessage();
+      }
+    }));
+    assertEquals("TaskGroup <TaskGroup entered> has already been exited", msg);
+  }
+
+  @Test
+  void createTaskTakesAContext() {
+    ContextVar<String> var = new ContextVar<>("var", "unset");
+    ContextVars ctx = new ContextVars();
+    ctx.run(() -> var.set("given"));
+    String seen = loop.runUntilComplete(async(() -> TaskGroup.run(tg -> tg.createTask(async(() -> var.get()), null, ctx)).result()));
+    assertEquals("given", seen);
+  }
 }

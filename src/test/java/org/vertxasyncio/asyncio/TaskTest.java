@@ -218,11 +218,22 @@ class TaskTest extends LoopTestBase {
   }
 
   @Test
-  void currentTaskIsTheRunningTaskInsideAndNullOutside() {
-    assertNull(Asyncio.currentTask());
+  void currentTaskIsTheRunningTaskInsideAndNullInACallback() {
     Task<Task<?>> t = loop.createTask(async(() -> Asyncio.currentTask()));
     assertSame(t, loop.runUntilComplete(t));
-    assertNull(Asyncio.currentTask());
+    Task<?>[] inCallback = {t};
+    loop.callSoon(() -> inCallback[0] = Asyncio.currentTask());
+    loop.callSoon(loop::stop);
+    loop.runForever();
+    assertNull(inCallback[0]);
+    assertNull(Asyncio.currentTask(loop), "current_task(loop) of a loop that is not running");
+  }
+
+  // CPython 3.11-3.13: asyncio.current_task() with no running loop raises RuntimeError('no running event loop')
+  @Test
+  void currentTaskWithNoRunningLoopIsAnError() {
+    assertEquals("no running event loop",
+        assertThrows(IllegalStateException.class, Asyncio::currentTask).getMessage());
   }
 
   @Test

@@ -28,6 +28,31 @@ public final class Describe {
     return r.length() > 80 ? r.substring(0, 77) + "..." : r;
   }
 
+  /** Python's {@code repr} of a string: single quotes, double ones if it holds a single quote and no double one. */
+  public static String repr(String s) {
+    if (s == null) {
+      return "None";
+    }
+    char q = s.indexOf('\'') >= 0 && s.indexOf('"') < 0 ? '"' : '\'';
+    StringBuilder sb = new StringBuilder(s.length() + 2).append(q);
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '\\' -> sb.append("\\\\");
+        case '\n' -> sb.append("\\n");
+        case '\r' -> sb.append("\\r");
+        case '\t' -> sb.append("\\t");
+        default -> {
+          if (c == q) {
+            sb.append('\\');
+          }
+          sb.append(c);
+        }
+      }
+    }
+    return sb.append(q).toString();
+  }
+
   /** Like Python's repr of an exception: {@code ValueError('boom')}. */
   public static String exception(Throwable t) {
     if (t == null) {

@@ -1,5 +1,6 @@
 package org.vertxasyncio.asyncio.impl;
 
+import org.vertxasyncio.asyncio.ContextVars;
 import org.vertxasyncio.asyncio.Handle;
 
 /**
@@ -32,17 +33,32 @@ public abstract class ReadyHandle implements Handle {
     return "<Handle " + (cancelled ? "cancelled " : "") + describe() + ">";
   }
 
-  /** A handle around a plain {@link Runnable}. */
+  /**
+   * A handle around a plain {@link Runnable}, run in {@code context} ({@code callSoon}'s, as asyncio's
+   * {@code Handle} runs its callback with {@code context.run}), or in whatever context is current (the
+   * library's own callbacks, which read no context variables).
+   */
   public static class Callback extends ReadyHandle {
     final Runnable callback;
+    final ContextVars context;
 
+    /** A library callback: it runs in the loop thread's current context. */
     public Callback(Runnable callback) {
+      this(callback, null);
+    }
+
+    public Callback(Runnable callback, ContextVars context) {
       this.callback = callback;
+      this.context = context;
     }
 
     @Override
     public void run() {
-      callback.run();
+      if (context == null) {
+        callback.run();
+      } else {
+        context.run(callback);
+      }
     }
 
     @Override

@@ -3,14 +3,18 @@ package org.vertxasyncio.asyncio.impl;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.locks.LockSupport;
 import org.vertxasyncio.asyncio.AsyncFuture;
+import org.vertxasyncio.asyncio.ContextVars;
 
 /**
  * The portable runner: each fiber is a virtual thread, and the loop thread hands control to it and
  * waits until it suspends or ends. It works on any JDK 21+ without flags; a suspend/resume costs two
  * thread switches, so it is much slower than {@link ContinuationRunner} (see BENCHMARKS.md).
  *
- * <p>Invariant: at any instant either the loop thread or the fiber's thread runs, never both
- * ({@code turn} says which); all fields are handed over through the volatile {@code turn}.
+ * <p>Invariants: at any instant either the resuming thread (the loop's, or the fiber that started this
+ * one eagerly) or the fiber's thread runs, never both ({@code turn} says which); all fields are handed
+ * over through the volatile {@code turn}, the resumer's current context ({@link CurrentContext}) with
+ * them; a fiber whose thread has started and not ended is in its loop's list of such fibers, which the
+ * loop unwinds when it is closed.
  */
 public final class ThreadRunner implements FiberRunner {
   private static final ThreadFactory THREADS = Thread.ofVirtual().name("asyncio-fiber-", 0).factory();
@@ -46,6 +50,10 @@ public final class ThreadRunner implements FiberRunner {
     private Thread thread;
     private Thread caller;
     private Throwable sendExc;
+    /** The context current where the fiber was resumed: the fiber's thread takes it on. */
+    private ContextVars context;
+    ThreadFiber<?> prevOfLoop;
+    ThreadFiber<?> nextOfLoop;
 
     ThreadFiber(VertxEventLoop loop, Object body) {
       this.loop = loop;
@@ -56,8 +64,10 @@ public final class ThreadRunner implements FiberRunner {
     public void resume(Throwable exc) {
       sendExc = exc;
       caller = Thread.currentThread();
+      context = CurrentContext.get();
       turn = FIBER;
       if (thread == null) {
+        link();
         thread = THREADS.newThread(this::runBody);
         thread.start();
       } else {
@@ -71,9 +81,31 @@ public final class ThreadRunner implements FiberRunner {
       }
     }
 
+    private void link() {
+      nextOfLoop = loop.threadFibers;
+      if (nextOfLoop != null) {
+        nextOfLoop.prevOfLoop = this;
+      }
+      loop.threadFibers = this;
+    }
+
+    private void unlink() {
+      if (prevOfLoop != null) {
+        prevOfLoop.nextOfLoop = nextOfLoop;
+      } else if (loop.threadFibers == this) {
+        loop.threadFibers = nextOfLoop;
+      }
+      if (nextOfLoop != null) {
+        nextOfLoop.prevOfLoop = prevOfLoop;
+      }
+      prevOfLoop = null;
+      nextOfLoop = null;
+    }
+
     private void runBody() {
       CURRENT.set(this);
-      VertxEventLoop.RUNNING.set(loop);
+      VertxEventLoop.runningOnThisThread(loop);
+      CurrentContext.set(context);
       try {
         Throwable t = sendExc;
         sendExc = null;
@@ -88,6 +120,7 @@ public final class ThreadRunner implements FiberRunner {
       } finally {
         done = true;
         waiter = null;
+        unlink();
         Thread c = caller;
         turn = LOOP;
         LockSupport.unpark(c);
@@ -103,6 +136,7 @@ public final class ThreadRunner implements FiberRunner {
       while (turn == LOOP) {
         LockSupport.park(this);
       }
+      CurrentContext.set(context);
       Throwable t = sendExc;
       sendExc = null;
       return t;

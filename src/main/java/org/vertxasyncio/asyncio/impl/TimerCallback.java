@@ -1,22 +1,25 @@
 package org.vertxasyncio.asyncio.impl;
 
+import org.vertxasyncio.asyncio.ContextVars;
 import org.vertxasyncio.asyncio.TimerHandle;
 
 /** A callback due at a loop time ({@link org.vertxasyncio.asyncio.EventLoop#callLater}, {@code callAt}). */
 public final class TimerCallback extends ReadyHandle implements TimerHandle, Timed {
   private final long whenNanos;
   private final Runnable callback;
+  private final ContextVars context;
   private Object bucket;
 
-  /** A timer due at {@code whenNanos} on the {@link System#nanoTime()} scale. */
-  TimerCallback(long whenNanos, Runnable callback) {
+  /** A timer due at {@code whenNanos} on the {@link System#nanoTime()} scale, run in {@code context}. */
+  TimerCallback(long whenNanos, Runnable callback, ContextVars context) {
     this.whenNanos = whenNanos;
     this.callback = callback;
+    this.context = context;
   }
 
   @Override
   public void run() {
-    callback.run();
+    context.run(callback);
   }
 
   @Override

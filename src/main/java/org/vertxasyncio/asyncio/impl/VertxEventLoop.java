@@ -11,6 +11,7 @@ import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -26,6 +29,7 @@ import org.slf4j.LoggerFactory;
 import org.vertxasyncio.asyncio.AsyncFuture;
 import org.vertxasyncio.asyncio.Asyncio;
 import org.vertxasyncio.asyncio.Awaitable;
+import org.vertxasyncio.asyncio.ContextVars;
 import org.vertxasyncio.asyncio.Coroutine;
 import org.vertxasyncio.asyncio.EventLoop;
 import org.vertxasyncio.asyncio.Handle;
@@ -50,13 +54,12 @@ public final class VertxEventLoop implements EventLoop {
   private static final Logger LOG = LoggerFactory.getLogger("asyncio");
 
   /** The loop whose code runs on the current thread (its iteration, or one of its fibers), or null. */
-  public static final ThreadLocal<VertxEventLoop> RUNNING = new ThreadLocal<>();
+  private static final ThreadLocal<VertxEventLoop> RUNNING = new ThreadLocal<>();
 
   private final Vertx vertx;
   private final ContextInternal context;
   private final FiberRunner runner;
   private final ArrayDeque<ReadyHandle> ready = new ArrayDeque<>();
-  private final ArrayList<ReadyHandle> dueWhileStopped = new ArrayList<>();
   private final ConcurrentLinkedQueue<ReadyHandle> inbox = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean wakeupPending = new AtomicBoolean();
   private final TimerQueue timers;
@@ -73,13 +76,24 @@ public final class VertxEventLoop implements EventLoop {
   /** An error of the loop's own machinery that ended the last run; thrown by the blocking run methods. */
   private volatile Throwable fatal;
   private Task<?> currentTask;
-  private Task<?> liveHead;
+  /** The tasks not done yet, each in the slot {@link #register} gave it (the loop keeps them reachable). */
+  private Task<?>[] live = new Task<?>[16];
+  /** Slots below this have been handed out; the free ones among them are in {@code freeSlots}. */
+  private int liveEnd;
+  private int[] freeSlots = new int[16];
+  private int freeCount;
   private int liveCount;
+  /** The first fiber of the thread runner that has a thread of its own (see {@link ThreadRunner}). */
+  ThreadRunner.ThreadFiber<?> threadFibers;
+  private volatile TaskFactory taskFactory;
 
   private volatile ExceptionHandler exceptionHandler;
   private volatile boolean debug;
   private volatile double slowCallbackDuration = 0.1;
   private volatile Executor defaultExecutor;
+  /** Calls of {@link #runInExecutor(Callable)} not finished yet; guarded by itself. */
+  private final int[] executorCalls = new int[1];
+  private volatile boolean executorShutdownCalled;
 
   public VertxEventLoop(Context context, FiberRunner runner) {
     ContextInternal ctx = (ContextInternal) context;
@@ -103,6 +117,20 @@ public final class VertxEventLoop implements EventLoop {
   }
 
   // ---------------------------------------------------------------- threads
+
+  /**
+   * The loop running on the current thread (in one of its iterations, or one of its fibers), or null.
+   *
+   * <p>Python: {@code asyncio._get_running_loop()}
+   */
+  public static VertxEventLoop running() {
+    return RUNNING.get();
+  }
+
+  /** A fiber's own thread runs on behalf of {@code loop} (the thread runner). */
+  static void runningOnThisThread(VertxEventLoop loop) {
+    RUNNING.set(loop);
+  }
 
   /** Whether the caller may touch the loop's queues directly: its thread, or one of its fibers. */
   public boolean inLoop() {
@@ -242,19 +270,15 @@ public final class VertxEventLoop implements EventLoop {
   private void cleanUp() {
     iterationLeft = 0;
     ready.clear();
-    dueWhileStopped.clear();
     inbox.clear();
     timers.clear();
-    List<Frame<?>> frames = new ArrayList<>();
-    for (Task<?> t = liveHead; t != null; t = TaskAccess.next(t)) {
-      Frame<?> f = TaskAccess.frame(t);
-      if (f != null) {
-        frames.add(f);
-      }
+    List<Frame<?>> fibers = new ArrayList<>();
+    for (ThreadRunner.ThreadFiber<?> f = threadFibers; f != null; f = f.nextOfLoop) {
+      fibers.add(f);
     }
-    for (Frame<?> f : frames) {
+    for (Frame<?> f : fibers) {
       try {
-        f.abandon();
+        f.abandon(); // a suspended body on a thread of its own: unwind it, or the thread stays parked forever
       } catch (Throwable t) {
         LOG.debug("asyncio: error while abandoning a coroutine of a closed loop", t);
       }
@@ -314,11 +338,6 @@ public final class VertxEventLoop implements EventLoop {
     for (ReadyHandle h; (h = inbox.poll()) != null; ) {
       ready.add(h);
     }
-    if (!dueWhileStopped.isEmpty()) {
-      // as asyncio does, timers that came due while the loop was stopped follow the callbacks already queued
-      ready.addAll(dueWhileStopped);
-      dueWhileStopped.clear();
-    }
     try {
       runOnce();
     } catch (Throwable t) {
@@ -337,12 +356,14 @@ public final class VertxEventLoop implements EventLoop {
   }
 
   /**
-   * Runs one asyncio iteration: the handles that were ready when it began. A long iteration is split
-   * into slices of about {@link #SLICE_NANOS}, each its own Vert.x task, so Vert.x I/O and timers are not
-   * starved meanwhile; handles added during the iteration still wait for the next one.
+   * Runs one asyncio iteration: the timers due by now join the ready queue, behind the callbacks already
+   * there and in deadline order, and the iteration runs the handles that were ready when it began. A long
+   * iteration is split into slices of about {@link #SLICE_NANOS}, each its own Vert.x task, so Vert.x I/O
+   * and timers are not starved meanwhile; handles added during the iteration still wait for the next one.
    */
   private void runOnce() {
     if (iterationLeft == 0) {
+      timers.moveDue(ready);
       iterationLeft = ready.size();
     }
     VertxEventLoop previous = RUNNING.get();
@@ -384,7 +405,7 @@ public final class VertxEventLoop implements EventLoop {
       if (s != null) {
         s.run();
       }
-    } else if (!ready.isEmpty() || !inbox.isEmpty()) {
+    } else if (!ready.isEmpty() || !inbox.isEmpty() || timers.hasDue()) {
       wakeup();
     }
   }
@@ -394,7 +415,7 @@ public final class VertxEventLoop implements EventLoop {
    * as an immediate one would run before them, so the continuation goes to Netty's scheduled queue.
    */
   private void yieldToVertx() {
-    context.nettyEventLoop().schedule(() -> context.dispatch(pump), 0, java.util.concurrent.TimeUnit.NANOSECONDS);
+    context.nettyEventLoop().schedule(() -> context.dispatch(pump), 0, TimeUnit.NANOSECONDS);
   }
 
   private void runHandle(ReadyHandle h) {
@@ -420,17 +441,27 @@ public final class VertxEventLoop implements EventLoop {
 
   @Override
   public Handle callSoon(Runnable callback) {
+    return callSoon(callback, null);
+  }
+
+  @Override
+  public Handle callSoon(Runnable callback, ContextVars context) {
     checkClosed();
     checkThread();
-    ReadyHandle h = new ReadyHandle.Callback(callback);
+    ReadyHandle h = new ReadyHandle.Callback(callback, context == null ? ContextVars.copyContext() : context);
     schedule(h);
     return h;
   }
 
   @Override
   public Handle callSoonThreadsafe(Runnable callback) {
+    return callSoonThreadsafe(callback, null);
+  }
+
+  @Override
+  public Handle callSoonThreadsafe(Runnable callback, ContextVars context) {
     checkClosed();
-    ReadyHandle h = new ReadyHandle.Callback(callback);
+    ReadyHandle h = new ReadyHandle.Callback(callback, context == null ? ContextVars.copyContext() : context);
     schedule(h);
     return h;
   }
@@ -439,19 +470,30 @@ public final class VertxEventLoop implements EventLoop {
 
   @Override
   public TimerHandle callLater(double delay, Runnable callback) {
+    return callLater(delay, callback, null);
+  }
+
+  @Override
+  public TimerHandle callLater(double delay, Runnable callback, ContextVars context) {
     checkClosed();
     checkThread();
-    return scheduleTimer(new TimerCallback(deadlineAfter(delay), callback));
+    long when = deadlineAfter(delay);
+    return scheduleTimer(new TimerCallback(when, callback, context == null ? ContextVars.copyContext() : context));
   }
 
   @Override
   public TimerHandle callAt(double when, Runnable callback) {
+    return callAt(when, callback, null);
+  }
+
+  @Override
+  public TimerHandle callAt(double when, Runnable callback, ContextVars context) {
     if (Double.isNaN(when)) {
       throw new IllegalArgumentException("Invalid time: NaN (not a number)");
     }
     checkClosed();
     checkThread();
-    return scheduleTimer(new TimerCallback(toNanos(when), callback));
+    return scheduleTimer(new TimerCallback(toNanos(when), callback, context == null ? ContextVars.copyContext() : context));
   }
 
   /** The {@link System#nanoTime()} deadline {@code delay} seconds from now. */
@@ -485,19 +527,13 @@ public final class VertxEventLoop implements EventLoop {
     if (h.timerCancelled() || closed) {
       return;
     }
-    if (h.whenNanos() - System.nanoTime() <= 0) {
-      timerDue(h.dueHandle());
-    } else {
-      timers.add(h);
-    }
+    timers.add(h); // an entry already due too: it waits for the next iteration, as in asyncio's heap
   }
 
-  void timerDue(ReadyHandle h) {
+  /** Timers have come due: a running loop iterates to take them (a stopped one when it runs again). */
+  void timersDue() {
     if (running) {
-      ready.add(h);
       wakeup();
-    } else {
-      dueWhileStopped.add(h);
     }
   }
 
@@ -508,7 +544,7 @@ public final class VertxEventLoop implements EventLoop {
 
   /** Callbacks waiting for their turn. */
   public int readyCount() {
-    return ready.size() + inbox.size() + dueWhileStopped.size();
+    return ready.size() + inbox.size() + timers.dueCount();
   }
 
   // ---------------------------------------------------------------- futures and tasks
@@ -520,14 +556,38 @@ public final class VertxEventLoop implements EventLoop {
 
   @Override
   public <T> Task<T> createTask(Coroutine<T> coro) {
-    return createTask(coro, null);
+    return createTask(coro, null, null);
   }
 
   @Override
   public <T> Task<T> createTask(Coroutine<T> coro, String name) {
+    return createTask(coro, name, null);
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public <T> Task<T> createTask(Coroutine<T> coro, String name, ContextVars context) {
     checkClosed();
     checkThread();
-    return TaskAccess.newTask(coro, this, name);
+    TaskFactory factory = taskFactory;
+    if (factory == null) {
+      return new Task<>(coro, this, name, context);
+    }
+    Task<T> task = (Task<T>) factory.createTask(this, coro, name, context);
+    if (name != null) {
+      task.setName(name); // as asyncio does after a factory (tasks._set_task_name)
+    }
+    return task;
+  }
+
+  @Override
+  public void setTaskFactory(TaskFactory factory) {
+    this.taskFactory = factory;
+  }
+
+  @Override
+  public TaskFactory getTaskFactory() {
+    return taskFactory;
   }
 
   /** A future of this loop that copies {@code source}'s outcome, in a loop iteration. */
@@ -548,12 +608,33 @@ public final class VertxEventLoop implements EventLoop {
 
   @Override
   public <T> AsyncFuture<T> runInExecutor(Callable<T> fn) {
-    Executor e = defaultExecutor;
-    if (e != null) {
-      return runInExecutor(e, fn);
-    }
     checkClosed();
-    return wrap(context.executeBlocking(fn, false));
+    if (executorShutdownCalled) {
+      throw new IllegalStateException("Executor shutdown has been called");
+    }
+    Executor e = defaultExecutor;
+    synchronized (executorCalls) {
+      executorCalls[0]++;
+    }
+    Callable<T> counted = () -> {
+      try {
+        return fn.call();
+      } finally {
+        synchronized (executorCalls) {
+          if (--executorCalls[0] == 0) {
+            executorCalls.notifyAll();
+          }
+        }
+      }
+    };
+    try {
+      return e != null ? runInExecutor(e, counted) : wrap(context.executeBlocking(counted, false));
+    } catch (RuntimeException | Error refused) {
+      synchronized (executorCalls) {
+        executorCalls[0]--;
+      }
+      throw refused;
+    }
   }
 
   @Override
@@ -575,6 +656,52 @@ public final class VertxEventLoop implements EventLoop {
     this.defaultExecutor = executor;
   }
 
+  @Override
+  public Coroutine<Void> shutdownDefaultExecutor(Double timeout) {
+    return Asyncio.async("shutdown_default_executor", () -> {
+      executorShutdownCalled = true;
+      Executor e = defaultExecutor;
+      if (!(e instanceof ExecutorService)) {
+        synchronized (executorCalls) {
+          if (executorCalls[0] == 0) {
+            return; // nothing to join
+          }
+        }
+      }
+      AsyncFuture<Void> joined = createFuture();
+      Thread joiner = new Thread(() -> {
+        try {
+          if (e instanceof ExecutorService es) {
+            es.shutdown(); // the executor the loop was given is the loop's, as in asyncio
+            es.awaitTermination(Long.MAX_VALUE, TimeUnit.NANOSECONDS);
+          }
+          synchronized (executorCalls) {
+            while (executorCalls[0] > 0) {
+              executorCalls.wait();
+            }
+          }
+          if (!closed) {
+            callSoonThreadsafe(() -> {
+              if (!joined.done()) {
+                joined.setResult(null);
+              }
+            });
+          }
+        } catch (InterruptedException stop) {
+          // given up on: the timeout passed
+        }
+      }, "asyncio-default-executor-shutdown");
+      joiner.setDaemon(true);
+      joiner.start();
+      try {
+        Asyncio.timeout(timeout, () -> Asyncio.await(joined));
+      } catch (org.vertxasyncio.asyncio.TimeoutError expired) {
+        LOG.warn("The executor did not finishing joining its threads within {} seconds.", timeout);
+        joiner.interrupt();
+      }
+    });
+  }
+
   /** A Vert.x promise on this loop's context. */
   public <T> Promise<T> promise() {
     return context.promise();
@@ -594,6 +721,13 @@ public final class VertxEventLoop implements EventLoop {
     return currentTask;
   }
 
+  /** Makes {@code t} the current task (null: none) and returns the one it replaces: an eager task's first step. */
+  public Task<?> swapCurrentTask(Task<?> t) {
+    Task<?> prev = currentTask;
+    currentTask = t;
+    return prev;
+  }
+
   /** Called by a task around each of its steps. */
   public Task<?> enterTask(Task<?> t) {
     Task<?> prev = currentTask;
@@ -611,38 +745,52 @@ public final class VertxEventLoop implements EventLoop {
     currentTask = null;
   }
 
-  /** Adds a new task to the live list (the loop keeps pending tasks reachable until they finish). */
-  public void register(Task<?> t) {
-    TaskAccess.link(t, null, liveHead);
-    if (liveHead != null) {
-      TaskAccess.setPrev(liveHead, t);
-    }
-    liveHead = t;
-    liveCount++;
-  }
-
-  public void unregister(Task<?> t) {
-    Task<?> p = TaskAccess.prev(t);
-    Task<?> n = TaskAccess.next(t);
-    if (p != null) {
-      TaskAccess.setNext(p, n);
-    } else if (liveHead == t) {
-      liveHead = n;
+  /**
+   * Adds a new task to the live tasks (the loop keeps pending tasks reachable until they finish) and
+   * returns its slot, which the task gives back to {@link #unregister}. Python: {@code tasks._register_task}
+   */
+  public int register(Task<?> t) {
+    int slot;
+    if (freeCount > 0) {
+      slot = freeSlots[--freeCount];
     } else {
-      return; // not linked
+      if (liveEnd == live.length) {
+        live = Arrays.copyOf(live, liveEnd * 2);
+      }
+      slot = liveEnd++;
     }
-    if (n != null) {
-      TaskAccess.setPrev(n, p);
-    }
-    TaskAccess.link(t, null, null);
-    liveCount--;
+    live[slot] = t;
+    liveCount++;
+    return slot;
   }
 
-  /** The tasks of this loop that are not done yet, newest first. */
+  /** Removes a task that is done from the live tasks. Python: {@code tasks._unregister_task} */
+  public void unregister(Task<?> t, int slot) {
+    if (slot < 0 || slot >= liveEnd || live[slot] != t) {
+      return; // not registered here
+    }
+    live[slot] = null;
+    if (--liveCount == 0) {
+      liveEnd = 0; // every slot is free again: start over, and give back what a burst of tasks grew
+      freeCount = 0;
+      if (live.length > 1024) {
+        live = new Task<?>[16];
+        freeSlots = new int[16];
+      }
+      return;
+    }
+    if (freeCount == freeSlots.length) {
+      freeSlots = Arrays.copyOf(freeSlots, freeCount * 2);
+    }
+    freeSlots[freeCount++] = slot;
+  }
+
+  /** The tasks of this loop that are not done yet. */
   public List<Task<?>> liveTasks() {
     List<Task<?>> out = new ArrayList<>(liveCount);
-    for (Task<?> t = liveHead; t != null; t = TaskAccess.next(t)) {
-      if (!t.done()) {
+    for (int i = 0; i < liveEnd; i++) {
+      Task<?> t = live[i];
+      if (t != null && !t.done()) {
         out.add(t);
       }
     }
