@@ -7,15 +7,11 @@ import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
 import io.vertx.ext.web.Router;
 import io.vertx.openapi.contract.OpenAPIContract;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,6 +28,7 @@ import org.vertxasyncio.service.config.ServiceConfig;
 import org.vertxasyncio.service.events.EventHub;
 import org.vertxasyncio.service.http.Api;
 import org.vertxasyncio.service.http.HttpActivity;
+import org.vertxasyncio.service.http.OpenApiDocument;
 import org.vertxasyncio.service.http.Routes;
 import org.vertxasyncio.service.loops.LoopEvent;
 import org.vertxasyncio.service.loops.LoopRegistry;
@@ -49,8 +46,6 @@ import org.vertxasyncio.service.webhooks.RetryPolicy;
 import org.vertxasyncio.service.webhooks.WebhookClient;
 import org.vertxasyncio.service.webhooks.WebhookGuard;
 import org.vertxasyncio.service.webhooks.WebhookSender;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
 
 /**
  * The task service: the named asyncio loops, the task registry, the callbacks (log, SSE, webhooks), and
@@ -108,15 +103,15 @@ public final class ServiceVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() throws Exception {
-    String yaml = resource("openapi.yaml");
+    OpenApiDocument document = OpenApiDocument.load();
     journal = new TaskJournal(store);
     LOG.info("task store: {}", store.describe());
     return onContext(store.open())
-        .compose(stored -> startWith(stored, yaml))
+        .compose(stored -> startWith(stored, document))
         .onFailure(e -> store.close());
   }
 
-  private Future<?> startWith(Stored stored, String yaml) {
+  private Future<?> startWith(Stored stored, OpenApiDocument document) {
     ServiceMetrics metrics = new ServiceMetrics(prometheus);
     events = new EventHub(context, config.eventsBufferSize, stored.eventIdsReserved(), journal::eventIdsReserved,
         config.eventsFlushInterval);
@@ -174,13 +169,14 @@ public final class ServiceVerticle extends VerticleBase {
         case RUNNING -> Future.succeededFuture(l);
       }));
     }
-    Future<OpenAPIContract> contract = OpenAPIContract.from(vertx, forValidator(yamlToJson(yaml)));
+    Future<OpenAPIContract> contract = document.contract(vertx);
     return Future.all(made)
         .compose(v -> new TaskRecovery(tasks).recover(stored.tasks()))
         // back on this verticle's context (the loops complete on theirs): the HTTP server listens from
         // here, so its requests are handled on the event hub's context and off every asyncio loop's thread
         .compose(v -> onContext(contract)).compose(c -> {
-      Api api = new Api(config, tasks, registry, loops, events, guard, prometheus, liveness, readiness, yaml, () -> draining);
+      Api api = new Api(config, tasks, registry, loops, events, guard, prometheus, liveness, readiness, document.yaml(),
+          () -> draining);
       // no h2c upgrade: Vert.x 5.0.7 stalls a large response on an upgraded connection (the JDK's
       // HttpClient upgrades by default), so clients stay on HTTP/1.1 over plain TCP
       server = vertx.createHttpServer(new HttpServerOptions().setHost(config.httpHost).setPort(config.httpPort)
@@ -334,77 +330,5 @@ public final class ServiceVerticle extends VerticleBase {
       t.setDaemon(true);
       return t;
     };
-  }
-
-  static String resource(String name) throws IOException {
-    try (InputStream in = ServiceVerticle.class.getClassLoader().getResourceAsStream(name)) {
-      if (in == null) {
-        throw new IOException(name + " is not on the class path");
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    }
-  }
-
-  /**
-   * The document as vertx-openapi 5.0.7 accepts it: it refuses response media types other than JSON,
-   * multipart, octet-stream and text/plain, so {@code text/event-stream} and {@code application/yaml}
-   * responses are given to it as {@code text/plain}. Responses are not validated, so nothing is lost;
-   * {@code GET /openapi.yaml} serves the document as written. Its {@code servers} are left out (vertx-openapi
-   * 5.0.7 refuses server variables, and takes a server's path as the routes' base path: the service serves
-   * at the root wherever it runs). The {@code security} requirements are
-   * left out too: vertx-web-openapi-router would want a vertx-auth handler for them, and the bearer
-   * check is the router's own platform handler (see {@code Routes}), which applies them only when
-   * {@code auth.tokens} is set.
-   */
-  static JsonObject forValidator(JsonObject doc) {
-    JsonObject copy = doc.copy();
-    copy.remove("security");
-    // server URLs with variables are refused by vertx-openapi; the routes are at the root either way
-    copy.remove("servers");
-    JsonObject paths = copy.getJsonObject("paths", new JsonObject());
-    for (String p : paths.fieldNames()) {
-      JsonObject item = paths.getJsonObject(p);
-      for (String method : item.fieldNames()) {
-        if (item.getValue(method) instanceof JsonObject op) {
-          op.remove("security");
-        }
-        if (!(item.getValue(method) instanceof JsonObject op) || !(op.getValue("responses") instanceof JsonObject responses)) {
-          continue;
-        }
-        for (String code : responses.fieldNames()) {
-          if (responses.getValue(code) instanceof JsonObject r && r.getValue("content") instanceof JsonObject content) {
-            for (String mt : List.copyOf(content.fieldNames())) {
-              if (mt.equals("text/event-stream") || mt.equals("application/yaml")) {
-                content.put("text/plain", content.remove(mt));
-              }
-            }
-          }
-        }
-      }
-    }
-    return copy;
-  }
-
-  /** YAML to JSON, with every map key a string (YAML would make {@code 200:} an integer). */
-  static JsonObject yamlToJson(String yaml) {
-    Object tree = new Yaml(new LoaderOptions()).load(yaml);
-    return (JsonObject) toJson(tree);
-  }
-
-  private static Object toJson(Object o) {
-    if (o instanceof Map<?, ?> m) {
-      Map<String, Object> out = new LinkedHashMap<>();
-      m.forEach((k, v) -> out.put(String.valueOf(k), toJson(v)));
-      return new JsonObject(out);
-    }
-    if (o instanceof List<?> l) {
-      List<Object> out = new ArrayList<>();
-      l.forEach(x -> out.add(toJson(x)));
-      return new JsonArray(out);
-    }
-    if (o instanceof java.util.Date d) {
-      return d.toInstant().toString();
-    }
-    return o;
   }
 }

@@ -2,6 +2,7 @@ package org.vertxasyncio.dashboard;
 
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.vertxasyncio.testing.Eventually.eventually;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,7 +18,6 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -25,7 +25,6 @@ import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.logging.LoggingPreferences;
-import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * Headless Chromium from Debian's packages ({@code chromium}, {@code chromium-driver}), driven over
@@ -132,11 +131,8 @@ final class Browser implements AutoCloseable {
 
   void waitUntil(String what, Duration timeout, Supplier<Boolean> condition) {
     try {
-      new WebDriverWait(driver, timeout, Duration.ofMillis(50)).until(d -> {
-        Boolean ok = condition.get();
-        return ok != null && ok ? Boolean.TRUE : null;
-      });
-    } catch (TimeoutException e) {
+      eventually(what, timeout, () -> Boolean.TRUE.equals(condition.get()));
+    } catch (AssertionError e) {
       screenshot("timeout-" + System.currentTimeMillis());
       fail("timed out after " + timeout.toSeconds() + " s waiting until " + what + "; banner: "
           + js("return window.dashboard ? JSON.stringify(window.dashboard.banner()) : 'no dashboard'")

@@ -3,6 +3,7 @@ package org.vertxasyncio.dashboard;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.vertxasyncio.testing.Eventually.eventually;
 
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -116,17 +117,8 @@ class DashboardReconnectTest {
   }
 
   /** The service on {@code port}, retrying while the old server's socket lets go of it. */
-  private static ServiceHarness startOn(int port) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-    while (true) {
-      try {
-        return ServiceHarness.start(Map.of("http.port", port));
-      } catch (Exception e) {
-        if (System.nanoTime() > deadline) {
-          throw e;
-        }
-        Thread.sleep(200);
-      }
-    }
+  private static ServiceHarness startOn(int port) {
+    return eventually("the service starts on port " + port, Duration.ofSeconds(15),
+        () -> ServiceHarness.start(Map.of("http.port", port)), started -> true);
   }
 }

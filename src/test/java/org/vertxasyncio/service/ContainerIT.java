@@ -4,12 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.vertxasyncio.testing.Eventually.eventually;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -175,26 +177,17 @@ class ContainerIT {
   }
 
   private static String awaitListening(Process p, Path log) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (System.nanoTime() < deadline) {
-      String text = Files.exists(log) ? Files.readString(log) : "";
-      if (text.contains("listening on")) {
-        return text;
-      }
-      if (!p.isAlive()) {
-        throw new AssertionError("the entrypoint exited with " + p.exitValue() + ":\n" + text);
-      }
-      Thread.sleep(50);
+    String text = eventually("the service says where it listens, or exits", Duration.ofSeconds(60),
+        () -> Files.exists(log) ? Files.readString(log) : "", t -> t.contains("listening on") || !p.isAlive());
+    if (!text.contains("listening on")) {
+      throw new AssertionError("the entrypoint exited with " + p.exitValue() + ":\n" + Files.readString(log));
     }
-    throw new AssertionError("never listened:\n" + Files.readString(log));
+    return text;
   }
 
   /** /ready goes up just after "listening on": the health check is retried as Docker would (start period). */
-  private void awaitHealthy(Path app) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (runHealthcheck(app, Map.of()) != 0 && System.nanoTime() < deadline) {
-      Thread.sleep(100);
-    }
+  private void awaitHealthy(Path app) {
+    eventually("the health check passes", Duration.ofSeconds(20), () -> runHealthcheck(app, Map.of()) == 0);
   }
 
   @Test

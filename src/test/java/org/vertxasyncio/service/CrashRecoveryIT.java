@@ -2,6 +2,7 @@ package org.vertxasyncio.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.vertxasyncio.testing.Eventually.eventually;
 
 import com.sun.net.httpserver.HttpServer;
 import io.vertx.core.json.JsonArray;
@@ -395,41 +396,32 @@ class CrashRecoveryIT {
     return s;
   }
 
-  void awaitNothingPending(String base) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (System.nanoTime() < deadline) {
-      JsonObject page = new JsonObject(get(base + "/tasks?state=pending&limit=1"));
-      if (page.getJsonArray("tasks").isEmpty()) {
-        return;
-      }
-      Thread.sleep(200);
-    }
-    throw new AssertionError("tasks still pending after 120 s: " + get(base + "/tasks?state=pending&limit=5"));
+  void awaitNothingPending(String base) {
+    eventually("no task is pending", Duration.ofSeconds(120),
+        () -> new JsonObject(get(base + "/tasks?state=pending&limit=5")), page -> page.getJsonArray("tasks").isEmpty());
   }
 
   /** Until every webhook entry of the accepted tasks is delivered or failed (deliveries go on after "done"). */
-  void awaitWebhooksSettled(String base, List<Planned> plan, Map<Integer, String> accepted) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (System.nanoTime() < deadline) {
-      Map<String, JsonObject> all = listAll(base);
-      boolean settled = true;
-      for (Planned p : plan) {
-        JsonObject t = all.get(accepted.get(p.index()));
-        if (t == null || p.hooks().isEmpty()) {
-          continue;
+  void awaitWebhooksSettled(String base, List<Planned> plan, Map<Integer, String> accepted) {
+    try {
+      eventually("every webhook of the accepted tasks is delivered or failed", Duration.ofSeconds(60), () -> {
+        Map<String, JsonObject> all = listAll(base);
+        for (Planned p : plan) {
+          JsonObject t = all.get(accepted.get(p.index()));
+          if (t == null || p.hooks().isEmpty()) {
+            continue;
+          }
+          long open = t.getJsonArray("callbacks").stream().map(o -> (JsonObject) o)
+              .filter(o -> "webhook".equals(o.getString("callback")) && "pending".equals(o.getString("outcome"))).count();
+          long entries = t.getJsonArray("callbacks").stream().filter(o -> "webhook".equals(((JsonObject) o).getString("callback"))).count();
+          if (open > 0 || entries < p.hooks().size()) {
+            return false;
+          }
         }
-        long open = t.getJsonArray("callbacks").stream().map(o -> (JsonObject) o)
-            .filter(o -> "webhook".equals(o.getString("callback")) && "pending".equals(o.getString("outcome"))).count();
-        long entries = t.getJsonArray("callbacks").stream().filter(o -> "webhook".equals(((JsonObject) o).getString("callback"))).count();
-        if (open > 0 || entries < p.hooks().size()) {
-          settled = false;
-          break;
-        }
-      }
-      if (settled) {
-        return;
-      }
-      Thread.sleep(300);
+        return true;
+      });
+    } catch (AssertionError stillPending) {
+      // the checks that follow count what is still pending and say which
     }
   }
 

@@ -4,12 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vertxasyncio.service.ServiceHarness.sleep;
+import static org.vertxasyncio.testing.Eventually.eventually;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -158,9 +160,9 @@ class ErrorsApiTest {
       String id = s.submit(sleep(1.0).put("result", "made it")).getString("id");
       CompletableFuture<HttpResponse<String>> poll = s.client().sendAsync(
           HttpRequest.newBuilder(URI.create(s.url("/tasks/" + id + "?wait=20"))).build(), HttpResponse.BodyHandlers.ofString());
-      Thread.sleep(100);
+      eventually("the long poll is being answered", Duration.ofSeconds(10), () -> s.activeRequests() >= 1);
       var shutdown = s.running.service().shutdown();
-      Thread.sleep(100);
+      eventually("the service is draining", Duration.ofSeconds(10), () -> s.running.service().draining());
       var refused = s.post("/tasks", sleep(0));
       refused.expectError(503, "shutting_down", null);
       s.get("/tasks").expectError(503, "shutting_down", null);

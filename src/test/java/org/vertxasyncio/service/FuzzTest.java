@@ -2,6 +2,7 @@ package org.vertxasyncio.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.vertxasyncio.testing.Eventually.eventually;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -19,6 +20,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -310,7 +312,7 @@ class FuzzTest {
           expected.put(r.json().getString("id"), result);
         }
         try {
-          Thread.sleep(20);
+          Thread.sleep(20); // spread over the fuzzing, not one burst
         } catch (InterruptedException e) {
           return;
         }
@@ -321,14 +323,8 @@ class FuzzTest {
       assertTrue(failures.isEmpty(), String.join("\n", failures));
       assertEquals(ALONGSIDE, expected.size());
       for (Map.Entry<String, Object> e : expected.entrySet()) {
-        JsonObject t = null;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < deadline) {
-          t = svc.get("/tasks/" + e.getKey() + "?wait=1").expect(200).json();
-          if (t.getBoolean("done")) {
-            break;
-          }
-        }
+        JsonObject t = eventually("task " + e.getKey() + " is done", Duration.ofSeconds(20),
+            () -> svc.get("/tasks/" + e.getKey() + "?wait=1").expect(200).json(), x -> x.getBoolean("done"));
         assertEquals("finished", t.getString("state"), t.encode());
         assertEquals(e.getValue(), t.getValue("result"), t.encode());
       }

@@ -3,6 +3,7 @@ package org.vertxasyncio.service;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vertxasyncio.service.ServiceHarness.sleep;
+import static org.vertxasyncio.testing.Eventually.eventually;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -10,6 +11,7 @@ import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -52,11 +54,7 @@ class LimitsTest {
       assertTrue(svc.get("/loops/default").json().getInteger("pending") <= 20);
       assertEquals(200, svc.get("/ready").status(), "ready under overload");
       // the load is gone: the sleeps end, and the service takes tasks again
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (svc.get("/loops/default").json().getInteger("pending") > 0) {
-        assertTrue(System.nanoTime() < deadline, "pending tasks drained");
-        Thread.sleep(50);
-      }
+      eventually("pending tasks drained", Duration.ofSeconds(10), () -> svc.get("/loops/default").json().getInteger("pending") == 0);
       for (int i = 0; i < 20; i++) {
         svc.post("/tasks", sleep(0)).expect(201);
       }
@@ -77,13 +75,13 @@ class LimitsTest {
       assertEquals("5", refused.headers().firstValue("Retry-After").orElse(null));
       assertTrue(new String(refused.body().readAllBytes()).contains("limits.events.subscribers.max"));
       open.remove(0).close();
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      HttpResponse<InputStream> again;
-      while ((again = stream(svc)).statusCode() == 429) {
-        again.body().close();
-        assertTrue(System.nanoTime() < deadline, "a place is free once a stream closes");
-        Thread.sleep(50);
-      }
+      HttpResponse<InputStream> again = eventually("a place is free once a stream closes", Duration.ofSeconds(10), () -> {
+        HttpResponse<InputStream> r = stream(svc);
+        if (r.statusCode() == 429) {
+          r.body().close();
+        }
+        return r;
+      }, r -> r.statusCode() != 429);
       assertEquals(200, again.statusCode());
       again.body().close();
       for (InputStream in : open) {
@@ -111,7 +109,7 @@ class LimitsTest {
         assertEquals(200, svc.get("/health").status());
         assertEquals(200, svc.get("/ready").status());
       }
-      Thread.sleep(retryAfter * 1000L + 100);
+      Thread.sleep(retryAfter * 1000L + 100); // the wait Retry-After asked for: real time is the point
       svc.get("/tasks").expect(200);
     }
   }
@@ -171,12 +169,8 @@ class LimitsTest {
         f.get(60, TimeUnit.SECONDS);
       }
       pool.shutdown();
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      int held;
-      while ((held = heldTasks(svc)) > 50) {
-        assertTrue(System.nanoTime() < deadline, held + " tasks still held, 50 retained at most");
-        Thread.sleep(100);
-      }
+      int held = eventually("50 tasks held at most (retention.tasks.max)", Duration.ofSeconds(10), () -> heldTasks(svc),
+          n -> n <= 50);
       assertEquals(held, svc.get("/tasks?limit=1000").json().getJsonArray("tasks").size());
       assertEquals(0, svc.get("/loops/default").json().getInteger("pending"));
     }

@@ -38,6 +38,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.vertxasyncio.service.http.OpenApiDocument;
 import org.vertxasyncio.service.store.TaskStore;
 
 /**
@@ -114,8 +115,8 @@ class OpenApiConformanceTest {
   @BeforeAll
   static void loadTheDocument() throws Exception {
     vertx = Vertx.vertx();
-    doc = ServiceVerticle.yamlToJson(ServiceVerticle.resource("openapi.yaml"));
-    OpenAPIContract contract = OpenAPIContract.from(vertx, strict(ServiceVerticle.forValidator(doc)))
+    doc = OpenApiDocument.yamlToJson(OpenApiDocument.load().yaml());
+    OpenAPIContract contract = OpenAPIContract.from(vertx, strict(OpenApiDocument.forValidator(doc)))
         .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     validator = ResponseValidator.create(vertx, contract);
   }
@@ -271,7 +272,7 @@ class OpenApiConformanceTest {
         headers.put(h, value.contains("\"") ? io.vertx.core.json.Json.encode(value) : value);
       }
     }
-    // as ServiceVerticle.forValidator gives them to vertx-openapi
+    // as OpenApiDocument.forValidator gives them to vertx-openapi
     String validated = "text/event-stream".equals(contentType) || "application/yaml".equals(contentType) ? "text/plain" : contentType;
     ValidatableResponse v = content == null ? ValidatableResponse.create(a.status(), headers)
         : ValidatableResponse.create(a.status(), headers, Buffer.buffer(a.body(), "UTF-8"), validated);

@@ -3,8 +3,10 @@ package org.vertxasyncio.service;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vertxasyncio.service.ServiceHarness.sleep;
+import static org.vertxasyncio.testing.Eventually.eventually;
 
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -39,7 +41,11 @@ class OpsApiTest {
   void metricsArePrometheusText() throws Exception {
     String id = svc.submit(sleep(0)).getString("id");
     svc.awaitDone(id);
-    Thread.sleep(300); // a few lag probes
+    Pattern lagGauge = Pattern.compile("asyncio_loop_lag_seconds\\{loop=\"default\"} (\\S+)");
+    eventually("a lag probe has measured the default loop", Duration.ofSeconds(10), () -> {
+      Matcher g = lagGauge.matcher(svc.get("/metrics").body());
+      return g.find() && Double.parseDouble(g.group(1)) > 0;
+    });
     var r = svc.get("/metrics").expect(200);
     assertTrue(r.header("Content-Type").startsWith("text/plain"), r.header("Content-Type"));
     String m = r.body();

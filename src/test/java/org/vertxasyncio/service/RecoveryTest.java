@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vertxasyncio.service.ServiceHarness.sleep;
+import static org.vertxasyncio.testing.Eventually.eventually;
 
 import com.sun.net.httpserver.HttpServer;
 import io.vertx.core.json.JsonArray;
@@ -18,7 +19,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,8 +54,7 @@ class RecoveryTest {
     Instant started;
     try (ServiceHarness svc = start()) {
       id = svc.submit(sleep(3).put("result", "hello")).getString("id");
-      Thread.sleep(300);
-      started = at(svc.get("/tasks/" + id).json(), "startedAt");
+      started = at(started(svc, id), "startedAt");
     }
     try (ServiceHarness svc = start()) {
       JsonObject t = svc.get("/tasks/" + id).expect(200).json();
@@ -79,9 +78,9 @@ class RecoveryTest {
     String id;
     try (ServiceHarness svc = start()) {
       id = svc.submit(sleep(0.4).put("result", 7)).getString("id");
-      Thread.sleep(100);
+      started(svc, id);
     }
-    Thread.sleep(1200);
+    Thread.sleep(1200); // the service is down past the sleep's deadline: real time is the point
     try (ServiceHarness svc = start()) {
       JsonObject t = svc.get("/tasks/" + id + "?wait=5").json();
       assertEquals("finished", t.getString("state"), t.encode());
@@ -100,9 +99,10 @@ class RecoveryTest {
     try (ServiceHarness svc = start()) {
       timedOut = svc.submit(sleep(30).put("timeout", 1.5)).getString("id");
       beatsTimeout = svc.submit(sleep(0.3).put("result", "first").put("timeout", 0.5)).getString("id");
-      Thread.sleep(100);
+      started(svc, timedOut);
+      started(svc, beatsTimeout);
     }
-    Thread.sleep(2000);
+    Thread.sleep(2000); // the service is down past both deadlines: real time is the point
     try (ServiceHarness svc = start()) {
       JsonObject t = svc.get("/tasks/" + timedOut + "?wait=5").json();
       assertEquals("TimeoutError", t.getJsonObject("exception").getString("type"), t.encode());
@@ -126,7 +126,12 @@ class RecoveryTest {
           .add(doneBefore)));
       gid = g.getString("id");
       children = g.getJsonArray("children");
-      Thread.sleep(400);
+      // kept as it stands: the raising child and the work done, the long sleep started
+      JsonArray kids = children;
+      eventually("two children are done and the long sleep has started", Duration.ofSeconds(10), () ->
+          svc.get("/tasks/" + kids.getString(1)).json().getBoolean("done")
+              && svc.get("/tasks/" + kids.getString(2)).json().getBoolean("done")
+              && svc.get("/tasks/" + kids.getString(0)).json().getValue("startedAt") != null);
     }
     try (ServiceHarness svc = start()) {
       JsonObject g = svc.get("/tasks/" + gid + "?wait=10").json();
@@ -200,7 +205,8 @@ class RecoveryTest {
       assertEquals("finished", svc.get("/tasks/" + kept).expect(200).json().getString("state"));
     }
     try (ServiceHarness svc = start(Map.of("retention.seconds", 0.2))) {
-      Thread.sleep(1500); // the sweep runs every second
+      eventually("the retention sweep forgets the kept task", Duration.ofSeconds(10),
+          () -> svc.get("/tasks/" + kept).status() == 404);
     }
     try (ServiceHarness svc = start()) {
       svc.get("/tasks/" + kept).expectError(404, "not_found", null);
@@ -226,27 +232,16 @@ class RecoveryTest {
       String id;
       try (ServiceHarness svc = start(slowRetries)) {
         id = svc.submit(sleep(0).put("callbacks", new JsonArray().add(new JsonObject().put("url", url)))).getString("id");
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (got.isEmpty() && System.nanoTime() < until) {
-          Thread.sleep(20);
-        }
+        eventually("the receiver gets the first attempt", Duration.ofSeconds(10), () -> !got.isEmpty());
         assertEquals(1, got.size(), "the first attempt, refused");
-        while (System.nanoTime() < until && svc.get("/tasks/" + id).json().getJsonArray("callbacks").getJsonObject(1)
-            .getJsonArray("attempts").isEmpty()) {
-          Thread.sleep(20); // until the service has logged the refusal
-        }
+        eventually("the service logs the refused attempt", Duration.ofSeconds(10), () -> !svc.get("/tasks/" + id).json()
+            .getJsonArray("callbacks").getJsonObject(1).getJsonArray("attempts").isEmpty());
       }
       answer.set(204);
       try (ServiceHarness svc = start()) {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        JsonObject entry = null;
-        while (System.nanoTime() < until) {
-          entry = svc.get("/tasks/" + id).json().getJsonArray("callbacks").getJsonObject(1);
-          if ("delivered".equals(entry.getString("outcome"))) {
-            break;
-          }
-          Thread.sleep(50);
-        }
+        JsonObject entry = eventually("the webhook is delivered after the restart", Duration.ofSeconds(10),
+            () -> svc.get("/tasks/" + id).json().getJsonArray("callbacks").getJsonObject(1),
+            e -> "delivered".equals(e.getString("outcome")));
         assertNotNull(entry);
         assertEquals("delivered", entry.getString("outcome"), entry.encode());
         assertEquals(2, got.size());
@@ -309,18 +304,11 @@ class RecoveryTest {
   }
 
   /** The task's webhook entry ({@code callbacks[1]}) once {@code until} holds of it (10 s at most). */
-  static JsonObject webhookEntry(ServiceHarness svc, String id, java.util.function.Predicate<JsonObject> until) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    JsonObject entry = null;
-    while (System.nanoTime() < deadline) {
+  static JsonObject webhookEntry(ServiceHarness svc, String id, java.util.function.Predicate<JsonObject> until) {
+    return eventually("the webhook entry of " + id + " comes to the expected state", Duration.ofSeconds(10), () -> {
       JsonArray log = svc.get("/tasks/" + id).json().getJsonArray("callbacks");
-      entry = log.size() > 1 ? log.getJsonObject(1) : null;
-      if (entry != null && until.test(entry)) {
-        return entry;
-      }
-      Thread.sleep(20);
-    }
-    throw new AssertionError("the webhook entry of " + id + " did not come to the expected state in 10 s: " + entry);
+      return log.size() > 1 ? log.getJsonObject(1) : null;
+    }, entry -> entry != null && until.test(entry));
   }
 
   @Test
@@ -364,13 +352,19 @@ class RecoveryTest {
     String id;
     try (ServiceHarness svc = start(Map.of("shutdown.tasks", "cancel"))) {
       id = svc.submit(sleep(30)).getString("id");
-      Thread.sleep(100);
+      started(svc, id);
     }
     try (ServiceHarness svc = start()) {
       JsonObject t = svc.get("/tasks/" + id).json();
       assertEquals("cancelled", t.getString("state"), t.encode());
       assertEquals(0, t.getInteger("recoveries"));
     }
+  }
+
+  /** The task once it has started. */
+  static JsonObject started(ServiceHarness svc, String id) {
+    return eventually("task " + id + " has started", Duration.ofSeconds(10), () -> svc.get("/tasks/" + id).json(),
+        t -> t.getValue("startedAt") != null);
   }
 
   static long lastEventId(ServiceHarness svc) throws Exception {

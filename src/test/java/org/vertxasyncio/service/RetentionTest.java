@@ -2,6 +2,7 @@ package org.vertxasyncio.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.vertxasyncio.service.ServiceHarness.sleep;
+import static org.vertxasyncio.testing.Eventually.eventually;
 
 import java.time.Duration;
 import java.util.Map;
@@ -14,10 +15,7 @@ class RetentionTest {
     try (ServiceHarness svc = ServiceHarness.start(Map.of("retention.seconds", 0.2))) {
       String done = svc.submitAndWait(sleep(0), 5).getString("id");
       String pending = svc.submit(sleep(30)).getString("id");
-      long deadline = System.nanoTime() + 5_000_000_000L;
-      while (svc.get("/tasks/" + done).status() == 200 && System.nanoTime() < deadline) {
-        Thread.sleep(100);
-      }
+      eventually("the done task is forgotten", Duration.ofSeconds(5), () -> svc.get("/tasks/" + done).status() != 200);
       svc.get("/tasks/" + done).expectError(404, "not_found", null);
       assertEquals("pending", svc.get("/tasks/" + pending).expect(200).json().getString("state"));
     }
@@ -41,10 +39,7 @@ class RetentionTest {
       String first = svc.submitAndWait(sleep(0), 5).getString("id");
       svc.submitAndWait(sleep(0), 5);
       svc.submitAndWait(sleep(0), 5);
-      long deadline = System.nanoTime() + 5_000_000_000L;
-      while (svc.get("/tasks/" + first).status() == 200 && System.nanoTime() < deadline) {
-        Thread.sleep(100);
-      }
+      eventually("the oldest done task is forgotten", Duration.ofSeconds(5), () -> svc.get("/tasks/" + first).status() != 200);
       svc.get("/tasks/" + first).expectError(404, "not_found", null);
       assertEquals(2, svc.get("/tasks").json().getJsonArray("tasks").size());
     }

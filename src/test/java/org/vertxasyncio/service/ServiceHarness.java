@@ -169,6 +169,14 @@ public final class ServiceHarness implements AutoCloseable {
     return t;
   }
 
+  /** The requests the service is answering now, by its own gauge, not counting the scrape that reads it. */
+  public int activeRequests() {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^asyncio_http_requests_active (\\S+)")
+        .matcher(get("/metrics").expect(200).body());
+    assertTrue(m.find(), "asyncio_http_requests_active is in /metrics");
+    return (int) Double.parseDouble(m.group(1)) - 1;
+  }
+
   public HttpClient client() {
     return http;
   }

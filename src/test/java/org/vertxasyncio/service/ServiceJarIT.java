@@ -3,6 +3,7 @@ package org.vertxasyncio.service;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.vertxasyncio.testing.Eventually.eventually;
 
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -48,14 +49,8 @@ class ServiceJarIT {
       String base = "http://127.0.0.1:" + portNumber;
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      int ready = 0;
-      while (ready != 200 && System.nanoTime() < deadline) {
-        ready = http.send(HttpRequest.newBuilder(URI.create(base + "/ready")).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
-        if (ready != 200) {
-          Thread.sleep(100);
-        }
-      }
+      int ready = eventually("/ready answers 200", Duration.ofSeconds(30), () -> http.send(
+          HttpRequest.newBuilder(URI.create(base + "/ready")).build(), HttpResponse.BodyHandlers.ofString()).statusCode(), s -> s == 200);
       assertEquals(200, ready, "/ready");
 
       JsonObject loops = new JsonObject(get(http, base + "/loops"));
@@ -69,7 +64,8 @@ class ServiceJarIT {
       String id = slow.getString("id");
       CompletableFuture<HttpResponse<String>> inFlight = http.sendAsync(
           HttpRequest.newBuilder(URI.create(base + "/tasks/" + id + "?wait=50")).build(), HttpResponse.BodyHandlers.ofString());
-      Thread.sleep(200);
+      // the long poll and the scrape that counts it
+      eventually("the long poll is being answered", Duration.ofSeconds(10), () -> activeRequests(http, base) >= 2);
 
       long t0 = System.nanoTime();
       p.destroy(); // SIGTERM
@@ -109,15 +105,9 @@ class ServiceJarIT {
     try {
       int port = waitForPort(outFile, p);
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      int ready = 0;
-      while (ready != 200 && System.nanoTime() < deadline) {
-        ready = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/ready")).build(),
-            HttpResponse.BodyHandlers.ofString()).statusCode();
-        if (ready != 200) {
-          Thread.sleep(100);
-        }
-      }
+      int ready = eventually("/ready answers 200", Duration.ofSeconds(30), () -> http.send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/ready")).build(), HttpResponse.BodyHandlers.ofString())
+          .statusCode(), s -> s == 200);
       assertEquals(200, ready, "/ready");
       assertTrue(Files.isRegularFile(bare.resolve("data/tasks.db")), "the default store.path, data/, under the working directory");
       p.destroy();
@@ -135,19 +125,19 @@ class ServiceJarIT {
   /** The port from the service's "listening on" log line. */
   private static int waitForPort(Path log, Process p) throws Exception {
     Pattern listening = Pattern.compile("listening on http://[^:]+:(\\d+)");
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (System.nanoTime() < deadline) {
-      String text = Files.exists(log) ? Files.readString(log) : "";
-      Matcher m = listening.matcher(text);
-      if (m.find()) {
-        return Integer.parseInt(m.group(1));
-      }
-      if (!p.isAlive()) {
-        throw new AssertionError("the service exited with " + p.exitValue() + ":\n" + text);
-      }
-      Thread.sleep(50);
+    String text = eventually("the service says where it listens, or exits", Duration.ofSeconds(60),
+        () -> Files.exists(log) ? Files.readString(log) : "", t -> listening.matcher(t).find() || !p.isAlive());
+    Matcher m = listening.matcher(text);
+    if (!m.find()) {
+      throw new AssertionError("the service exited with " + p.exitValue() + ":\n" + Files.readString(log));
     }
-    throw new AssertionError("the service never said where it listens:\n" + Files.readString(log));
+    return Integer.parseInt(m.group(1));
+  }
+
+  /** The requests the service is answering, by its own gauge (the scrape that reads it included). */
+  private static int activeRequests(HttpClient http, String base) throws Exception {
+    Matcher m = Pattern.compile("(?m)^asyncio_http_requests_active (\\S+)").matcher(get(http, base + "/metrics"));
+    return m.find() ? (int) Double.parseDouble(m.group(1)) : 0;
   }
 
   private static String get(HttpClient http, String url) throws Exception {

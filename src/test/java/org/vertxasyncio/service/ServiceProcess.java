@@ -1,6 +1,7 @@
 package org.vertxasyncio.service;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.vertxasyncio.testing.Eventually.eventually;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -57,34 +58,31 @@ final class ServiceProcess implements AutoCloseable {
       return port;
     }
     Pattern listening = Pattern.compile("listening on http://[^:]+:(\\d+)");
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (System.nanoTime() < deadline) {
+    // -1: the process ended without saying
+    int p = eventually("the service says where it listens", Duration.ofSeconds(60), () -> {
       Matcher m = listening.matcher(output());
       if (m.find()) {
-        port = Integer.parseInt(m.group(1));
-        return port;
+        return Integer.valueOf(m.group(1));
       }
-      if (!process.isAlive()) {
-        throw new AssertionError("the service exited with " + process.exitValue() + ":\n" + output());
-      }
-      Thread.sleep(50);
+      return process.isAlive() ? null : Integer.valueOf(-1);
+    }, n -> n != null);
+    if (p < 0) {
+      throw new AssertionError("the service exited with " + process.exitValue() + ":\n" + output());
     }
-    throw new AssertionError("the service never said where it listens:\n" + output());
+    port = p;
+    return port;
   }
 
   /** Waits for {@code /ready} to answer 200. */
   String awaitReady(HttpClient http) throws Exception {
     String base = "http://127.0.0.1:" + awaitPort();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (System.nanoTime() < deadline) {
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/ready")).timeout(Duration.ofSeconds(5)).build(),
-          HttpResponse.BodyHandlers.ofString());
-      if (r.statusCode() == 200) {
-        return base;
-      }
-      Thread.sleep(50);
+    try {
+      eventually("/ready answers 200", Duration.ofSeconds(30), () -> http.send(HttpRequest.newBuilder(URI.create(base + "/ready"))
+          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "; the service's output:\n" + output(), e);
     }
-    throw new AssertionError("never ready:\n" + output());
+    return base;
   }
 
   /** SIGKILL ({@code destroyForcibly} on Linux), and wait for the end. */

@@ -2,6 +2,7 @@ package org.vertxasyncio.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.vertxasyncio.testing.Eventually.eventually;
 
 import com.sun.net.httpserver.HttpServer;
 import io.vertx.core.json.JsonArray;
@@ -15,6 +16,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -77,7 +79,7 @@ class ShutdownUnderLoadIT {
         t.start();
         clients.add(t);
       }
-      Thread.sleep(2500);
+      Thread.sleep(2500); // the load runs a while before the SIGTERM: real time is the point
       int before = total();
       long t0 = System.nanoTime();
       jar.process.destroy(); // SIGTERM
@@ -264,28 +266,19 @@ class ShutdownUnderLoadIT {
     /** The port from the "listening on" line, once the service is ready. */
     int port() throws Exception {
       Pattern listening = Pattern.compile("listening on http://[^:]+:(\\d+)");
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (System.nanoTime() < deadline) {
+      // -1: the service exited without saying
+      int port = eventually("the service says where it listens", Duration.ofSeconds(60), () -> {
         Matcher m = listening.matcher(Files.exists(log) ? Files.readString(log) : "");
         if (m.find()) {
-          int port = Integer.parseInt(m.group(1));
-          while (System.nanoTime() < deadline) {
-            try {
-              if (exchange(port, "GET", "/ready", null)[0].equals("200")) {
-                return port;
-              }
-            } catch (IOException notYet) {
-              // not yet
-            }
-            Thread.sleep(50);
-          }
+          return Integer.valueOf(m.group(1));
         }
-        if (!process.isAlive()) {
-          throw new AssertionError("the service exited with " + process.exitValue() + ":\n" + Files.readString(log));
-        }
-        Thread.sleep(50);
+        return process.isAlive() ? null : Integer.valueOf(-1);
+      }, p -> p != null);
+      if (port < 0) {
+        throw new AssertionError("the service exited with " + process.exitValue() + ":\n" + Files.readString(log));
       }
-      throw new AssertionError("the service never became ready:\n" + Files.readString(log));
+      eventually("the service is ready", Duration.ofSeconds(60), () -> exchange(port, "GET", "/ready", null)[0].equals("200"));
+      return port;
     }
 
     void kill() {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vertxasyncio.service.ServiceHarness.sleep;
+import static org.vertxasyncio.testing.Eventually.eventually;
 
 import com.sun.net.httpserver.HttpServer;
 import io.vertx.core.Future;
@@ -15,6 +16,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -124,10 +126,8 @@ class StoreFailuresTest {
       JsonObject e = r.expectError(503, "store_unavailable", null);
       assertNotNull(r.header("Retry-After"), r.body());
       assertTrue(e.getString("message").contains("store"), e.encode());
-      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (!svc.get("/tasks").json().getJsonArray("tasks").isEmpty() && System.nanoTime() < until) {
-        Thread.sleep(20);
-      }
+      eventually("the refused task is forgotten", Duration.ofSeconds(10),
+          () -> svc.get("/tasks").json().getJsonArray("tasks").isEmpty());
       assertEquals(new JsonArray(), svc.get("/tasks").json().getJsonArray("tasks"), "the refused task is cancelled and forgotten");
       store[0].fail = false;
       assertEquals("finished", svc.submitAndWait(sleep(0), 5).getString("state"), "accepted again once the store commits");
@@ -158,10 +158,7 @@ class StoreFailuresTest {
       svc.post("/loops/held/start").expect(200);
       CompletableFuture<HttpResponse<String>> longPoll = svc.client().sendAsync(
           HttpRequest.newBuilder(URI.create(svc.url("/tasks/" + id + "?wait=20"))).build(), HttpResponse.BodyHandlers.ofString());
-      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (!svc.get("/tasks/" + id).json().getBoolean("done") && System.nanoTime() < until) {
-        Thread.sleep(20);
-      }
+      eventually("the task is done", Duration.ofSeconds(10), () -> svc.get("/tasks/" + id).json().getBoolean("done"));
       assertTrue(svc.get("/tasks/" + id).json().getBoolean("done"), "the task is done");
       Thread.sleep(500); // time enough for a delivery, were it allowed
       assertTrue(got.isEmpty(), "no webhook before the commit: " + got);
@@ -169,10 +166,7 @@ class StoreFailuresTest {
       store[0].release();
       HttpResponse<String> answer = longPoll.get(10, TimeUnit.SECONDS);
       assertEquals("finished", new JsonObject(answer.body()).getString("state"));
-      until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (got.isEmpty() && System.nanoTime() < until) {
-        Thread.sleep(20);
-      }
+      eventually("the webhook is delivered", Duration.ofSeconds(10), () -> !got.isEmpty());
       assertEquals(List.of("msg_" + id + "_1"), got, "delivered once committed, under its stable id");
     } finally {
       receiver.stop(0);

@@ -2,6 +2,7 @@ package org.vertxasyncio.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.vertxasyncio.testing.Eventually.eventually;
 
 import com.sun.net.httpserver.HttpServer;
 import io.vertx.core.json.JsonArray;
@@ -9,6 +10,7 @@ import io.vertx.core.json.JsonObject;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -105,16 +107,10 @@ class WebhookDnsIT {
   }
 
   /** The task's webhook entry once it is no longer pending. */
-  static JsonObject settled(int port, String id) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (true) {
-      JsonObject t = new JsonObject(ShutdownUnderLoadIT.exchange(port, "GET", "/tasks/" + id, null)[1]);
-      JsonArray log = t.getJsonArray("callbacks");
-      if (log.size() > 1 && !"pending".equals(log.getJsonObject(1).getString("outcome"))) {
-        return log.getJsonObject(1);
-      }
-      assertTrue(System.nanoTime() < deadline, "still pending: " + t.encode());
-      Thread.sleep(50);
-    }
+  static JsonObject settled(int port, String id) {
+    JsonArray log = eventually("the webhook is no longer pending", Duration.ofSeconds(20),
+        () -> new JsonObject(ShutdownUnderLoadIT.exchange(port, "GET", "/tasks/" + id, null)[1]).getJsonArray("callbacks"),
+        l -> l.size() > 1 && !"pending".equals(l.getJsonObject(1).getString("outcome")));
+    return log.getJsonObject(1);
   }
 }

@@ -4,12 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vertxasyncio.service.ServiceHarness.sleep;
+import static org.vertxasyncio.testing.Eventually.eventually;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -63,18 +65,9 @@ class WebhookSafetyTest {
   }
 
   /** The task once the outcome of its first webhook is one that {@code done} accepts. */
-  static JsonObject webhookOutcome(ServiceHarness svc, String id, Predicate<String> done) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    JsonObject t = null;
-    while (System.nanoTime() < deadline) {
-      t = svc.get("/tasks/" + id).expect(200).json();
-      JsonArray log = t.getJsonArray("callbacks");
-      if (log.size() > 1 && done.test(log.getJsonObject(1).getString("outcome"))) {
-        return t;
-      }
-      Thread.sleep(20);
-    }
-    throw new AssertionError("webhook outcome not reached: " + t);
+  static JsonObject webhookOutcome(ServiceHarness svc, String id, Predicate<String> done) {
+    return eventually("the webhook's outcome is reached", Duration.ofSeconds(20), () -> svc.get("/tasks/" + id).expect(200).json(),
+        t -> t.getJsonArray("callbacks").size() > 1 && done.test(t.getJsonArray("callbacks").getJsonObject(1).getString("outcome")));
   }
 
   @Test
@@ -158,12 +151,10 @@ class WebhookSafetyTest {
         "webhook.timeout.connect", 0.5, "webhook.timeout.request", 0.5))) {
       String id = svc.submit(hooked("http://127.0.0.1:" + port + "/late")).getString("id");
       // the first attempt finds nobody
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (svc.get("/tasks/" + id).json().getJsonArray("callbacks").size() < 2
-          || svc.get("/tasks/" + id).json().getJsonArray("callbacks").getJsonObject(1).getJsonArray("attempts").isEmpty()) {
-        assertTrue(System.nanoTime() < deadline, "no first attempt");
-        Thread.sleep(10);
-      }
+      eventually("the first attempt is logged", Duration.ofSeconds(10), () -> {
+        JsonArray log = svc.get("/tasks/" + id).json().getJsonArray("callbacks");
+        return log.size() >= 2 && !log.getJsonObject(1).getJsonArray("attempts").isEmpty();
+      });
       // then it comes up, slow at first: its first request is answered after the request timeout
       AtomicInteger n = new AtomicInteger();
       later.createHttpServer().requestHandler(req -> {

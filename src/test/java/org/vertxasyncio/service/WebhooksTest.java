@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vertxasyncio.service.ServiceHarness.sleep;
+import static org.vertxasyncio.testing.Eventually.eventually;
 
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -86,18 +87,10 @@ class WebhooksTest {
   }
 
   /** The task once its webhooks are no longer pending. */
-  static JsonObject settled(String id) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-    while (System.nanoTime() < deadline) {
-      JsonObject t = svc.get("/tasks/" + id).json();
-      boolean pending = !t.getBoolean("done") || t.getJsonArray("callbacks").stream()
-          .map(o -> (JsonObject) o).anyMatch(c -> "pending".equals(c.getString("outcome")));
-      if (!pending) {
-        return t;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("webhooks still pending: " + svc.get("/tasks/" + id).body());
+  static JsonObject settled(String id) {
+    return eventually("the task is done and its webhooks are no longer pending", Duration.ofSeconds(15),
+        () -> svc.get("/tasks/" + id).json(), t -> t.getBoolean("done") && t.getJsonArray("callbacks").stream()
+            .map(o -> (JsonObject) o).noneMatch(c -> "pending".equals(c.getString("outcome"))));
   }
 
   static Received receive(String path) throws InterruptedException {

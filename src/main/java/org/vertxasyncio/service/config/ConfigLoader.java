@@ -40,7 +40,7 @@ public final class ConfigLoader {
       return Future.failedFuture(new ConfigException("Configuration file " + path + " does not exist"));
     }
     JsonArray envNames = new JsonArray();
-    ServiceConfig.DEFAULTS.keySet().forEach(k -> envNames.add(ServiceConfig.envName(k)));
+    ConfigKeys.all().forEach(k -> envNames.add(k.envName()));
 
     ConfigStoreOptions fileStore = new ConfigStoreOptions().setType("file").setFormat("json")
         .setOptional(!named)
@@ -81,11 +81,9 @@ public final class ConfigLoader {
   /** Renames the environment's keys ({@code HTTP_PORT}) to the file's ({@code http.port}); theirs win. */
   static JsonObject fromEnvNames(JsonObject merged) {
     JsonObject out = merged.copy();
-    for (String key : ServiceConfig.DEFAULTS.keySet()) {
-      String env = ServiceConfig.envName(key);
-      if (out.containsKey(env)) {
-        Object v = out.remove(env);
-        out.put(key, v);
+    for (ConfigKey<?> key : ConfigKeys.all()) {
+      if (out.containsKey(key.envName())) {
+        out.put(key.name(), out.remove(key.envName()));
       }
     }
     return out;

@@ -13,13 +13,14 @@ import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vertxasyncio.asyncio.CancelledError;
-import org.vertxasyncio.service.ApiError;
+import org.vertxasyncio.service.ServiceError;
 
 /**
  * Turns every failure into the API's JSON error, with the fitting status and never a stack trace:
- * {@link ApiError}s as they are, OpenAPI validation errors as 400s naming the field, vertx-web's own
- * (413 from the body limit, 404, 405) with their status, and anything unexpected as a 500 whose details
- * go to the log only.
+ * {@link ApiError}s as they are, the service's {@link ServiceError}s by their type (not found 404,
+ * invalid 400, conflict and closed loop 409, limit reached 429, store unavailable 503), OpenAPI validation
+ * errors as 400s naming the field, vertx-web's own (413 from the body limit, 404, 405) with their status,
+ * and anything unexpected as a 500 whose details go to the log only.
  */
 public final class Errors {
   private static final Logger LOG = LoggerFactory.getLogger(Errors.class);
@@ -96,6 +97,9 @@ public final class Errors {
     if (failure instanceof ApiError e) {
       return e;
     }
+    if (failure instanceof ServiceError e) {
+      return fromService(e);
+    }
     if (failure instanceof HttpException he) {
       Throwable cause = he.getCause();
       if (cause instanceof ValidatorException ve) {
@@ -103,6 +107,9 @@ public final class Errors {
       }
       if (cause instanceof ApiError ae) {
         return ae;
+      }
+      if (cause instanceof ServiceError se) {
+        return fromService(se);
       }
       return forStatus(he.getStatusCode(), he.getPayload());
     }
@@ -132,7 +139,19 @@ public final class Errors {
       return forStatus(status, detail);
     }
     LOG.error("unexpected error while handling a request", failure);
-    return new ApiError(500, "internal", "Internal error; see the service log", null, null);
+    return ApiError.of(500, "internal", "Internal error; see the service log");
+  }
+
+  /** The status and code of each of the service's errors. */
+  static ApiError fromService(ServiceError e) {
+    return switch (e) {
+      case ServiceError.NotFound n -> ApiError.notFound(n.field(), n.getMessage());
+      case ServiceError.Invalid i -> ApiError.invalid(i.field(), i.getMessage());
+      case ServiceError.Conflict c -> ApiError.conflict(c.reason().code(), c.getMessage());
+      case ServiceError.LoopClosed c -> ApiError.loopClosed();
+      case ServiceError.LimitReached l -> ApiError.tooMany(l.retryAfterSeconds(), l.getMessage());
+      case ServiceError.StoreUnavailable s -> ApiError.storeUnavailable(s.getMessage());
+    };
   }
 
   /** A failure of Netty's HTTP decoder: bytes that are not a valid HTTP request (a bad chunk size, ...). */
@@ -153,19 +172,19 @@ public final class Errors {
     return switch (status) {
       case 400 -> ApiError.invalid(null, detail != null && !detail.isBlank() && !detail.equals("Bad Request")
           ? detail : "Malformed request");
-      case 404 -> ApiError.notFound("No such resource", null);
-      case 405 -> new ApiError(405, "method_not_allowed", "Method not allowed on this resource", null, null);
-      case 413 -> new ApiError(413, "payload_too_large", "Request body too large (limits.body.max)", null, null);
-      case 415 -> new ApiError(415, "unsupported_media_type", "Request bodies must be application/json", null, null);
-      case 414 -> new ApiError(414, "uri_too_long", "The request line is too long", null, null);
-      case 417 -> new ApiError(417, "expectation_failed", "Only 'Expect: 100-continue' is understood", null, null);
-      case 431 -> new ApiError(431, "headers_too_large", "The request headers are too large", null, null);
+      case 404 -> ApiError.notFound(null, "No such resource");
+      case 405 -> ApiError.of(405, "method_not_allowed", "Method not allowed on this resource");
+      case 413 -> ApiError.of(413, "payload_too_large", "Request body too large (limits.body.max)");
+      case 415 -> ApiError.of(415, "unsupported_media_type", "Request bodies must be application/json");
+      case 414 -> ApiError.of(414, "uri_too_long", "The request line is too long");
+      case 417 -> ApiError.of(417, "expectation_failed", "Only 'Expect: 100-continue' is understood");
+      case 431 -> ApiError.of(431, "headers_too_large", "The request headers are too large");
       case 503 -> ApiError.shuttingDown();
       default -> {
         if (status >= 400 && status < 500) {
-          yield new ApiError(status, "client_error", "Request refused (" + status + ")", null, null);
+          yield ApiError.of(status, "client_error", "Request refused (" + status + ")");
         }
-        yield new ApiError(500, "internal", "Internal error; see the service log", null, null);
+        yield ApiError.of(500, "internal", "Internal error; see the service log");
       }
     };
   }
@@ -174,7 +193,7 @@ public final class Errors {
   static ApiError fromValidator(ValidatorException ve) {
     String msg = ve.getMessage() == null ? "invalid request" : ve.getMessage();
     if (ve.type() == ValidatorErrorType.UNSUPPORTED_VALUE_FORMAT && msg.contains("body")) {
-      return new ApiError(415, "unsupported_media_type", "Request bodies must be application/json", null, null);
+      return ApiError.of(415, "unsupported_media_type", "Request bodies must be application/json");
     }
     if (ve.type() == ValidatorErrorType.ILLEGAL_VALUE && msg.contains("body")) {
       return ApiError.invalid("body", "is not valid JSON");

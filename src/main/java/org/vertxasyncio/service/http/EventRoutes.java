@@ -1,7 +1,6 @@
 package org.vertxasyncio.service.http;
 
 import io.vertx.ext.web.RoutingContext;
-import org.vertxasyncio.service.ApiError;
 
 /** {@code GET /events}: Server-Sent Events. */
 final class EventRoutes {
@@ -21,8 +20,8 @@ final class EventRoutes {
   void stream(RoutingContext rc) {
     int max = api.config().maxEventSubscribers;
     if (api.events().subscriberCount() >= max) {
-      throw ApiError.tooMany("Too many event streams are open (limits.events.subscribers.max is " + max + "); retry later",
-          SUBSCRIBERS_RETRY_AFTER);
+      throw ApiError.tooMany(SUBSCRIBERS_RETRY_AFTER, "Too many event streams are open (limits.events.subscribers.max is "
+          + max + "); retry later");
     }
     String task = Http.query(rc, "task");
     String last = rc.request().getHeader("Last-Event-ID");

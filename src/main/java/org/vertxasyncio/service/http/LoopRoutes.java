@@ -5,7 +5,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.regex.Pattern;
-import org.vertxasyncio.service.ApiError;
 import org.vertxasyncio.service.loops.NamedLoop;
 import org.vertxasyncio.service.tasks.TaskRegistry;
 

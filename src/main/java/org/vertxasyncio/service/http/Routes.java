@@ -18,7 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.vertxasyncio.service.ApiError;
+import org.vertxasyncio.service.ServiceError;
 import org.vertxasyncio.service.tasks.TaskSpec;
 
 /**
@@ -118,7 +118,7 @@ public final class Routes {
     Router router = builder.createRouter();
     DashboardRoutes.mount(router);
     router.route().failureHandler(Errors::handle);
-    router.errorHandler(404, rc -> Errors.send(rc, ApiError.notFound("No resource at " + rc.request().path(), null)));
+    router.errorHandler(404, rc -> Errors.send(rc, ApiError.notFound(null, "No resource at " + rc.request().path())));
     router.errorHandler(405, rc -> {
       rc.put("allow", allowed(contract, rc.request().path()));
       Errors.send(rc, Errors.toApiError(null, 405));
@@ -192,8 +192,8 @@ public final class Routes {
       if (body instanceof io.vertx.core.json.JsonObject o) {
         try {
           TaskSpec.checkSizes(o, api.config());
-        } catch (ApiError e) {
-          Errors.send(rc, e);
+        } catch (ServiceError e) {
+          Errors.send(rc, Errors.fromService(e));
           return;
         }
       }
@@ -231,7 +231,7 @@ public final class Routes {
     if (wait == 0) {
       rc.next();
     } else {
-      Errors.send(rc, ApiError.tooMany("Too many requests from this address (limits.rate.requests); retry in " + wait + " s", wait));
+      Errors.send(rc, ApiError.tooMany(wait, "Too many requests from this address (limits.rate.requests); retry in " + wait + " s"));
     }
   }
 
@@ -280,7 +280,7 @@ public final class Routes {
     };
   }
 
-  /** A handler whose exceptions become JSON errors (an {@link ApiError} thrown by a handler, for instance). */
+  /** A handler whose exceptions become JSON errors (a {@link ServiceError} or an {@link ApiError} it throws, for instance). */
   private static Handler<RoutingContext> safe(Handler<RoutingContext> h) {
     return rc -> {
       try {
@@ -305,8 +305,8 @@ public final class Routes {
     if (mt.equals("application/json") || mt.endsWith("+json")) {
       rc.next();
     } else {
-      Errors.send(rc, new ApiError(415, "unsupported_media_type", "Request bodies must be application/json, got "
-          + (ct == null ? "no Content-Type" : "'" + ct + "'"), "Content-Type", null));
+      Errors.send(rc, new ApiError(415, "unsupported_media_type", "Content-Type", null, "Request bodies must be application/json, got "
+          + (ct == null ? "no Content-Type" : "'" + ct + "'")));
     }
   }
 

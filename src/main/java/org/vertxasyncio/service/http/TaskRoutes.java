@@ -10,7 +10,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.function.Predicate;
 import org.vertxasyncio.asyncio.ReturnWhen;
-import org.vertxasyncio.service.ApiError;
 import org.vertxasyncio.service.tasks.TaskRecord;
 import org.vertxasyncio.service.tasks.TaskRegistry;
 import org.vertxasyncio.service.tasks.TaskSpec;
@@ -134,7 +133,7 @@ final class TaskRoutes {
     String id = Http.path(rc, "id");
     TaskRecord rec = api.registry().get(id);
     if (rec == null) {
-      throw ApiError.notFound("Task " + id + " not found", null);
+      throw ApiError.notFound(null, "Task " + id + " not found");
     }
     return rec;
   }

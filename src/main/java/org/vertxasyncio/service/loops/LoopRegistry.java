@@ -15,7 +15,7 @@ import org.vertxasyncio.asyncio.AsyncFuture;
 import org.vertxasyncio.asyncio.Asyncio;
 import org.vertxasyncio.asyncio.EventLoop;
 import org.vertxasyncio.asyncio.Task;
-import org.vertxasyncio.service.ApiError;
+import org.vertxasyncio.service.ServiceError;
 
 /**
  * The service's named event loops: each is {@code Asyncio.newEventLoop(vertx)}, its own Vert.x
@@ -54,11 +54,15 @@ public final class LoopRegistry {
     return loops.get(name);
   }
 
-  /** The loop named {@code name}, or a 404 naming {@code field} (null: the URL). */
+  /**
+   * The loop named {@code name}.
+   *
+   * @throws ServiceError.NotFound naming {@code field} (null: the URL) when there is none
+   */
   public NamedLoop require(String name, String field) {
     NamedLoop l = loops.get(name);
     if (l == null) {
-      throw ApiError.notFound("Event loop '" + name + "' not found", field);
+      throw new ServiceError.NotFound(field, "Event loop '" + name + "' not found");
     }
     return l;
   }
@@ -78,12 +82,13 @@ public final class LoopRegistry {
   /**
    * Makes a new loop and starts it.
    *
-   * @return a future of the running loop, failed with a 409 if the name is taken
+   * @return a future of the running loop, failed with {@link ServiceError.Conflict} if the name is taken
    */
   public Future<NamedLoop> create(String name) {
     NamedLoop l = new NamedLoop(name, Asyncio.newEventLoop(vertx));
     if (loops.putIfAbsent(name, l) != null) {
-      return Future.failedFuture(ApiError.conflict("loop_exists", "Event loop '" + name + "' already exists"));
+      return Future.failedFuture(new ServiceError.Conflict(ServiceError.Conflict.Reason.LOOP_EXISTS,
+          "Event loop '" + name + "' already exists"));
     }
     order.add(name);
     return l.call(() -> {
@@ -99,15 +104,16 @@ public final class LoopRegistry {
   /**
    * Runs a stopped loop again.
    *
-   * @return failed with 409 {@code Event loop is closed} or {@code This event loop is already running}
+   * @return failed with {@link ServiceError.LoopClosed}, or {@link ServiceError.Conflict} {@code This event loop is
+   *     already running}
    */
   public Future<NamedLoop> start(NamedLoop l) {
     return l.call(() -> {
       if (l.closing()) {
-        throw ApiError.loopClosed();
+        throw new ServiceError.LoopClosed();
       }
       if (l.loop().isRunning()) {
-        throw ApiError.conflict("loop_running", "This event loop is already running");
+        throw new ServiceError.Conflict(ServiceError.Conflict.Reason.LOOP_RUNNING, "This event loop is already running");
       }
       l.startOnContext();
       return l;

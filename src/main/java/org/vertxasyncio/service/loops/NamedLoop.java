@@ -5,7 +5,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.Callable;
 import org.vertxasyncio.asyncio.EventLoop;
-import org.vertxasyncio.service.ApiError;
+import org.vertxasyncio.service.ServiceError;
 
 /**
  * One of the service's named asyncio event loops, with what the service tracks about it.
@@ -56,7 +56,7 @@ public final class NamedLoop {
    * Runs {@code fn} on the loop's context and gives its outcome; the returned future completes on that
    * context, so a caller on another context should move back to its own before touching its state.
    * When {@code fn} fails because the loop is closed (the loop refuses work with an
-   * {@code IllegalStateException}), the future fails with 409 {@code Event loop is closed}.
+   * {@code IllegalStateException}), the future fails with {@link ServiceError.LoopClosed}.
    */
   public <T> Future<T> call(Callable<T> fn) {
     Promise<T> p = Promise.promise();
@@ -64,7 +64,7 @@ public final class NamedLoop {
       try {
         p.complete(fn.call());
       } catch (IllegalStateException e) {
-        p.fail(loop.isClosed() ? ApiError.loopClosed() : e);
+        p.fail(loop.isClosed() ? new ServiceError.LoopClosed() : e);
       } catch (Throwable t) {
         p.fail(t);
       }

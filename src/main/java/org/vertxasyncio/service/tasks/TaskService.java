@@ -24,7 +24,7 @@ import org.vertxasyncio.asyncio.EventLoop;
 import org.vertxasyncio.asyncio.ReturnWhen;
 import org.vertxasyncio.asyncio.Task;
 import org.vertxasyncio.asyncio.WaitResult;
-import org.vertxasyncio.service.ApiError;
+import org.vertxasyncio.service.ServiceError;
 import org.vertxasyncio.service.events.EventHub;
 import org.vertxasyncio.service.loops.LoopRegistry;
 import org.vertxasyncio.service.loops.NamedLoop;
@@ -113,28 +113,28 @@ public final class TaskService {
   /**
    * Creates the task (and its gather children) on its loop.
    *
-   * @return the new task's first snapshot, once its row is committed to the store; failed with an
-   *     {@link ApiError}: 404 for an unknown loop or task id, 400 for a task id of another loop, 409
-   *     {@code Event loop is closed}, 429 when the pending-task budget is spent, 503 when the store could
-   *     not commit the task (it is then cancelled)
+   * @return the new task's first snapshot, once its row is committed to the store; failed with a
+   *     {@link ServiceError}: {@code NotFound} for an unknown loop or task id, {@code Invalid} for a task id
+   *     of another loop, {@code LoopClosed}, {@code LimitReached} when the pending-task budget is spent,
+   *     {@code StoreUnavailable} when the store could not commit the task (it is then cancelled)
    */
   public Future<TaskRecord> submit(TaskSpec spec) {
     NamedLoop l = loops.require(spec.loop(), "loop");
     if (l.closing()) {
-      return Future.failedFuture(ApiError.loopClosed());
+      return Future.failedFuture(new ServiceError.LoopClosed());
     }
     int n = spec.newTaskCount();
     if (!registry.reserve(n)) {
-      return Future.failedFuture(ApiError.tooMany("Too many pending tasks (limits.pending.max is "
-          + registry.maxPending() + "); retry later", 1));
+      return Future.failedFuture(new ServiceError.LimitReached(1, "Too many pending tasks (limits.pending.max is "
+          + registry.maxPending() + "); retry later"));
     }
     Future<List<String>> named = names.take(spec.unnamedCount()).recover(e -> {
       LOG.error("no names for new tasks: the task store could not reserve them: {}", String.valueOf(e));
-      return Future.failedFuture(ApiError.storeUnavailable("The task store could not record the task; retry later"));
+      return Future.failedFuture(new ServiceError.StoreUnavailable("The task store could not record the task; retry later"));
     });
     return named.compose(given -> l.call(() -> {
       if (l.closing()) {
-        throw ApiError.loopClosed();
+        throw new ServiceError.LoopClosed();
       }
       Map<String, TaskRecord> refs = new LinkedHashMap<>();
       resolveRefs(spec, l, "", refs);
@@ -154,7 +154,7 @@ public final class TaskService {
           });
           r.task().cancel();
         }
-        return Future.<TaskRecord>failedFuture(ApiError.storeUnavailable("The task store could not record the task; retry later"));
+        return Future.<TaskRecord>failedFuture(new ServiceError.StoreUnavailable("The task store could not record the task; retry later"));
       });
     })).onFailure(e -> registry.release(n)).compose(f -> f);
   }
@@ -170,10 +170,10 @@ public final class TaskService {
       if (item instanceof String id) {
         TaskRecord r = registry.get(id);
         if (r == null) {
-          throw ApiError.notFound("Task " + id + " not found", here);
+          throw new ServiceError.NotFound(here, "Task " + id + " not found");
         }
         if (!r.loopName().equals(l.name())) {
-          throw ApiError.invalid(here, "task " + id + " runs on loop '" + r.loopName()
+          throw new ServiceError.Invalid(here, "task " + id + " runs on loop '" + r.loopName()
               + "'; a gather's tasks must share its loop ('" + l.name() + "')");
         }
         refs.put(id, r);
@@ -319,17 +319,18 @@ public final class TaskService {
    * Delivers webhook {@code index} of the task's callback log again ({@code POST
    * /tasks/{id}/callbacks/{n}/redeliver}), on the task's loop.
    *
-   * @return the log entry as it is once the redelivery has begun; failed with an {@link ApiError}: 404
-   *     when there is no such entry, 400 when it is not a webhook, 409 while its delivery is under way
+   * @return the log entry as it is once the redelivery has begun; failed with a {@link ServiceError}:
+   *     {@code NotFound} when there is no such entry, {@code Invalid} when it is not a webhook,
+   *     {@code Conflict} while its delivery is under way
    */
   public Future<CallbackEntry> redeliver(TaskRecord rec, int index) {
     List<CallbackEntry> log = rec.view().callbacks();
     if (index < 0 || index >= log.size()) {
-      return Future.failedFuture(ApiError.notFound("Task " + rec.id() + " has no callback " + index
-          + " (its log has " + log.size() + ")", "n"));
+      return Future.failedFuture(new ServiceError.NotFound("n", "Task " + rec.id() + " has no callback " + index
+          + " (its log has " + log.size() + ")"));
     }
     if (!log.get(index).isWebhook()) {
-      return Future.failedFuture(ApiError.invalid("n", "callback " + index + " is the task's own done callback, not a webhook"));
+      return Future.failedFuture(new ServiceError.Invalid("n", "callback " + index + " is the task's own done callback, not a webhook"));
     }
     // webhooks fire in the order they were given, so the k-th webhook entry is the k-th webhook
     int k = 0;
@@ -342,7 +343,7 @@ public final class TaskService {
     NamedLoop l = loops.require(rec.loopName(), null);
     return l.call(() -> {
       if (!webhooks.redeliver(rec, index, hook)) {
-        throw ApiError.conflict("delivery_pending", "Callback " + index + " of task " + rec.id()
+        throw new ServiceError.Conflict(ServiceError.Conflict.Reason.DELIVERY_PENDING, "Callback " + index + " of task " + rec.id()
             + " is still being delivered; redeliver it once its outcome is delivered, failed or refused");
       }
       return rec.callbackAt(index);
@@ -361,10 +362,14 @@ public final class TaskService {
     });
   }
 
-  /** Forgets a done task; a pending one is a 409. */
+  /**
+   * Forgets a done task.
+   *
+   * @throws ServiceError.Conflict when the task is pending
+   */
   public void delete(TaskRecord rec) {
     if (!rec.view().done()) {
-      throw ApiError.conflict("task_pending", "Task " + rec.id() + " is pending; cancel it or wait for it first");
+      throw new ServiceError.Conflict(ServiceError.Conflict.Reason.TASK_PENDING, "Task " + rec.id() + " is pending; cancel it or wait for it first");
     }
     if (registry.remove(rec)) {
       journal.deleted(rec);
@@ -382,7 +387,8 @@ public final class TaskService {
   /**
    * {@code asyncio.wait} over the tasks, run as a task on their loop.
    *
-   * @throws ApiError 404 for an unknown id, 400 if the tasks belong to different loops
+   * @throws ServiceError.NotFound for an unknown id; {@link ServiceError.Invalid} if the tasks belong to
+   *     different loops
    */
   public Future<WaitOutcome> wait(List<String> taskIds, Double timeout, ReturnWhen returnWhen) {
     Map<String, TaskRecord> recs = new LinkedHashMap<>();
@@ -391,12 +397,12 @@ public final class TaskService {
       String id = taskIds.get(i);
       TaskRecord r = registry.get(id);
       if (r == null) {
-        throw ApiError.notFound("Task " + id + " not found", "tasks[" + i + "]");
+        throw new ServiceError.NotFound("tasks[" + i + "]", "Task " + id + " not found");
       }
       if (loopName == null) {
         loopName = r.loopName();
       } else if (!loopName.equals(r.loopName())) {
-        throw ApiError.invalid("tasks[" + i + "]", "task " + id + " runs on loop '" + r.loopName()
+        throw new ServiceError.Invalid("tasks[" + i + "]", "task " + id + " runs on loop '" + r.loopName()
             + "' and task " + taskIds.get(0) + " on loop '" + loopName + "': asyncio.wait takes tasks of one loop");
       }
       recs.put(id, r);

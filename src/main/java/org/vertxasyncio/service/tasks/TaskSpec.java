@@ -5,7 +5,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.vertxasyncio.service.ApiError;
+import org.vertxasyncio.service.ServiceError;
 import org.vertxasyncio.service.config.ServiceConfig;
 import org.vertxasyncio.service.webhooks.Webhook;
 import org.vertxasyncio.service.webhooks.WebhookGuard;
@@ -79,7 +79,7 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
    * Reads a task spec.
    *
    * @param guard checks each webhook's URL (the service's one guard)
-   * @throws ApiError 400 naming the field and the reason
+   * @throws ServiceError.Invalid naming the field and the reason
    */
   public static TaskSpec parse(JsonObject body, ServiceConfig config, WebhookGuard guard) {
     int[] budget = {config.maxGatherChildren};
@@ -96,7 +96,7 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
    * request far over a limit is refused before the schema validator spends time on every element of it.
    * Fields of the wrong type are left for the validation to name.
    *
-   * @throws ApiError 400 naming the field, as {@link #parse} does
+   * @throws ServiceError.Invalid naming the field, as {@link #parse} does
    */
   public static void checkSizes(JsonObject body, ServiceConfig config) {
     checkSizes(body, config, "", new int[] {config.maxGatherChildren}, 0);
@@ -104,7 +104,7 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
 
   private static void checkSizes(JsonObject o, ServiceConfig config, String at, int[] budget, int depth) {
     if (depth > MAX_DEPTH) {
-      throw ApiError.invalid(at.isEmpty() ? "tasks" : at, "gathers nest at most " + MAX_DEPTH + " deep");
+      throw new ServiceError.Invalid(at.isEmpty() ? "tasks" : at, "gathers nest at most " + MAX_DEPTH + " deep");
     }
     if (o.getValue("callbacks") instanceof JsonArray hooks && hooks.size() > config.maxWebhooksPerTask) {
       throw tooManyWebhooks(at, hooks.size(), config);
@@ -135,27 +135,27 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
     }
   }
 
-  private static ApiError tooManyWebhooks(String at, int n, ServiceConfig config) {
-    return ApiError.invalid(at + "callbacks", "at most " + config.maxWebhooksPerTask + " webhooks per task (limits.webhooks.max), got " + n);
+  private static ServiceError.Invalid tooManyWebhooks(String at, int n, ServiceConfig config) {
+    return new ServiceError.Invalid(at + "callbacks", "at most " + config.maxWebhooksPerTask + " webhooks per task (limits.webhooks.max), got " + n);
   }
 
-  private static ApiError tooManyItems(String at, int n, ServiceConfig config) {
-    return ApiError.invalid(at + "tasks", "a gather takes at most " + config.maxGatherChildren
+  private static ServiceError.Invalid tooManyItems(String at, int n, ServiceConfig config) {
+    return new ServiceError.Invalid(at + "tasks", "a gather takes at most " + config.maxGatherChildren
         + " tasks (limits.gather.children.max), got " + n);
   }
 
-  private static ApiError tooManyChildren(String here, ServiceConfig config) {
-    return ApiError.invalid(here, "a gather makes at most " + config.maxGatherChildren + " child tasks (limits.gather.children.max)");
+  private static ServiceError.Invalid tooManyChildren(String here, ServiceConfig config) {
+    return new ServiceError.Invalid(here, "a gather makes at most " + config.maxGatherChildren + " child tasks (limits.gather.children.max)");
   }
 
   private static TaskSpec parse(JsonObject o, ServiceConfig config, WebhookGuard guard, String at, String parentLoop,
       int[] budget, int depth) {
     if (depth > MAX_DEPTH) {
-      throw ApiError.invalid(at.isEmpty() ? "tasks" : at, "gathers nest at most " + MAX_DEPTH + " deep");
+      throw new ServiceError.Invalid(at.isEmpty() ? "tasks" : at, "gathers nest at most " + MAX_DEPTH + " deep");
     }
     for (String f : o.fieldNames()) {
       if (!KNOWN.contains(f)) {
-        throw ApiError.invalid(at + f, "unknown field '" + f + "'");
+        throw new ServiceError.Invalid(at + f, "unknown field '" + f + "'");
       }
     }
     String kindText = str(o, at, "kind", true);
@@ -163,15 +163,15 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
     try {
       kind = Kind.fromLabel(kindText);
     } catch (IllegalArgumentException e) {
-      throw ApiError.invalid(at + "kind", "must be one of sleep, work, gather, got '" + kindText + "'");
+      throw new ServiceError.Invalid(at + "kind", "must be one of sleep, work, gather, got '" + kindText + "'");
     }
     String name = str(o, at, "name", false);
     if (name != null && (name.isEmpty() || name.length() > 200)) {
-      throw ApiError.invalid(at + "name", "must be 1 to 200 characters");
+      throw new ServiceError.Invalid(at + "name", "must be 1 to 200 characters");
     }
     String loop = str(o, at, "loop", false);
     if (parentLoop != null && loop != null && !loop.equals(parentLoop)) {
-      throw ApiError.invalid(at + "loop", "a gather's children run on the gather's loop ('" + parentLoop + "'), got '" + loop + "'");
+      throw new ServiceError.Invalid(at + "loop", "a gather's children run on the gather's loop ('" + parentLoop + "'), got '" + loop + "'");
     }
     if (loop == null) {
       loop = parentLoop != null ? parentLoop : "default";
@@ -188,7 +188,7 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
         only(o, at, kind, "seconds", "result");
         seconds = num(o, at, "seconds", true);
         if (seconds < 0 || seconds > config.maxSleepSeconds) {
-          throw ApiError.invalid(at + "seconds", "must be between 0 and " + fmt(config.maxSleepSeconds) + " (limits.sleep.max), got " + fmt(seconds));
+          throw new ServiceError.Invalid(at + "seconds", "must be between 0 and " + fmt(config.maxSleepSeconds) + " (limits.sleep.max), got " + fmt(seconds));
         }
         result = o.getValue("result");
         echo.put("seconds", seconds).put("result", result);
@@ -201,17 +201,17 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
         } else if (it instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) && !Double.isInfinite(n.doubleValue())) {
           iterations = n.longValue();
         } else {
-          throw ApiError.invalid(at + "iterations", "must be an integer, got " + it);
+          throw new ServiceError.Invalid(at + "iterations", "must be an integer, got " + it);
         }
         if (iterations < 1 || iterations > config.maxWorkIterations) {
-          throw ApiError.invalid(at + "iterations", "must be between 1 and " + config.maxWorkIterations + " (limits.work.iterations.max), got " + iterations);
+          throw new ServiceError.Invalid(at + "iterations", "must be between 1 and " + config.maxWorkIterations + " (limits.work.iterations.max), got " + iterations);
         }
         input = str(o, at, "input", false);
         if (input == null) {
           input = "";
         }
         if (input.length() > 10_000) {
-          throw ApiError.invalid(at + "input", "must be at most 10000 characters");
+          throw new ServiceError.Invalid(at + "input", "must be at most 10000 characters");
         }
         echo.put("iterations", iterations).put("input", input);
       }
@@ -219,7 +219,7 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
         only(o, at, kind, "tasks", "returnExceptions");
         Object t = o.getValue("tasks");
         if (!(t instanceof JsonArray arr)) {
-          throw ApiError.invalid(at + "tasks", t == null ? "is required for kind gather" : "must be an array of task specs or task ids");
+          throw new ServiceError.Invalid(at + "tasks", t == null ? "is required for kind gather" : "must be an array of task specs or task ids");
         }
         if (arr.size() > config.maxGatherChildren) {
           throw tooManyItems(at, arr.size(), config);
@@ -231,7 +231,7 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
           Object e = arr.getValue(i);
           if (e instanceof String id) {
             if (id.isEmpty() || id.length() > 64) {
-              throw ApiError.invalid(here, "a task id must be 1 to 64 characters");
+              throw new ServiceError.Invalid(here, "a task id must be 1 to 64 characters");
             }
             items.add(id);
             echoItems.add(id);
@@ -243,12 +243,12 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
             items.add(c);
             echoItems.add(c.echo());
           } else {
-            throw ApiError.invalid(here, "must be a task spec (object) or a task id (string)");
+            throw new ServiceError.Invalid(here, "must be a task spec (object) or a task id (string)");
           }
         }
         Object re = o.getValue("returnExceptions");
         if (re != null && !(re instanceof Boolean)) {
-          throw ApiError.invalid(at + "returnExceptions", "must be a boolean");
+          throw new ServiceError.Invalid(at + "returnExceptions", "must be a boolean");
         }
         returnExceptions = Boolean.TRUE.equals(re);
         echo.put("tasks", echoItems).put("returnExceptions", returnExceptions);
@@ -257,11 +257,11 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
     }
     String raise = str(o, at, "raise", false);
     if (raise != null && raise.length() > 1000) {
-      throw ApiError.invalid(at + "raise", "must be at most 1000 characters");
+      throw new ServiceError.Invalid(at + "raise", "must be at most 1000 characters");
     }
     Double timeout = o.getValue("timeout") == null ? null : num(o, at, "timeout", false);
     if (timeout != null && (timeout < 0 || timeout > 1e9)) {
-      throw ApiError.invalid(at + "timeout", "must be a number of seconds >= 0, got " + fmt(timeout));
+      throw new ServiceError.Invalid(at + "timeout", "must be a number of seconds >= 0, got " + fmt(timeout));
     }
     List<Webhook> hooks = webhooks(o, at, echo, config, guard);
     echo.put("kind", kind.label()).put("loop", loop);
@@ -285,7 +285,7 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
     List<String> ok = List.of(allowed);
     for (String f : KIND_FIELDS) {
       if (o.containsKey(f) && !ok.contains(f)) {
-        throw ApiError.invalid(at + f, "is not a field of kind " + kind.label() + " (it takes " + String.join(", ", allowed) + ")");
+        throw new ServiceError.Invalid(at + f, "is not a field of kind " + kind.label() + " (it takes " + String.join(", ", allowed) + ")");
       }
     }
   }
@@ -296,7 +296,7 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
       return List.of();
     }
     if (!(c instanceof JsonArray arr)) {
-      throw ApiError.invalid(at + "callbacks", "must be an array of {url, secret}");
+      throw new ServiceError.Invalid(at + "callbacks", "must be an array of {url, secret}");
     }
     if (arr.size() > config.maxWebhooksPerTask) {
       throw tooManyWebhooks(at, arr.size(), config);
@@ -306,28 +306,28 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
     for (int i = 0; i < arr.size(); i++) {
       String here = at + "callbacks[" + i + "].";
       if (!(arr.getValue(i) instanceof JsonObject h)) {
-        throw ApiError.invalid(at + "callbacks[" + i + "]", "must be an object {url, secret}");
+        throw new ServiceError.Invalid(at + "callbacks[" + i + "]", "must be an object {url, secret}");
       }
       for (String f : h.fieldNames()) {
         if (!f.equals("url") && !f.equals("secret")) {
-          throw ApiError.invalid(here + f, "unknown field '" + f + "'");
+          throw new ServiceError.Invalid(here + f, "unknown field '" + f + "'");
         }
       }
       String url = str(h, here, "url", true);
       String refused = url.length() > 2000 ? "must be at most 2000 characters" : guard.checkUrl(url);
       if (refused != null) {
-        throw ApiError.invalid(here + "url", refused + ", got '" + url + "'");
+        throw new ServiceError.Invalid(here + "url", refused + ", got '" + url + "'");
       }
       String secret = str(h, here, "secret", false);
       byte[] key = null;
       if (secret != null) {
         if (secret.isEmpty()) {
-          throw ApiError.invalid(here + "secret", "must not be empty (leave it out for unsigned deliveries)");
+          throw new ServiceError.Invalid(here + "secret", "must not be empty (leave it out for unsigned deliveries)");
         }
         try {
           key = WebhookSignature.key(secret);
         } catch (IllegalArgumentException e) {
-          throw ApiError.invalid(here + "secret", e.getMessage());
+          throw new ServiceError.Invalid(here + "secret", e.getMessage());
         }
       }
       out.add(new Webhook(url, key));
@@ -341,12 +341,12 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
     Object v = o.getValue(f);
     if (v == null) {
       if (required) {
-        throw ApiError.invalid(at + f, "is required");
+        throw new ServiceError.Invalid(at + f, "is required");
       }
       return null;
     }
     if (!(v instanceof String s)) {
-      throw ApiError.invalid(at + f, "must be a string");
+      throw new ServiceError.Invalid(at + f, "must be a string");
     }
     return s;
   }
@@ -354,10 +354,10 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
   private static double num(JsonObject o, String at, String f, boolean required) {
     Object v = o.getValue(f);
     if (v == null && required) {
-      throw ApiError.invalid(at + f, "is required for this kind");
+      throw new ServiceError.Invalid(at + f, "is required for this kind");
     }
     if (!(v instanceof Number n) || Double.isNaN(n.doubleValue()) || Double.isInfinite(n.doubleValue())) {
-      throw ApiError.invalid(at + f, "must be a number of seconds");
+      throw new ServiceError.Invalid(at + f, "must be a number of seconds");
     }
     return n.doubleValue();
   }

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.vertxasyncio.service.ApiError;
+import org.vertxasyncio.service.ServiceError;
 import org.vertxasyncio.service.config.ServiceConfig;
 import org.vertxasyncio.service.webhooks.AllowList;
 import org.vertxasyncio.service.webhooks.WebhookGuard;
@@ -22,7 +22,7 @@ public class TaskSpecTest {
   @Test
   void webhookUrlsAreCheckedByTheGuardItIsGiven() {
     WebhookGuard strict = new WebhookGuard(AllowList.NONE, host -> List.of());
-    ApiError e = assertThrows(ApiError.class, () -> TaskSpec.parse(sleepWithHook("http://10.1.2.3/hook"), CONFIG, strict));
+    ServiceError e = assertThrows(ServiceError.Invalid.class, () -> TaskSpec.parse(sleepWithHook("http://10.1.2.3/hook"), CONFIG, strict));
     assertEquals("callbacks[0].url", e.field());
     assertTrue(e.getMessage().startsWith("targets a private address (10.1.2.3)"), e.getMessage());
 
@@ -36,7 +36,7 @@ public class TaskSpecTest {
     WebhookGuard strict = new WebhookGuard(AllowList.NONE, host -> List.of());
     JsonObject gather = new JsonObject().put("kind", "gather").put("tasks",
         new io.vertx.core.json.JsonArray().add(sleepWithHook("http://127.0.0.1:9/hook")));
-    ApiError e = assertThrows(ApiError.class, () -> TaskSpec.parse(gather, CONFIG, strict));
+    ServiceError e = assertThrows(ServiceError.Invalid.class, () -> TaskSpec.parse(gather, CONFIG, strict));
     assertEquals("tasks[0].callbacks[0].url", e.field());
   }
 }

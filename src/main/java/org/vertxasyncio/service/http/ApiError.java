@@ -1,10 +1,14 @@
-package org.vertxasyncio.service;
+package org.vertxasyncio.service.http;
 
 import io.vertx.core.json.JsonObject;
 
 /**
  * An error the API answers with: an HTTP status, a stable machine-readable {@code code}, a message for
- * people, and, for a 400, the {@code field} at fault. Rendered as {@code {"error": {...}}}.
+ * people, for a 400 the {@code field} at fault, and for a 429 or a 503 when to retry. Rendered as
+ * {@code {"error": {...}}}. Made at the edge: the service's own errors are {@code ServiceError}s, which
+ * {@link Errors} maps to these.
+ *
+ * <p>The factories take the message last, after whatever else the error carries.
  */
 public final class ApiError extends RuntimeException {
   private static final long serialVersionUID = 1L;
@@ -14,7 +18,11 @@ public final class ApiError extends RuntimeException {
   private final String field;
   private final Integer retryAfterSeconds;
 
-  public ApiError(int status, String code, String message, String field, Integer retryAfterSeconds) {
+  /**
+   * @param field             the part of the request at fault, or null
+   * @param retryAfterSeconds the {@code Retry-After} to send, or null
+   */
+  public ApiError(int status, String code, String field, Integer retryAfterSeconds, String message) {
     super(message, null, false, false);
     this.status = status;
     this.code = code;
@@ -22,24 +30,29 @@ public final class ApiError extends RuntimeException {
     this.retryAfterSeconds = retryAfterSeconds;
   }
 
+  /** {@code status} with {@code code}, and nothing more than a message. */
+  public static ApiError of(int status, String code, String message) {
+    return new ApiError(status, code, null, null, message);
+  }
+
   /** 400: {@code field} is wrong, and {@code message} says why. */
   public static ApiError invalid(String field, String message) {
-    return new ApiError(400, "invalid_request", message, field, null);
+    return new ApiError(400, "invalid_request", field, null, message);
   }
 
   /** 401: no valid bearer token. */
   public static ApiError unauthorized(String message) {
-    return new ApiError(401, "unauthorized", message, null, null);
+    return of(401, "unauthorized", message);
   }
 
   /** 404 for a missing thing; {@code field} names where the request referred to it, or null for the URL. */
-  public static ApiError notFound(String message, String field) {
-    return new ApiError(404, "not_found", message, field, null);
+  public static ApiError notFound(String field, String message) {
+    return new ApiError(404, "not_found", field, null, message);
   }
 
   /** 409: the request conflicts with the state of the resource. */
   public static ApiError conflict(String code, String message) {
-    return new ApiError(409, code, message, null, null);
+    return of(409, code, message);
   }
 
   /** 409 with asyncio's message for a closed loop. */
@@ -48,18 +61,18 @@ public final class ApiError extends RuntimeException {
   }
 
   /** 429: a limit was hit; retry after the given seconds. */
-  public static ApiError tooMany(String message, int retryAfterSeconds) {
-    return new ApiError(429, "too_many_requests", message, null, retryAfterSeconds);
+  public static ApiError tooMany(int retryAfterSeconds, String message) {
+    return new ApiError(429, "too_many_requests", null, retryAfterSeconds, message);
   }
 
   /** 503 while the service shuts down. */
   public static ApiError shuttingDown() {
-    return new ApiError(503, "shutting_down", "The service is shutting down", null, null);
+    return of(503, "shutting_down", "The service is shutting down");
   }
 
   /** 503: the task store could not commit what the request made (nothing was accepted); retry later. */
   public static ApiError storeUnavailable(String message) {
-    return new ApiError(503, "store_unavailable", message, null, 1);
+    return new ApiError(503, "store_unavailable", null, 1, message);
   }
 
   public int status() {
@@ -78,7 +91,7 @@ public final class ApiError extends RuntimeException {
     return retryAfterSeconds;
   }
 
-  /** {@code {"error": {"code", "message", "field"?}}} */
+  /** {@code {"error": {"code", "message", "field"?, "retryAfter"?}}} */
   public JsonObject toJson() {
     JsonObject e = new JsonObject().put("code", code).put("message", getMessage());
     if (field != null) {
