@@ -1,4 +1,4 @@
-"""CPython's peer: N coroutines each awaiting asyncio.sleep(1), gathered, as the seed writes it.
+"""CPython's peer: N coroutines each awaiting asyncio.sleep(1), gathered, as asyncio's gather example writes it.
 
 python3 sleeps.py <n> <warm-up n>: one warm-up round of the smaller size first, then the measured round
 on the same loop; prints the measured round's elapsed time (from before the first coroutine is made to

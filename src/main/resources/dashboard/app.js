@@ -417,7 +417,7 @@ function renderFollow() {
   b.textContent = timeline.follow ? 'Following now' : 'Follow now';
 }
 
-// ------------------------------------------------------------------ the seed's gather
+// ------------------------------------------------------------------ asyncio's gather example
 
 const DEMO_SPEC = {
   kind: 'gather',

@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The summary of a run: the table, the RESULT lines and the targets of issue 4.
+ * The summary of a run: the table, the RESULT lines and the targets ({@link #TARGETS}), met or not.
  */
 final class Report {
   private Report() {
@@ -46,7 +46,7 @@ final class Report {
       new Target("lateness_p99", "timer lateness p99 <= 3 ms (ours, await-style)",
           "lateness", "p99", "asyncio-await", null, null, null, 3.0, false),
       new Target("task_callback_vs_cpython_future", "task create + complete + callback (ours, await-style) >= 20x cheaper than "
-          + "CPython's future + done callback (the issue's wording)",
+          + "CPython's future + done callback (a task against a bare future: not like for like)",
           "ops", "task_callback", "asyncio-await", "ops", "future_callback", "cpython", 0.05, false),
       new Target("future_callback_vs_cpython_future", "like for like: future create + complete + callback >= 20x cheaper "
           + "than CPython's future + done callback",
@@ -101,7 +101,7 @@ final class Report {
         sb.append(result(f, c.baseline(), b == null ? "NA" : Runner.num(f.value() / b.value())));
       }
     }
-    sb.append("```\n\n## Targets (issue 4)\n\n```\n");
+    sb.append("```\n\n## Targets\n\n```\n");
     for (Target t : TARGETS) {
       sb.append(evaluate(bench, t)).append('\n');
     }

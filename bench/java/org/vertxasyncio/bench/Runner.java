@@ -24,7 +24,7 @@ import org.vertxasyncio.bench.suites.ThreadsSuite;
 /**
  * The entry point of {@code bench/run.sh [--quick] [--list] [suite...]}: runs the suites (all by
  * default), then prints to stdout the machine, a Markdown table of every figure, one RESULT line per
- * figure and baseline, and the issue's targets, met or not. Progress goes to stderr; every process's
+ * figure and baseline, and the targets ({@link Report}), met or not. Progress goes to stderr; every process's
  * output is kept under {@code bench/out/<date>/}, with the summary in {@code summary.md}.
  *
  * <p>RESULT lines: {@code RESULT suite=<s> name=<figure>.<peer> value=<v> unit=<u> baseline=<peer>

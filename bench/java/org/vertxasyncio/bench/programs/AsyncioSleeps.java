@@ -15,7 +15,7 @@ import org.vertxasyncio.asyncio.Coroutine;
 import org.vertxasyncio.asyncio.EventLoop;
 
 /**
- * Ours: N coroutines each awaiting a 1 s sleep, gathered, written as the seed writes it
+ * Ours: N coroutines each awaiting a 1 s sleep, gathered, written as asyncio's gather example writes it
  * ({@code loop.run_until_complete(asyncio.gather(*coros))}).
  *
  * <p>{@code java ... AsyncioSleeps <await|future> <n> <warm-up n> [sleep s]}: one warm-up round of the smaller

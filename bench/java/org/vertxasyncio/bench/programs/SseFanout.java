@@ -102,8 +102,8 @@ public final class SseFanout {
       vertx.runOnContext(v -> postNext(posts, nextTask, ids, made, failed, start, lead, rate));
     }
     if (!made.await((long) lead, TimeUnit.SECONDS) || failed.get() > 0) {
-      throw new IllegalStateException("made " + (n - made.getCount()) + " of " + n + " tasks within the lead of " + lead
-          + " s (" + failed.get() + " failed): give a longer lead");
+      throw new IllegalStateException("made " + (n - made.getCount()) + " of " + n + " tasks within the head start of " + lead
+          + " s (" + failed.get() + " failed): give a longer head start");
     }
     for (int i = 0; i < n; i++) {
       index.put(ids[i], i);

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.vertxasyncio.asyncio.impl.Describe;
@@ -783,5 +784,48 @@ public final class Asyncio {
       }));
     }
     return out;
+  }
+
+  // ------------------------------------------------------------------ streams
+
+  /**
+   * A coroutine that connects to {@code host}:{@code port} over TCP (a Vert.x {@code NetClient} on the
+   * running loop's context) and gives the connection's reader and writer.
+   *
+   * <p>Failure path: {@link ConnectionRefusedError} when nobody listens there; {@link TimeoutError} when
+   * the attempt times out (Vert.x's connect timeout, 60 s); {@link IllegalArgumentException} for a null
+   * host or a port outside 0-65535; Vert.x's exception otherwise ({@code UnknownHostException}, ...).
+   *
+   * <p>Python: {@code asyncio.open_connection(host, port)}
+   */
+  public static Coroutine<StreamPair> openConnection(String host, int port) {
+    return Streams.openConnection(host, port, StreamReader.DEFAULT_LIMIT);
+  }
+
+  /** Python: {@code asyncio.open_connection(host, port, limit=limit)} */
+  public static Coroutine<StreamPair> openConnection(String host, int port, int limit) {
+    return Streams.openConnection(host, port, limit);
+  }
+
+  /**
+   * A coroutine that starts a TCP server on {@code host} (null: every IPv4 interface) and {@code port}
+   * (0: a free one) on the running loop's context. Each connection calls {@code clientConnected} with its
+   * reader and writer in a loop iteration; the coroutine it returns runs as a task (return null from a
+   * plain callback). A task that fails is reported to the loop's exception handler ({@code "Unhandled
+   * exception in client_connected_cb"}) and its connection closed.
+   *
+   * <p>Failure path: the bind's exception ({@code java.net.BindException: Address already in use}).
+   *
+   * <p>Python: {@code asyncio.start_server(client_connected_cb, host, port)}
+   */
+  public static Coroutine<Server> startServer(BiFunction<StreamReader, StreamWriter, Coroutine<?>> clientConnected,
+      String host, int port) {
+    return Streams.startServer(clientConnected, host, port, StreamReader.DEFAULT_LIMIT);
+  }
+
+  /** Python: {@code asyncio.start_server(client_connected_cb, host, port, limit=limit)} */
+  public static Coroutine<Server> startServer(BiFunction<StreamReader, StreamWriter, Coroutine<?>> clientConnected,
+      String host, int port, int limit) {
+    return Streams.startServer(clientConnected, host, port, limit);
   }
 }

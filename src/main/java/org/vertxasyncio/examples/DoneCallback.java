@@ -8,7 +8,7 @@ import org.vertxasyncio.asyncio.Coroutine;
 /**
  * A done callback on the task: prints {@code Waiting 3}, then {@code Done} 3 s later, and exits.
  *
- * <p>Python (the seed, "Callbacks"):
+ * <p>Python (asyncio's classic "Callbacks" example):
  * <pre>{@code
  * def done_callback(futu):
  *     print('Done')

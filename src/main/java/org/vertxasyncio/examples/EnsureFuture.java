@@ -8,7 +8,7 @@ import org.vertxasyncio.asyncio.Coroutine;
  * Wraps the coroutine into a task with {@code ensureFuture} before running it: prints {@code Waiting 3}
  * and exits 3 s later.
  *
- * <p>Python (the seed, "run_until_complete()"):
+ * <p>Python (asyncio's classic "run_until_complete()" example):
  * <pre>{@code
  * async def do_some_work(x):
  *     print("Waiting " + str(x))

@@ -8,7 +8,7 @@ import org.vertxasyncio.asyncio.Coroutine;
  * Two coroutines at once with {@code gather}: prints {@code Waiting 1} and {@code Waiting 3} together and
  * exits after 3 s in all, not 4 s.
  *
- * <p>Python (the seed, "Several coroutines"):
+ * <p>Python (asyncio's classic "Several coroutines" example):
  * <pre>{@code
  * loop.run_until_complete(asyncio.gather(do_some_work(1), do_some_work(3)))
  * }</pre>

@@ -9,7 +9,7 @@ import org.vertxasyncio.asyncio.Coroutine;
  * {@code gather} over a list of coroutines made first: prints {@code Waiting 1} and {@code Waiting 3}
  * together and exits after 3 s in all.
  *
- * <p>Python (the seed, "Several coroutines"):
+ * <p>Python (asyncio's classic "Several coroutines" example):
  * <pre>{@code
  * coros = [do_some_work(1), do_some_work(3)]
  * loop.run_until_complete(asyncio.gather(*coros))

@@ -10,7 +10,7 @@ import org.vertxasyncio.asyncio.EventLoop;
  * fails with {@code IllegalStateException: Event loop is closed} (uncaught, like Python's
  * {@code RuntimeError}: the program exits with status 1).
  *
- * <p>Python (the seed, "loop.close"; {@code do_some_work} is the one that prints {@code Done}):
+ * <p>Python (asyncio's classic "loop.close" example; {@code do_some_work} is the one that prints {@code Done}):
  * <pre>{@code
  * loop.run_until_complete(do_some_work(loop, 1))
  * loop.close()

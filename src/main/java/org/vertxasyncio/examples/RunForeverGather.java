@@ -11,7 +11,7 @@ import org.vertxasyncio.asyncio.EventLoop;
  * callback stops the loop. Prints {@code Waiting 1}, {@code Waiting 3}, {@code Done} after 1 s,
  * {@code Done} after 3 s, and exits after 3 s in all.
  *
- * <p>Python (the seed, "run_until_complete and run_forever"):
+ * <p>Python (asyncio's classic "run_until_complete and run_forever" example):
  * <pre>{@code
  * # several coroutines in the loop: the program exits
  * async def do_some_work(loop, x):

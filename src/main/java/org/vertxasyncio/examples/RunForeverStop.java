@@ -9,7 +9,7 @@ import org.vertxasyncio.asyncio.EventLoop;
  * {@code runForever} until the only coroutine calls {@code loop.stop()}: prints {@code Waiting 3}, then
  * {@code Done} 3 s later, and exits.
  *
- * <p>Python (the seed, "run_until_complete and run_forever"; the last two lines run it):
+ * <p>Python (asyncio's classic "run_until_complete and run_forever" example; the last two lines run it):
  * <pre>{@code
  * # one coroutine in the loop: the program exits
  * async def do_some_work(loop, x):

@@ -7,7 +7,7 @@ import org.vertxasyncio.asyncio.Coroutine;
 /**
  * Runs one coroutine on the loop until it is complete: prints {@code Waiting 3} and exits 3 s later.
  *
- * <p>Python (the seed, "Running"):
+ * <p>Python (asyncio's classic "Running" example):
  * <pre>{@code
  * async def do_some_work(x):
  *     print("Waiting " + str(x))

@@ -8,7 +8,7 @@ import org.vertxasyncio.asyncio.Coroutine;
  * {@code runUntilComplete} returns when the coroutine is done: prints {@code Waiting 3}, then {@code Done}
  * 3 s later, and exits.
  *
- * <p>Python (the seed, "run_until_complete and run_forever"):
+ * <p>Python (asyncio's classic "run_until_complete and run_forever" example):
  * <pre>{@code
  * async def do_some_work(x):
  *     print('Waiting ' + str(x))

@@ -9,7 +9,7 @@ import org.vertxasyncio.asyncio.Coroutine;
 /**
  * A timer made of a sleeping task and a done callback: prints {@code Done} after 3 s and exits.
  *
- * <p>Python (the seed, "Timer"):
+ * <p>Python (asyncio's classic "Timer" example):
  * <pre>{@code
  * async def timer(x, cb):
  *     futu = asyncio.ensure_future(asyncio.sleep(x))

@@ -162,7 +162,7 @@ class LockTest extends LoopTestBase {
     });
   }
 
-  /** CPython issue 32734: with waiters t1, t2, t3, cancelling t1 while releasing gives the lock to one task only. */
+  /** CPython bpo-32734: with waiters t1, t2, t3, cancelling t1 while releasing gives the lock to one task only. */
   @Test
   void cancelledWaiterDoesNotStealTheLock() {
     Lock lock = new Lock();

@@ -18,7 +18,7 @@ import org.vertxasyncio.service.ServiceHarness;
 
 /**
  * The dashboard in headless Chromium against the real service on a random port: a task submitted through
- * the form gets a bar that finishes, the seed's gather shows its two sleeps overlapping, a cancelled task
+ * the form gets a bar that finishes, asyncio's gather example shows its two sleeps overlapping, a cancelled task
  * changes state, loops stop, start and close from the page.
  */
 class DashboardTest {
@@ -132,7 +132,7 @@ class DashboardTest {
   }
 
   @Test
-  void theSeedsGatherShowsItsTwoSleepsOverlapping() {
+  void asyncioGatherExampleShowsItsTwoSleepsOverlapping() {
     browser.el("#demo-gather").click();
     browser.waitUntil("the demo gather was submitted", () -> browser.js("return dashboard.demo()") != null);
     Map<String, Object> demo = browser.jsMap("return dashboard.demo()");

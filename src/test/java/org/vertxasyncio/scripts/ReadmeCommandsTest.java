@@ -9,9 +9,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The README's two commands, as a newcomer and {@code .ci/run} read them: each after its marker
- * ({@code <!-- run-command -->}, {@code <!-- test-command -->}), in a code block of its own, and both
- * through {@code bin/with-jdk}, so that a {@code java} 17 first on PATH does not build or run them.
+ * The README's commands, as a newcomer and {@code .ci/run} read them: the two marked ones
+ * ({@code <!-- run-command -->}, {@code <!-- test-command -->}), each in a code block of its own and both
+ * through {@code bin/with-jdk}, so that a {@code java} 17 first on PATH does not build or run them; and
+ * the tour, shown as {@code tour/tour.sh} is (which {@code TourIT} runs).
  */
 class ReadmeCommandsTest {
   static List<String> readme() throws Exception {
@@ -56,5 +57,17 @@ class ReadmeCommandsTest {
     assertEquals(command("<!-- test-command -->"), got);
     assertTrue(ci.contains("jdk=$(bin/with-jdk) || exit 1"), "CI finds its JDK with bin/with-jdk");
     assertTrue(Files.isExecutable(Path.of("bin/with-jdk")), "bin/with-jdk is executable");
+  }
+
+  @Test
+  void theReadmeShowsTheTourScriptAsItIs() throws Exception {
+    String readme = Files.readString(Path.of("README.md"));
+    String start = "<!-- tour/tour.sh:start -->\n```bash\n";
+    String end = "```\n<!-- tour/tour.sh:end -->";
+    int from = readme.indexOf(start);
+    int to = readme.indexOf(end);
+    assertTrue(from >= 0 && to > from, "README.md shows tour/tour.sh between its markers");
+    assertEquals(Files.readString(Path.of("tour/tour.sh")), readme.substring(from + start.length(), to),
+        "the README's copy of tour/tour.sh is the script itself");
   }
 }

@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The fault test of issue 6: the packaged service on a data directory gets 1,000 tasks of every kind
+ * The fault test: the packaged service on a data directory gets 1,000 tasks of every kind
  * (sleeps of many lengths, work, gathers, timeouts, raises; a quarter with webhooks to a receiver run
  * here, some of which fail their first attempt), is killed with SIGKILL while tasks run and submissions
  * are still arriving, and is started again on the same directory. Then: every task that got a

@@ -25,8 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Restarts of the real service on one data directory (graceful, with {@code shutdown.tasks} {@code keep}):
- * what was pending resumes as the issue describes, what was done stays done, and the memory store keeps
- * nothing. The fault test with SIGKILL is {@code CrashRecoveryIT}.
+ * what was pending resumes as the README's "What survives a restart" says, what was done stays done, and
+ * the memory store keeps nothing. The fault test with SIGKILL is {@code CrashRecoveryIT}.
  */
 class RecoveryTest {
   @TempDir

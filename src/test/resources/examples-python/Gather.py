@@ -1,7 +1,7 @@
-# The seed's "Several coroutines" block: asyncio.gather
+# asyncio's classic "Several coroutines" example: asyncio.gather
 import asyncio
 
-# Not in the seed: Python 3.14 no longer lets get_event_loop() create a loop, so set one first.
+# Not in the original example: Python 3.14 no longer lets get_event_loop() create a loop, so set one first.
 asyncio.set_event_loop(asyncio.new_event_loop())
 
 async def do_some_work(x):

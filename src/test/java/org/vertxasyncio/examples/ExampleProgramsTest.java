@@ -39,11 +39,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The seed's programs, run the way their users run them: each Java twin in a JVM of its own
+ * asyncio's classic example programs, run the way their users run them: each Java twin in a JVM of its own
  * ({@code java -cp <classpath> org.vertxasyncio.examples.<Name>}) and, where {@code python3} is on the
- * PATH, each Python original ({@code src/test/resources/seed/<Name>.py}) under CPython. Every stdout line
+ * PATH, each Python original ({@code src/test/resources/examples-python/<Name>.py}) under CPython. Every stdout line
  * is stamped with the time it arrived; the lines, their order and their times are checked against what
- * CPython prints (issue 2's table), and the two transcripts against each other.
+ * CPython prints ({@link #PROGRAMS}), and the two transcripts against each other.
  *
  * <p>Times are seconds after the program's first line when that line is due at once, so the JVM's
  * start-up costs nothing; a program whose first line is due later ({@code Timer}) is timed from the start
@@ -57,7 +57,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * own process starts.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
-class SeedProgramsTest {
+class ExampleProgramsTest {
   /** How much earlier than due a line may appear (the first line, the anchor, may itself be late). */
   private static final double EARLY = 0.3;
   /** How much later than due a line or the exit may come. */
@@ -77,7 +77,7 @@ class SeedProgramsTest {
   record Expect(String text, double due, double latest) {
   }
 
-  /** A seed program: the lines CPython prints, when it exits, and whether it fails. */
+  /** An example program: the lines CPython prints, when it exits, and whether it fails. */
   record Program(String name, List<Expect> lines, double exitDue, boolean fails) {
     /** The clock starts at the first line when that line is due at once, else at the process start. */
     boolean timedFromFirstLine() {
@@ -94,7 +94,7 @@ class SeedProgramsTest {
     return new Expect(text, due, latest);
   }
 
-  /** Issue 2's table: what CPython prints for each block of the seed. */
+  /** What CPython prints for each example program, and when. */
   private static final List<Program> PROGRAMS = List.of(
       new Program("RunUntilComplete", List.of(line("Waiting 3", 0)), 3, false),
       new Program("EnsureFuture", List.of(line("Waiting 3", 0)), 3, false),
@@ -150,7 +150,7 @@ class SeedProgramsTest {
   @BeforeAll
   static void startAllRuns() {
     pool = Executors.newFixedThreadPool(PARALLEL, r -> {
-      Thread t = new Thread(r, "seed-program-run");
+      Thread t = new Thread(r, "example-program-run");
       t.setDaemon(true);
       return t;
     });
@@ -164,7 +164,7 @@ class SeedProgramsTest {
       // -u: unbuffered stdout, so that each line arrives when it is printed
       PYTHON.ifPresent(python -> PYTHON_RUNS.put(p.name(), CompletableFuture.supplyAsync(() -> run(
           List.of(python.toString(), "-u", pythonOriginal(p.name()).toString()),
-          "python3 -u seed/" + p.name() + ".py"), pool)));
+          "python3 -u examples-python/" + p.name() + ".py"), pool)));
     }
   }
 
@@ -378,7 +378,7 @@ class SeedProgramsTest {
       } catch (IOException e) {
         // the stream closed under us: the process was killed
       }
-    }, "seed-program-stream");
+    }, "example-program-stream");
     t.setDaemon(true);
     t.start();
     return t;
@@ -389,9 +389,9 @@ class SeedProgramsTest {
   }
 
   private static Path pythonOriginal(String name) {
-    URL url = SeedProgramsTest.class.getResource("/seed/" + name + ".py");
+    URL url = ExampleProgramsTest.class.getResource("/examples-python/" + name + ".py");
     if (url == null) {
-      throw new IllegalStateException("missing src/test/resources/seed/" + name + ".py");
+      throw new IllegalStateException("missing src/test/resources/examples-python/" + name + ".py");
     }
     try {
       return Path.of(url.toURI());

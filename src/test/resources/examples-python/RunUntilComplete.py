@@ -1,7 +1,7 @@
-# The seed's "Running" block: loop.run_until_complete(do_some_work(3))
+# asyncio's classic "Running" example: loop.run_until_complete(do_some_work(3))
 import asyncio
 
-# Not in the seed: Python 3.14 no longer lets get_event_loop() create a loop, so set one first.
+# Not in the original example: Python 3.14 no longer lets get_event_loop() create a loop, so set one first.
 asyncio.set_event_loop(asyncio.new_event_loop())
 
 async def do_some_work(x):

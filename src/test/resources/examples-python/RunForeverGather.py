@@ -1,8 +1,8 @@
-# The seed's run_forever block with several coroutines: gather + a done callback that stops the loop
+# asyncio's classic run_forever example with several coroutines: gather + a done callback that stops the loop
 import asyncio
 import functools
 
-# Not in the seed: Python 3.14 no longer lets get_event_loop() create a loop, so set one first.
+# Not in the original example: Python 3.14 no longer lets get_event_loop() create a loop, so set one first.
 asyncio.set_event_loop(asyncio.new_event_loop())
 
 # several coroutines in the loop: the program exits

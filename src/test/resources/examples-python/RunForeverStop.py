@@ -1,7 +1,7 @@
-# The seed's run_forever block with one coroutine that calls loop.stop()
+# asyncio's classic run_forever example with one coroutine that calls loop.stop()
 import asyncio
 
-# Not in the seed: Python 3.14 no longer lets get_event_loop() create a loop, so set one first.
+# Not in the original example: Python 3.14 no longer lets get_event_loop() create a loop, so set one first.
 asyncio.set_event_loop(asyncio.new_event_loop())
 
 # one coroutine in the loop: the program exits

@@ -1,7 +1,7 @@
-# The seed's "Timer" block: a timer made of ensure_future(asyncio.sleep(x)) and a done callback
+# asyncio's classic "Timer" example: a timer made of ensure_future(asyncio.sleep(x)) and a done callback
 import asyncio
 
-# Not in the seed: Python 3.14 no longer lets get_event_loop() create a loop, so set one first.
+# Not in the original example: Python 3.14 no longer lets get_event_loop() create a loop, so set one first.
 asyncio.set_event_loop(asyncio.new_event_loop())
 
 loop = asyncio.get_event_loop()

@@ -1,7 +1,7 @@
-# The seed's "loop.close" block: a closed loop cannot run again
+# asyncio's classic "loop.close" example: a closed loop cannot run again
 import asyncio
 
-# Not in the seed: Python 3.14 no longer lets get_event_loop() create a loop, so set one first.
+# Not in the original example: Python 3.14 no longer lets get_event_loop() create a loop, so set one first.
 asyncio.set_event_loop(asyncio.new_event_loop())
 
 async def do_some_work(loop, x):
