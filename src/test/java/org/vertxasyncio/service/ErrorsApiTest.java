@@ -39,7 +39,13 @@ class ErrorsApiTest {
   void badRequestsNameTheFieldAndTheReason() {
     Object[][] cases = {
         {new JsonObject().put("seconds", 1), "kind", "is required"},
-        {new JsonObject().put("kind", "nap"), "kind", "sleep"},
+        {new JsonObject().put("kind", "nap"), "kind", "must be one of \"sleep\", \"work\", \"gather\""},
+        // the body is a oneOf by kind: only the branch of the kind given is held against it
+        {new JsonObject().put("kind", "gather").put("tasks", new JsonArray().add(new JsonObject().put("seconds", 1))),
+            "tasks[0].kind", "is required"},
+        {new JsonObject().put("kind", "gather").put("tasks", new JsonArray().add("ABC").add(new JsonObject().put("kind", "gather")
+            .put("tasks", new JsonArray().add(new JsonObject().put("kind", "sleep"))))), "tasks[1].tasks[0].seconds", "is required"},
+        {new JsonObject().put("kind", "gather").put("tasks", new JsonArray().add(sleep(-1))), "tasks[0].seconds", "less than 0"},
         {new JsonObject().put("kind", "sleep"), "seconds", "required"},
         {sleep(-1), "seconds", "less than 0"},
         {sleep(101), "seconds", "limits.sleep.max"},

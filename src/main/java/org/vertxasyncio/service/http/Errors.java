@@ -229,7 +229,12 @@ public final class Errors {
    * {@code additionalProperties}; such reports are ignored.
    */
   static ApiError fromOutput(OutputUnit top) {
-    List<OutputUnit> errors = top.getErrors() == null || top.getErrors().isEmpty() ? List.of(top) : top.getErrors();
+    List<OutputUnit> all = top.getErrors() == null || top.getErrors().isEmpty() ? List.of(top) : top.getErrors();
+    ApiError discriminator = discriminatorError(all);
+    if (discriminator != null) {
+      return discriminator;
+    }
+    List<OutputUnit> errors = withoutRuledOutBranches(all);
     java.util.Set<String> knownBad = new java.util.HashSet<>();
     for (OutputUnit u : errors) {
       if (u.getKeywordLocation() != null && u.getKeywordLocation().endsWith("/properties")) {
@@ -271,12 +276,128 @@ public final class Errors {
       if (req.find()) {
         return ApiError.invalid(field == null ? req.group(1) : field + "." + req.group(1), "is required");
       }
+      if (reason.indexOf(String.valueOf(r)) >= 0) {
+        continue; // the same reason from several branches
+      }
       if (reason.length() > 0) {
         reason.append(", or ");
       }
       reason.append(r);
     }
     return ApiError.invalid(orBody(field), reason.toString());
+  }
+
+  /** A branch of a {@code oneOf} whose {@code const} property (a discriminator such as {@code kind}) did not match. */
+  private static final Pattern RULED_OUT = Pattern.compile("^(.*/oneOf/\\d+)(?:/\\$ref)?/properties/([^/]+)/const$");
+  /** A branch of a {@code oneOf} that misses a required property. */
+  private static final Pattern BRANCH_REQUIRED = Pattern.compile("^(.*/oneOf/)(\\d+)(?:/\\$ref)?/required$");
+  private static final Pattern BRANCH = Pattern.compile("^(.*/oneOf/)(\\d+)(?:/.*)?$");
+  private static final Pattern CONST_VALUE = Pattern.compile("does not match (\"[^\"]*\")");
+
+  /**
+   * The error to give when a discriminated {@code oneOf} (each branch fixing a property, such as
+   * {@code kind}, with {@code const}) failed for want of the discriminator itself: every branch misses the
+   * same required property ("kind is required"), or every branch's constant was refused ("kind must be
+   * one of ..."); null otherwise. vertx-json-schema reports each branch's errors, and ignores the
+   * OpenAPI {@code discriminator}.
+   */
+  static ApiError discriminatorError(List<OutputUnit> errors) {
+    java.util.Set<String> ruledOut = ruledOut(errors);
+    java.util.Map<String, java.util.Set<String>> branches = new java.util.HashMap<>();
+    java.util.Map<String, java.util.Map<String, java.util.Set<String>>> missing = new java.util.HashMap<>();
+    java.util.Map<String, java.util.Set<String>> refused = new java.util.HashMap<>();
+    java.util.Map<String, java.util.List<OutputUnit>> constErrors = new java.util.HashMap<>();
+    for (OutputUnit u : errors) {
+      String k = u.getKeywordLocation() == null ? "" : u.getKeywordLocation();
+      Matcher b = BRANCH.matcher(k);
+      if (!b.matches()) {
+        continue;
+      }
+      // the innermost oneOf the keyword is under
+      int at = k.lastIndexOf("/oneOf/");
+      String oneOf = k.substring(0, at + "/oneOf/".length());
+      String branch = k.substring(at + "/oneOf/".length()).split("/", 2)[0];
+      if (ruledOut.stream().anyMatch(r -> oneOf.startsWith(r + "/"))) {
+        continue; // inside a branch the client did not mean
+      }
+      branches.computeIfAbsent(oneOf, x -> new java.util.HashSet<>()).add(branch);
+      Matcher req = REQUIRED.matcher(u.getError() == null ? "" : u.getError());
+      Matcher br = BRANCH_REQUIRED.matcher(k);
+      if (br.matches() && br.group(1).equals(oneOf) && req.find()) {
+        missing.computeIfAbsent(oneOf, x -> new java.util.HashMap<>()).computeIfAbsent(req.group(1), x -> new java.util.HashSet<>())
+            .add(branch);
+      }
+      Matcher c = RULED_OUT.matcher(k);
+      if (c.matches() && c.group(1).startsWith(oneOf) && c.group(1).length() == oneOf.length() + branch.length()) {
+        refused.computeIfAbsent(oneOf, x -> new java.util.HashSet<>()).add(branch);
+        constErrors.computeIfAbsent(oneOf, x -> new java.util.ArrayList<>()).add(u);
+      }
+    }
+    for (var e : branches.entrySet()) {
+      for (var m : missing.getOrDefault(e.getKey(), java.util.Map.of()).entrySet()) {
+        if (m.getValue().equals(e.getValue())) {
+          OutputUnit any = errors.stream().filter(u -> u.getKeywordLocation() != null && u.getKeywordLocation().startsWith(e.getKey()))
+              .findFirst().orElseThrow();
+          String at = pointerToField(instanceOfBranch(any, errors, e.getKey()));
+          return ApiError.invalid(at == null ? m.getKey() : at + "." + m.getKey(), "is required");
+        }
+      }
+      if (refused.getOrDefault(e.getKey(), java.util.Set.of()).equals(e.getValue())) {
+        java.util.List<OutputUnit> cs = constErrors.get(e.getKey());
+        java.util.Set<String> values = new java.util.LinkedHashSet<>();
+        for (OutputUnit u : cs) {
+          Matcher v = CONST_VALUE.matcher(u.getError() == null ? "" : u.getError());
+          if (v.find()) {
+            values.add(v.group(1));
+          }
+        }
+        return ApiError.invalid(orBody(pointerToField(cs.get(0).getInstanceLocation())), "must be one of " + String.join(", ", values));
+      }
+    }
+    return null;
+  }
+
+  /** The instance a {@code oneOf} (its keyword location {@code oneOf}, ending "/oneOf/") applies to. */
+  private static String instanceOfBranch(OutputUnit any, List<OutputUnit> errors, String oneOf) {
+    String container = oneOf.substring(0, oneOf.length() - 1);
+    for (OutputUnit u : errors) {
+      if (container.equals(u.getKeywordLocation())) {
+        return u.getInstanceLocation();
+      }
+    }
+    return any.getInstanceLocation();
+  }
+
+  /**
+   * {@code errors} without those of the {@code oneOf} branches a discriminator ruled out: a branch whose
+   * {@code const} property the instance does not match is not the one the client meant (a {@code sleep}
+   * is not held against the {@code work} branch's fields), so only the matching branch's errors are left.
+   */
+  static List<OutputUnit> withoutRuledOutBranches(List<OutputUnit> errors) {
+    java.util.Set<String> ruledOut = ruledOut(errors);
+    if (ruledOut.isEmpty()) {
+      return errors;
+    }
+    List<OutputUnit> kept = new java.util.ArrayList<>();
+    for (OutputUnit u : errors) {
+      String k = u.getKeywordLocation() == null ? "" : u.getKeywordLocation();
+      if (ruledOut.stream().noneMatch(b -> k.equals(b) || k.startsWith(b + "/"))) {
+        kept.add(u);
+      }
+    }
+    return kept;
+  }
+
+  /** The keyword locations of the {@code oneOf} branches whose {@code const} property the instance does not match. */
+  private static java.util.Set<String> ruledOut(List<OutputUnit> errors) {
+    java.util.Set<String> ruledOut = new java.util.HashSet<>();
+    for (OutputUnit u : errors) {
+      Matcher m = RULED_OUT.matcher(u.getKeywordLocation() == null ? "" : u.getKeywordLocation());
+      if (m.matches()) {
+        ruledOut.add(m.group(1));
+      }
+    }
+    return ruledOut;
   }
 
   private static String orBody(String field) {

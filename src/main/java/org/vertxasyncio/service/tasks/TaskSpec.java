@@ -89,10 +89,12 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
   private static final int MAX_DEPTH = 8;
 
   /**
-   * The size limits alone, checked on any JSON before the full validation: how deep gathers nest, how
-   * many tasks a gather lists and makes in all, how many webhooks a task has. Cheap (it looks at
-   * nothing else), so a request far over a limit is refused before the schema validator spends time on
-   * every element of it. Fields of the wrong type are left for the validation to name.
+   * The size limits, checked on any JSON before the full validation: how deep gathers nest, how many
+   * tasks a gather lists and makes in all, how many webhooks a task has; and that a task of a known kind
+   * carries no field of another kind ("iterations is not a field of kind sleep", which the schema, a
+   * {@code oneOf} by kind, could only call an unknown field). Cheap (it looks at nothing else), so a
+   * request far over a limit is refused before the schema validator spends time on every element of it.
+   * Fields of the wrong type are left for the validation to name.
    *
    * @throws ServiceError.Invalid naming the field, as {@link #parse} does
    */
@@ -106,6 +108,16 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
     }
     if (o.getValue("callbacks") instanceof JsonArray hooks && hooks.size() > config.maxWebhooksPerTask) {
       throw tooManyWebhooks(at, hooks.size(), config);
+    }
+    if (o.getValue("kind") instanceof String k) {
+      switch (k) {
+        case "sleep" -> only(o, at, Kind.SLEEP, "seconds", "result");
+        case "work" -> only(o, at, Kind.WORK, "iterations", "input");
+        case "gather" -> only(o, at, Kind.GATHER, "tasks", "returnExceptions");
+        default -> {
+          // the validation says which kinds there are
+        }
+      }
     }
     if (o.getValue("tasks") instanceof JsonArray arr) {
       if (arr.size() > config.maxGatherChildren) {

@@ -17,9 +17,10 @@ public class OpenApiDocumentTest {
   }
 
   @Test
-  void theValidatorGetsTextMediaTypesAsPlainTextAndNoSecurity() {
+  void theValidatorGetsTextMediaTypesAsPlainTextAndNoSecurityNorServers() {
     JsonObject doc = OpenApiDocument.yamlToJson("""
         openapi: 3.1.0
+        servers: [{url: 'http://{host}:{port}', variables: {host: {default: localhost}, port: {default: '8080'}}}]
         security: [{bearer: []}]
         paths:
           /events:
@@ -36,6 +37,7 @@ public class OpenApiDocumentTest {
         .containsKey("200"), "status codes become string keys");
     JsonObject v = OpenApiDocument.forValidator(doc);
     assertNull(v.getValue("security"));
+    assertNull(v.getValue("servers"), "vertx-openapi refuses server variables; the routes are at the root");
     JsonObject events = v.getJsonObject("paths").getJsonObject("/events").getJsonObject("get");
     assertFalse(events.containsKey("security"));
     assertEquals(new JsonObject().put("text/plain", new JsonObject().put("schema", new JsonObject().put("type", "string"))),
