@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.vertxasyncio.service.config.ConfigKeys;
 import org.vertxasyncio.service.config.ServiceConfig;
 import org.vertxasyncio.service.events.EventHub;
 import org.vertxasyncio.service.http.Api;
@@ -128,9 +129,11 @@ public final class ServiceVerticle extends VerticleBase {
     TaskIds ids = new TaskIds(clock);
     // the one guard: task specs check their URLs with it, the client its connections
     WebhookGuard guard = WebhookGuard.withSystemResolver(config.webhooksAllow);
+    int perEndpoint = config.get(ConfigKeys.WEBHOOK_CONCURRENCY_ENDPOINT);
+    int perHost = config.get(ConfigKeys.WEBHOOK_CONCURRENCY_HOST);
     WebhookClient client = new WebhookClient(vertx, guard, config.webhookConnectTimeout, config.webhookRequestTimeout,
-        config.webhookResponseMax);
-    webhooks = new WebhookSender(vertx, client, RetryPolicy.of(config), metrics, clock, (rec, entry, attempt) -> events.publish("webhook.attempt", rec.id(),
+        config.webhookResponseMax, 2 * perHost);
+    webhooks = new WebhookSender(vertx, client, RetryPolicy.of(config), perEndpoint, perHost, metrics, clock, (rec, entry, attempt) -> events.publish("webhook.attempt", rec.id(),
         attempt.toJson().put("taskId", rec.id()).put("url", entry.url()).put("deliveryId", entry.deliveryId())
             .put("outcome", entry.outcome().label())));
     tasks = new TaskService(registry, loops, events, webhooks, metrics, ids, clock, journal);

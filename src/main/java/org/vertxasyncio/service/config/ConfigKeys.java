@@ -60,10 +60,16 @@ public final class ConfigKeys {
       "done tasks are forgotten after this many seconds");
   public static final ConfigKey<Integer> RETENTION_TASKS_MAX = integer("retention.tasks.max", 10000, 0, 100_000_000,
       "done tasks kept at most: beyond, the oldest are forgotten");
+  public static final ConfigKey<Integer> WEBHOOK_CONCURRENCY_ENDPOINT = integer("webhook.concurrency.endpoint", 64, 1,
+      10_000, "webhook attempts in progress at once to one endpoint (webhook URL); more wait in the endpoint's queue, "
+          + "in order, and waiting is not an attempt (its timeouts start when it starts)");
+  public static final ConfigKey<Integer> WEBHOOK_CONCURRENCY_HOST = integer("webhook.concurrency.host", 256, 1, 10_000,
+      "webhook attempts in progress at once to one host (scheme, name, port), over all its endpoints; more wait their "
+          + "turn, endpoint after endpoint (the connection pool holds twice as many connections per host)");
   public static final ConfigKey<Double> WEBHOOK_TIMEOUT_CONNECT = number("webhook.timeout.connect", 2.0, 0, false, 3600,
       "seconds to connect to a receiver, per attempt");
   public static final ConfigKey<Double> WEBHOOK_TIMEOUT_REQUEST = number("webhook.timeout.request", 5.0, 0, false, 3600,
-      "seconds for a whole attempt (connect, send, answer)");
+      "seconds for an attempt's exchange, from the moment it is connected (send, answer)");
   public static final ConfigKey<Integer> WEBHOOK_RETRY_ATTEMPTS = integer("webhook.retry.attempts", 5, 1, 100,
       "attempts per delivery, the first included");
   public static final ConfigKey<Double> WEBHOOK_RETRY_BACKOFF_INITIAL = number("webhook.retry.backoff.initial", 0.5, 0, true,

@@ -10,6 +10,7 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
 import java.net.InetSocketAddress;
@@ -21,11 +22,15 @@ import java.util.Locale;
  * One webhook POST, made safely: the target is checked by the {@link WebhookGuard} (resolved once, every
  * address checked) and the connection goes to the checked address, with the URL's host name kept for
  * the {@code Host} header, TLS SNI and certificate verification; redirects are not followed; the
- * connect time and the whole exchange are bounded; at most {@code webhook.response.max} bytes of the
+ * connect time is bounded, and the exchange from the moment the request is sent; at most {@code webhook.response.max} bytes of the
  * answer are read, then the connection is closed.
  *
  * <p>TLS: the connection's peer host is the URL's host name, so the JDK sends it as SNI and verifies the
  * certificate against it (a literal address is not sent as SNI).
+ *
+ * <p>The connection pool holds {@code poolSize} connections per host (address, port and name): callers
+ * keep fewer requests than that in progress to one host ({@link DeliveryQueues}), so a request never
+ * waits for a pooled connection, and the connect timeout is only ever the time to connect.
  *
  * <p>Threads: {@link #post} may be called on any Vert.x context; the outcome completes on it.
  */
@@ -59,7 +64,12 @@ public final class WebhookClient {
   private final long requestTimeoutMs;
   private final long responseMax;
 
-  public WebhookClient(Vertx vertx, WebhookGuard guard, double connectTimeout, double requestTimeout, int responseMax) {
+  /**
+   * @param poolSize connections kept per host at most; more than the requests the caller has in progress to
+   *     one host (a connection being closed still counts for a moment)
+   */
+  public WebhookClient(Vertx vertx, WebhookGuard guard, double connectTimeout, double requestTimeout, int responseMax,
+      int poolSize) {
     this.vertx = vertx;
     this.guard = guard;
     this.connectTimeoutMs = millis(connectTimeout);
@@ -68,12 +78,14 @@ public final class WebhookClient {
     this.resolverThreads = vertx.createSharedWorkerExecutor("webhook-resolver", RESOLVER_THREADS);
     this.client = vertx.createHttpClient(new HttpClientOptions()
         .setConnectTimeout((int) connectTimeoutMs)
-        .setIdleTimeout((int) Math.max(1, Math.ceil(requestTimeout)))
+        // a pooled connection idle this long is closed; a second more than the request timeout, which ends
+        // a silent exchange first, with its own error
+        .setIdleTimeout((int) Math.ceil(requestTimeout) + 1)
         .setKeepAlive(true)
         .setVerifyHost(true)
         .setMaxRedirects(0)
         .setMaxHeaderSize(16 * 1024)
-        .setDecompressionSupported(false));
+        .setDecompressionSupported(false), new PoolOptions().setHttp1MaxSize(poolSize));
   }
 
   private static long millis(double seconds) {
@@ -127,26 +139,21 @@ public final class WebhookClient {
         .setURI(path)
         .setFollowRedirects(false)
         .setConnectTimeout(connectTimeoutMs)
-        .setIdleTimeout(requestTimeoutMs)
         .setHeaders(MultiMap.caseInsensitiveMultiMap().addAll(headers));
     Promise<Outcome> outcome = Promise.promise();
-    HttpClientRequest[] request = new HttpClientRequest[1];
-    long timer = vertx.setTimer(requestTimeoutMs, t -> {
-      if (outcome.tryComplete(Outcome.failed("request timed out after " + requestTimeoutMs / 1000.0 + " s")) && request[0] != null) {
-        request[0].reset();
-      }
-    });
+    long[] timer = {-1};
     client.request(options).onComplete(ar -> {
       if (ar.failed()) {
         outcome.tryComplete(Outcome.failed(describe(ar.cause())));
         return;
       }
       HttpClientRequest req = ar.result();
-      request[0] = req;
-      if (outcome.future().isComplete()) {
-        req.reset();
-        return;
-      }
+      // connected: the request timeout runs from here, while the request is sent and answered
+      timer[0] = vertx.setTimer(requestTimeoutMs, t -> {
+        if (outcome.tryComplete(Outcome.failed("request timed out after " + requestTimeoutMs / 1000.0 + " s"))) {
+          req.reset();
+        }
+      });
       req.send(body).onComplete(resp -> {
         if (resp.failed()) {
           outcome.tryComplete(Outcome.failed(describe(resp.cause())));
@@ -166,7 +173,7 @@ public final class WebhookClient {
         r.endHandler(v -> outcome.tryComplete(Outcome.answered(r.statusCode(), r.getHeader("retry-after"))));
       });
     });
-    return outcome.future().onComplete(ar -> vertx.cancelTimer(timer));
+    return outcome.future().onComplete(ar -> vertx.cancelTimer(timer[0]));
   }
 
   static String describe(Throwable t) {

@@ -1,5 +1,6 @@
 package org.vertxasyncio.service.webhooks;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -28,9 +29,16 @@ import org.vertxasyncio.service.tasks.TaskRecord;
  * across the attempts of one delivery (so a receiver can drop duplicates); the timestamp and signature
  * are new for each.
  *
- * <p>Threads: {@link #deliver} is called by a done callback on the task's loop thread; the web client
- * then answers on that loop's Vert.x context and the retry timers fire there, so the record is only
- * touched on its loop's thread.
+ * <p>Volume: each attempt waits for a slot in its endpoint's queue ({@link DeliveryQueues}: at most
+ * {@code webhook.concurrency.endpoint} attempts in progress per webhook URL, {@code webhook.concurrency.host}
+ * per host) and holds it until it ends; a delivery waiting for its retry holds none. The attempt starts,
+ * and its time and timeouts with it, when it gets its slot: waiting is never an attempt, so a burst of
+ * deliveries to one receiver queues instead of failing, and a slow or dead endpoint holds back only its
+ * own deliveries.
+ *
+ * <p>Threads: {@link #deliver} is called by a done callback on the task's loop thread; a queued attempt
+ * starts on that loop's Vert.x context, the web client then answers there and the retry timers fire
+ * there, so the record is only touched on its loop's thread.
  */
 public final class WebhookSender {
   private static final Logger LOG = LoggerFactory.getLogger(WebhookSender.class);
@@ -46,14 +54,19 @@ public final class WebhookSender {
   private final ServiceMetrics metrics;
   private final Clock clock;
   private final Listener listener;
+  private final DeliveryQueues queues;
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile Promise<Void> idle;
 
   /**
-   * @param client makes each POST (the sender closes it in {@link #close})
+   * @param client makes each POST (the sender closes it in {@link #close}); its connection pool must hold
+   *     {@code perHost} connections to one host
+   * @param perEndpoint attempts in progress at once to one webhook URL, at most
+   * @param perHost attempts in progress at once to one host (scheme, name, port), at most
    */
-  public WebhookSender(Vertx vertx, WebhookClient client, RetryPolicy retry, ServiceMetrics metrics, Clock clock,
-      Listener listener) {
+  public WebhookSender(Vertx vertx, WebhookClient client, RetryPolicy retry, int perEndpoint, int perHost,
+      ServiceMetrics metrics, Clock clock, Listener listener) {
+    this.queues = new DeliveryQueues(perEndpoint, perHost);
     this.vertx = vertx;
     this.client = client;
     this.retry = retry;
@@ -119,7 +132,14 @@ public final class WebhookSender {
     return true;
   }
 
+  /** Queues attempt {@code n}; it starts, on the calling thread's context, when the endpoint has a free slot. */
   private void attempt(TaskRecord rec, int index, Webhook hook, String deliveryId, Buffer body, int n, int last) {
+    Context ctx = Vertx.currentContext() != null ? Vertx.currentContext() : vertx.getOrCreateContext();
+    queues.submit(hook.url(), r -> ctx.runOnContext(v -> r.run()), () -> send(rec, index, hook, deliveryId, body, n, last));
+  }
+
+  /** Makes attempt {@code n}, in the endpoint slot it holds (released when the attempt has ended). */
+  private void send(TaskRecord rec, int index, Webhook hook, String deliveryId, Buffer body, int n, int last) {
     Instant at = clock.instant();
     long t0 = System.nanoTime();
     long timestamp = at.getEpochSecond();
@@ -132,6 +152,7 @@ public final class WebhookSender {
       headers.add("webhook-signature", WebhookSignature.sign(hook.key(), deliveryId, timestamp, body.getBytes()));
     }
     client.post(hook.url(), headers, body).onComplete(ar -> {
+      queues.release(hook.url());
       WebhookClient.Outcome o = ar.succeeded() ? ar.result() : new WebhookClient.Outcome(null, null, describe(ar.cause()), false);
       long ms = (System.nanoTime() - t0) / 1_000_000;
       Integer status = o.status();
@@ -175,7 +196,12 @@ public final class WebhookSender {
     }
   }
 
-  /** Deliveries not finished (attempts in progress or waiting to retry). */
+  /** Attempts waiting for a slot in their endpoint's queue. */
+  public int queued() {
+    return queues.waiting();
+  }
+
+  /** Deliveries not finished (attempts in progress, queued or waiting to retry). */
   public int inFlight() {
     return inFlight.get();
   }
@@ -195,7 +221,9 @@ public final class WebhookSender {
     return p.future().onComplete(ar -> vertx.cancelTimer(timer));
   }
 
+  /** Closes the client; queued attempts are dropped (their deliveries stay pending, to be resumed). */
   public void close() {
+    queues.close();
     client.close();
   }
 }

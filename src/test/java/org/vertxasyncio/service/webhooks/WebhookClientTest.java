@@ -98,7 +98,7 @@ class WebhookClientTest {
       }
       return lookups.getAndIncrement() == 0 ? List.of(InetAddress.getByName("127.0.0.1")) : List.of(InetAddress.getByName("10.255.255.1"));
     });
-    WebhookClient c = new WebhookClient(vertx, guard, 2, 5, 65536);
+    WebhookClient c = new WebhookClient(vertx, guard, 2, 5, 65536, 16);
     int port = receiver.actualPort();
     WebhookClient.Outcome o = post(c, "http://receiver.test:" + port + "/named");
     assertEquals(204, o.status(), String.valueOf(o));
@@ -115,7 +115,7 @@ class WebhookClientTest {
 
   @Test
   void aNameThatResolvesToLoopbackIsRefusedWithoutAConnection() throws Exception {
-    WebhookClient c = new WebhookClient(vertx, WebhookGuard.withSystemResolver(List.of()), 2, 5, 65536);
+    WebhookClient c = new WebhookClient(vertx, WebhookGuard.withSystemResolver(List.of()), 2, 5, 65536, 16);
     int before = hits.get();
     WebhookClient.Outcome o = post(c, "http://localhost:" + receiver.actualPort() + "/x");
     assertTrue(o.refused(), String.valueOf(o));
@@ -127,7 +127,7 @@ class WebhookClientTest {
 
   @Test
   void redirectsAreNotFollowed() throws Exception {
-    WebhookClient c = new WebhookClient(vertx, WebhookGuard.withSystemResolver(List.of("127.0.0.1")), 2, 5, 65536);
+    WebhookClient c = new WebhookClient(vertx, WebhookGuard.withSystemResolver(List.of("127.0.0.1")), 2, 5, 65536, 16);
     WebhookClient.Outcome o = post(c, "http://127.0.0.1:" + receiver.actualPort() + "/redirect");
     assertEquals(302, o.status());
     assertEquals(0, redirectTargetHits.get());
@@ -136,7 +136,7 @@ class WebhookClientTest {
 
   @Test
   void aLongAnswerIsCutAtTheCap() throws Exception {
-    WebhookClient c = new WebhookClient(vertx, WebhookGuard.withSystemResolver(List.of("127.0.0.1")), 2, 30, 100_000);
+    WebhookClient c = new WebhookClient(vertx, WebhookGuard.withSystemResolver(List.of("127.0.0.1")), 2, 30, 100_000, 16);
     long t0 = System.nanoTime();
     WebhookClient.Outcome o = post(c, "http://127.0.0.1:" + receiver.actualPort() + "/big");
     assertEquals(200, o.status());
@@ -148,7 +148,7 @@ class WebhookClientTest {
 
   @Test
   void aSilentReceiverIsGivenUpAtTheRequestTimeout() throws Exception {
-    WebhookClient c = new WebhookClient(vertx, WebhookGuard.withSystemResolver(List.of("127.0.0.1")), 1, 0.5, 65536);
+    WebhookClient c = new WebhookClient(vertx, WebhookGuard.withSystemResolver(List.of("127.0.0.1")), 1, 0.5, 65536, 16);
     WebhookClient.Outcome o = post(c, "http://127.0.0.1:" + receiver.actualPort() + "/silent");
     assertNull(o.status());
     assertFalse(o.refused());
