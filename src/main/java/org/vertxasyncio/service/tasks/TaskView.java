@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * An immutable snapshot of a task, published by its {@link TaskRecord} at each change; what HTTP handlers,
  * the event stream, webhooks and the store read, from any thread. {@code result} and {@code spec} are JSON
- * values that nobody mutates once published.
+ * values that nobody mutates once published; {@code node} is the node that runs the task, or ran it.
  *
  * <p>Its JSON text ({@link #json()}) is made once, by the first reader that needs it, and every other reader
  * of this snapshot (each {@code GET}, list, event, webhook delivery and store write) gets the same string: a
@@ -20,6 +20,7 @@ public final class TaskView {
   private final String name;
   private final TaskSpec.Kind kind;
   private final String loop;
+  private final String node;
   private final String parent;
   private final TaskState state;
   private final Object result;
@@ -35,13 +36,14 @@ public final class TaskView {
   /** The encoded {@link #toJson()}, made on first use. */
   private volatile String json;
 
-  public TaskView(String id, String name, TaskSpec.Kind kind, String loop, String parent, TaskState state,
+  public TaskView(String id, String name, TaskSpec.Kind kind, String loop, String node, String parent, TaskState state,
       Object result, ExceptionInfo exception, Instant createdAt, Instant startedAt, Instant doneAt,
       List<String> children, List<CallbackEntry> callbacks, JsonObject spec, Double lateSeconds, int recoveries) {
     this.id = id;
     this.name = name;
     this.kind = kind;
     this.loop = loop;
+    this.node = node;
     this.parent = parent;
     this.state = state;
     this.result = result;
@@ -70,6 +72,10 @@ public final class TaskView {
 
   public String loop() {
     return loop;
+  }
+
+  public String node() {
+    return node;
   }
 
   public String parent() {
@@ -163,6 +169,7 @@ public final class TaskView {
         .put("name", name)
         .put("kind", kind.label())
         .put("loop", loop)
+        .put("node", node)
         .put("state", state.label())
         .put("done", done())
         .put("result", result)

@@ -16,7 +16,7 @@ import org.vertxasyncio.service.ServiceHarness;
 class TaskViewTest {
   private static TaskView view(TaskState state, Object result) {
     Instant t = Instant.parse("2026-01-02T03:04:05.678Z");
-    return new TaskView("01ABC", "Task-1", TaskSpec.Kind.SLEEP, "default", null, state, result, null, t, t,
+    return new TaskView("01ABC", "Task-1", TaskSpec.Kind.SLEEP, "default", "node-1", null, state, result, null, t, t,
         state.done() ? t : null, List.of(), List.of(), new JsonObject().put("seconds", 1), null, 0);
   }
 
@@ -28,6 +28,7 @@ class TaskViewTest {
     assertEquals(v.toJson(), new JsonObject(first));
     JsonObject j = new JsonObject(first);
     assertEquals("finished", j.getString("state"));
+    assertEquals("node-1", j.getString("node"));
     assertEquals(true, j.getBoolean("done"));
     assertEquals("2026-01-02T03:04:05.678Z", j.getString("doneAt"));
     assertEquals(new JsonObject().put("a", new JsonArray().add(1)), j.getJsonObject("result"));
