@@ -64,11 +64,11 @@ public final class PostgresTaskStore implements TaskStore {
   private static final long BACKOFF_MAX_MILLIS = 1000;
 
   static final String INSERT = "INSERT INTO tasks(id, loop, parent, state, created_at, done_at, sleep_deadline, "
-      + "timeout_deadline, spec, record) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO UPDATE SET "
-      + "state = excluded.state, done_at = excluded.done_at, sleep_deadline = excluded.sleep_deadline, "
-      + "timeout_deadline = excluded.timeout_deadline, record = excluded.record";
+      + "timeout_deadline, spec, record, node) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO UPDATE "
+      + "SET node = excluded.node, state = excluded.state, done_at = excluded.done_at, "
+      + "sleep_deadline = excluded.sleep_deadline, timeout_deadline = excluded.timeout_deadline, record = excluded.record";
   static final String UPDATE = "UPDATE tasks SET state = $1, done_at = $2, sleep_deadline = $3, timeout_deadline = $4, "
-      + "record = $5 WHERE id = $6";
+      + "record = $5, node = $6 WHERE id = $7";
   static final String DELETE = "DELETE FROM tasks WHERE id = ANY($1)";
   static final String PUT_LOOP = "INSERT INTO loops(name, state) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET "
       + "state = excluded.state";
@@ -353,10 +353,10 @@ public final class PostgresTaskStore implements TaskStore {
       }
       List<StoredTask> tasks = new ArrayList<>();
       for (Row r : await(pool.query("SELECT id, loop, parent, state, created_at, done_at, sleep_deadline, timeout_deadline, "
-          + "spec, record FROM tasks ORDER BY id").execute())) {
+          + "spec, record, node FROM tasks ORDER BY id").execute())) {
         String record = r.getString(9);
-        tasks.add(new StoredTask(r.getString(0), r.getString(1), r.getString(2), r.getString(3), r.getLong(4), r.getLong(5),
-            r.getLong(6), r.getLong(7), r.getString(8), () -> record));
+        tasks.add(new StoredTask(r.getString(0), r.getString(1), r.getString(10), r.getString(2), r.getString(3), r.getLong(4),
+            r.getLong(5), r.getLong(6), r.getLong(7), r.getString(8), () -> record));
       }
       List<Stored.StoredLoop> loops = new ArrayList<>();
       for (Row r : await(pool.query("SELECT name, state FROM loops ORDER BY position").execute())) {
@@ -677,10 +677,10 @@ public final class PostgresTaskStore implements TaskStore {
       if (t.spec() != null) {
         inserts.add(Tuple.tuple().addString(t.id()).addString(t.loop()).addString(t.parent()).addString(t.state())
             .addLong(t.createdAt()).addLong(t.doneAt()).addLong(t.sleepDeadline()).addLong(t.timeoutDeadline())
-            .addString(t.spec()).addString(record));
+            .addString(t.spec()).addString(record).addString(t.node()));
       } else {
         updates.add(Tuple.tuple().addString(t.state()).addLong(t.doneAt()).addLong(t.sleepDeadline())
-            .addLong(t.timeoutDeadline()).addString(record).addString(t.id()));
+            .addLong(t.timeoutDeadline()).addString(record).addString(t.node()).addString(t.id()));
       }
     }
     List<Future<RowSet<Row>>> answers = new ArrayList<>();

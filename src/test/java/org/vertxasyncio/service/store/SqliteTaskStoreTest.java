@@ -45,7 +45,7 @@ class SqliteTaskStoreTest extends TaskStoreContract {
     String[] names = {"Task-7", "Task-41", "greet", "Task-x9", "Task-99999999999999999999", "Task-12a"};
     for (int i = 0; i < names.length; i++) {
       String record = "{\"name\":\"" + names[i] + "\"}";
-      s.put(new StoredTask("T" + i, "default", null, "finished", 1000, 2000L, null, null, "{\"kind\":\"sleep\"}", () -> record));
+      s.put(new StoredTask("T" + i, "default", "n1", null, "finished", 1000, 2000L, null, null, "{\"kind\":\"sleep\"}", () -> record));
     }
     get(s.sync());
     get(s.close());
@@ -132,6 +132,7 @@ class SqliteTaskStoreTest extends TaskStoreContract {
     get(s.close());
     assertEquals(List.of("OLD1"), kept.tasks().stream().map(StoredTask::id).toList());
     assertNull(kept.tasks().get(0).doneAt());
+    assertNull(kept.tasks().get(0).node(), "a row kept before nodes were recorded has none");
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
       assertEquals(Migrations.CURRENT, Migrations.version(c));
       try (ResultSet rs = st.executeQuery("SELECT state FROM loops WHERE name = 'default'")) {

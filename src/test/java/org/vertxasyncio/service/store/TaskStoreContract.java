@@ -38,11 +38,11 @@ abstract class TaskStoreContract {
   }
 
   static StoredTask insert(String id, String state) {
-    return new StoredTask(id, "default", null, state, 1000, null, null, null, "{\"kind\":\"sleep\"}", () -> "{\"id\":\"" + id + "\"}");
+    return new StoredTask(id, "default", "n1", null, state, 1000, null, null, null, "{\"kind\":\"sleep\"}", () -> "{\"id\":\"" + id + "\"}");
   }
 
   static StoredTask update(String id, String state, Long doneAt, Long sleepDeadline) {
-    return new StoredTask(id, "default", null, state, 1000, doneAt, sleepDeadline, null, null,
+    return new StoredTask(id, "default", "n1", null, state, 1000, doneAt, sleepDeadline, null, null,
         () -> "{\"id\":\"" + id + "\",\"state\":\"" + state + "\"}");
   }
 
@@ -141,7 +141,7 @@ abstract class TaskStoreContract {
     TaskStore s = store();
     get(s.open());
     // a row without its loop breaks the table's NOT NULL: the other row of the unit must not stay
-    StoredTask broken = new StoredTask("Y", null, null, "pending", 1000, null, null, null, "{}", () -> "{}");
+    StoredTask broken = new StoredTask("Y", null, "n1", null, "pending", 1000, null, null, null, "{}", () -> "{}");
     s.putAll(List.of(insert("X", "pending"), broken));
     try {
       get(s.sync());
@@ -152,6 +152,19 @@ abstract class TaskStoreContract {
     get(s.sync()); // the store goes on after a refused unit
     get(s.close());
     assertEquals(keeps() ? List.of("Z") : List.of(), reopened().tasks().stream().map(StoredTask::id).toList());
+  }
+
+  @Test
+  void theNodeOfATaskIsKeptAndItsLatestWins() throws Exception {
+    TaskStore s = store();
+    get(s.open());
+    s.put(insert("A", "pending"));
+    s.put(insert("B", "pending"));
+    get(s.sync());
+    s.put(new StoredTask("A", "default", "n2", null, "pending", 1000, null, null, null, null, () -> "{\"id\":\"A\"}"));
+    get(s.close());
+    List<String> nodes = reopened().tasks().stream().map(StoredTask::node).toList();
+    assertEquals(keeps() ? List.of("n2", "n1") : List.of(), nodes, "A was taken over by n2, B is still n1's");
   }
 
   @Test
