@@ -87,10 +87,10 @@ class ContextVarTest extends LoopTestBase {
       List<String> out = Collections.synchronizedList(new ArrayList<>());
       await(gather(async(() -> {
         var.set("first");
-        await(sleep(0.01));
+        await(sleep(0.2)); // long after the second's turn, however loaded the machine
         out.add("first sees " + var.get());
       }), async(() -> {
-        await(sleep(0.005));
+        await(sleep(0));
         out.add("second sees " + var.get());
         var.set("second");
       })));
