@@ -71,7 +71,8 @@ export class Model {
     t.seen = this.epoch;
     if (rank < t.rank) return t;
     // the same snapshot again (a listing, a refresh of the selected task) changes nothing
-    const sig = rank + '|' + json.state + '|' + weight(json.callbacks) + '|' + json.name + '|' + (json.children || []).length;
+    const sig = rank + '|' + json.state + '|' + weight(json.callbacks) + '|' + json.name + '|' + (json.children || []).length
+        + '|' + json.node;
     if (sig === t.sig) return t;
     t.sig = sig;
     const sameRank = rank === t.rank;
@@ -79,6 +80,7 @@ export class Model {
     t.name = json.name;
     t.kind = json.kind;
     t.loop = json.loop;
+    t.node = json.node;
     t.parent = json.parent || null;
     t.children = json.children || [];
     t.state = json.state;

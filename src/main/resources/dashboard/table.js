@@ -180,6 +180,7 @@ export class Detail {
     };
     row('id', t.id, 'id');
     row('kind', t.kind + ' on loop ' + t.loop);
+    row(t.rank === 2 ? 'ran on node' : 'runs on node', t.node == null ? '—' : t.node, 'node');
     row('created', t.createdAt == null ? '—' : timeOf(t.createdAt));
     row('started', t.startedAt == null ? 'not yet (waiting for its loop)' : timeOf(t.startedAt));
     row('done', t.doneAt == null ? '—' : timeOf(t.doneAt));

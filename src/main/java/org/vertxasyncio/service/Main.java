@@ -20,6 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vertxasyncio.service.config.ConfigException;
 import org.vertxasyncio.service.config.ConfigLoader;
+import org.vertxasyncio.service.config.NodeId;
 import org.vertxasyncio.service.config.ServiceConfig;
 import org.vertxasyncio.service.metrics.ServiceMetrics;
 import org.vertxasyncio.service.store.StoreException;
@@ -51,6 +52,7 @@ public final class Main {
 
   public static void main(String[] args) {
     setUpLogging();
+    NodeId.hostName(); // looked up here, once, rather than on an event loop at start
     Logger log = LoggerFactory.getLogger(Main.class);
     String file = args.length > 0 ? args[0] : null;
     Running running;

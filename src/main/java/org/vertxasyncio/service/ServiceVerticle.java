@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vertxasyncio.service.config.ConfigKeys;
+import org.vertxasyncio.service.config.NodeId;
 import org.vertxasyncio.service.config.ServiceConfig;
 import org.vertxasyncio.service.events.EventHub;
 import org.vertxasyncio.service.http.Api;
@@ -71,6 +72,8 @@ public final class ServiceVerticle extends VerticleBase {
   private final ServiceConfig config;
   private final PrometheusMeterRegistry prometheus;
   private final Clock clock;
+  /** This node's id ({@code node.id}, or the default made for this start). */
+  private final String nodeId;
 
   private volatile boolean draining;
   private volatile boolean started;
@@ -100,6 +103,12 @@ public final class ServiceVerticle extends VerticleBase {
     this.config = config;
     this.prometheus = prometheus != null ? prometheus : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     this.clock = clock;
+    this.nodeId = NodeId.of(config);
+  }
+
+  /** This node's id: {@code node.id}, or the default made for this start ({@code web1-8080-3fa2}). */
+  public String nodeId() {
+    return nodeId;
   }
 
   @Override
@@ -113,7 +122,7 @@ public final class ServiceVerticle extends VerticleBase {
   }
 
   private Future<?> startWith(Stored stored, OpenApiDocument document) {
-    ServiceMetrics metrics = new ServiceMetrics(prometheus);
+    ServiceMetrics metrics = new ServiceMetrics(prometheus, nodeId);
     events = new EventHub(context, config.eventsBufferSize, stored.eventIdsReserved(), journal::eventIdsReserved,
         config.eventsFlushInterval);
     registry = new TaskRegistry(config.maxPendingTasks, config.retentionSeconds, config.retentionMaxTasks);
@@ -136,7 +145,7 @@ public final class ServiceVerticle extends VerticleBase {
     webhooks = new WebhookSender(vertx, client, RetryPolicy.of(config), perEndpoint, perHost, metrics, clock, (rec, entry, attempt) -> events.publish("webhook.attempt", rec.id(),
         attempt.toJson().put("taskId", rec.id()).put("url", entry.url()).put("deliveryId", entry.deliveryId())
             .put("outcome", entry.outcome().label())));
-    tasks = new TaskService(registry, loops, events, webhooks, metrics, ids, clock, journal);
+    tasks = new TaskService(registry, loops, events, webhooks, metrics, ids, clock, journal, nodeId);
 
     metrics.taskStates(registry::pendingCount, registry::finishedCount, registry::cancelledCount);
     metrics.store(store::queued);
@@ -148,6 +157,7 @@ public final class ServiceVerticle extends VerticleBase {
       loops.all().forEach(l -> data.put(l.name(), l.state().label()));
       promise.complete(Status.OK(data));
     });
+    liveness.register("node", promise -> promise.complete(Status.OK(new JsonObject().put("id", nodeId))));
     HealthChecks readiness = HealthChecks.create(vertx);
     readiness.register("accepting", promise -> promise.complete(started && !draining ? Status.OK()
         : Status.KO(new JsonObject().put("reason", draining ? "shutting down" : "starting"))));
@@ -196,7 +206,7 @@ public final class ServiceVerticle extends VerticleBase {
       sweep();
       sweepTimer = vertx.setPeriodic(1000, t -> sweep());
       started = true;
-      LOG.info("HTTP server listening on http://{}:{} (loops: {}; coroutines on {})", config.httpHost, s.actualPort(),
+      LOG.info("node {} listening on http://{}:{} (loops: {}; coroutines on {})", nodeId, config.httpHost, s.actualPort(),
           String.join(", ", config.loops), loops.get("default").loop().coroutineRunner());
     });
   }

@@ -124,6 +124,9 @@ class DashboardTest {
     browser.waitUntil("the detail shows the result", () -> browser.els("#detail-result").size() == 1
         && browser.text("#detail-result").contains("\"hello\""));
     assertTrue(browser.text("#detail-callbacks").contains("record"), browser.text("#detail-callbacks"));
+    // which node ran it
+    assertEquals(svc.running.service().nodeId(), browser.text("#detail [data-field=node]"));
+    assertTrue(browser.text("#detail dl").contains("ran on node"), browser.text("#detail dl"));
     Map<String, Object> t = browser.jsMap("return dashboard.task(arguments[0])", id);
     assertEquals("form-sleep", t.get("name"));
     double took = (num(t.get("doneAt")) - num(t.get("createdAt"))) / 1000;

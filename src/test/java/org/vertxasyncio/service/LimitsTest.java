@@ -180,7 +180,7 @@ class LimitsTest {
   static int heldTasks(ServiceHarness svc) {
     String m = svc.get("/metrics").body();
     int n = 0;
-    Matcher g = Pattern.compile("asyncio_tasks\\{state=\"(\\w+)\"} (\\S+)").matcher(m);
+    Matcher g = Pattern.compile("asyncio_tasks\\{node=\"[^\"]+\",state=\"(\\w+)\"} (\\S+)").matcher(m);
     while (g.find()) {
       n += (int) Double.parseDouble(g.group(2));
     }

@@ -151,6 +151,30 @@ class RecoveryTest {
   }
 
   @Test
+  void aTaskKeepsTheNodeThatRanItAndAResumedOneTakesTheNodeThatResumesIt() throws Exception {
+    String doneBefore;
+    String pending;
+    try (ServiceHarness svc = start(Map.of("node.id", "before-1"))) {
+      doneBefore = svc.submitAndWait(sleep(0).put("result", 1), 5).getString("id");
+      pending = svc.submit(sleep(30)).getString("id");
+      assertEquals("before-1", started(svc, pending).getString("node"));
+    }
+    try (ServiceHarness svc = start(Map.of("node.id", "after-2"))) {
+      assertEquals("before-1", svc.get("/tasks/" + doneBefore).expect(200).json().getString("node"),
+          "done before the restart: the node that ran it");
+      JsonObject resumed = svc.get("/tasks/" + pending).expect(200).json();
+      assertEquals(1, resumed.getInteger("recoveries"), resumed.encode());
+      assertEquals("after-2", resumed.getString("node"), "resumed: the node that runs it now");
+      svc.post("/tasks/" + pending + "/cancel").expect(200);
+      svc.awaitDone(pending);
+    }
+    try (ServiceHarness svc = start(Map.of("node.id", "third-3"))) {
+      assertEquals("after-2", svc.get("/tasks/" + pending).expect(200).json().getString("node"),
+          "the node that ran it to its end, as the store kept it");
+    }
+  }
+
+  @Test
   void loopsComeBackInTheirStates() throws Exception {
     String onStopped;
     try (ServiceHarness svc = start(Map.of("loops", "default,other,third"))) {

@@ -171,7 +171,7 @@ public final class ServiceHarness implements AutoCloseable {
 
   /** The requests the service is answering now, by its own gauge, not counting the scrape that reads it. */
   public int activeRequests() {
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^asyncio_http_requests_active (\\S+)")
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^asyncio_http_requests_active\\{node=\"[^\"]+\"} (\\S+)")
         .matcher(get("/metrics").expect(200).body());
     assertTrue(m.find(), "asyncio_http_requests_active is in /metrics");
     return (int) Double.parseDouble(m.group(1)) - 1;

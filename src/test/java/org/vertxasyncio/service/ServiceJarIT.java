@@ -42,6 +42,7 @@ class ServiceJarIT {
     ProcessBuilder pb = new ProcessBuilder(java, "-jar", jar, config.toString()).redirectErrorStream(true)
         .redirectOutput(outFile.toFile());
     pb.environment().put("LOOPS", "default,fromenv"); // the environment wins over the file
+    pb.environment().put("NODE_ID", "jar-node.1");
     pb.environment().remove("JDK_JAVA_OPTIONS");
     Process p = pb.start();
     try {
@@ -59,6 +60,9 @@ class ServiceJarIT {
       JsonObject quick = new JsonObject(post(http, base + "/tasks?wait=10", "{\"kind\":\"work\",\"iterations\":10,\"input\":\"it\"}"));
       assertEquals("finished", quick.getString("state"), quick.encode());
       assertEquals(64, quick.getString("result").length());
+      assertEquals("jar-node.1", quick.getString("node"), "NODE_ID: " + quick.encode());
+      assertTrue(Files.readString(outFile).contains("node jar-node.1 listening on http://127.0.0.1:" + portNumber + " "),
+          "the start line names the node:\n" + Files.readString(outFile));
 
       JsonObject slow = new JsonObject(post(http, base + "/tasks", "{\"kind\":\"sleep\",\"seconds\":60,\"loop\":\"fromenv\"}"));
       String id = slow.getString("id");
@@ -115,6 +119,33 @@ class ServiceJarIT {
       String log = Files.readString(outFile);
       assertEquals(0, p.exitValue(), log);
       assertTrue(log.contains("INFO  [") && log.contains("shutdown complete"), "the service's own log format and lines:\n" + log);
+      assertTrue(Pattern.compile("node [A-Za-z0-9_-]+-[0-9a-f]{4} listening on http://127\\.0\\.0\\.1:" + port + " ").matcher(log).find(),
+          "no node.id: the host name and a random suffix name the node:\n" + log);
+    } finally {
+      if (p.isAlive()) {
+        p.destroyForcibly();
+      }
+    }
+  }
+
+  @Test
+  void anInvalidNodeIdStopsStartUpAsAnyInvalidConfigurationDoes() throws Exception {
+    String jar = Path.of(System.getProperty("app.jar", "target/vertx-asyncio.jar")).toAbsolutePath().toString();
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Path outFile = dir.resolve("invalid.log");
+    ProcessBuilder pb = new ProcessBuilder(java, "-jar", jar).directory(dir.toFile()).redirectErrorStream(true)
+        .redirectOutput(outFile.toFile());
+    pb.environment().put("HTTP_PORT", "0");
+    pb.environment().put("NODE_ID", "web 1");
+    pb.environment().remove("JDK_JAVA_OPTIONS");
+    Process p = pb.start();
+    try {
+      assertTrue(p.waitFor(60, TimeUnit.SECONDS), "it stops at once");
+      String log = Files.readString(outFile);
+      assertEquals(2, p.exitValue(), "the status of an invalid configuration:\n" + log);
+      assertTrue(log.contains("vertx-asyncio: invalid configuration: node.id (NODE_ID) must be 1 to 64 of A-Z a-z 0-9 . _ -"),
+          log);
+      assertTrue(!log.contains("listening on"), log);
     } finally {
       if (p.isAlive()) {
         p.destroyForcibly();
@@ -136,7 +167,7 @@ class ServiceJarIT {
 
   /** The requests the service is answering, by its own gauge (the scrape that reads it included). */
   private static int activeRequests(HttpClient http, String base) throws Exception {
-    Matcher m = Pattern.compile("(?m)^asyncio_http_requests_active (\\S+)").matcher(get(http, base + "/metrics"));
+    Matcher m = Pattern.compile("(?m)^asyncio_http_requests_active\\{node=\"[^\"]+\"} (\\S+)").matcher(get(http, base + "/metrics"));
     return m.find() ? (int) Double.parseDouble(m.group(1)) : 0;
   }
 

@@ -62,6 +62,23 @@ class TasksApiTest {
   }
 
   @Test
+  void everyTaskSaysWhichNodeRunsIt() {
+    String node = svc.running.service().nodeId();
+    assertTrue(node.matches(java.util.regex.Pattern.quote(org.vertxasyncio.service.config.NodeId.hostName())
+        + "-[0-9a-f]{4}"), "no node.id: the host name and a random suffix (port 0 left out): " + node);
+    JsonObject g = svc.submit(new JsonObject().put("kind", "gather").put("tasks", new JsonArray().add(sleep(0)).add(sleep(0))));
+    assertEquals(node, g.getString("node"), "from its creation: " + g.encode());
+    JsonObject done = svc.awaitDone(g.getString("id"));
+    assertEquals(node, done.getString("node"));
+    for (Object child : done.getJsonArray("children")) {
+      assertEquals(node, svc.get("/tasks/" + child).expect(200).json().getString("node"), "its children too");
+    }
+    JsonArray listed = svc.get("/tasks?limit=5").expect(200).json().getJsonArray("tasks");
+    assertFalse(listed.isEmpty());
+    listed.forEach(t -> assertEquals(node, ((JsonObject) t).getString("node"), "in the listing too"));
+  }
+
+  @Test
   void defaultNamesAreAsyncioTaskN() {
     JsonObject t = svc.submit(sleep(0));
     assertTrue(t.getString("name").matches("Task-\\d+"), t.getString("name"));

@@ -109,7 +109,7 @@ class WebhookSafetyTest {
       assertTrue(attempts.getJsonObject(0).getString("error").startsWith("refused: localhost resolves to a loopback address (127.0.0.1)"),
           entry.encode());
       assertNull(hits.get("/by-name"), "nothing reached the receiver");
-      Matcher m = Pattern.compile("asyncio_webhook_attempts_seconds_count\\{outcome=\"refused\"[^}]*} (\\S+)").matcher(svc.get("/metrics").body());
+      Matcher m = Pattern.compile("asyncio_webhook_attempts_seconds_count\\{node=\"[^\"]+\",outcome=\"refused\"[^}]*} (\\S+)").matcher(svc.get("/metrics").body());
       assertTrue(m.find() && Double.parseDouble(m.group(1)) >= 1, "refusals are counted in the metrics");
     }
   }

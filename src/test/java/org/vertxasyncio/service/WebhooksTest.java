@@ -237,6 +237,6 @@ class WebhooksTest {
     assertEquals(3, log.size());
     assertEquals(hook("/ok-a"), log.getJsonObject(1).getString("url"));
     assertEquals(hook("/ok-b"), log.getJsonObject(2).getString("url"));
-    assertTrue(svc.get("/metrics").body().contains("asyncio_callbacks_fired_total{callback=\"webhook\"}"));
+    assertTrue(svc.get("/metrics").body().contains("asyncio_callbacks_fired_total{callback=\"webhook\",node=\""));
   }
 }

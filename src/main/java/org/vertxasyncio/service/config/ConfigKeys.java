@@ -28,6 +28,11 @@ public final class ConfigKeys {
       "the address to listen on (`0.0.0.0`: every interface)");
   public static final ConfigKey<Integer> HTTP_PORT = integer("http.port", 8080, 0, 65535,
       "the port to listen on (`0`: any free port; the log says which)");
+  public static final ConfigKey<String> NODE_ID = define("node.id", "",
+      "empty, or 1 to " + NodeId.MAX_LENGTH + " of `A-Z a-z 0-9 . _ -`",
+      "this node's name, in the start log line, each task's `node`, `/health` and the `node` tag of the service's "
+          + "metrics; empty: the host name, `http.port` (unless `0`) and a random 4-hex suffix, new at each start "
+          + "(`web1-8080-3fa2`)", false, ConfigKeys::nodeId);
   public static final ConfigKey<List<String>> LOOPS = define("loops", "default",
       "comma-separated loop names (1 to 64 of `A-Z a-z 0-9 _ . -`)",
       "the event loops made at start-up (`default` is always made)", false, ConfigKeys::loopNames);
@@ -228,6 +233,18 @@ public final class ConfigKeys {
       names.add(n);
     }
     return List.copyOf(names);
+  }
+
+  /** The node id: empty (a default is made at start) or a valid one. */
+  private static String nodeId(ConfigKey<String> k, Object o) {
+    if (!(o instanceof String s)) {
+      throw k.invalid("must be a string", o);
+    }
+    String id = s.trim();
+    if (!id.isEmpty() && !NodeId.VALID.matcher(id).matches()) {
+      throw k.invalid("must be 1 to " + NodeId.MAX_LENGTH + " of A-Z a-z 0-9 . _ - (or empty for the default)", o);
+    }
+    return id;
   }
 
   private static AllowList allowList(ConfigKey<AllowList> k, Object o) {

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.config.MeterFilter;
 import java.time.Duration;
@@ -15,7 +16,8 @@ import java.util.function.Supplier;
  * route, method and code): tasks submitted and done, tasks by state now, callbacks fired, webhook
  * attempts, and each loop's lag (see {@code loops.LoopLagProbe}), and the HTTP server's open connections
  * and requests in flight. Prometheus names: {@code asyncio_*}. Each meter is registered once (a gauge
- * registered twice makes Micrometer warn and keep the first).
+ * registered twice makes Micrometer warn and keep the first). Each carries the tag {@code node}: this
+ * node's id, so that the series of several nodes scraped together stay apart.
  */
 public final class ServiceMetrics {
   /**
@@ -28,14 +30,18 @@ public final class ServiceMetrics {
       "vertx.http.server.active.requests", "vertx.http.server.active.ws.connections");
 
   private final MeterRegistry registry;
+  /** The tags every meter of the service carries: {@code node}. */
+  private final Tags common;
 
   /** The filter that keeps {@link #VERTX_REREGISTERED_GAUGES} out of a registry. */
   public static MeterFilter denyVertxReregisteredGauges() {
     return MeterFilter.deny(id -> id.getType() == Meter.Type.GAUGE && VERTX_REREGISTERED_GAUGES.contains(id.getName()));
   }
 
-  public ServiceMetrics(MeterRegistry registry) {
+  /** @param node this node's id, the {@code node} tag of every meter */
+  public ServiceMetrics(MeterRegistry registry, String node) {
     this.registry = registry;
+    this.common = Tags.of("node", node);
   }
 
   public MeterRegistry registry() {
@@ -50,36 +56,36 @@ public final class ServiceMetrics {
   }
 
   private void gauge(String name, String help, String tag, String value, Supplier<Number> f) {
-    Gauge.builder(name, f).description(help).tag(tag, value).register(registry);
+    Gauge.builder(name, f).description(help).tag(tag, value).tags(common).register(registry);
   }
 
   public void taskSubmitted(String kind, String loop) {
     Counter.builder("asyncio.tasks.submitted").description("Tasks created, gather children included")
-        .tag("kind", kind).tag("loop", loop).register(registry).increment();
+        .tag("kind", kind).tag("loop", loop).tags(common).register(registry).increment();
   }
 
   /** A task is done: {@code outcome} is {@code result}, {@code exception} or {@code cancelled}. */
   public void taskDone(String kind, String loop, String outcome, Duration runTime) {
     Timer.builder("asyncio.tasks.done").description("Tasks done, by outcome, and their time from creation to done")
-        .tag("kind", kind).tag("loop", loop).tag("outcome", outcome).register(registry).record(runTime);
+        .tag("kind", kind).tag("loop", loop).tag("outcome", outcome).tags(common).register(registry).record(runTime);
   }
 
   /** A done callback fired: {@code record} or {@code webhook}. */
   public void callbackFired(String callback) {
     Counter.builder("asyncio.callbacks.fired").description("Done callbacks that fired")
-        .tag("callback", callback).register(registry).increment();
+        .tag("callback", callback).tags(common).register(registry).increment();
   }
 
   /** One webhook delivery attempt: {@code outcome} is {@code 2xx}, {@code 4xx}, {@code 5xx} or {@code error}. */
   public void webhookAttempt(String outcome, Duration took) {
     Timer.builder("asyncio.webhook.attempts").description("Webhook delivery attempts, by outcome")
-        .tag("outcome", outcome).register(registry).record(took);
+        .tag("outcome", outcome).tags(common).register(registry).record(took);
   }
 
   /** The lag of a loop: how long a callSoon waited for its turn, measured periodically. */
   public void loopLag(String loop, Supplier<Number> seconds) {
     Gauge.builder("asyncio.loop.lag", seconds).description("Delay of a periodic callSoon probe before it ran")
-        .baseUnit("seconds").tag("loop", loop).register(registry);
+        .baseUnit("seconds").tag("loop", loop).tags(common).register(registry);
   }
 
   /**
@@ -93,22 +99,22 @@ public final class ServiceMetrics {
   /** One commit of the task store. */
   public void storeCommit(int writes, long nanos, boolean failed) {
     Timer.builder("asyncio.store.commits").description("Commits of the task store (one transaction each), by outcome")
-        .tag("outcome", failed ? "failed" : "ok").register(registry).record(Duration.ofNanos(nanos));
+        .tag("outcome", failed ? "failed" : "ok").tags(common).register(registry).record(Duration.ofNanos(nanos));
     Counter.builder("asyncio.store.writes").description("Writes the task store committed (or tried to), merged ones counted")
-        .register(registry).increment(writes);
+        .tags(common).register(registry).increment(writes);
   }
 
   /** The HTTP server's open connections and the requests it is answering (long polls and event streams included). */
   public void httpActivity(Supplier<Number> connections, Supplier<Number> requests) {
     Gauge.builder("asyncio.http.connections", connections).description("Open HTTP connections to the service")
-        .register(registry);
+        .tags(common).register(registry);
     Gauge.builder("asyncio.http.requests.active", requests)
-        .description("HTTP requests being answered (long polls and event streams included)").register(registry);
+        .description("HTTP requests being answered (long polls and event streams included)").tags(common).register(registry);
   }
 
   /** Gauges of a loop's state: running 1/0. */
   public void loopRunning(String loop, Supplier<Number> running) {
     Gauge.builder("asyncio.loop.running", running).description("1 while the loop runs, 0 when stopped or closed")
-        .tag("loop", loop).register(registry);
+        .tag("loop", loop).tags(common).register(registry);
   }
 }

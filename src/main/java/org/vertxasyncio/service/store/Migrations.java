@@ -46,7 +46,9 @@ public final class Migrations {
           CREATE TABLE meta (
             key   TEXT PRIMARY KEY,
             value TEXT NOT NULL
-          )""")));
+          )""")),
+      new Migration(3, "tasks: the node that runs each task, or ran it (null in rows written before)", List.of(
+          "ALTER TABLE tasks ADD COLUMN node TEXT")));
 
   /** The schema version this build writes. */
   public static final int CURRENT = ALL.get(ALL.size() - 1).version();

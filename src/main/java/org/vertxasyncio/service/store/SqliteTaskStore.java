@@ -282,11 +282,11 @@ public final class SqliteTaskStore implements TaskStore {
       }
       conn.commit();
       insert = conn.prepareStatement("INSERT INTO tasks(id, loop, parent, state, created_at, done_at, "
-          + "sleep_deadline, timeout_deadline, spec, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
-          + "state = excluded.state, done_at = excluded.done_at, sleep_deadline = excluded.sleep_deadline, "
+          + "sleep_deadline, timeout_deadline, spec, record, node) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) "
+          + "DO UPDATE SET node = excluded.node, state = excluded.state, done_at = excluded.done_at, sleep_deadline = excluded.sleep_deadline, "
           + "timeout_deadline = excluded.timeout_deadline, record = excluded.record");
       update = conn.prepareStatement("UPDATE tasks SET state = ?, done_at = ?, sleep_deadline = ?, "
-          + "timeout_deadline = ?, record = ? WHERE id = ?");
+          + "timeout_deadline = ?, record = ?, node = ? WHERE id = ?");
       delete = conn.prepareStatement("DELETE FROM tasks WHERE id = ?");
       putLoop = conn.prepareStatement("INSERT INTO loops(name, state, position) VALUES (?, ?, "
           + "(SELECT COALESCE(MAX(position), 0) + 1 FROM loops)) ON CONFLICT(name) DO UPDATE SET state = excluded.state");
@@ -325,10 +325,10 @@ public final class SqliteTaskStore implements TaskStore {
     long reserved = 0;
     try (Statement s = conn.createStatement()) {
       try (ResultSet rs = s.executeQuery("SELECT id, loop, parent, state, created_at, done_at, sleep_deadline, "
-          + "timeout_deadline, spec, record FROM tasks ORDER BY id")) {
+          + "timeout_deadline, spec, record, node FROM tasks ORDER BY id")) {
         while (rs.next()) {
           String record = rs.getString(10);
-          tasks.add(new StoredTask(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5),
+          tasks.add(new StoredTask(rs.getString(1), rs.getString(2), rs.getString(11), rs.getString(3), rs.getString(4), rs.getLong(5),
               nullableLong(rs, 6), nullableLong(rs, 7), nullableLong(rs, 8), rs.getString(9), () -> record));
         }
       }
@@ -520,6 +520,7 @@ public final class SqliteTaskStore implements TaskStore {
         setLong(insert, 8, t.timeoutDeadline());
         insert.setString(9, t.spec());
         insert.setString(10, record);
+        insert.setString(11, t.node());
         insert.addBatch();
         inserts++;
       } else {
@@ -528,7 +529,8 @@ public final class SqliteTaskStore implements TaskStore {
         setLong(update, 3, t.sleepDeadline());
         setLong(update, 4, t.timeoutDeadline());
         update.setString(5, record);
-        update.setString(6, t.id());
+        update.setString(6, t.node());
+        update.setString(7, t.id());
         update.addBatch();
         updates++;
       }

@@ -29,6 +29,8 @@ public final class TaskRecord {
   private final Instant createdAt;
 
   private final String name;
+  /** The node that runs the task, or ran it: the one that made it, then the one that recovered it. */
+  private String node;
   /** The asyncio task; for a task that was done before a restart, a done future with its outcome. */
   private AsyncFuture<Object> task;
   private List<String> children = List.of();
@@ -48,10 +50,14 @@ public final class TaskRecord {
   private volatile TaskView view;
   private final CompletableFuture<TaskView> done = new CompletableFuture<>();
 
-  /** @param name the spec's, or one {@link TaskNames} gave */
-  TaskRecord(String id, String name, TaskSpec spec, String parent, Instant createdAt) {
+  /**
+   * @param name the spec's, or one {@link TaskNames} gave
+   * @param node the node that makes it (and runs it)
+   */
+  TaskRecord(String id, String name, String node, TaskSpec spec, String parent, Instant createdAt) {
     this.id = id;
     this.name = name;
+    this.node = node;
     this.spec = spec;
     this.parent = parent;
     this.createdAt = createdAt;
@@ -122,8 +128,12 @@ public final class TaskRecord {
     return timeoutDeadline;
   }
 
-  /** Picked up again after a restart; {@code late}: by how much its deadline had passed (null: it had not). */
-  void recovered(Double late) {
+  /**
+   * Picked up again after a restart, to run on {@code by}; {@code late}: by how much its deadline had passed
+   * (null: it had not).
+   */
+  void recovered(Double late, String by) {
+    node = by;
     recoveries++;
     lateSeconds = late;
     publish();
@@ -137,7 +147,7 @@ public final class TaskRecord {
   /** The store's row for this record: an insert with the spec, or an update; on the loop thread. */
   StoredTask row(boolean insert) {
     TaskView v = view;
-    return new StoredTask(id, spec.loop(), parent, v.state().label(), createdAt.toEpochMilli(),
+    return new StoredTask(id, spec.loop(), node, parent, v.state().label(), createdAt.toEpochMilli(),
         doneAt == null ? null : doneAt.toEpochMilli(), sleepDeadline == null ? null : sleepDeadline.toEpochMilli(),
         timeoutDeadline == null ? null : timeoutDeadline.toEpochMilli(), insert ? StoredSpec.encode(spec) : null,
         () -> v.toJson().encode());
@@ -146,10 +156,14 @@ public final class TaskRecord {
   /**
    * A record as the store kept it: its state, log and deadlines, no task yet (see {@link #attach} and
    * {@link #attachDone}). A done one's {@link #whenDone()} is complete.
+   *
+   * @param here this node: the node of a row kept before the store recorded nodes (one node had the store then)
    */
-  static TaskRecord restore(StoredTask row, TaskSpec spec) {
+  static TaskRecord restore(StoredTask row, TaskSpec spec, String here) {
     JsonObject j = new JsonObject(row.record().get());
-    TaskRecord r = new TaskRecord(row.id(), j.getString("name"), spec, row.parent(), Instant.ofEpochMilli(row.createdAt()));
+    String node = row.node() != null ? row.node() : j.getString("node", here);
+    TaskRecord r = new TaskRecord(row.id(), j.getString("name"), node, spec, row.parent(),
+        Instant.ofEpochMilli(row.createdAt()));
     r.state = TaskState.fromLabel(row.state());
     r.result = j.getValue("result");
     r.exception = ExceptionInfo.fromJson(j.getJsonObject("exception"));
@@ -239,7 +253,7 @@ public final class TaskRecord {
   }
 
   void publish() {
-    view = new TaskView(id, name, spec.kind(), spec.loop(), parent, state, result, exception,
+    view = new TaskView(id, name, spec.kind(), spec.loop(), node, parent, state, result, exception,
         createdAt, startedAt, doneAt, children, List.copyOf(log), spec.echo(), lateSeconds, recoveries);
     if (journal != null) {
       journal.changed(this);

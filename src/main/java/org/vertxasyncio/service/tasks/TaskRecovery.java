@@ -65,7 +65,7 @@ public final class TaskRecovery {
     for (StoredTask row : stored) {
       TaskRecord rec;
       try {
-        rec = TaskRecord.restore(row, StoredSpec.decode(row.spec()));
+        rec = TaskRecord.restore(row, StoredSpec.decode(row.spec()), service.node());
       } catch (RuntimeException e) {
         return Future.failedFuture(new IllegalStateException("task " + row.id() + " in the store cannot be read: " + e, e));
       }
@@ -167,7 +167,7 @@ public final class TaskRecovery {
     if (lateBy != null) {
       late[0]++;
     }
-    r.recovered(lateBy);
+    r.recovered(lateBy, service.node());
     LOG.info("task {} resumed after a restart: kind={}{}{}", r.id(), spec.kind().label(),
         r.hasStarted() ? "" : " (not started before)", lateBy == null ? "" : String.format(" late by %.3f s", lateBy));
     service.start(r, l, kids, r.children(), sleep, timeout);

@@ -70,9 +70,12 @@ public final class TaskService {
   private final Clock clock;
   private final TaskJournal journal;
   private final TaskNames names;
+  private final String node;
 
+  /** @param node this node's id: the {@code node} of the tasks it makes and recovers */
   public TaskService(TaskRegistry registry, LoopRegistry loops, EventHub events, WebhookSender webhooks,
-      ServiceMetrics metrics, TaskIds ids, Clock clock, TaskJournal journal) {
+      ServiceMetrics metrics, TaskIds ids, Clock clock, TaskJournal journal, String node) {
+    this.node = node;
     this.journal = journal;
     this.registry = registry;
     this.loops = loops;
@@ -94,6 +97,11 @@ public final class TaskService {
 
   LoopRegistry loops() {
     return loops;
+  }
+
+  /** This node's id. */
+  public String node() {
+    return node;
   }
 
   WebhookSender webhooks() {
@@ -189,7 +197,8 @@ public final class TaskService {
    */
   private TaskRecord launch(TaskSpec spec, NamedLoop l, String parentId, Map<String, TaskRecord> refs, List<TaskRecord> made,
       java.util.Iterator<String> names) {
-    TaskRecord rec = new TaskRecord(ids.next(), spec.name() != null ? spec.name() : names.next(), spec, parentId, clock.instant());
+    TaskRecord rec = new TaskRecord(ids.next(), spec.name() != null ? spec.name() : names.next(), node, spec, parentId,
+        clock.instant());
     made.add(rec);
     List<AsyncFuture<?>> children = new ArrayList<>();
     List<String> childIds = new ArrayList<>();

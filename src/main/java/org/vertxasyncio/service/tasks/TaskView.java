@@ -7,9 +7,10 @@ import java.util.List;
 
 /**
  * An immutable snapshot of a task, published by its {@link TaskRecord} at each change; what HTTP handlers
- * read from any thread. {@code result} is a JSON value that nobody mutates once published.
+ * read from any thread. {@code result} is a JSON value that nobody mutates once published; {@code node} is
+ * the node that runs the task, or ran it.
  */
-public record TaskView(String id, String name, TaskSpec.Kind kind, String loop, String parent, TaskState state,
+public record TaskView(String id, String name, TaskSpec.Kind kind, String loop, String node, String parent, TaskState state,
     Object result, ExceptionInfo exception, Instant createdAt, Instant startedAt, Instant doneAt,
     List<String> children, List<CallbackEntry> callbacks, JsonObject spec, Double lateSeconds, int recoveries) {
 
@@ -45,6 +46,7 @@ public record TaskView(String id, String name, TaskSpec.Kind kind, String loop, 
         .put("name", name)
         .put("kind", kind.label())
         .put("loop", loop)
+        .put("node", node)
         .put("state", state.label())
         .put("done", done())
         .put("result", result)

@@ -72,6 +72,7 @@ class ConfigLoaderTest {
     assertTrue(failure(new JsonObject().put("store.sync", "sometimes"), Map.of()).getMessage().contains("store.sync"));
     assertTrue(failure(new JsonObject().put("loops", "a b"), Map.of()).getMessage().contains("loops"));
     assertTrue(failure(new JsonObject().put("http.prot", 1), Map.of()).getMessage().contains("'http.prot'"));
+    assertTrue(failure(new JsonObject(), Map.of("NODE_ID", "web 1")).getMessage().startsWith("node.id (NODE_ID) must be 1 to 64 of"));
   }
 
   @Test

@@ -93,7 +93,7 @@ class ServiceMetricsTest {
   }
 
   static double gauge(String scrape, String name) {
-    Matcher g = Pattern.compile("(?m)^" + name + " (\\S+)$").matcher(scrape);
+    Matcher g = Pattern.compile("(?m)^" + name + "\\{node=\"[^\"]+\"} (\\S+)$").matcher(scrape);
     assertTrue(g.find(), name + " in the scrape");
     return Double.parseDouble(g.group(1));
   }

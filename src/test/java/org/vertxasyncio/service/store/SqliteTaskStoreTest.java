@@ -38,11 +38,11 @@ class SqliteTaskStoreTest {
   }
 
   static StoredTask insert(String id, String state) {
-    return new StoredTask(id, "default", null, state, 1000, null, null, null, "{\"kind\":\"sleep\"}", () -> "{\"id\":\"" + id + "\"}");
+    return new StoredTask(id, "default", "n1", null, state, 1000, null, null, null, "{\"kind\":\"sleep\"}", () -> "{\"id\":\"" + id + "\"}");
   }
 
   static StoredTask update(String id, String state, Long doneAt, Long sleepDeadline) {
-    return new StoredTask(id, "default", null, state, 1000, doneAt, sleepDeadline, null, null,
+    return new StoredTask(id, "default", "n1", null, state, 1000, doneAt, sleepDeadline, null, null,
         () -> "{\"id\":\"" + id + "\",\"state\":\"" + state + "\"}");
   }
 
@@ -120,7 +120,7 @@ class SqliteTaskStoreTest {
     String[] names = {"Task-7", "Task-41", "greet", "Task-x9", "Task-99999999999999999999", "Task-12a"};
     for (int i = 0; i < names.length; i++) {
       String record = "{\"name\":\"" + names[i] + "\"}";
-      s.put(new StoredTask("T" + i, "default", null, "finished", 1000, 2000L, null, null, "{\"kind\":\"sleep\"}", () -> record));
+      s.put(new StoredTask("T" + i, "default", "n1", null, "finished", 1000, 2000L, null, null, "{\"kind\":\"sleep\"}", () -> record));
     }
     get(s.sync());
     get(s.close());
@@ -224,6 +224,7 @@ class SqliteTaskStoreTest {
     get(s.close());
     assertEquals(List.of("OLD1"), kept.tasks().stream().map(StoredTask::id).toList());
     assertNull(kept.tasks().get(0).doneAt());
+    assertNull(kept.tasks().get(0).node(), "a row kept before nodes were recorded has none");
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
       assertEquals(Migrations.CURRENT, Migrations.version(c));
       try (ResultSet rs = st.executeQuery("SELECT state FROM loops WHERE name = 'default'")) {
@@ -231,6 +232,22 @@ class SqliteTaskStoreTest {
         assertEquals("stopped", rs.getString(1));
       }
     }
+  }
+
+  @Test
+  void theNodeOfATaskIsKeptAndItsLatestWins() throws Exception {
+    SqliteTaskStore s = store(dir);
+    get(s.open());
+    s.put(insert("A", "pending"));
+    s.put(insert("B", "pending"));
+    get(s.sync());
+    s.put(new StoredTask("A", "default", "n2", null, "pending", 1000, null, null, null, null, () -> "{\"id\":\"A\"}"));
+    get(s.close());
+    SqliteTaskStore again = store(dir);
+    Stored kept = get(again.open());
+    get(again.close());
+    assertEquals(List.of("n2", "n1"), kept.tasks().stream().map(StoredTask::node).toList(),
+        "A was taken over by n2, B is still n1's");
   }
 
   @Test
