@@ -25,6 +25,11 @@ import org.vertxasyncio.service.config.ServiceConfig;
  * it), driven by the JDK's HTTP client. Its task store is the default (SQLite) in a fresh temporary data
  * directory, removed on {@link #close()}, unless the overrides name a {@code store.path} (then it is the
  * caller's, and kept) or another {@code store.type}: no two tests share a database.
+ *
+ * <p>With {@code -Dtest.store=postgres} (the build's {@code postgres-store} run of the service suites), a
+ * harness whose overrides name no {@code store.type} uses the {@code postgres} store instead, in a schema
+ * of the test database that stands for its data directory: a restart on the same {@code store.path} finds
+ * the same schema, a fresh directory gets a fresh one (dropped on {@link #close()}).
  */
 public final class ServiceHarness implements AutoCloseable {
   public final Main.Running running;
@@ -37,10 +42,14 @@ public final class ServiceHarness implements AutoCloseable {
   /** The temporary data directory this harness made, or null. */
   private final Path tempDir;
 
-  private ServiceHarness(Main.Running running, Path tempDir) {
+  /** The PostgreSQL schema this harness made for its temporary data directory, or null. */
+  private final String tempSchema;
+
+  private ServiceHarness(Main.Running running, Path tempDir, String tempSchema) {
     this.running = running;
     this.port = running.service().port();
     this.tempDir = tempDir;
+    this.tempSchema = tempSchema;
   }
 
   /** Starts the service with the defaults, port 0, a fresh data directory, and {@code overrides} (flat keys). */
@@ -60,6 +69,13 @@ public final class ServiceHarness implements AutoCloseable {
       temp = Files.createTempDirectory("vertx-asyncio-store-");
       c = c.with("store.path", temp.toString());
     }
+    String schema = null;
+    if (org.vertxasyncio.testing.Postgres.SERVICE_STORE && !overrides.containsKey("store.type")) {
+      String path = temp != null ? temp.toString() : String.valueOf(overrides.get("store.path"));
+      schema = org.vertxasyncio.testing.Postgres.schemaFor(path);
+      c = c.with("store.type", "postgres").with("store.postgres.url", org.vertxasyncio.testing.Postgres.URL)
+          .with("store.postgres.schema", schema);
+    }
     for (Map.Entry<String, Object> e : overrides.entrySet()) {
       c = c.with(e.getKey(), e.getValue());
     }
@@ -69,10 +85,13 @@ public final class ServiceHarness implements AutoCloseable {
       ServiceVerticle verticle = store == null ? new ServiceVerticle(c, registry, java.time.Clock.systemUTC())
           : new ServiceVerticle(c, registry, java.time.Clock.systemUTC(), store.apply(c));
       Main.Running r = Main.start(vertx, c, registry, verticle).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-      return new ServiceHarness(r, temp);
+      return new ServiceHarness(r, temp, temp != null ? schema : null);
     } catch (Exception e) {
       vertx.close();
       deleteTree(temp);
+      if (temp != null && schema != null) {
+        org.vertxasyncio.testing.Postgres.drop(schema);
+      }
       throw e;
     }
   }
@@ -191,6 +210,9 @@ public final class ServiceHarness implements AutoCloseable {
       running.stop().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     } finally {
       deleteTree(tempDir);
+      if (tempSchema != null) {
+        org.vertxasyncio.testing.Postgres.drop(tempSchema);
+      }
     }
   }
 }

@@ -106,7 +106,8 @@ public final class ConfigKeys {
           + "write (a lone event goes at once); `0`: one write per event-loop turn");
   public static final ConfigKey<ServiceConfig.StoreType> STORE_TYPE = choice("store.type", ServiceConfig.StoreType.class,
       ServiceConfig.StoreType.SQLITE, "where tasks are kept: `sqlite` (a database file, they survive restarts and "
-          + "crashes) or `memory` (nothing is kept across a restart, by design: for tests and demos)");
+          + "crashes), `postgres` (a PostgreSQL database, `store.postgres.url`) or `memory` (nothing is kept across a "
+          + "restart, by design: for tests and demos)");
   public static final ConfigKey<String> STORE_PATH = string("store.path", "data",
       "the data directory (made if missing); the database is `tasks.db` in it (with `tasks.db-wal`)");
   public static final ConfigKey<ServiceConfig.StoreSync> STORE_SYNC = choice("store.sync", ServiceConfig.StoreSync.class,
@@ -116,6 +117,22 @@ public final class ConfigKeys {
       "group commit: the most writes one transaction takes");
   public static final ConfigKey<Double> STORE_BATCH_WAIT = number("store.batch.wait", 0.001, 0, true, 1,
       "group commit: seconds a transaction waits for more writes");
+  public static final ConfigKey<String> STORE_POSTGRES_URL = define("store.postgres.url",
+      "postgresql://postgres@127.0.0.1:5432/postgres", "a `postgresql://user[:password]@host[:port]/database` URI",
+      "the PostgreSQL database of the `postgres` store (a password in it is never shown nor logged)", false,
+      ConfigKeys::postgresUrl);
+  public static final ConfigKey<String> STORE_POSTGRES_PASSWORD = define("store.postgres.password", "",
+      "a string", "the PostgreSQL password, if not in the URI (empty: none, or the URI's); never shown nor logged",
+      true, (k, o) -> o instanceof String s ? s : ConfigKey.string(k, o));
+  public static final ConfigKey<Integer> STORE_POSTGRES_POOL = integer("store.postgres.pool", 4, 1, 1000,
+      "connections the `postgres` store opens for reads and reservations (its writes go over one more, in order)");
+  public static final ConfigKey<String> STORE_POSTGRES_SCHEMA = define("store.postgres.schema", "",
+      "empty, or 1 to 63 of `a-z 0-9 _` (not starting with a digit)",
+      "the schema of the `postgres` store's tables, made if missing (empty: the database's `search_path`, usually "
+          + "`public`)", false, ConfigKeys::schemaName);
+  public static final ConfigKey<Double> STORE_POSTGRES_TIMEOUT = number("store.postgres.timeout", 5.0, 0, false, 3600,
+      "seconds a PostgreSQL connection or commit may take before the store counts the database unreachable (its "
+          + "writes are then retried, in order, and new writes answer 503 until it is back)");
   public static final ConfigKey<ServiceConfig.ShutdownTasks> SHUTDOWN_TASKS = choice("shutdown.tasks",
       ServiceConfig.ShutdownTasks.class, ServiceConfig.ShutdownTasks.KEEP, "on SIGTERM, `keep` pending tasks in the "
           + "store (they resume at the next start; with the `memory` store this is `cancel`), `cancel` them, or let "
@@ -233,6 +250,30 @@ public final class ConfigKeys {
       names.add(n);
     }
     return List.copyOf(names);
+  }
+
+  private static final Pattern SCHEMA_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+
+  /** An empty string or a plain lower-case SQL identifier (never quoted, so never ambiguous). */
+  private static String schemaName(ConfigKey<String> k, Object o) {
+    if (!(o instanceof String s) || !(s.isBlank() || SCHEMA_NAME.matcher(s.trim()).matches())) {
+      throw k.invalid("must be empty or 1 to 63 of a-z 0-9 _ (not starting with a digit)", o);
+    }
+    return s.trim();
+  }
+
+  /** A PostgreSQL URI; an error shows it with its password masked. */
+  private static String postgresUrl(ConfigKey<String> k, Object o) {
+    if (!(o instanceof String s) || s.isBlank()) {
+      throw k.invalid("must be a postgresql://user@host:port/database URI", o);
+    }
+    String url = s.trim();
+    String why = org.vertxasyncio.service.store.PostgresTaskStore.checkUrl(url);
+    if (why != null) {
+      throw new ConfigException(k.label() + " must be a postgresql://user@host:port/database URI (" + why + "), got '"
+          + org.vertxasyncio.service.store.PostgresTaskStore.maskUrl(url) + "'");
+    }
+    return url;
   }
 
   /** The node id: empty (a default is made at start) or a valid one. */

@@ -28,8 +28,11 @@ public final class ServiceConfig {
    */
   public enum ShutdownTasks { KEEP, CANCEL, FINISH }
 
-  /** Where tasks are kept: an SQLite database under {@code store.path}, or memory only (nothing survives a restart). */
-  public enum StoreType { SQLITE, MEMORY }
+  /**
+   * Where tasks are kept: an SQLite database under {@code store.path}, a PostgreSQL database
+   * ({@code store.postgres.url}), or memory only (nothing survives a restart).
+   */
+  public enum StoreType { SQLITE, POSTGRES, MEMORY }
 
   /** SQLite's {@code synchronous}: FULL (a commit survives a power loss) or NORMAL (a crash of the process). */
   public enum StoreSync { FULL, NORMAL }
@@ -205,6 +208,11 @@ public final class ServiceConfig {
     JsonObject j = values.copy();
     if (!authTokens.isEmpty()) {
       j.put(ConfigKeys.AUTH_TOKENS.name(), authTokens.size() + " token(s), not shown");
+    }
+    j.put(ConfigKeys.STORE_POSTGRES_URL.name(),
+        org.vertxasyncio.service.store.PostgresTaskStore.maskUrl(get(ConfigKeys.STORE_POSTGRES_URL)));
+    if (!get(ConfigKeys.STORE_POSTGRES_PASSWORD).isEmpty()) {
+      j.put(ConfigKeys.STORE_POSTGRES_PASSWORD.name(), "not shown");
     }
     return j;
   }

@@ -2,6 +2,7 @@ package org.vertxasyncio.service.store;
 
 import io.vertx.core.Future;
 import java.util.List;
+import org.vertxasyncio.service.config.ConfigKeys;
 import org.vertxasyncio.service.config.ServiceConfig;
 
 /**
@@ -10,8 +11,9 @@ import org.vertxasyncio.service.config.ServiceConfig;
  * everything queued before it is committed. No method blocks its caller: the work happens on the store's
  * own thread.
  *
- * <p>Two implementations, chosen by {@code store.type}: {@link SqliteTaskStore} (the default: a file
- * under {@code store.path}) and {@link MemoryTaskStore}, which keeps nothing, by design.
+ * <p>Three implementations, chosen by {@code store.type}: {@link SqliteTaskStore} (the default: a file
+ * under {@code store.path}), {@link PostgresTaskStore} (a PostgreSQL database, which several processes may
+ * share) and {@link MemoryTaskStore}, which keeps nothing, by design.
  */
 public interface TaskStore {
 
@@ -20,6 +22,10 @@ public interface TaskStore {
     return switch (config.storeType) {
       case SQLITE -> new SqliteTaskStore(java.nio.file.Path.of(config.storePath), config.storeSyncFull,
           config.storeBatchMax, config.storeBatchWait);
+      case POSTGRES -> new PostgresTaskStore(config.get(ConfigKeys.STORE_POSTGRES_URL),
+          config.get(ConfigKeys.STORE_POSTGRES_PASSWORD), config.get(ConfigKeys.STORE_POSTGRES_POOL),
+          config.get(ConfigKeys.STORE_POSTGRES_SCHEMA), config.storeBatchMax, config.storeBatchWait,
+          config.get(ConfigKeys.STORE_POSTGRES_TIMEOUT));
       case MEMORY -> new MemoryTaskStore();
     };
   }
@@ -84,6 +90,14 @@ public interface TaskStore {
 
   /** Sets the listener of commits (metrics); the memory store commits nothing. */
   default void onCommit(CommitListener listener) {
+  }
+
+  /**
+   * False while the store cannot reach its database: the writes it holds are kept and retried, and the
+   * service refuses new writes (503) until it is true again. The embedded stores are always available.
+   */
+  default boolean available() {
+    return true;
   }
 
   /** Writes queued and not committed yet. */

@@ -1,6 +1,7 @@
 package org.vertxasyncio.service.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -63,8 +64,11 @@ class ConfigKeysTest {
         assertThrows(ConfigException.class, () -> ConfigKeys.HTTP_PORT.read(70000)).getMessage());
     assertEquals("shutdown.timeout (SHUTDOWN_TIMEOUT) must be a number >= 0 and <= 3600 (seconds where it is a duration), got -1",
         assertThrows(ConfigException.class, () -> ConfigKeys.SHUTDOWN_TIMEOUT.read(-1)).getMessage());
-    assertEquals("store.type (STORE_TYPE) must be one of 'sqlite', 'memory', got 'postgres'",
-        assertThrows(ConfigException.class, () -> ConfigKeys.STORE_TYPE.read("postgres")).getMessage());
+    assertEquals("store.type (STORE_TYPE) must be one of 'sqlite', 'postgres', 'memory', got 'mysql'",
+        assertThrows(ConfigException.class, () -> ConfigKeys.STORE_TYPE.read("mysql")).getMessage());
+    assertEquals("store.postgres.schema (STORE_POSTGRES_SCHEMA) must be empty or 1 to 63 of a-z 0-9 _ (not starting with a "
+        + "digit), got 'Tasks; DROP'", assertThrows(ConfigException.class, () -> ConfigKeys.STORE_POSTGRES_SCHEMA.read("Tasks; DROP"))
+        .getMessage());
     assertEquals("auth.metrics (AUTH_METRICS) must be true or false, got 'yes'",
         assertThrows(ConfigException.class, () -> ConfigKeys.AUTH_METRICS.read("yes")).getMessage());
     assertEquals("webhooks.allow (WEBHOOKS_ALLOW): 'a b' is not a host name, an IP address or a CIDR range",
@@ -72,6 +76,20 @@ class ConfigKeysTest {
     assertEquals("limits.loops.max (LIMITS_LOOPS_MAX) must be at least the number of loops configured in loops (LOOPS) (3), got 2",
         assertThrows(ConfigException.class, () -> ServiceConfig.from(new JsonObject().put("loops", "a,b")
             .put("limits.loops.max", 2))).getMessage());
+  }
+
+  @Test
+  void aPostgresPasswordIsNeverShown() {
+    String m = assertThrows(ConfigException.class, () -> ConfigKeys.STORE_POSTGRES_URL.read("mysql://app:s3cret@db/tasks"))
+        .getMessage();
+    assertTrue(m.startsWith("store.postgres.url (STORE_POSTGRES_URL) must be a postgresql://"), m);
+    assertTrue(m.contains("mysql://app:***@db/tasks") && !m.contains("s3cret"), m);
+    ServiceConfig c = ServiceConfig.defaults().with("store.postgres.url", "postgresql://app:s3cret@db:5432/tasks")
+        .with("store.postgres.password", "other-s3cret");
+    assertEquals("postgresql://app:s3cret@db:5432/tasks", c.get(ConfigKeys.STORE_POSTGRES_URL), "read as given");
+    String shown = c.toJson().encode();
+    assertFalse(shown.contains("s3cret"), shown);
+    assertTrue(shown.contains("postgresql://app:***@db:5432/tasks"), shown);
   }
 
   @Test

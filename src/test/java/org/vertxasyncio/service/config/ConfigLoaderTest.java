@@ -68,7 +68,7 @@ class ConfigLoaderTest {
     assertTrue(failure(new JsonObject(), Map.of("LIMITS_PENDING_MAX", "0")).getMessage().startsWith("limits.pending.max "));
     assertTrue(failure(new JsonObject().put("shutdown.tasks", "maybe"), Map.of()).getMessage().contains("shutdown.tasks"));
     assertTrue(failure(new JsonObject().put("webhook.retry.jitter", 2), Map.of()).getMessage().contains("webhook.retry.jitter"));
-    assertTrue(failure(new JsonObject(), Map.of("STORE_TYPE", "postgres")).getMessage().startsWith("store.type (STORE_TYPE) must be one of 'sqlite', 'memory'"));
+    assertTrue(failure(new JsonObject(), Map.of("STORE_TYPE", "mysql")).getMessage().startsWith("store.type (STORE_TYPE) must be one of 'sqlite', 'postgres', 'memory'"));
     assertTrue(failure(new JsonObject().put("store.sync", "sometimes"), Map.of()).getMessage().contains("store.sync"));
     assertTrue(failure(new JsonObject().put("loops", "a b"), Map.of()).getMessage().contains("loops"));
     assertTrue(failure(new JsonObject().put("http.prot", 1), Map.of()).getMessage().contains("'http.prot'"));

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.vertx.core.Future;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,100 +16,26 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The SQLite store on real files: writes from several threads committed in batches and read back,
- * updates merged, deletes final, the data directory made, a corrupt or busy file refused with a message
- * naming it, and the migrations from version 1 to the current one.
+ * The SQLite store on real files: the store contract ({@link TaskStoreContract}), and what is SQLite's
+ * own: the data directory made, a corrupt or busy file refused with a message naming it, the migrations
+ * from version 1 to the current one, and the names of a store written before names were reserved.
  */
-class SqliteTaskStoreTest {
+class SqliteTaskStoreTest extends TaskStoreContract {
   @TempDir
   Path dir;
 
-  static <T> T get(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-  }
-
-  static StoredTask insert(String id, String state) {
-    return new StoredTask(id, "default", "n1", null, state, 1000, null, null, null, "{\"kind\":\"sleep\"}", () -> "{\"id\":\"" + id + "\"}");
-  }
-
-  static StoredTask update(String id, String state, Long doneAt, Long sleepDeadline) {
-    return new StoredTask(id, "default", "n1", null, state, 1000, doneAt, sleepDeadline, null, null,
-        () -> "{\"id\":\"" + id + "\",\"state\":\"" + state + "\"}");
+  @Override
+  TaskStore store() {
+    return store(dir);
   }
 
   SqliteTaskStore store(Path d) {
     return new SqliteTaskStore(d, false, 100, 0.001);
-  }
-
-  @Test
-  void writesFromManyThreadsAreCommittedAndReadBackAfterReopening() throws Exception {
-    SqliteTaskStore s = store(dir);
-    assertEquals(0, get(s.open()).tasks().size(), "a new store keeps nothing");
-    List<Thread> threads = new ArrayList<>();
-    for (int t = 0; t < 4; t++) {
-      int base = t * 500;
-      threads.add(Thread.ofPlatform().start(() -> {
-        for (int i = 0; i < 500; i++) {
-          String id = String.format("T%05d", base + i);
-          s.put(insert(id, "pending"));
-          s.put(update(id, "pending", null, 5000L));
-          if (i % 2 == 0) {
-            s.put(update(id, "finished", 2000L, 5000L));
-          }
-        }
-      }));
-    }
-    for (Thread t : threads) {
-      t.join();
-    }
-    s.putLoop("default", "running");
-    s.putLoop("batch", "closed");
-    s.putEventIdsReserved(12345);
-    get(s.sync());
-    get(s.close());
-
-    SqliteTaskStore again = store(dir);
-    Stored kept = get(again.open());
-    get(again.close());
-    assertEquals(2000, kept.tasks().size());
-    Map<String, String> states = kept.tasks().stream().collect(Collectors.toMap(StoredTask::id, StoredTask::state));
-    assertEquals("finished", states.get("T00000"), "the last update wins");
-    assertEquals("pending", states.get("T00001"));
-    StoredTask first = kept.tasks().get(0);
-    assertEquals("T00000", first.id(), "oldest (smallest id) first");
-    assertEquals("{\"kind\":\"sleep\"}", first.spec(), "an update keeps the spec of the insert");
-    assertEquals(5000L, first.sleepDeadline());
-    assertEquals(2000L, first.doneAt());
-    assertTrue(first.record().get().contains("finished"), first.record().get());
-    assertEquals(List.of(new Stored.StoredLoop("default", "running"), new Stored.StoredLoop("batch", "closed")), kept.loops());
-    assertEquals(12345, kept.eventIdsReserved());
-  }
-
-  @Test
-  void nameReservationsAreConsecutiveBlocksThatNoReopeningHandsOutAgain() throws Exception {
-    SqliteTaskStore s = store(dir);
-    get(s.open());
-    assertEquals(1L, get(s.reserveNames(100)), "a new store's first block starts at 1");
-    // reservations queued together are committed together, each with its own numbers
-    Future<Long> a = s.reserveNames(10);
-    Future<Long> b = s.reserveNames(1000);
-    assertEquals(101L, get(a));
-    assertEquals(111L, get(b));
-    get(s.close());
-    SqliteTaskStore again = store(dir);
-    get(again.open());
-    assertEquals(1111L, get(again.reserveNames(5)), "after reopening, on from the last block reserved");
-    get(again.close());
-    assertInstanceOf(StoreException.class, assertThrows(ExecutionException.class,
-        () -> get(again.reserveNames(5))).getCause(), "a closed store reserves nothing");
   }
 
   @Test
@@ -128,23 +53,6 @@ class SqliteTaskStoreTest {
     get(again.open());
     assertEquals(42L, get(again.reserveNames(10)), "Task-41 was the highest of the kept tasks' numbers");
     get(again.close());
-  }
-
-  @Test
-  void anUpdateAfterADeleteDoesNotBringTheTaskBack() throws Exception {
-    SqliteTaskStore s = store(dir);
-    get(s.open());
-    s.putAll(List.of(insert("A", "finished"), insert("B", "finished")));
-    get(s.sync());
-    s.delete("A");
-    s.put(update("A", "finished", 1L, null)); // a late change of a forgotten task
-    s.putAll(List.of(insert("C", "pending")));
-    s.delete("C"); // inserted and forgotten in one batch
-    get(s.close());
-    SqliteTaskStore again = store(dir);
-    List<String> ids = get(again.open()).tasks().stream().map(StoredTask::id).toList();
-    get(again.close());
-    assertEquals(List.of("B"), ids);
   }
 
   @Test
@@ -235,22 +143,6 @@ class SqliteTaskStoreTest {
   }
 
   @Test
-  void theNodeOfATaskIsKeptAndItsLatestWins() throws Exception {
-    SqliteTaskStore s = store(dir);
-    get(s.open());
-    s.put(insert("A", "pending"));
-    s.put(insert("B", "pending"));
-    get(s.sync());
-    s.put(new StoredTask("A", "default", "n2", null, "pending", 1000, null, null, null, null, () -> "{\"id\":\"A\"}"));
-    get(s.close());
-    SqliteTaskStore again = store(dir);
-    Stored kept = get(again.open());
-    get(again.close());
-    assertEquals(List.of("n2", "n1"), kept.tasks().stream().map(StoredTask::node).toList(),
-        "A was taken over by n2, B is still n1's");
-  }
-
-  @Test
   void migrationsAreNumberedInOrderFromOne() {
     for (int i = 0; i < Migrations.ALL.size(); i++) {
       assertEquals(i + 1, Migrations.ALL.get(i).version());
@@ -269,11 +161,4 @@ class SqliteTaskStoreTest {
     assertTrue(e.getCause().getMessage().contains(file.toString()), e.getCause().getMessage());
   }
 
-  @Test
-  void syncAfterCloseFails() throws Exception {
-    SqliteTaskStore s = store(dir);
-    get(s.open());
-    get(s.close());
-    assertThrows(ExecutionException.class, () -> get(s.sync()));
-  }
 }

@@ -1,0 +1,49 @@
+package org.vertxasyncio.service.store;
+
+import java.util.List;
+
+/**
+ * The PostgreSQL store's schema, as numbered migrations applied in order. The schema's version is the
+ * highest row of its {@code schema_migrations} table (0 when it has none). {@link PostgresTaskStore}
+ * applies the missing ones at open, all in one transaction that first takes
+ * {@code pg_advisory_xact_lock} on the schema's name: nodes that start at once on one schema apply each
+ * migration once, one after the other, and a crash leaves the schema at one version or the next.
+ *
+ * <p>To change the schema, append a migration; never edit one that has shipped.
+ */
+public final class PostgresMigrations {
+  /** Every migration, in order; the last one's number is {@link #CURRENT}. */
+  public static final List<Migrations.Migration> ALL = List.of(
+      new Migrations.Migration(1, "tasks, loops and meta (the event-id and task-name reservations)", List.of(
+          """
+          CREATE TABLE tasks (
+            id               text PRIMARY KEY,
+            loop             text NOT NULL,
+            parent           text,
+            state            text NOT NULL,
+            created_at       bigint NOT NULL,
+            done_at          bigint,
+            sleep_deadline   bigint,
+            timeout_deadline bigint,
+            spec             text NOT NULL,
+            record           text NOT NULL,
+            node             text
+          )""",
+          """
+          CREATE TABLE loops (
+            name     text PRIMARY KEY,
+            state    text NOT NULL,
+            position bigserial NOT NULL
+          )""",
+          """
+          CREATE TABLE meta (
+            key   text PRIMARY KEY,
+            value bigint NOT NULL
+          )""")));
+
+  /** The schema version this build writes. */
+  public static final int CURRENT = ALL.get(ALL.size() - 1).version();
+
+  private PostgresMigrations() {
+  }
+}

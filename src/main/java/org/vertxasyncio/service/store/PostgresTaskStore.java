@@ -1,0 +1,738 @@
+package org.vertxasyncio.service.store;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxException;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.PgConnection;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.DatabaseException;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The shared store: a PostgreSQL database ({@code store.type} {@code postgres}), reached through the
+ * reactive {@code vertx-pg-client}. Its writes go from a thread of its own ({@code task-store-writer})
+ * over one connection of their own, in order; reads at open and name reservations go through a pool.
+ *
+ * <p>Group commit, as {@link SqliteTaskStore}: the writer takes what is queued (up to {@code batchMax},
+ * waiting up to {@code batchWait} for more), merges the updates of one task into its last, and sends the
+ * batch as one transaction, pipelined: {@code BEGIN}, one {@code executeBatch} per kind of row,
+ * {@code COMMIT}, in one round trip. A {@link #sync()} completes when its batch has committed.
+ *
+ * <p>When PostgreSQL cannot be reached (a connection refused or dropped, a commit that takes longer than
+ * {@code timeout}), the store is {@linkplain #available() unavailable}: the syncs of that batch fail, its
+ * writes are kept and retried first, in order, with a backoff, until a commit succeeds; while idle the
+ * writer probes the database every second, so it notices an outage, and the end of one, by itself. An
+ * error PostgreSQL reports for a statement (anything but a connection, resource or operator condition)
+ * fails that batch and drops it, as a failed SQLite commit does.
+ *
+ * <p>Invariants: writes reach the database in the order they were queued (one queue, one thread, one
+ * connection, one transaction at a time; a batch that timed out has its connection closed before it is
+ * sent again, and replaying one is harmless: inserts are upserts, updates and deletes set values); an
+ * update ({@code spec} null) never creates a row. Several stores (processes) may share one schema: the
+ * migrations are serialised by an advisory lock, the reservations are single atomic statements.
+ */
+public final class PostgresTaskStore implements TaskStore {
+  private static final Logger LOG = LoggerFactory.getLogger(PostgresTaskStore.class);
+  private static final String EVENTS_RESERVED = "events.reserved";
+  private static final String NAMES_RESERVED = "names.reserved";
+  /** How long the writer idles before it probes the database. */
+  private static final long PROBE_NANOS = TimeUnit.SECONDS.toNanos(1);
+  private static final long BACKOFF_MIN_MILLIS = 50;
+  private static final long BACKOFF_MAX_MILLIS = 1000;
+
+  static final String INSERT = "INSERT INTO tasks(id, loop, parent, state, created_at, done_at, sleep_deadline, "
+      + "timeout_deadline, spec, record, node) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO UPDATE "
+      + "SET node = excluded.node, state = excluded.state, done_at = excluded.done_at, "
+      + "sleep_deadline = excluded.sleep_deadline, timeout_deadline = excluded.timeout_deadline, record = excluded.record";
+  static final String UPDATE = "UPDATE tasks SET state = $1, done_at = $2, sleep_deadline = $3, timeout_deadline = $4, "
+      + "record = $5, node = $6 WHERE id = $7";
+  static final String DELETE = "DELETE FROM tasks WHERE id = ANY($1)";
+  static final String PUT_LOOP = "INSERT INTO loops(name, state) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET "
+      + "state = excluded.state";
+  static final String PUT_EVENTS = "INSERT INTO meta(key, value) VALUES ('" + EVENTS_RESERVED + "', $1) ON CONFLICT (key) "
+      + "DO UPDATE SET value = GREATEST(meta.value, excluded.value)";
+  static final String RESERVE_NAMES = "INSERT INTO meta(key, value) VALUES ('" + NAMES_RESERVED + "', $1) ON CONFLICT (key) "
+      + "DO UPDATE SET value = meta.value + excluded.value RETURNING value";
+
+  private final String shownUrl;
+  private final PgConnectOptions connect;
+  private final int poolSize;
+  private final String schema;
+  private final int batchMax;
+  private final long batchWaitNanos;
+  private final long timeoutMillis;
+  /** The time the reads and migrations of {@link #open()} may take: a slow start is better than none. */
+  private final long openMillis;
+  private final LinkedBlockingQueue<Op> queue = new LinkedBlockingQueue<>();
+  private volatile boolean closed;
+  private volatile boolean available = true;
+  private volatile CommitListener listener = (writes, nanos, failed) -> {
+  };
+  private final AtomicLong statements = new AtomicLong();
+  private Vertx vertx;
+  private boolean ownVertx;
+  private Pool pool;
+  private Thread writer;
+  /** The writer's connection, null until (re)connected: used by the writer thread only. */
+  private PgConnection conn;
+  /** The writes of a batch that could not reach the database, sent again first; the writer's. */
+  private final List<Op> carried = new ArrayList<>();
+  private volatile int carriedCount;
+  private long backoffMillis = BACKOFF_MIN_MILLIS;
+  /** When the writer first tried to close with writes it could not commit (0: not yet); the writer's. */
+  private long closingSince;
+
+  private sealed interface Op permits Put, PutAll, Delete, PutLoop, PutEvents, Barrier, Close {
+  }
+
+  private record Put(StoredTask task) implements Op {
+  }
+
+  private record PutAll(List<StoredTask> tasks) implements Op {
+  }
+
+  private record Delete(String id) implements Op {
+  }
+
+  private record PutLoop(String name, String state) implements Op {
+  }
+
+  private record PutEvents(long upTo) implements Op {
+  }
+
+  private record Barrier(Promise<Void> promise) implements Op {
+  }
+
+  private record Close(Promise<Void> promise) implements Op {
+  }
+
+  /**
+   * @param url        a {@code postgresql://user[:password]@host[:port]/database} URI
+   * @param password   the password when the URI has none (empty: none)
+   * @param poolSize   connections for reads and reservations
+   * @param schema     the schema of the tables, made if missing; empty for the connection's {@code search_path}
+   * @param batchMax   writes per transaction at most
+   * @param batchWait  seconds the writer waits for more writes before it commits a batch that is not full
+   * @param timeout    seconds a connection, a commit or a read may take before the database counts as unreachable
+   * @throws IllegalArgumentException if the URI is not one
+   */
+  public PostgresTaskStore(String url, String password, int poolSize, String schema, int batchMax, double batchWait,
+      double timeout) {
+    String why = checkUrl(url);
+    if (why != null) {
+      throw new IllegalArgumentException("not a postgresql:// URI (" + why + "): " + maskUrl(url));
+    }
+    this.shownUrl = maskUrl(url);
+    this.connect = PgConnectOptions.fromUri(url);
+    if (password != null && !password.isEmpty()) {
+      connect.setPassword(password);
+    }
+    this.schema = schema == null ? "" : schema;
+    Map<String, String> props = new HashMap<>(connect.getProperties());
+    props.put("application_name", "vertx-asyncio");
+    if (!this.schema.isEmpty()) {
+      props.put("search_path", this.schema);
+    }
+    connect.setProperties(props);
+    connect.setCachePreparedStatements(true);
+    this.poolSize = poolSize;
+    this.batchMax = batchMax;
+    this.batchWaitNanos = (long) (batchWait * 1e9);
+    this.timeoutMillis = Math.max(1, (long) (timeout * 1000));
+    this.openMillis = Math.max(timeoutMillis, 30_000);
+  }
+
+  /**
+   * Null if {@code url} is a PostgreSQL URI this store can use, else what is wrong with it (never showing
+   * its password).
+   */
+  public static String checkUrl(String url) {
+    if (!url.startsWith("postgresql://") && !url.startsWith("postgres://")) {
+      return "it must start with postgresql://";
+    }
+    try {
+      PgConnectOptions o = PgConnectOptions.fromUri(url);
+      if (o.getHost() == null || o.getHost().isEmpty()) {
+        return "it names no host";
+      }
+      return null;
+    } catch (RuntimeException e) {
+      return "it cannot be parsed";
+    }
+  }
+
+  /** {@code url} with the password of its user information, if any, replaced by {@code ***}. */
+  public static String maskUrl(String url) {
+    int scheme = url.indexOf("://");
+    if (scheme < 0) {
+      return url;
+    }
+    int start = scheme + 3;
+    int end = url.indexOf('/', start);
+    String authority = end < 0 ? url.substring(start) : url.substring(start, end);
+    int at = authority.lastIndexOf('@');
+    if (at < 0) {
+      return url.replaceAll("(?i)(password=)[^&]*", "$1***");
+    }
+    String userInfo = authority.substring(0, at);
+    int colon = userInfo.indexOf(':');
+    String masked = colon < 0 ? userInfo : userInfo.substring(0, colon) + ":***";
+    return (url.substring(0, start) + masked + authority.substring(at) + (end < 0 ? "" : url.substring(end)))
+        .replaceAll("(?i)(password=)[^&]*", "$1***");
+  }
+
+  @Override
+  public boolean durable() {
+    return true;
+  }
+
+  @Override
+  public String describe() {
+    return "postgres " + shownUrl + (schema.isEmpty() ? "" : " schema " + schema) + " (pool " + poolSize + ")";
+  }
+
+  /** False while PostgreSQL cannot be reached (its writes are kept and retried); true again once it can. */
+  @Override
+  public boolean available() {
+    return available && !closed;
+  }
+
+  /** The SQL statements this store has sent (each row of a batch counts one, as do BEGIN and COMMIT). */
+  public long statements() {
+    return statements.get();
+  }
+
+  @Override
+  public Future<Stored> open() {
+    Promise<Stored> p = Promise.promise();
+    Context ctx = Vertx.currentContext();
+    if (ctx != null) {
+      vertx = ctx.owner();
+    } else {
+      vertx = Vertx.vertx();
+      ownVertx = true;
+    }
+    pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(poolSize).setConnectionTimeout((int) timeoutMillis)
+        .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS)).connectingTo(connect).using(vertx).build();
+    writer = new Thread(() -> {
+      Stored stored;
+      try {
+        stored = openAndLoad();
+      } catch (Throwable t) {
+        closed = true;
+        release();
+        p.fail(t instanceof StoreException se ? se : new StoreException("The task store " + describe()
+            + " cannot be opened: " + t, t));
+        return;
+      }
+      p.complete(stored);
+      run();
+    }, "task-store-writer");
+    writer.setDaemon(true);
+    writer.start();
+    return p.future();
+  }
+
+  // ------------------------------------------------------------------ writes, from any thread
+
+  @Override
+  public void put(StoredTask task) {
+    offer(new Put(task));
+  }
+
+  @Override
+  public void putAll(List<StoredTask> tasks) {
+    offer(new PutAll(List.copyOf(tasks)));
+  }
+
+  @Override
+  public void delete(String id) {
+    offer(new Delete(id));
+  }
+
+  @Override
+  public void putLoop(String name, String state) {
+    offer(new PutLoop(name, state));
+  }
+
+  @Override
+  public void putEventIdsReserved(long upTo) {
+    offer(new PutEvents(upTo));
+  }
+
+  /** One atomic upsert ({@code ... RETURNING}) through the pool: no two stores on one schema share a number. */
+  @Override
+  public Future<Long> reserveNames(int block) {
+    if (block < 1) {
+      throw new IllegalArgumentException("block must be at least 1, got " + block);
+    }
+    if (closed || pool == null) {
+      return Future.failedFuture(new StoreException("The task store " + describe() + " is closed"));
+    }
+    statements.incrementAndGet();
+    return pool.preparedQuery(RESERVE_NAMES).execute(Tuple.of((long) block)).timeout(timeoutMillis, TimeUnit.MILLISECONDS)
+        .map(rows -> rows.iterator().next().getLong(0) - block + 1)
+        .recover(e -> Future.failedFuture(new StoreException("The task store " + describe()
+            + " could not reserve task names: " + e.getMessage(), e)));
+  }
+
+  @Override
+  public Future<Void> sync() {
+    Promise<Void> p = Promise.promise();
+    if (closed) {
+      p.fail(new StoreException("The task store " + describe() + " is closed"));
+    } else {
+      queue.add(new Barrier(p));
+    }
+    return p.future();
+  }
+
+  @Override
+  public Future<Void> close() {
+    Promise<Void> p = Promise.promise();
+    if (closed || writer == null || !writer.isAlive()) {
+      closed = true;
+      p.complete();
+    } else {
+      queue.add(new Close(p));
+    }
+    return p.future();
+  }
+
+  @Override
+  public void onCommit(CommitListener l) {
+    this.listener = l;
+  }
+
+  @Override
+  public int queued() {
+    return queue.size() + carriedCount;
+  }
+
+  private void offer(Op op) {
+    if (!closed) {
+      queue.add(op);
+    }
+  }
+
+  // ------------------------------------------------------------------ the writer thread
+
+  private <T> T await(Future<T> f) throws Exception {
+    return await(f, timeoutMillis);
+  }
+
+  private <T> T await(Future<T> f, long millis) throws Exception {
+    try {
+      return f.toCompletionStage().toCompletableFuture().get(millis, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof Exception ex ? ex : e;
+    }
+  }
+
+  private Stored openAndLoad() throws Exception {
+    try {
+      List<Integer> applied = await(pool.withTransaction(this::migrate), openMillis);
+      if (!applied.isEmpty()) {
+        LOG.info("task store {}: schema version -> {} (migrations {})", describe(), PostgresMigrations.CURRENT, applied);
+      }
+      List<StoredTask> tasks = new ArrayList<>();
+      for (Row r : await(pool.query("SELECT id, loop, parent, state, created_at, done_at, sleep_deadline, timeout_deadline, "
+          + "spec, record, node FROM tasks ORDER BY id").execute(), openMillis)) {
+        String record = r.getString(9);
+        tasks.add(new StoredTask(r.getString(0), r.getString(1), r.getString(10), r.getString(2), r.getString(3), r.getLong(4),
+            r.getLong(5), r.getLong(6), r.getLong(7), r.getString(8), () -> record));
+      }
+      List<Stored.StoredLoop> loops = new ArrayList<>();
+      for (Row r : await(pool.query("SELECT name, state FROM loops ORDER BY position").execute(), openMillis)) {
+        loops.add(new Stored.StoredLoop(r.getString(0), r.getString(1)));
+      }
+      long reserved = 0;
+      for (Row r : await(pool.query("SELECT value FROM meta WHERE key = '" + EVENTS_RESERVED + "'").execute(), openMillis)) {
+        reserved = r.getLong(0);
+      }
+      conn = connectWriter(openMillis);
+      LOG.info("task store {} opened: {} task(s), {} loop(s) kept", describe(), tasks.size(), loops.size());
+      return new Stored(List.copyOf(tasks), List.copyOf(loops), reserved);
+    } catch (IllegalStateException e) {
+      throw new StoreException("The task store " + describe() + " cannot be used: " + e.getMessage(), e);
+    } catch (TimeoutException e) {
+      throw new StoreException("The task store " + describe() + " cannot be opened: PostgreSQL did not answer within "
+          + openMillis + " ms", e);
+    } catch (Exception e) {
+      throw new StoreException("The task store " + describe() + " cannot be opened: " + e.getMessage(), e);
+    }
+  }
+
+  /** In one transaction, under the schema's advisory lock: the schema, the version table, the missing migrations. */
+  private Future<List<Integer>> migrate(SqlConnection c) {
+    // "already exists, skipping" notices are the normal case of a node that is not the first
+    Future<?> f = c.query("SET LOCAL client_min_messages TO warning").execute()
+        .compose(r -> c.preparedQuery("SELECT pg_advisory_xact_lock(hashtext('vertx-asyncio schema'), hashtext($1))")
+            .execute(Tuple.of(schema)));
+    if (!schema.isEmpty()) {
+      f = f.compose(r -> c.query("CREATE SCHEMA IF NOT EXISTS " + schema).execute())
+          .compose(r -> c.query("SET LOCAL search_path TO " + schema).execute());
+    }
+    return f.compose(r -> c.query("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, "
+            + "description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())").execute())
+        .compose(r -> c.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").execute())
+        .compose(rows -> {
+          int from = rows.iterator().next().getInteger(0);
+          if (from > PostgresMigrations.CURRENT) {
+            return Future.failedFuture(new IllegalStateException("its schema version is " + from + ", newer than this "
+                + "build's " + PostgresMigrations.CURRENT + " (it was written by a newer version of the service)"));
+          }
+          List<Integer> applied = new ArrayList<>();
+          Future<?> chain = Future.succeededFuture();
+          for (Migrations.Migration m : PostgresMigrations.ALL) {
+            if (m.version() <= from) {
+              continue;
+            }
+            for (String sql : m.statements()) {
+              chain = chain.compose(v -> c.query(sql).execute());
+            }
+            chain = chain.compose(v -> c.preparedQuery("INSERT INTO schema_migrations(version, description) VALUES ($1, $2)")
+                .execute(Tuple.of(m.version(), m.description())));
+            applied.add(m.version());
+          }
+          return chain.map(v -> applied);
+        });
+  }
+
+  private PgConnection connectWriter() throws Exception {
+    return connectWriter(timeoutMillis);
+  }
+
+  private PgConnection connectWriter(long millis) throws Exception {
+    Future<PgConnection> f = PgConnection.connect(vertx, connect);
+    try {
+      return await(f, millis);
+    } catch (TimeoutException e) {
+      f.onSuccess(SqlConnection::close); // late: not ours any more
+      throw e;
+    }
+  }
+
+  /** The writer's loop: take a batch (what a failed attempt carried first), commit it; until a {@link Close}. */
+  private void run() {
+    List<Op> batch = new ArrayList<>();
+    while (true) {
+      batch.clear();
+      batch.addAll(carried);
+      carried.clear();
+      try {
+        Op first = batch.isEmpty() ? queue.poll(PROBE_NANOS, TimeUnit.NANOSECONDS) : queue.poll();
+        if (first == null && batch.isEmpty()) {
+          probe();
+          continue;
+        }
+        if (first != null) {
+          batch.add(first);
+          queue.drainTo(batch, Math.max(0, batchMax - batch.size()));
+        }
+        if (batch.size() < batchMax && batchWaitNanos > 0 && !(batch.get(batch.size() - 1) instanceof Close)) {
+          long until = System.nanoTime() + batchWaitNanos;
+          long left;
+          while (batch.size() < batchMax && (left = until - System.nanoTime()) > 0) {
+            Op more = queue.poll(left, TimeUnit.NANOSECONDS);
+            if (more == null) {
+              break;
+            }
+            batch.add(more);
+            queue.drainTo(batch, batchMax - batch.size());
+          }
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        finish(new StoreException("The task store writer was interrupted"));
+        return;
+      }
+      int closeAt = indexOfClose(batch);
+      List<Op> work = closeAt < 0 ? batch : batch.subList(0, closeAt);
+      boolean committed = commit(work);
+      if (closeAt >= 0) {
+        Close close = (Close) batch.get(closeAt);
+        if (!committed && closingSince == 0) {
+          closingSince = System.nanoTime();
+        }
+        if (!committed && System.nanoTime() - closingSince < TimeUnit.MILLISECONDS.toNanos(timeoutMillis)) {
+          carried.add(close); // retried until the timeout: then what is left is lost, and said so
+          continue;
+        }
+        if (!committed) {
+          LOG.error("task store {}: closed with {} write(s) PostgreSQL never received", describe(), carried.size());
+          carried.clear();
+          carriedCount = 0;
+        }
+        finish(null);
+        LOG.info("task store {} closed", describe());
+        close.promise().complete();
+        return;
+      }
+      if (!committed) {
+        pause();
+      }
+    }
+  }
+
+  private void pause() {
+    try {
+      Thread.sleep(backoffMillis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    backoffMillis = Math.min(BACKOFF_MAX_MILLIS, backoffMillis * 2);
+  }
+
+  /** Idle: checks that the database answers, and marks the store available or not. */
+  private void probe() {
+    try {
+      if (conn == null) {
+        conn = connectWriter();
+      }
+      await(conn.query("SELECT 1").execute());
+      if (!available) {
+        LOG.info("task store {}: PostgreSQL answers again", describe());
+      }
+      available = true;
+      backoffMillis = BACKOFF_MIN_MILLIS;
+    } catch (Exception e) {
+      markUnreachable(e);
+    }
+  }
+
+  private void markUnreachable(Throwable e) {
+    if (available) {
+      LOG.error("task store {}: PostgreSQL cannot be reached ({}); writes are kept and retried, new ones refused until it "
+          + "is back", describe(), describe(e));
+    }
+    available = false;
+    dropConnection();
+  }
+
+  private void dropConnection() {
+    if (conn != null) {
+      conn.close();
+      conn = null;
+    }
+  }
+
+  private static String describe(Throwable e) {
+    return e instanceof TimeoutException ? "no answer in time" : String.valueOf(e.getMessage() != null ? e.getMessage() : e);
+  }
+
+  private void finish(Throwable failPending) {
+    closed = true;
+    List<Op> rest = new ArrayList<>();
+    queue.drainTo(rest);
+    StoreException t = failPending instanceof StoreException se ? se
+        : new StoreException("The task store " + describe() + " is closed");
+    for (Op op : rest) {
+      if (op instanceof Barrier b) {
+        b.promise().fail(t);
+      } else if (op instanceof Close c) {
+        c.promise().complete();
+      }
+    }
+    release();
+  }
+
+  /** Closes the connection, the pool and the Vert.x this store made, if any. */
+  private void release() {
+    dropConnection();
+    if (pool != null) {
+      pool.close();
+    }
+    if (ownVertx && vertx != null) {
+      vertx.close();
+    }
+  }
+
+  private static int indexOfClose(List<Op> batch) {
+    for (int i = 0; i < batch.size(); i++) {
+      if (batch.get(i) instanceof Close) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * One pipelined transaction for the whole batch; then its barriers complete, or fail with the error.
+   *
+   * @return false if the database could not be reached: the batch's writes are then carried to the next
+   *     attempt
+   */
+  private boolean commit(List<Op> ops) {
+    Map<String, StoredTask> puts = new LinkedHashMap<>();
+    Set<String> deletes = new LinkedHashSet<>();
+    Map<String, String> loops = new LinkedHashMap<>();
+    long events = -1;
+    List<Promise<Void>> barriers = new ArrayList<>();
+    List<Op> writes = new ArrayList<>(ops.size());
+    for (Op op : ops) {
+      switch (op) {
+        case Put p -> merge(puts, p.task());
+        case PutAll p -> p.tasks().forEach(t -> merge(puts, t));
+        case Delete d -> {
+          puts.remove(d.id());
+          deletes.add(d.id());
+        }
+        case PutLoop l -> loops.put(l.name(), l.state());
+        case PutEvents e -> events = Math.max(events, e.upTo());
+        case Barrier b -> barriers.add(b.promise());
+        case Close c -> {
+        }
+      }
+      if (!(op instanceof Barrier) && !(op instanceof Close)) {
+        writes.add(op);
+      }
+    }
+    if (puts.isEmpty() && deletes.isEmpty() && loops.isEmpty() && events < 0) {
+      barriers.forEach(Promise::complete);
+      return true;
+    }
+    long t0 = System.nanoTime();
+    Throwable failure;
+    try {
+      if (conn == null) {
+        conn = connectWriter();
+      }
+      failure = write(conn, puts, deletes, loops, events);
+    } catch (Exception e) {
+      failure = e;
+    }
+    if (failure == null) {
+      listener.committed(writes.size(), System.nanoTime() - t0, false);
+      if (!available) {
+        LOG.info("task store {}: PostgreSQL answers again; {} kept write(s) committed", describe(), writes.size());
+      }
+      available = true;
+      backoffMillis = BACKOFF_MIN_MILLIS;
+      carriedCount = 0;
+      barriers.forEach(Promise::complete);
+      return true;
+    }
+    listener.committed(writes.size(), System.nanoTime() - t0, true);
+    boolean unreachable = connectionFailure(failure);
+    StoreException failed;
+    if (unreachable) {
+      markUnreachable(failure);
+      carried.addAll(writes);
+      carriedCount = writes.size();
+      failed = new StoreException("The task store " + describe() + " cannot reach PostgreSQL (" + describe(failure)
+          + "); the writes are kept and retried", failure);
+    } else {
+      LOG.error("task store {}: a commit of {} write(s) failed: {}", describe(), writes.size(), describe(failure), failure);
+      carriedCount = 0;
+      failed = new StoreException("The task store " + describe() + " could not commit: " + describe(failure), failure);
+    }
+    barriers.forEach(b -> b.fail(failed));
+    return !unreachable;
+  }
+
+  /** True for a failure of the connection to the database (retried), false for an error of a statement (not). */
+  static boolean connectionFailure(Throwable t) {
+    if (t instanceof PgException pe) {
+      String s = pe.getSqlState();
+      return s != null && (s.startsWith("08") || s.startsWith("53") || s.startsWith("57") || s.startsWith("58")
+          || s.equals("40001") || s.equals("40P01"));
+    }
+    if (t instanceof DatabaseException) {
+      return false;
+    }
+    return t instanceof TimeoutException || t instanceof java.io.IOException || t instanceof VertxException
+        || !(t instanceof RuntimeException);
+  }
+
+  private static void merge(Map<String, StoredTask> puts, StoredTask t) {
+    puts.merge(t.id(), t, (old, nu) -> nu.spec() == null && old.spec() != null ? nu.withSpec(old.spec()) : nu);
+  }
+
+  /**
+   * Sends the batch as one transaction, every statement at once (pipelined), and waits for all of them.
+   *
+   * @return null when committed; else the first statement's failure (those after it fail as the
+   *     transaction is aborted, and its COMMIT rolls back)
+   * @throws Exception when the answers do not all come within the timeout
+   */
+  private Throwable write(PgConnection c, Map<String, StoredTask> puts, Set<String> deletes, Map<String, String> loops,
+      long events) throws Exception {
+    List<Tuple> inserts = new ArrayList<>();
+    List<Tuple> updates = new ArrayList<>();
+    for (StoredTask t : puts.values()) {
+      String record = t.record().get();
+      if (t.spec() != null) {
+        inserts.add(Tuple.tuple().addString(t.id()).addString(t.loop()).addString(t.parent()).addString(t.state())
+            .addLong(t.createdAt()).addLong(t.doneAt()).addLong(t.sleepDeadline()).addLong(t.timeoutDeadline())
+            .addString(t.spec()).addString(record).addString(t.node()));
+      } else {
+        updates.add(Tuple.tuple().addString(t.state()).addLong(t.doneAt()).addLong(t.sleepDeadline())
+            .addLong(t.timeoutDeadline()).addString(record).addString(t.node()).addString(t.id()));
+      }
+    }
+    List<Future<RowSet<Row>>> answers = new ArrayList<>();
+    answers.add(c.query("BEGIN").execute());
+    if (!inserts.isEmpty()) {
+      answers.add(c.preparedQuery(INSERT).executeBatch(inserts));
+    }
+    if (!updates.isEmpty()) {
+      answers.add(c.preparedQuery(UPDATE).executeBatch(updates));
+    }
+    if (!deletes.isEmpty()) {
+      answers.add(c.preparedQuery(DELETE).execute(Tuple.of(deletes.toArray(new String[0]))));
+    }
+    if (!loops.isEmpty()) {
+      List<Tuple> rows = new ArrayList<>();
+      loops.forEach((name, state) -> rows.add(Tuple.of(name, state)));
+      answers.add(c.preparedQuery(PUT_LOOP).executeBatch(rows));
+    }
+    if (events >= 0) {
+      answers.add(c.preparedQuery(PUT_EVENTS).execute(Tuple.of(events)));
+    }
+    answers.add(c.query("COMMIT").execute());
+    statements.addAndGet(2L + inserts.size() + updates.size() + (deletes.isEmpty() ? 0 : 1) + loops.size()
+        + (events >= 0 ? 1 : 0));
+    try {
+      await(Future.join(answers));
+      return null;
+    } catch (TimeoutException e) {
+      throw e;
+    } catch (Exception e) {
+      for (Future<RowSet<Row>> a : answers) {
+        if (a.failed()) {
+          return a.cause();
+        }
+      }
+      return e;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "<PostgresTaskStore " + shownUrl + (schema.isEmpty() ? "" : " " + schema) + (closed ? " closed" : "") + ">";
+  }
+}

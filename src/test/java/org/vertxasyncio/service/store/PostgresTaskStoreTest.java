@@ -1,0 +1,136 @@
+package org.vertxasyncio.service.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.vertxasyncio.testing.Postgres;
+
+/**
+ * The PostgreSQL store on the real server, in a schema of its own per test: the store contract
+ * ({@link TaskStoreContract}), and what is PostgreSQL's own: several stores opening on one new schema at
+ * once migrate it once, stores sharing a schema never reserve the same name, a schema of a newer version
+ * or a server that does not answer is refused with a message that never shows the password.
+ */
+class PostgresTaskStoreTest extends TaskStoreContract {
+  final String schema = Postgres.newSchema();
+
+  @Override
+  TaskStore store() {
+    return store(Postgres.URL);
+  }
+
+  PostgresTaskStore store(String url) {
+    return new PostgresTaskStore(url, "", 2, schema, 100, 0.001, 5);
+  }
+
+  @AfterEach
+  void dropSchema() {
+    Postgres.drop(schema);
+  }
+
+  @Test
+  void severalStoresOpeningAtOnceOnANewSchemaMigrateItOnce() throws Exception {
+    List<TaskStore> stores = new ArrayList<>();
+    List<Future<Stored>> opened = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      TaskStore s = store();
+      stores.add(s);
+      opened.add(s.open());
+    }
+    for (Future<Stored> f : opened) {
+      assertEquals(0, get(f).tasks().size());
+    }
+    stores.get(0).put(insert("A", "pending"));
+    get(stores.get(0).sync());
+    for (TaskStore s : stores) {
+      get(s.close());
+    }
+    assertEquals(List.of(List.of(PostgresMigrations.CURRENT)), Postgres.query(
+        "SELECT COUNT(*)::int FROM " + schema + ".schema_migrations"), "each migration applied once");
+    assertEquals("A", Postgres.value("SELECT id FROM " + schema + ".tasks"));
+  }
+
+  @Test
+  void storesSharingASchemaNeverReserveTheSameName() throws Exception {
+    TaskStore a = store();
+    TaskStore b = store();
+    get(a.open());
+    get(b.open());
+    List<Future<Long>> firsts = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      firsts.add(a.reserveNames(7));
+      firsts.add(b.reserveNames(7));
+    }
+    Set<Long> numbers = new HashSet<>();
+    for (Future<Long> f : firsts) {
+      long first = get(f);
+      for (long n = first; n < first + 7; n++) {
+        assertTrue(numbers.add(n), "number " + n + " reserved twice");
+      }
+    }
+    assertEquals(700, numbers.size());
+    get(a.close());
+    get(b.close());
+  }
+
+  @Test
+  void eventIdReservationsOfSeveralStoresOnlyGoUp() throws Exception {
+    TaskStore a = store();
+    TaskStore b = store();
+    get(a.open());
+    get(b.open());
+    a.putEventIdsReserved(500);
+    get(a.sync());
+    b.putEventIdsReserved(200); // a node that reserved less does not take the mark back
+    get(b.sync());
+    get(a.close());
+    get(b.close());
+    assertEquals(500, reopened().eventIdsReserved());
+  }
+
+  @Test
+  void aSchemaOfANewerVersionIsRefused() throws Exception {
+    TaskStore s = store();
+    get(s.open());
+    get(s.close());
+    Postgres.query("INSERT INTO " + schema + ".schema_migrations(version, description) VALUES ($1, 'from the future')",
+        PostgresMigrations.CURRENT + 1);
+    ExecutionException e = assertThrows(ExecutionException.class, () -> get(store().open()));
+    assertInstanceOf(StoreException.class, e.getCause());
+    assertTrue(e.getCause().getMessage().contains("newer"), e.getCause().getMessage());
+  }
+
+  @Test
+  void aServerThatDoesNotAnswerIsRefusedWithoutShowingThePassword() throws Exception {
+    int closedPort;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      closedPort = free.getLocalPort();
+    }
+    PostgresTaskStore s = store("postgresql://postgres:s3cret-pw@127.0.0.1:" + closedPort + "/test");
+    assertFalse(s.describe().contains("s3cret-pw"), s.describe());
+    ExecutionException e = assertThrows(ExecutionException.class, () -> get(s.open()));
+    StoreException se = assertInstanceOf(StoreException.class, e.getCause());
+    assertTrue(se.getMessage().contains("127.0.0.1:" + closedPort), se.getMessage());
+    assertFalse(se.getMessage().contains("s3cret-pw"), se.getMessage());
+  }
+
+  @Test
+  void aUriShowsNoPassword() {
+    assertEquals("postgresql://app:***@db:5432/tasks", PostgresTaskStore.maskUrl("postgresql://app:pw@db:5432/tasks"));
+    assertEquals("postgresql://app@db/tasks?password=***&sslmode=disable",
+        PostgresTaskStore.maskUrl("postgresql://app@db/tasks?password=pw&sslmode=disable"));
+    assertEquals("postgresql://db/tasks", PostgresTaskStore.maskUrl("postgresql://db/tasks"));
+    assertTrue(PostgresTaskStore.checkUrl("mysql://db/x").contains("postgresql://"));
+  }
+}

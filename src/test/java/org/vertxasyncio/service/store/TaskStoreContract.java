@@ -1,0 +1,213 @@
+package org.vertxasyncio.service.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every {@link TaskStore} promises, run against each implementation by a subclass that says how to
+ * make one on fresh storage and another on that same storage (a reopening, or a second process): writes
+ * from many threads committed and read back, updates merged into their insert, deletes final, a
+ * {@code putAll} committed whole or not at all, name reservations that never overlap. A store that keeps
+ * nothing ({@link #keeps()} false) must read back nothing, and still reserve names without overlap.
+ */
+abstract class TaskStoreContract {
+
+  /** A store on this test's storage, fresh at the first call; not opened. */
+  abstract TaskStore store();
+
+  /** True if what a store commits is read back by the next one on the same storage. */
+  boolean keeps() {
+    return true;
+  }
+
+  static <T> T get(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  static StoredTask insert(String id, String state) {
+    return new StoredTask(id, "default", "n1", null, state, 1000, null, null, null, "{\"kind\":\"sleep\"}", () -> "{\"id\":\"" + id + "\"}");
+  }
+
+  static StoredTask update(String id, String state, Long doneAt, Long sleepDeadline) {
+    return new StoredTask(id, "default", "n1", null, state, 1000, doneAt, sleepDeadline, null, null,
+        () -> "{\"id\":\"" + id + "\",\"state\":\"" + state + "\"}");
+  }
+
+  /** Opens a store on this test's storage, reads what it kept, closes it. */
+  Stored reopened() throws Exception {
+    TaskStore again = store();
+    Stored kept = get(again.open());
+    get(again.close());
+    return kept;
+  }
+
+  @Test
+  void writesFromManyThreadsAreCommittedAndReadBackAfterReopening() throws Exception {
+    TaskStore s = store();
+    assertEquals(0, get(s.open()).tasks().size(), "a new store keeps nothing");
+    List<Thread> threads = new ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      int base = t * 500;
+      threads.add(Thread.ofPlatform().start(() -> {
+        for (int i = 0; i < 500; i++) {
+          String id = String.format("T%05d", base + i);
+          s.put(insert(id, "pending"));
+          s.put(update(id, "pending", null, 5000L));
+          if (i % 2 == 0) {
+            s.put(update(id, "finished", 2000L, 5000L));
+          }
+        }
+      }));
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
+    s.putLoop("default", "running");
+    s.putLoop("batch", "closed");
+    s.putEventIdsReserved(12345);
+    get(s.sync());
+    get(s.close());
+
+    Stored kept = reopened();
+    if (!keeps()) {
+      assertEquals(Stored.EMPTY, kept, "a store that keeps nothing reads back nothing");
+      return;
+    }
+    assertEquals(2000, kept.tasks().size());
+    Map<String, String> states = kept.tasks().stream().collect(Collectors.toMap(StoredTask::id, StoredTask::state));
+    assertEquals("finished", states.get("T00000"), "the last update wins");
+    assertEquals("pending", states.get("T00001"));
+    StoredTask first = kept.tasks().get(0);
+    assertEquals("T00000", first.id(), "oldest (smallest id) first");
+    assertEquals("{\"kind\":\"sleep\"}", first.spec(), "an update keeps the spec of the insert");
+    assertEquals(5000L, first.sleepDeadline());
+    assertEquals(2000L, first.doneAt());
+    assertTrue(first.record().get().contains("finished"), first.record().get());
+    assertEquals(List.of(new Stored.StoredLoop("default", "running"), new Stored.StoredLoop("batch", "closed")), kept.loops());
+    assertEquals(12345, kept.eventIdsReserved());
+  }
+
+  @Test
+  void nameReservationsAreConsecutiveBlocksThatNoReopeningHandsOutAgain() throws Exception {
+    TaskStore s = store();
+    get(s.open());
+    assertEquals(1L, get(s.reserveNames(100)), "a new store's first block starts at 1");
+    Future<Long> a = s.reserveNames(10);
+    Future<Long> b = s.reserveNames(1000);
+    Set<Long> firsts = Set.of(get(a), get(b));
+    // reservations made together each get their own numbers, one block after the other
+    assertTrue(firsts.equals(Set.of(101L, 111L)) || firsts.equals(Set.of(101L, 1101L)), firsts.toString());
+    get(s.close());
+    TaskStore again = store();
+    get(again.open());
+    if (keeps()) {
+      assertEquals(1111L, get(again.reserveNames(5)), "after reopening, on from the last block reserved");
+    } else {
+      assertEquals(1L, get(again.reserveNames(5)), "a store that keeps nothing starts again at 1");
+    }
+    get(again.close());
+  }
+
+  @Test
+  void anUpdateAfterADeleteDoesNotBringTheTaskBack() throws Exception {
+    TaskStore s = store();
+    get(s.open());
+    s.putAll(List.of(insert("A", "finished"), insert("B", "finished")));
+    get(s.sync());
+    s.delete("A");
+    s.put(update("A", "finished", 1L, null)); // a late change of a forgotten task
+    s.putAll(List.of(insert("C", "pending")));
+    s.delete("C"); // inserted and forgotten in one batch
+    get(s.close());
+    List<String> ids = reopened().tasks().stream().map(StoredTask::id).toList();
+    assertEquals(keeps() ? List.of("B") : List.of(), ids);
+  }
+
+  @Test
+  void aPutAllTheDatabaseRefusesInPartCommitsNoneOfItAndFailsItsSync() throws Exception {
+    TaskStore s = store();
+    get(s.open());
+    // a row without its loop breaks the table's NOT NULL: the other row of the unit must not stay
+    StoredTask broken = new StoredTask("Y", null, "n1", null, "pending", 1000, null, null, null, "{}", () -> "{}");
+    s.putAll(List.of(insert("X", "pending"), broken));
+    try {
+      get(s.sync());
+    } catch (ExecutionException e) {
+      assertInstanceOf(StoreException.class, e.getCause(), "a sync whose batch was refused fails with the store's error");
+    }
+    s.put(insert("Z", "pending"));
+    get(s.sync()); // the store goes on after a refused unit
+    get(s.close());
+    assertEquals(keeps() ? List.of("Z") : List.of(), reopened().tasks().stream().map(StoredTask::id).toList());
+  }
+
+  @Test
+  void theNodeOfATaskIsKeptAndItsLatestWins() throws Exception {
+    TaskStore s = store();
+    get(s.open());
+    s.put(insert("A", "pending"));
+    s.put(insert("B", "pending"));
+    get(s.sync());
+    s.put(new StoredTask("A", "default", "n2", null, "pending", 1000, null, null, null, null, () -> "{\"id\":\"A\"}"));
+    get(s.close());
+    List<String> nodes = reopened().tasks().stream().map(StoredTask::node).toList();
+    assertEquals(keeps() ? List.of("n2", "n1") : List.of(), nodes, "A was taken over by n2, B is still n1's");
+  }
+
+  @Test
+  void syncAfterCloseFails() throws Exception {
+    TaskStore s = store();
+    get(s.open());
+    get(s.close());
+    if (keeps()) {
+      assertThrows(ExecutionException.class, () -> get(s.sync()));
+      assertInstanceOf(StoreException.class, assertThrows(ExecutionException.class,
+          () -> get(s.reserveNames(5))).getCause(), "a closed store reserves nothing");
+    }
+    s.put(insert("late", "pending")); // dropped, not thrown
+    assertTrue(reopened().tasks().stream().noneMatch(t -> t.id().equals("late")), "a write after close is dropped");
+  }
+
+  @Test
+  void reservationsFromManyThreadsNeverOverlap() throws Exception {
+    TaskStore s = store();
+    get(s.open());
+    List<Future<Long>> all = new ArrayList<>();
+    List<Thread> threads = new ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      threads.add(Thread.ofPlatform().start(() -> {
+        for (int i = 0; i < 25; i++) {
+          Future<Long> f = s.reserveNames(10);
+          synchronized (all) {
+            all.add(f);
+          }
+        }
+      }));
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
+    Set<Long> numbers = new HashSet<>();
+    for (Future<Long> f : all) {
+      long first = get(f);
+      for (long n = first; n < first + 10; n++) {
+        assertTrue(numbers.add(n), "number " + n + " reserved twice");
+      }
+    }
+    get(s.close());
+    assertEquals(1000, numbers.size());
+  }
+}
