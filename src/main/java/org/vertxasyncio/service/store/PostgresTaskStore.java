@@ -63,12 +63,17 @@ public final class PostgresTaskStore implements TaskStore {
   private static final long BACKOFF_MIN_MILLIS = 50;
   private static final long BACKOFF_MAX_MILLIS = 1000;
 
+  /** With the task's lease, when the node holds one (its token; {@code lease_until} from PostgreSQL's clock). */
   static final String INSERT = "INSERT INTO tasks(id, loop, parent, state, created_at, done_at, sleep_deadline, "
-      + "timeout_deadline, spec, record, node) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO UPDATE "
+      + "timeout_deadline, spec, record, node, owner, lease_token, lease_until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+      + "$10, $11, $12, $13, CASE WHEN $12::text IS NULL THEN NULL ELSE now() + make_interval(secs => $14) END) "
+      + "ON CONFLICT (id) DO UPDATE "
       + "SET node = excluded.node, state = excluded.state, done_at = excluded.done_at, "
-      + "sleep_deadline = excluded.sleep_deadline, timeout_deadline = excluded.timeout_deadline, record = excluded.record";
+      + "sleep_deadline = excluded.sleep_deadline, timeout_deadline = excluded.timeout_deadline, record = excluded.record "
+      + "WHERE tasks.lease_token IS NOT DISTINCT FROM excluded.lease_token";
+  /** Fenced by the task's lease: a node that lost it (a peer claimed the task, with a new token) changes nothing. */
   static final String UPDATE = "UPDATE tasks SET state = $1, done_at = $2, sleep_deadline = $3, timeout_deadline = $4, "
-      + "record = $5, node = $6 WHERE id = $7";
+      + "record = $5, node = $6 WHERE id = $7 AND lease_token IS NOT DISTINCT FROM $8";
   static final String DELETE = "DELETE FROM tasks WHERE id = ANY($1)";
   static final String PUT_LOOP = "INSERT INTO loops(name, state) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET "
       + "state = excluded.state";
@@ -92,6 +97,10 @@ public final class PostgresTaskStore implements TaskStore {
   private volatile CommitListener listener = (writes, nanos, failed) -> {
   };
   private final AtomicLong statements = new AtomicLong();
+  /** The cluster's lease length (seconds), and who hears of a fenced write that matched nothing. */
+  private volatile double leaseSeconds = 10;
+  private volatile java.util.function.Consumer<String> fencedOut = id -> {
+  };
   private Vertx vertx;
   private boolean ownVertx;
   private Pool pool;
@@ -218,6 +227,21 @@ public final class PostgresTaskStore implements TaskStore {
   @Override
   public boolean available() {
     return available && !closed;
+  }
+
+  /**
+   * Writes each task's lease with its row: {@code leaseSeconds} past the insert (PostgreSQL's clock), and
+   * tells {@code fencedOut} (on the writer thread, before the commit's syncs complete) of each update that
+   * matched nothing because the task's lease token changed.
+   */
+  public void leases(double leaseSeconds, java.util.function.Consumer<String> fencedOut) {
+    this.leaseSeconds = leaseSeconds;
+    this.fencedOut = fencedOut;
+  }
+
+  /** Where the store connects (the user, the database, the schema as {@code search_path}); its password too. */
+  public PgConnectOptions connectOptions() {
+    return new PgConnectOptions(connect);
   }
 
   /** The SQL statements this store has sent (each row of a batch counts one, as do BEGIN and COMMIT). */
@@ -360,10 +384,10 @@ public final class PostgresTaskStore implements TaskStore {
       }
       List<StoredTask> tasks = new ArrayList<>();
       for (Row r : await(pool.query("SELECT id, loop, parent, state, created_at, done_at, sleep_deadline, timeout_deadline, "
-          + "spec, record, node FROM tasks ORDER BY id").execute(), openMillis)) {
+          + "spec, record, node, owner, lease_token FROM tasks ORDER BY id").execute(), openMillis)) {
         String record = r.getString(9);
         tasks.add(new StoredTask(r.getString(0), r.getString(1), r.getString(10), r.getString(2), r.getString(3), r.getLong(4),
-            r.getLong(5), r.getLong(6), r.getLong(7), r.getString(8), () -> record));
+            r.getLong(5), r.getLong(6), r.getLong(7), r.getString(8), () -> record, r.getString(11), r.getString(12)));
       }
       List<Stored.StoredLoop> loops = new ArrayList<>();
       for (Row r : await(pool.query("SELECT name, state FROM loops ORDER BY position").execute(), openMillis)) {
@@ -683,15 +707,18 @@ public final class PostgresTaskStore implements TaskStore {
       long events) throws Exception {
     List<Tuple> inserts = new ArrayList<>();
     List<Tuple> updates = new ArrayList<>();
+    List<String> updated = new ArrayList<>();
     for (StoredTask t : puts.values()) {
       String record = t.record().get();
       if (t.spec() != null) {
         inserts.add(Tuple.tuple().addString(t.id()).addString(t.loop()).addString(t.parent()).addString(t.state())
             .addLong(t.createdAt()).addLong(t.doneAt()).addLong(t.sleepDeadline()).addLong(t.timeoutDeadline())
-            .addString(t.spec()).addString(record).addString(t.node()));
+            .addString(t.spec()).addString(record).addString(t.node()).addString(t.owner()).addString(t.leaseToken())
+            .addDouble(leaseSeconds));
       } else {
         updates.add(Tuple.tuple().addString(t.state()).addLong(t.doneAt()).addLong(t.sleepDeadline())
-            .addLong(t.timeoutDeadline()).addString(record).addString(t.node()).addString(t.id()));
+            .addLong(t.timeoutDeadline()).addString(record).addString(t.node()).addString(t.id()).addString(t.leaseToken()));
+        updated.add(t.leaseToken() == null ? null : t.id());
       }
     }
     List<Future<RowSet<Row>>> answers = new ArrayList<>();
@@ -699,8 +726,10 @@ public final class PostgresTaskStore implements TaskStore {
     if (!inserts.isEmpty()) {
       answers.add(c.preparedQuery(INSERT).executeBatch(inserts));
     }
+    Future<RowSet<Row>> fenced = null;
     if (!updates.isEmpty()) {
-      answers.add(c.preparedQuery(UPDATE).executeBatch(updates));
+      fenced = c.preparedQuery(UPDATE).executeBatch(updates);
+      answers.add(fenced);
     }
     if (!deletes.isEmpty()) {
       answers.add(c.preparedQuery(DELETE).execute(Tuple.of(deletes.toArray(new String[0]))));
@@ -718,6 +747,15 @@ public final class PostgresTaskStore implements TaskStore {
         + (events >= 0 ? 1 : 0));
     try {
       await(Future.join(answers));
+      if (fenced != null) {
+        // one result per row of the batch, in order: a fenced update that matched nothing lost its lease
+        RowSet<Row> r = fenced.result();
+        for (int i = 0; i < updated.size() && r != null; i++, r = r.next()) {
+          if (r.rowCount() == 0 && updated.get(i) != null) {
+            fencedOut.accept(updated.get(i));
+          }
+        }
+      }
       return null;
     } catch (TimeoutException e) {
       throw e;

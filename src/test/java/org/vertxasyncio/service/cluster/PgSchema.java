@@ -11,8 +11,8 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A schema of its own in the {@code test} database of the local PostgreSQL, for one test class: the
- * {@code tasks} table as the store keeps it and the cluster's additions; dropped at the end.
+ * A schema of its own in the {@code test} database of the local PostgreSQL, for one test class, with the
+ * postgres store's tables (its migrations); dropped at the end.
  */
 final class PgSchema implements AutoCloseable {
   final String name = "cluster_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
@@ -25,29 +25,15 @@ final class PgSchema implements AutoCloseable {
     await(admin.query("CREATE SCHEMA " + name).execute());
     Pool p = pool(1);
     try {
-      await(p.query(TASKS).execute());
-      for (String s : ClusterSchema.STATEMENTS) {
-        await(p.query(s).execute());
+      for (org.vertxasyncio.service.store.Migrations.Migration m : org.vertxasyncio.service.store.PostgresMigrations.ALL) {
+        for (String sql : m.statements()) {
+          await(p.query(sql).execute());
+        }
       }
     } finally {
       await(p.close());
     }
   }
-
-  /** The store's tasks table. */
-  static final String TASKS = """
-      CREATE TABLE tasks (
-        id               TEXT PRIMARY KEY,
-        loop             TEXT NOT NULL,
-        parent           TEXT,
-        state            TEXT NOT NULL,
-        created_at       BIGINT NOT NULL,
-        done_at          BIGINT,
-        sleep_deadline   BIGINT,
-        timeout_deadline BIGINT,
-        spec             TEXT NOT NULL,
-        record           TEXT NOT NULL
-      )""";
 
   PgConnectOptions options() {
     return new PgConnectOptions().setHost("127.0.0.1").setPort(5432).setUser("postgres").setDatabase("test")
