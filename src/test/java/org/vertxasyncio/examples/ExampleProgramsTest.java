@@ -60,13 +60,17 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ExampleProgramsTest {
   /** How much earlier than due a line may appear (the first line, the anchor, may itself be late). */
   private static final double EARLY = 0.3;
-  /** How much later than due a line or the exit may come. */
-  private static final double LATE = 3.0;
+  /**
+   * How much later than due a line or the exit may come. Early is the behaviour under test (a timer never
+   * fires before its delay); late only tells a lost timer or a hang from a slow machine, so it is wide:
+   * on shared, busy cores a JVM start-up, a line or an exit can trail by many seconds.
+   */
+  private static final double LATE = 30.0;
   /** Extra time allowed when the clock is the process start: JVM and Vert.x start-up on busy cores. */
   private static final double STARTUP = 5.0;
-  /** How far a Java twin's line may be from CPython's line, in seconds. */
+  /** How much earlier than CPython's line a Java twin's line may come, in seconds. */
   private static final double VS_PYTHON = 1.0;
-  /** A JVM's exit (closing Vert.x) varies more than its lines under load: a wider bound for it alone. */
+  /** How much earlier than CPython a Java twin may exit (closing Vert.x varies more than a line). */
   private static final double EXIT_VS_PYTHON = 2.0;
   /** Runs at the same time. */
   private static final int PARALLEL = 4;
@@ -263,13 +267,13 @@ class ExampleProgramsTest {
     for (int i = 0; i < java.lines().size(); i++) {
       double j = java.lines().get(i).at() - javaAnchor;
       double p = python.lines().get(i).at() - pythonAnchor;
-      assertWithin(j, p - VS_PYTHON, p + VS_PYTHON + startup,
-          "line " + (i + 1) + " '" + java.lines().get(i).text() + "' must come within " + VS_PYTHON
-              + " s of CPython's" + both);
+      assertWithin(j, p - VS_PYTHON, p + LATE + startup,
+          "line " + (i + 1) + " '" + java.lines().get(i).text() + "' must come no earlier than " + VS_PYTHON
+              + " s before CPython's" + both);
     }
     assertWithin(java.exitAt() - javaAnchor, python.exitAt() - pythonAnchor - EXIT_VS_PYTHON,
-        python.exitAt() - pythonAnchor + EXIT_VS_PYTHON + startup,
-        "the twin must exit within " + EXIT_VS_PYTHON + " s of CPython" + both);
+        python.exitAt() - pythonAnchor + LATE + startup,
+        "the twin must exit no earlier than " + EXIT_VS_PYTHON + " s before CPython" + both);
   }
 
   // ------------------------------------------------------------------ checks
