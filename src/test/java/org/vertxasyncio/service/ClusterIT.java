@@ -209,6 +209,12 @@ class ClusterIT {
       // generous: the machine may be loaded; the figure printed above is the measurement
       assertTrue(rescueSeconds <= bound + 4, "claimed " + rescueSeconds + " s after the kill");
       assertTrue(nodes.get(names.indexOf(survivor)).process.isAlive(), "the survivor runs");
+      // the leader (one of the living) removes the dead node's row once it was silent for three leases
+      eventually("the killed node's row is removed by the leader", Duration.ofSeconds(60),
+          () -> ((Number) value("SELECT count(*) FROM nodes WHERE id = $1", victim)).longValue() == 0);
+      Object leader = value("SELECT coalesce(max(node), '') FROM leader");
+      assertTrue(leader.equals(stalled) || leader.equals(survivor), "a living node leads: '" + leader + "'");
+      assertEquals(2L, ((Number) value("SELECT count(*) FROM nodes")).longValue(), "the living nodes' rows");
     } finally {
       for (ServiceProcess p : nodes) {
         if (p.process.isAlive()) {
