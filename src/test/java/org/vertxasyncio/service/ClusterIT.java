@@ -225,6 +225,43 @@ class ClusterIT {
     }
   }
 
+  @Test
+  void aNodeStoppedWithSigtermGivesItsTasksToAPeerAtOnce() throws Exception {
+    // a lease far longer than the test: a take-over can only come from the tasks being given back
+    Path config = dir.resolve("drain.json");
+    Files.writeString(config, new JsonObject().put("http.host", "127.0.0.1").put("http.port", 0).put("store.type", "postgres")
+        .put("store.postgres.url", "postgresql://postgres@127.0.0.1:5432/test").put("store.postgres.schema", schema)
+        .put("store.postgres.timeout", 30).put("shutdown.tasks", "keep").put("cluster.lease", 600).put("cluster.heartbeat", 1)
+        .encodePrettily());
+    Path logs = Files.createDirectories(Path.of("target", "cluster-it", schema));
+    try (ServiceProcess leaving = ServiceProcess.start(config, Map.of("NODE_ID", "leaving"), logs.resolve("leaving.log"))) {
+      String base = leaving.awaitReady(http);
+      try (ServiceProcess staying = ServiceProcess.start(config, Map.of("NODE_ID", "staying"), logs.resolve("staying.log"))) {
+        staying.awaitReady(http);
+        Map<String, Double> sleeps = new HashMap<>();
+        for (int i = 0; i < 20; i++) {
+          double s = 3 + i % 4;
+          String id = submit(base, sleep(s).put("result", i));
+          assertTrue(id != null, "accepted");
+          sleeps.put(id, s);
+        }
+        assertEquals(20L, ((Number) value("SELECT count(*) FROM tasks WHERE owner = 'leaving' AND state = 'pending'")).longValue(),
+            "the accepting node holds its tasks");
+        assertEquals(0, leaving.stop(), "SIGTERM: a clean exit");
+        eventually("the peer finishes every task", Duration.ofSeconds(60),
+            () -> ((Number) value("SELECT count(*) FROM tasks WHERE state = 'finished' AND owner = 'staying'")).longValue() == 20);
+        for (Row r : await(db.query("SELECT id, record FROM tasks").execute())) {
+          JsonObject rec = new JsonObject(r.getString(1));
+          double took = Duration.between(java.time.Instant.parse(rec.getString("startedAt")),
+              java.time.Instant.parse(rec.getString("doneAt"))).toNanos() / 1e9;
+          assertTrue(took >= sleeps.get(r.getString(0)) - 0.002, "slept its whole time: " + rec.encode());
+          assertEquals(1, rec.getInteger("recoveries"), "resumed once, by the peer: " + rec.encode());
+        }
+        assertTrue(leaving.output().contains("gave back 20 pending task(s)"), leaving.output());
+      }
+    }
+  }
+
   static List<Planned> plan() {
     Random rnd = new Random(10);
     List<Planned> out = new ArrayList<>();
