@@ -51,8 +51,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ClusterIT {
   static final int TASKS = 300;
-  static final double LEASE = 3;
-  static final double HEARTBEAT = 0.5;
+  /** Short, so that the test is quick; {@code -Dcluster.it.lease=10 -Dcluster.it.heartbeat=2} measures the defaults. */
+  static final double LEASE = Double.parseDouble(System.getProperty("cluster.it.lease", "3"));
+  static final double HEARTBEAT = Double.parseDouble(System.getProperty("cluster.it.heartbeat", "0.5"));
 
   @TempDir
   Path dir;
