@@ -155,7 +155,7 @@ public final class TaskRecord {
     return new StoredTask(id, spec.loop(), node, parent, v.state().label(), createdAt.toEpochMilli(),
         doneAt == null ? null : doneAt.toEpochMilli(), sleepDeadline == null ? null : sleepDeadline.toEpochMilli(),
         timeoutDeadline == null ? null : timeoutDeadline.toEpochMilli(), insert ? StoredSpec.encode(spec) : null,
-        () -> v.toJson().encode(), owner, leaseToken);
+        v::json, owner, leaseToken);
   }
 
   /** Holds the task under a lease of {@code node} with {@code token} (before its row is written). */
