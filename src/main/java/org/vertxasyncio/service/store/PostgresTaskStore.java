@@ -84,6 +84,8 @@ public final class PostgresTaskStore implements TaskStore {
   private final int batchMax;
   private final long batchWaitNanos;
   private final long timeoutMillis;
+  /** The time the reads and migrations of {@link #open()} may take: a slow start is better than none. */
+  private final long openMillis;
   private final LinkedBlockingQueue<Op> queue = new LinkedBlockingQueue<>();
   private volatile boolean closed;
   private volatile boolean available = true;
@@ -160,6 +162,7 @@ public final class PostgresTaskStore implements TaskStore {
     this.batchMax = batchMax;
     this.batchWaitNanos = (long) (batchWait * 1e9);
     this.timeoutMillis = Math.max(1, (long) (timeout * 1000));
+    this.openMillis = Math.max(timeoutMillis, 30_000);
   }
 
   /**
@@ -338,8 +341,12 @@ public final class PostgresTaskStore implements TaskStore {
   // ------------------------------------------------------------------ the writer thread
 
   private <T> T await(Future<T> f) throws Exception {
+    return await(f, timeoutMillis);
+  }
+
+  private <T> T await(Future<T> f, long millis) throws Exception {
     try {
-      return f.toCompletionStage().toCompletableFuture().get(timeoutMillis, TimeUnit.MILLISECONDS);
+      return f.toCompletionStage().toCompletableFuture().get(millis, TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       throw e.getCause() instanceof Exception ex ? ex : e;
     }
@@ -347,33 +354,33 @@ public final class PostgresTaskStore implements TaskStore {
 
   private Stored openAndLoad() throws Exception {
     try {
-      List<Integer> applied = await(pool.withTransaction(this::migrate));
+      List<Integer> applied = await(pool.withTransaction(this::migrate), openMillis);
       if (!applied.isEmpty()) {
         LOG.info("task store {}: schema version -> {} (migrations {})", describe(), PostgresMigrations.CURRENT, applied);
       }
       List<StoredTask> tasks = new ArrayList<>();
       for (Row r : await(pool.query("SELECT id, loop, parent, state, created_at, done_at, sleep_deadline, timeout_deadline, "
-          + "spec, record FROM tasks ORDER BY id").execute())) {
+          + "spec, record FROM tasks ORDER BY id").execute(), openMillis)) {
         String record = r.getString(9);
         tasks.add(new StoredTask(r.getString(0), r.getString(1), r.getString(2), r.getString(3), r.getLong(4), r.getLong(5),
             r.getLong(6), r.getLong(7), r.getString(8), () -> record));
       }
       List<Stored.StoredLoop> loops = new ArrayList<>();
-      for (Row r : await(pool.query("SELECT name, state FROM loops ORDER BY position").execute())) {
+      for (Row r : await(pool.query("SELECT name, state FROM loops ORDER BY position").execute(), openMillis)) {
         loops.add(new Stored.StoredLoop(r.getString(0), r.getString(1)));
       }
       long reserved = 0;
-      for (Row r : await(pool.query("SELECT value FROM meta WHERE key = '" + EVENTS_RESERVED + "'").execute())) {
+      for (Row r : await(pool.query("SELECT value FROM meta WHERE key = '" + EVENTS_RESERVED + "'").execute(), openMillis)) {
         reserved = r.getLong(0);
       }
-      conn = connectWriter();
+      conn = connectWriter(openMillis);
       LOG.info("task store {} opened: {} task(s), {} loop(s) kept", describe(), tasks.size(), loops.size());
       return new Stored(List.copyOf(tasks), List.copyOf(loops), reserved);
     } catch (IllegalStateException e) {
       throw new StoreException("The task store " + describe() + " cannot be used: " + e.getMessage(), e);
     } catch (TimeoutException e) {
       throw new StoreException("The task store " + describe() + " cannot be opened: PostgreSQL did not answer within "
-          + timeoutMillis + " ms", e);
+          + openMillis + " ms", e);
     } catch (Exception e) {
       throw new StoreException("The task store " + describe() + " cannot be opened: " + e.getMessage(), e);
     }
@@ -416,9 +423,13 @@ public final class PostgresTaskStore implements TaskStore {
   }
 
   private PgConnection connectWriter() throws Exception {
+    return connectWriter(timeoutMillis);
+  }
+
+  private PgConnection connectWriter(long millis) throws Exception {
     Future<PgConnection> f = PgConnection.connect(vertx, connect);
     try {
-      return await(f);
+      return await(f, millis);
     } catch (TimeoutException e) {
       f.onSuccess(SqlConnection::close); // late: not ours any more
       throw e;
