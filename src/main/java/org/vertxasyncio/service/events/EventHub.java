@@ -132,7 +132,7 @@ public final class EventHub {
 
   /** Publishes an event whose data is a task (an immutable snapshot, encoded when first needed), from any thread. */
   public void publish(String type, String taskId, TaskView task) {
-    context.runOnContext(v -> append(type, taskId, () -> task.toJson().encode()));
+    context.runOnContext(v -> append(type, taskId, task::json));
   }
 
   private void append(String type, String taskId, Supplier<String> data) {

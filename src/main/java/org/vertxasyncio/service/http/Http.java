@@ -11,14 +11,21 @@ import io.vertx.openapi.validation.ValidatedRequest;
 
 /** Small helpers shared by the handlers. */
 final class Http {
+  private static final CharSequence CONTENT_TYPE = io.vertx.core.http.HttpHeaders.createOptimized("Content-Type");
+  private static final CharSequence APPLICATION_JSON = io.vertx.core.http.HttpHeaders.createOptimized("application/json");
   private Http() {
   }
 
   static void json(RoutingContext rc, int status, JsonObject body) {
+    json(rc, status, body.encode());
+  }
+
+  /** Answers with {@code json}, JSON text already encoded (a task's {@link org.vertxasyncio.service.tasks.TaskView#json()}). */
+  static void json(RoutingContext rc, int status, String json) {
     if (rc.response().ended() || rc.response().closed()) {
       return;
     }
-    rc.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+    rc.response().setStatusCode(status).putHeader(CONTENT_TYPE, APPLICATION_JSON).end(json);
   }
 
   /** Answers with {@code e} as JSON (an {@link ApiError} or anything else, mapped by {@link Errors}). */

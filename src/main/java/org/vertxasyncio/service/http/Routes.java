@@ -14,6 +14,7 @@ import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.openapi.contract.OpenAPIContract;
 import io.vertx.openapi.contract.Operation;
 import io.vertx.openapi.contract.Path;
+import io.vertx.openapi.validation.impl.RequestValidatorImpl;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -104,12 +105,16 @@ public final class Routes {
     builder.rootHandler(json);
     builder.rootHandler(BodyHandler.create(false).setBodyLimit(api.config().maxBodyBytes));
     builder.rootHandler(rc -> taskSizes(rc, api));
+    // the requests' validation, prepared once per operation (OperationValidator), in place of the router's
+    RequestValidatorImpl library = new RequestValidatorImpl(vertx, contract);
     for (Operation op : contract.operations()) {
       Handler<RoutingContext> h = handlers.get(op.getOperationId());
       if (h == null) {
         throw new IllegalStateException("openapi.yaml has operation " + op.getOperationId() + " and the service no handler for it");
       }
-      builder.getRoute(op.getOperationId()).addHandler(knownQueryOnly(op)).addHandler(safe(h));
+      builder.getRoute(op.getOperationId()).setDoValidation(false)
+          .addHandler(new OperationValidator(vertx, contract, op, library).handler())
+          .addHandler(knownQueryOnly(op)).addHandler(safe(h));
     }
     if (handlers.size() != contract.operations().size()) {
       throw new IllegalStateException("the service has handlers for operations that openapi.yaml does not define");
@@ -178,7 +183,8 @@ public final class Routes {
 
   /**
    * The size limits of {@code POST /tasks} ({@link TaskSpec#checkSizes}), before the OpenAPI validation:
-   * the validator's time grows with every element of a body, and it runs on the HTTP event loop.
+   * the validator's time grows with every element of a body. The body decoded here is left for the
+   * validation ({@link OperationValidator#DECODED_BODY}), which does not decode it again.
    */
   private static void taskSizes(RoutingContext rc, Api api) {
     if (rc.request().method() == HttpMethod.POST && "/tasks".equals(rc.normalizedPath()) && rc.body().length() > 0) {
@@ -189,6 +195,7 @@ public final class Routes {
         rc.next(); // the validation says what is wrong with it
         return;
       }
+      rc.put(OperationValidator.DECODED_BODY, body);
       if (body instanceof io.vertx.core.json.JsonObject o) {
         try {
           TaskSpec.checkSizes(o, api.config());

@@ -2,6 +2,7 @@ package org.vertxasyncio.service.http;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -63,9 +64,13 @@ final class TaskRoutes {
     Predicate<TaskView> filter = v -> (state == null || state == v.state()) && (kind == null || kind == v.kind())
         && (loop == null || loop.equals(v.loop())) && (name == null || name.equals(v.name()));
     TaskRegistry.Page page = api.registry().list(filter, limit, cursor);
-    JsonArray tasks = new JsonArray();
-    page.tasks().forEach(v -> tasks.add(v.toJson()));
-    Http.json(rc, 200, new JsonObject().put("tasks", tasks).put("nextCursor", page.nextCursor()));
+    // each task's JSON text as its snapshot keeps it, not encoded again for this list
+    StringBuilder out = new StringBuilder(64 + 512 * page.tasks().size()).append("{\"tasks\":[");
+    for (int i = 0; i < page.tasks().size(); i++) {
+      out.append(i == 0 ? "" : ",").append(page.tasks().get(i).json());
+    }
+    out.append("],\"nextCursor\":").append(Json.encode(page.nextCursor())).append('}');
+    Http.json(rc, 200, out.toString());
   }
 
   /** {@code POST /tasks/{id}/cancel}: {@code curl -s -XPOST localhost:8080/tasks/ID/cancel} */
@@ -153,14 +158,14 @@ final class TaskRoutes {
   private void answerWhenDone(RoutingContext rc, TaskRecord rec, Double wait, int status) {
     // whenDone, not the view: a finish is told once it is committed to the task store
     if (wait == null || wait <= 0 || rec.whenDone().isDone()) {
-      Http.json(rc, status, rec.view().toJson());
+      Http.json(rc, status, rec.view().json());
       return;
     }
     boolean[] answered = {false};
     Runnable answer = () -> {
       if (!answered[0]) {
         answered[0] = true;
-        Http.json(rc, status, rec.view().toJson());
+        Http.json(rc, status, rec.view().json());
       }
     };
     long timer = vertx.setTimer(Math.max(1, Math.round(wait * 1000)), t -> answer.run());

@@ -150,7 +150,7 @@ public final class TaskRecord {
     return new StoredTask(id, spec.loop(), node, parent, v.state().label(), createdAt.toEpochMilli(),
         doneAt == null ? null : doneAt.toEpochMilli(), sleepDeadline == null ? null : sleepDeadline.toEpochMilli(),
         timeoutDeadline == null ? null : timeoutDeadline.toEpochMilli(), insert ? StoredSpec.encode(spec) : null,
-        () -> v.toJson().encode());
+        v::json);
   }
 
   /**

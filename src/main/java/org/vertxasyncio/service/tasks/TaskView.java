@@ -6,13 +6,125 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * An immutable snapshot of a task, published by its {@link TaskRecord} at each change; what HTTP handlers
- * read from any thread. {@code result} is a JSON value that nobody mutates once published; {@code node} is
- * the node that runs the task, or ran it.
+ * An immutable snapshot of a task, published by its {@link TaskRecord} at each change; what HTTP handlers,
+ * the event stream, webhooks and the store read, from any thread. {@code result} and {@code spec} are JSON
+ * values that nobody mutates once published; {@code node} is the node that runs the task, or ran it.
+ *
+ * <p>Its JSON text ({@link #json()}) is made once, by the first reader that needs it, and every other reader
+ * of this snapshot (each {@code GET}, list, event, webhook delivery and store write) gets the same string: a
+ * task's JSON is encoded once per change of state, not once per reader. Racing first readers may each encode
+ * it; they make equal strings, and one is kept.
  */
-public record TaskView(String id, String name, TaskSpec.Kind kind, String loop, String node, String parent, TaskState state,
-    Object result, ExceptionInfo exception, Instant createdAt, Instant startedAt, Instant doneAt,
-    List<String> children, List<CallbackEntry> callbacks, JsonObject spec, Double lateSeconds, int recoveries) {
+public final class TaskView {
+  private final String id;
+  private final String name;
+  private final TaskSpec.Kind kind;
+  private final String loop;
+  private final String node;
+  private final String parent;
+  private final TaskState state;
+  private final Object result;
+  private final ExceptionInfo exception;
+  private final Instant createdAt;
+  private final Instant startedAt;
+  private final Instant doneAt;
+  private final List<String> children;
+  private final List<CallbackEntry> callbacks;
+  private final JsonObject spec;
+  private final Double lateSeconds;
+  private final int recoveries;
+  /** The encoded {@link #toJson()}, made on first use. */
+  private volatile String json;
+
+  public TaskView(String id, String name, TaskSpec.Kind kind, String loop, String node, String parent, TaskState state,
+      Object result, ExceptionInfo exception, Instant createdAt, Instant startedAt, Instant doneAt,
+      List<String> children, List<CallbackEntry> callbacks, JsonObject spec, Double lateSeconds, int recoveries) {
+    this.id = id;
+    this.name = name;
+    this.kind = kind;
+    this.loop = loop;
+    this.node = node;
+    this.parent = parent;
+    this.state = state;
+    this.result = result;
+    this.exception = exception;
+    this.createdAt = createdAt;
+    this.startedAt = startedAt;
+    this.doneAt = doneAt;
+    this.children = children;
+    this.callbacks = callbacks;
+    this.spec = spec;
+    this.lateSeconds = lateSeconds;
+    this.recoveries = recoveries;
+  }
+
+  public String id() {
+    return id;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public TaskSpec.Kind kind() {
+    return kind;
+  }
+
+  public String loop() {
+    return loop;
+  }
+
+  public String node() {
+    return node;
+  }
+
+  public String parent() {
+    return parent;
+  }
+
+  public TaskState state() {
+    return state;
+  }
+
+  public Object result() {
+    return result;
+  }
+
+  public ExceptionInfo exception() {
+    return exception;
+  }
+
+  public Instant createdAt() {
+    return createdAt;
+  }
+
+  public Instant startedAt() {
+    return startedAt;
+  }
+
+  public Instant doneAt() {
+    return doneAt;
+  }
+
+  public List<String> children() {
+    return children;
+  }
+
+  public List<CallbackEntry> callbacks() {
+    return callbacks;
+  }
+
+  public JsonObject spec() {
+    return spec;
+  }
+
+  public Double lateSeconds() {
+    return lateSeconds;
+  }
+
+  public int recoveries() {
+    return recoveries;
+  }
 
   /** An exception as the API shows it: its type (the Java class's simple name) and message. */
   public record ExceptionInfo(String type, String message) {
@@ -38,6 +150,17 @@ public record TaskView(String id, String name, TaskSpec.Kind kind, String loop, 
     return state.done();
   }
 
+  /** The task as the API shows it, as JSON text: encoded on first use, then the same string for every caller. */
+  public String json() {
+    String j = json;
+    if (j == null) {
+      j = toJson().encode();
+      json = j;
+    }
+    return j;
+  }
+
+  /** The task as the API shows it: a new object at each call (see {@link #json()} for its text). */
   public JsonObject toJson() {
     JsonArray cbs = new JsonArray();
     callbacks.forEach(c -> cbs.add(c.toJson()));
@@ -60,5 +183,10 @@ public record TaskView(String id, String name, TaskSpec.Kind kind, String loop, 
         .put("spec", spec)
         .put("lateSeconds", lateSeconds)
         .put("recoveries", recoveries);
+  }
+
+  @Override
+  public String toString() {
+    return "<TaskView " + id + " " + state.label() + ">";
   }
 }

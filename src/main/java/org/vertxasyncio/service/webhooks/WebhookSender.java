@@ -78,7 +78,7 @@ public final class WebhookSender {
   /** Starts delivering {@code rec}'s current snapshot to {@code hook}; log entry {@code index} is its own. */
   public void deliver(TaskRecord rec, int index, Webhook hook, String deliveryId) {
     inFlight.incrementAndGet();
-    attempt(rec, index, hook, deliveryId, Buffer.buffer(rec.view().toJson().encode()), 1, retry.attempts());
+    attempt(rec, index, hook, deliveryId, Buffer.buffer(rec.view().json()), 1, retry.attempts());
   }
 
   /**
@@ -95,7 +95,7 @@ public final class WebhookSender {
     LOG.info("task {} webhook {} delivery {} resumed at attempt {} (up to attempt {})", rec.id(), hook.url(),
         e.deliveryId(), next, last);
     inFlight.incrementAndGet();
-    attempt(rec, index, hook, e.deliveryId(), Buffer.buffer(rec.view().toJson().encode()), next, last);
+    attempt(rec, index, hook, e.deliveryId(), Buffer.buffer(rec.view().json()), next, last);
   }
 
   /**
@@ -128,7 +128,7 @@ public final class WebhookSender {
     rec.updateCallbackAt(index, e.withOutcome(CallbackEntry.Outcome.PENDING));
     inFlight.incrementAndGet();
     LOG.info("task {} webhook {} redelivery requested ({})", rec.id(), hook.url(), e.deliveryId());
-    attempt(rec, index, hook, e.deliveryId(), Buffer.buffer(rec.view().toJson().encode()), first, first - 1 + retry.attempts());
+    attempt(rec, index, hook, e.deliveryId(), Buffer.buffer(rec.view().json()), first, first - 1 + retry.attempts());
     return true;
   }
 
