@@ -179,6 +179,9 @@ public final class ServiceVerticle extends VerticleBase {
     HealthChecks readiness = HealthChecks.create(vertx);
     readiness.register("accepting", promise -> promise.complete(started && !draining ? Status.OK()
         : Status.KO(new JsonObject().put("reason", draining ? "shutting down" : "starting"))));
+    readiness.register("store", promise -> promise.complete(store.available() ? Status.OK()
+        : Status.KO(new JsonObject().put("reason", "the task store cannot reach its database; writes are refused (503) "
+            + "and those it holds are retried until it is back"))));
     readiness.register("defaultLoop", promise -> {
       NamedLoop d = loops.get("default");
       boolean ok = d != null && d.loop().isRunning();

@@ -130,10 +130,14 @@ public final class TaskService {
    * @return the new task's first snapshot, once its row is committed to the store; failed with a
    *     {@link ServiceError}: {@code NotFound} for an unknown loop or task id, {@code Invalid} for a task id
    *     of another loop, {@code LoopClosed}, {@code LimitReached} when the pending-task budget is spent,
-   *     {@code StoreUnavailable} when the store could not commit the task (it is then cancelled)
+   *     {@code StoreUnavailable} when the store cannot reach its database (nothing is made) or could not
+   *     commit the task (it is then cancelled)
    */
   public Future<TaskRecord> submit(TaskSpec spec) {
     NamedLoop l = loops.require(spec.loop(), "loop");
+    if (!journal.available()) {
+      return Future.failedFuture(TaskJournal.unavailable());
+    }
     if (l.closing()) {
       return Future.failedFuture(new ServiceError.LoopClosed());
     }
@@ -377,6 +381,9 @@ public final class TaskService {
     }
     Webhook hook = rec.spec().callbacks().get(k);
     NamedLoop l = loops.require(rec.loopName(), null);
+    if (!journal.available()) {
+      return Future.failedFuture(TaskJournal.unavailable());
+    }
     return l.call(() -> {
       if (!webhooks.redeliver(rec, index, hook)) {
         throw new ServiceError.Conflict(ServiceError.Conflict.Reason.DELIVERY_PENDING, "Callback " + index + " of task " + rec.id()
@@ -420,9 +427,15 @@ public final class TaskService {
 
   // ------------------------------------------------------------------ cancel, delete
 
-  /** {@code task.cancel()} on the task's loop: true if the task was pending, false if already done. */
+  /**
+   * {@code task.cancel()} on the task's loop: true if the task was pending, false if already done;
+   * failed with {@code StoreUnavailable} while the store cannot reach its database (nothing is cancelled).
+   */
   public Future<Boolean> cancel(TaskRecord rec) {
     NamedLoop l = loops.require(rec.loopName(), null);
+    if (!journal.available()) {
+      return Future.failedFuture(TaskJournal.unavailable());
+    }
     return l.call(() -> {
       boolean c = rec.task().cancel();
       LOG.info("task {} cancel requested: {}", rec.id(), c);
@@ -434,11 +447,13 @@ public final class TaskService {
    * Forgets a done task.
    *
    * @throws ServiceError.Conflict when the task is pending
+   * @throws ServiceError.StoreUnavailable while the store cannot reach its database (nothing is forgotten)
    */
   public void delete(TaskRecord rec) {
     if (!rec.view().done()) {
       throw new ServiceError.Conflict(ServiceError.Conflict.Reason.TASK_PENDING, "Task " + rec.id() + " is pending; cancel it or wait for it first");
     }
+    journal.requireAvailable();
     if (registry.remove(rec)) {
       journal.deleted(rec);
       LOG.info("task {} deleted", rec.id());
