@@ -150,7 +150,7 @@ public final class ServiceVerticle extends VerticleBase {
     metrics.taskStates(registry::pendingCount, registry::finishedCount, registry::cancelledCount);
     metrics.store(store::queued);
     if (store instanceof org.vertxasyncio.service.store.PostgresTaskStore pg) {
-      metrics.storeStatements(pg::statements);
+      metrics.storeStatements(pg, org.vertxasyncio.service.store.PostgresTaskStore::statements);
     }
     store.onCommit(metrics::storeCommit);
 

@@ -96,9 +96,12 @@ public final class ServiceMetrics {
     gauge("asyncio.store.queued", "Writes queued for the task store, not committed yet", "store", "tasks", queued);
   }
 
-  /** The SQL statements a store that speaks to a database server has sent it (the postgres store). */
-  public void storeStatements(java.util.function.LongSupplier sent) {
-    io.micrometer.core.instrument.FunctionCounter.builder("asyncio.store.statements", sent, s -> s.getAsLong())
+  /**
+   * The SQL statements a store that speaks to a database server has sent it (the postgres store); Micrometer
+   * holds {@code store} weakly, so it must be the store itself, which the service holds.
+   */
+  public <T> void storeStatements(T store, java.util.function.ToDoubleFunction<T> sent) {
+    io.micrometer.core.instrument.FunctionCounter.builder("asyncio.store.statements", store, sent)
         .description("SQL statements the task store sent its database (postgres store)").tags(common).register(registry);
   }
 
