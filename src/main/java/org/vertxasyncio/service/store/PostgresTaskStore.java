@@ -63,12 +63,17 @@ public final class PostgresTaskStore implements TaskStore {
   private static final long BACKOFF_MIN_MILLIS = 50;
   private static final long BACKOFF_MAX_MILLIS = 1000;
 
+  /** Every new row of a batch in one statement: one array per column, unnested (ids are unique in a batch). */
   static final String INSERT = "INSERT INTO tasks(id, loop, parent, state, created_at, done_at, sleep_deadline, "
-      + "timeout_deadline, spec, record, node) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO UPDATE "
-      + "SET node = excluded.node, state = excluded.state, done_at = excluded.done_at, "
+      + "timeout_deadline, spec, record, node) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], "
+      + "$5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::text[], $10::text[], $11::text[]) ON CONFLICT (id) "
+      + "DO UPDATE SET node = excluded.node, state = excluded.state, done_at = excluded.done_at, "
       + "sleep_deadline = excluded.sleep_deadline, timeout_deadline = excluded.timeout_deadline, record = excluded.record";
-  static final String UPDATE = "UPDATE tasks SET state = $1, done_at = $2, sleep_deadline = $3, timeout_deadline = $4, "
-      + "record = $5, node = $6 WHERE id = $7";
+  /** Every update of a batch in one statement; an update of a row that is gone matches nothing. */
+  static final String UPDATE = "UPDATE tasks t SET state = u.state, done_at = u.done_at, sleep_deadline = u.sleep_deadline, "
+      + "timeout_deadline = u.timeout_deadline, record = u.record, node = u.node FROM unnest($1::text[], $2::text[], "
+      + "$3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::text[]) AS u(id, state, done_at, sleep_deadline, "
+      + "timeout_deadline, record, node) WHERE t.id = u.id";
   static final String DELETE = "DELETE FROM tasks WHERE id = ANY($1)";
   static final String PUT_LOOP = "INSERT INTO loops(name, state) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET "
       + "state = excluded.state";
@@ -681,26 +686,24 @@ public final class PostgresTaskStore implements TaskStore {
    */
   private Throwable write(PgConnection c, Map<String, StoredTask> puts, Set<String> deletes, Map<String, String> loops,
       long events) throws Exception {
-    List<Tuple> inserts = new ArrayList<>();
-    List<Tuple> updates = new ArrayList<>();
+    Columns inserts = new Columns(11);
+    Columns updates = new Columns(7);
     for (StoredTask t : puts.values()) {
       String record = t.record().get();
       if (t.spec() != null) {
-        inserts.add(Tuple.tuple().addString(t.id()).addString(t.loop()).addString(t.parent()).addString(t.state())
-            .addLong(t.createdAt()).addLong(t.doneAt()).addLong(t.sleepDeadline()).addLong(t.timeoutDeadline())
-            .addString(t.spec()).addString(record).addString(t.node()));
+        inserts.add(t.id(), t.loop(), t.parent(), t.state(), t.createdAt(), t.doneAt(), t.sleepDeadline(),
+            t.timeoutDeadline(), t.spec(), record, t.node());
       } else {
-        updates.add(Tuple.tuple().addString(t.state()).addLong(t.doneAt()).addLong(t.sleepDeadline())
-            .addLong(t.timeoutDeadline()).addString(record).addString(t.node()).addString(t.id()));
+        updates.add(t.id(), t.state(), t.doneAt(), t.sleepDeadline(), t.timeoutDeadline(), record, t.node());
       }
     }
     List<Future<RowSet<Row>>> answers = new ArrayList<>();
     answers.add(c.query("BEGIN").execute());
-    if (!inserts.isEmpty()) {
-      answers.add(c.preparedQuery(INSERT).executeBatch(inserts));
+    if (inserts.rows > 0) {
+      answers.add(c.preparedQuery(INSERT).execute(inserts.tuple(4, 5, 6, 7)));
     }
-    if (!updates.isEmpty()) {
-      answers.add(c.preparedQuery(UPDATE).executeBatch(updates));
+    if (updates.rows > 0) {
+      answers.add(c.preparedQuery(UPDATE).execute(updates.tuple(2, 3, 4)));
     }
     if (!deletes.isEmpty()) {
       answers.add(c.preparedQuery(DELETE).execute(Tuple.of(deletes.toArray(new String[0]))));
@@ -714,8 +717,8 @@ public final class PostgresTaskStore implements TaskStore {
       answers.add(c.preparedQuery(PUT_EVENTS).execute(Tuple.of(events)));
     }
     answers.add(c.query("COMMIT").execute());
-    statements.addAndGet(2L + inserts.size() + updates.size() + (deletes.isEmpty() ? 0 : 1) + loops.size()
-        + (events >= 0 ? 1 : 0));
+    statements.addAndGet(2L + (inserts.rows > 0 ? 1 : 0) + (updates.rows > 0 ? 1 : 0) + (deletes.isEmpty() ? 0 : 1)
+        + loops.size() + (events >= 0 ? 1 : 0));
     try {
       await(Future.join(answers));
       return null;
@@ -728,6 +731,39 @@ public final class PostgresTaskStore implements TaskStore {
         }
       }
       return e;
+    }
+  }
+
+  /** The values of a batch's rows, column by column: the arrays an {@code unnest} statement takes. */
+  private static final class Columns {
+    final List<List<Object>> columns = new ArrayList<>();
+    int rows;
+
+    Columns(int n) {
+      for (int i = 0; i < n; i++) {
+        columns.add(new ArrayList<>());
+      }
+    }
+
+    void add(Object... values) {
+      for (int i = 0; i < values.length; i++) {
+        columns.get(i).add(values[i]);
+      }
+      rows++;
+    }
+
+    /** One array parameter per column: {@code Long[]} for the columns named in {@code longs}, else {@code String[]}. */
+    Tuple tuple(int... longs) {
+      Tuple t = Tuple.tuple();
+      for (int i = 0; i < columns.size(); i++) {
+        final int col = i;
+        if (java.util.Arrays.stream(longs).anyMatch(l -> l == col)) {
+          t.addArrayOfLong(columns.get(i).toArray(new Long[0]));
+        } else {
+          t.addArrayOfString(columns.get(i).toArray(new String[0]));
+        }
+      }
+      return t;
     }
   }
 
