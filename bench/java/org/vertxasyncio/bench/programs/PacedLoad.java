@@ -30,7 +30,8 @@ import java.util.concurrent.locks.LockSupport;
  * (requests sent per second), {@code rate_answered} (answers per second), {@code p50_ms}, {@code p90_ms},
  * {@code p99_ms}, {@code max_ms}, {@code send_slip_p99_ms} (how late sends left, due to send: the
  * generator's own delay plus waiting for a connection), {@code errors} (answers other than 2xx, and
- * failed connections), {@code cpu_s} (this process).
+ * failed connections), {@code cpu_s} (this process), {@code window_start_ms} and {@code window_end_ms} (the
+ * measured window, as Unix epoch milliseconds: what a server's GC log is matched against).
  */
 public final class PacedLoad {
   private PacedLoad() {
@@ -81,7 +82,9 @@ public final class PacedLoad {
 
     double intervalNs = 1e9 / rate;
     long total = (long) Math.ceil((warmup + seconds) * rate);
+    long epochMs = System.currentTimeMillis();
     long t0 = System.nanoTime() + 200_000_000L; // connections are opened meanwhile
+    long t0EpochMs = epochMs + 200;
     long windowStart = t0 + (long) (warmup * 1e9);
     long windowEnd = t0 + (long) ((warmup + seconds) * 1e9);
     AtomicLong next = new AtomicLong();
@@ -137,6 +140,8 @@ public final class PacedLoad {
     Probe.metric("send_slip_p99_ms", rank(slip, 0.99) / 1e6);
     Probe.metric("errors", errors);
     Probe.metric("cpu_s", cpu);
+    Probe.metric("window_start_ms", t0EpochMs + (long) (warmup * 1000));
+    Probe.metric("window_end_ms", t0EpochMs + (long) ((warmup + seconds) * 1000));
     if (firstError != null) {
       System.out.println("first error: " + firstError);
     }

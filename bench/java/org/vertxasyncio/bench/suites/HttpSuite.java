@@ -23,9 +23,20 @@ import org.vertxasyncio.bench.Suite;
  * interleaved (repetition 1 of every peer, then 2, ...), each repetition: POST at saturation; GET; POST
  * paced at 70 % of the requests/s that this peer reached in this repetition's saturation run. The GET
  * runs read 100 tasks made for them (1 h sleeps, so that no retention policy forgets them), in turn.
+ *
+ * <p>Then latency like for like: every peer gets the same open-loop load ({@code PacedLoad}), half of the
+ * Node.js peer's POST requests/s at saturation (the median of its repetitions above), again interleaved,
+ * with the Java peers' GC pauses in each measured window (from their {@code -Xlog:gc} logs).
  */
 public final class HttpSuite implements Suite {
   static final List<String> PEERS = List.of(OURS_MEMORY, OURS_SQLITE, VERTX, NODE);
+
+  private static double median(double[] v) {
+    double[] s = v.clone();
+    java.util.Arrays.sort(s);
+    int n = s.length;
+    return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+  }
 
   @Override
   public String name() {
@@ -34,7 +45,8 @@ public final class HttpSuite implements Suite {
 
   @Override
   public String about() {
-    return "POST /tasks (sleep 1 s) at saturation and at 70 % of it, GET /tasks/{id}: ours (memory, SQLite) vs bare Vert.x and Node.js";
+    return "POST /tasks (sleep 1 s) at saturation and at 70 % of it, GET /tasks/{id}, POST at one rate for all (half the "
+        + "Node.js peer's saturation) with GC pauses: ours (memory, SQLite) vs bare Vert.x and Node.js";
   }
 
   @Override
@@ -86,6 +98,25 @@ public final class HttpSuite implements Suite {
           ServicePeers.settle();
         }
       }
+      double nodeSaturation = median(Bench.samples(runs.get(NODE).get("post"), "requests_per_s"));
+      double common = Math.floor(0.5 * nodeSaturation);
+      bench.note("like-for-like latency: every peer paced at " + Math.round(common) + " POST/s, half the Node.js peer's "
+          + Math.round(nodeSaturation) + " requests/s at saturation");
+      for (String peer : PEERS) {
+        runs.get(peer).put("node50", new ArrayList<>());
+      }
+      for (int rep = 1; rep <= reps; rep++) {
+        for (String peer : PEERS) {
+          Bench.Server s = servers.get(peer);
+          Map<String, Double> m = new LinkedHashMap<>(
+              ServicePeers.paced(bench, "node50-" + peer + "-" + rep, s, common, pacedWarmup, paced));
+          if (!peer.equals(NODE)) {
+            m.putAll(ServicePeers.gcPauses(bench, s, m.get("window_start_ms"), m.get("window_end_ms")));
+          }
+          runs.get(peer).get("node50").add(m);
+          ServicePeers.settle();
+        }
+      }
     } finally {
       for (Bench.Server s : servers.values()) {
         s.close();
@@ -105,10 +136,21 @@ public final class HttpSuite implements Suite {
       bench.record("get.requests_per_s", peer, "req/s", r.get("get"), "requests_per_s", 1);
       bench.record("get.p99", peer, "ms", r.get("get"), "p99_ms", 1);
       bench.record("get.cpu_per_request", peer, "us", r.get("get"), "server_cpu_us_per_request", 1);
+      bench.record("node50.rate", peer, "req/s", r.get("node50"), "rate_answered", 1);
+      bench.record("node50.p50", peer, "ms", r.get("node50"), "p50_ms", 1);
+      bench.record("node50.p99", peer, "ms", r.get("node50"), "p99_ms", 1);
+      bench.record("node50.max", peer, "ms", r.get("node50"), "max_ms", 1);
+      bench.record("node50.cpu_per_request", peer, "us", r.get("node50"), "server_cpu_us_per_request", 1);
+      if (!peer.equals(NODE)) {
+        bench.record("node50.gc_pauses", peer, "pauses", r.get("node50"), "gc_pauses", 1);
+        bench.record("node50.gc_pause_total", peer, "ms", r.get("node50"), "gc_pause_total_ms", 1);
+        bench.record("node50.gc_pause_max", peer, "ms", r.get("node50"), "gc_pause_max_ms", 1);
+      }
     }
     for (String ours : List.of(OURS_MEMORY, OURS_SQLITE)) {
       for (String fig : List.of("post.requests_per_s", "post.p50", "post.p99", "post.cpu_per_request", "post70.p50",
-          "post70.p99", "get.requests_per_s", "get.p99", "get.cpu_per_request")) {
+          "post70.p99", "get.requests_per_s", "get.p99", "get.cpu_per_request", "node50.p50", "node50.p99", "node50.max",
+          "node50.cpu_per_request")) {
         bench.compare(fig, ours, VERTX, NODE);
       }
     }

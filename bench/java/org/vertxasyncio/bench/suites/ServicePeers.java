@@ -68,10 +68,12 @@ final class ServicePeers {
         List<String> cmd = new ArrayList<>();
         cmd.add(bench.java());
         cmd.addAll(Bench.JVM_FLAGS);
+        cmd.add(gcLogFlag(bench, label));
         cmd.addAll(List.of("-jar", bench.root().resolve("target/vertx-asyncio.jar").toString(), "conf/config.json"));
         yield bench.server(label, cmd, env, limit);
       }
-      case VERTX -> bench.server(label, bench.javaCommand(List.of(), PROGRAMS + "VertxTasks", List.of("0")), Map.of(), limit);
+      case VERTX -> bench.server(label, bench.javaCommand(List.of(gcLogFlag(bench, label)), PROGRAMS + "VertxTasks", List.of("0")),
+          Map.of(), limit);
       case NODE -> bench.server(label, List.of("node", bench.root().resolve("bench/node/tasks.js").toString(), "0"), Map.of(),
           limit);
       default -> throw new IllegalArgumentException(peer);
@@ -91,6 +93,52 @@ final class ServicePeers {
     if (p.waitFor() != 0) {
       throw new IllegalStateException("psql: " + sql + ": " + out);
     }
+    return out;
+  }
+
+  /**
+   * The JVM flag that logs a Java peer's collections to {@link #gcLog} ({@code -Xlog:gc}, each line stamped
+   * with Unix epoch milliseconds, so that the pauses of a measured window can be picked out).
+   */
+  static String gcLogFlag(Bench bench, String label) {
+    return "-Xlog:gc:file=" + gcLog(bench, label) + ":timemillis";
+  }
+
+  /** Where the Java peer {@code label} logs its collections. */
+  static Path gcLog(Bench bench, String label) {
+    return bench.out().resolve("gc-" + label + ".log");
+  }
+
+  /** A collection's pause in a {@code -Xlog:gc} line: {@code [<epoch>ms] GC(3) Pause Young (...) ... 2.345ms}. */
+  private static final java.util.regex.Pattern GC_PAUSE =
+      java.util.regex.Pattern.compile("^\\[(\\d+)ms].*\\bPause\\b.*\\s([0-9.]+)ms\\s*$");
+
+  /**
+   * The GC pauses the Java peer {@code server} logged between the epoch milliseconds {@code fromMs} and
+   * {@code toMs} (a line is stamped when its pause ends): {@code gc_pauses} (how many),
+   * {@code gc_pause_total_ms}, {@code gc_pause_max_ms}.
+   */
+  static Map<String, Double> gcPauses(Bench bench, Bench.Server server, double fromMs, double toMs) throws java.io.IOException {
+    Path log = gcLog(bench, server.label());
+    int n = 0;
+    double total = 0;
+    double max = 0;
+    for (String line : Files.readAllLines(log)) {
+      java.util.regex.Matcher m = GC_PAUSE.matcher(line);
+      if (m.find()) {
+        long at = Long.parseLong(m.group(1));
+        if (at >= fromMs && at <= toMs) {
+          double ms = Double.parseDouble(m.group(2));
+          n++;
+          total += ms;
+          max = Math.max(max, ms);
+        }
+      }
+    }
+    Map<String, Double> out = new LinkedHashMap<>();
+    out.put("gc_pauses", (double) n);
+    out.put("gc_pause_total_ms", total);
+    out.put("gc_pause_max_ms", max);
     return out;
   }
 

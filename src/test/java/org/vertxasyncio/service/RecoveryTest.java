@@ -175,6 +175,25 @@ class RecoveryTest {
   }
 
   @Test
+  void aTaskKeptBeforeNodesWereRecordedIsShownWithTheNodeThatHasTheStore() throws Exception {
+    String id;
+    // the SQLite store, whose rows from before its migration 3 have no node
+    try (ServiceHarness svc = start(Map.of("node.id", "first-1", "store.type", "sqlite"))) {
+      id = svc.submitAndWait(sleep(0), 5).getString("id");
+    }
+    // the row as a build before node ids wrote it: no node column value, no node in the record
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:"
+        + data.resolve(org.vertxasyncio.service.store.SqliteTaskStore.FILE_NAME));
+        java.sql.Statement st = c.createStatement()) {
+      assertEquals(1, st.executeUpdate("UPDATE tasks SET node = NULL, record = json_remove(record, '$.node')"));
+    }
+    try (ServiceHarness svc = start(Map.of("node.id", "second-2", "store.type", "sqlite"))) {
+      JsonObject t = svc.get("/tasks/" + id).expect(200).json();
+      assertEquals("second-2", t.getString("node"), "the only node the store had then is the one that has it now: " + t.encode());
+    }
+  }
+
+  @Test
   void loopsComeBackInTheirStates() throws Exception {
     String onStopped;
     try (ServiceHarness svc = start(Map.of("loops", "default,other,third"))) {
