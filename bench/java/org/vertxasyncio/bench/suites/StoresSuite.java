@@ -17,8 +17,8 @@ import org.vertxasyncio.bench.Suite;
  * interleaved (repetition 1 of each, then 2, ...): requests/s and the service's CPU per request, each as a
  * ratio to the SQLite store's. For the postgres store also what PostgreSQL did per task, from its own
  * counters over the measured run ({@code pg_stat_database} for the transactions, {@code pg_stat_user_tables}
- * of the store's schema for the rows): transactions, rows written, and the statements per task they make
- * (each row written is one statement of a batch; each transaction adds BEGIN and COMMIT). PostgreSQL is
+ * of the store's schema for the rows): transactions and rows written per task, and the statements the store
+ * sent per task (its {@code asyncio_store_statements_total}). PostgreSQL is
  * the server {@code BENCH_POSTGRES_URL} names (default: the local one, database {@code postgres}); the
  * suite drops its schemas at the end.
  */
@@ -59,6 +59,7 @@ public final class StoresSuite implements Suite {
         for (String peer : PEERS) {
           Bench.Server s = servers.get(peer);
           long[] before = peer.equals(OURS_POSTGRES) ? pgCounters(schema) : null;
+          double statementsBefore = before != null ? statements(s) : 0;
           Map<String, Double> post = new LinkedHashMap<>(
               ServicePeers.wrk(bench, "post-" + peer + "-" + rep, s, "/tasks", "post.lua", saturation));
           if (before != null) {
@@ -69,7 +70,7 @@ public final class StoresSuite implements Suite {
             double rows = after[1] - before[1];
             post.put("pg_transactions_per_task", xacts / tasks);
             post.put("pg_rows_per_task", rows / tasks);
-            post.put("pg_statements_per_task", (rows + 2 * xacts) / tasks);
+            post.put("pg_statements_per_task", (statements(s) - statementsBefore) / tasks);
           }
           runs.get(peer).add(post);
           ServicePeers.settle();
@@ -93,6 +94,19 @@ public final class StoresSuite implements Suite {
       bench.compare(fig, OURS_POSTGRES, OURS_SQLITE, OURS_MEMORY);
       bench.compare(fig, OURS_SQLITE, OURS_MEMORY);
     }
+  }
+
+  /** The statements the service's store has sent, from its {@code asyncio_store_statements_total}. */
+  private static double statements(Bench.Server s) throws Exception {
+    java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create(s.url("/metrics"))).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^asyncio_store_statements_total(\\{[^}]*})? (\\S+)")
+        .matcher(r.body());
+    if (!m.find()) {
+      throw new IllegalStateException("no asyncio_store_statements_total in " + s.label() + "'s /metrics");
+    }
+    return Double.parseDouble(m.group(2));
   }
 
   /**

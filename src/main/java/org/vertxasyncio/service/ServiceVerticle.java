@@ -167,6 +167,9 @@ public final class ServiceVerticle extends VerticleBase {
 
     metrics.taskStates(registry::pendingCount, registry::finishedCount, registry::cancelledCount);
     metrics.store(store::queued);
+    if (store instanceof org.vertxasyncio.service.store.PostgresTaskStore pg) {
+      metrics.storeStatements(pg, org.vertxasyncio.service.store.PostgresTaskStore::statements);
+    }
     store.onCommit(metrics::storeCommit);
 
     HealthChecks liveness = HealthChecks.create(vertx);

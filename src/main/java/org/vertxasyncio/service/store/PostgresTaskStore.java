@@ -63,17 +63,28 @@ public final class PostgresTaskStore implements TaskStore {
   private static final long BACKOFF_MIN_MILLIS = 50;
   private static final long BACKOFF_MAX_MILLIS = 1000;
 
-  /** With the task's lease, when the node holds one (its token; {@code lease_until} from PostgreSQL's clock). */
+  /**
+   * Every new row of a batch in one statement: one array per column, unnested (ids are unique in a batch); with
+   * the task's lease when the node holds one (its owner and token; {@code lease_until} from PostgreSQL's clock).
+   */
   static final String INSERT = "INSERT INTO tasks(id, loop, parent, state, created_at, done_at, sleep_deadline, "
-      + "timeout_deadline, spec, record, node, owner, lease_token, lease_until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-      + "$10, $11, $12, $13, CASE WHEN $12::text IS NULL THEN NULL ELSE now() + make_interval(secs => $14) END) "
-      + "ON CONFLICT (id) DO UPDATE "
-      + "SET node = excluded.node, state = excluded.state, done_at = excluded.done_at, "
+      + "timeout_deadline, spec, record, node, owner, lease_token, lease_until) SELECT u.*, CASE WHEN u.owner IS NULL "
+      + "THEN NULL ELSE now() + make_interval(secs => $14) END FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], "
+      + "$5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::text[], $10::text[], $11::text[], $12::text[], "
+      + "$13::text[]) AS u(id, loop, parent, state, created_at, done_at, sleep_deadline, timeout_deadline, spec, record, "
+      + "node, owner, lease_token) ON CONFLICT (id) "
+      + "DO UPDATE SET node = excluded.node, state = excluded.state, done_at = excluded.done_at, "
       + "sleep_deadline = excluded.sleep_deadline, timeout_deadline = excluded.timeout_deadline, record = excluded.record "
       + "WHERE tasks.lease_token IS NOT DISTINCT FROM excluded.lease_token";
-  /** Fenced by the task's lease: a node that lost it (a peer claimed the task, with a new token) changes nothing. */
-  static final String UPDATE = "UPDATE tasks SET state = $1, done_at = $2, sleep_deadline = $3, timeout_deadline = $4, "
-      + "record = $5, node = $6 WHERE id = $7 AND lease_token IS NOT DISTINCT FROM $8";
+  /**
+   * Every update of a batch in one statement, each fenced by the task's lease: a node that lost it (a peer
+   * claimed the task, with a new token) changes nothing; the rows changed are answered.
+   */
+  static final String UPDATE = "UPDATE tasks t SET state = u.state, done_at = u.done_at, sleep_deadline = u.sleep_deadline, "
+      + "timeout_deadline = u.timeout_deadline, record = u.record, node = u.node FROM unnest($1::text[], $2::text[], "
+      + "$3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::text[]) AS u(id, state, done_at, "
+      + "sleep_deadline, timeout_deadline, record, node, lease_token) WHERE t.id = u.id "
+      + "AND t.lease_token IS NOT DISTINCT FROM u.lease_token RETURNING t.id";
   static final String DELETE = "DELETE FROM tasks WHERE id = ANY($1)";
   static final String PUT_LOOP = "INSERT INTO loops(name, state) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET "
       + "state = excluded.state";
@@ -705,30 +716,29 @@ public final class PostgresTaskStore implements TaskStore {
    */
   private Throwable write(PgConnection c, Map<String, StoredTask> puts, Set<String> deletes, Map<String, String> loops,
       long events) throws Exception {
-    List<Tuple> inserts = new ArrayList<>();
-    List<Tuple> updates = new ArrayList<>();
-    List<String> updated = new ArrayList<>();
+    Columns inserts = new Columns(13);
+    Columns updates = new Columns(8);
+    List<String> fencedIds = new ArrayList<>();
     for (StoredTask t : puts.values()) {
       String record = t.record().get();
       if (t.spec() != null) {
-        inserts.add(Tuple.tuple().addString(t.id()).addString(t.loop()).addString(t.parent()).addString(t.state())
-            .addLong(t.createdAt()).addLong(t.doneAt()).addLong(t.sleepDeadline()).addLong(t.timeoutDeadline())
-            .addString(t.spec()).addString(record).addString(t.node()).addString(t.owner()).addString(t.leaseToken())
-            .addDouble(leaseSeconds));
+        inserts.add(t.id(), t.loop(), t.parent(), t.state(), t.createdAt(), t.doneAt(), t.sleepDeadline(),
+            t.timeoutDeadline(), t.spec(), record, t.node(), t.owner(), t.leaseToken());
       } else {
-        updates.add(Tuple.tuple().addString(t.state()).addLong(t.doneAt()).addLong(t.sleepDeadline())
-            .addLong(t.timeoutDeadline()).addString(record).addString(t.node()).addString(t.id()).addString(t.leaseToken()));
-        updated.add(t.leaseToken() == null ? null : t.id());
+        updates.add(t.id(), t.state(), t.doneAt(), t.sleepDeadline(), t.timeoutDeadline(), record, t.node(), t.leaseToken());
+        if (t.leaseToken() != null) {
+          fencedIds.add(t.id());
+        }
       }
     }
     List<Future<RowSet<Row>>> answers = new ArrayList<>();
     answers.add(c.query("BEGIN").execute());
-    if (!inserts.isEmpty()) {
-      answers.add(c.preparedQuery(INSERT).executeBatch(inserts));
+    if (inserts.rows > 0) {
+      answers.add(c.preparedQuery(INSERT).execute(inserts.tuple(4, 5, 6, 7).addDouble(leaseSeconds)));
     }
     Future<RowSet<Row>> fenced = null;
-    if (!updates.isEmpty()) {
-      fenced = c.preparedQuery(UPDATE).executeBatch(updates);
+    if (updates.rows > 0) {
+      fenced = c.preparedQuery(UPDATE).execute(updates.tuple(2, 3, 4));
       answers.add(fenced);
     }
     if (!deletes.isEmpty()) {
@@ -743,16 +753,19 @@ public final class PostgresTaskStore implements TaskStore {
       answers.add(c.preparedQuery(PUT_EVENTS).execute(Tuple.of(events)));
     }
     answers.add(c.query("COMMIT").execute());
-    statements.addAndGet(2L + inserts.size() + updates.size() + (deletes.isEmpty() ? 0 : 1) + loops.size()
-        + (events >= 0 ? 1 : 0));
+    statements.addAndGet(2L + (inserts.rows > 0 ? 1 : 0) + (updates.rows > 0 ? 1 : 0) + (deletes.isEmpty() ? 0 : 1)
+        + loops.size() + (events >= 0 ? 1 : 0));
     try {
       await(Future.join(answers));
-      if (fenced != null) {
-        // one result per row of the batch, in order: a fenced update that matched nothing lost its lease
-        RowSet<Row> r = fenced.result();
-        for (int i = 0; i < updated.size() && r != null; i++, r = r.next()) {
-          if (r.rowCount() == 0 && updated.get(i) != null) {
-            fencedOut.accept(updated.get(i));
+      if (fenced != null && !fencedIds.isEmpty()) {
+        // a fenced update that matched nothing lost its lease (a task deleted meanwhile has none to lose)
+        Set<String> changed = new java.util.HashSet<>();
+        for (Row r : fenced.result()) {
+          changed.add(r.getString(0));
+        }
+        for (String id : fencedIds) {
+          if (!changed.contains(id) && !deletes.contains(id)) {
+            fencedOut.accept(id);
           }
         }
       }
@@ -766,6 +779,39 @@ public final class PostgresTaskStore implements TaskStore {
         }
       }
       return e;
+    }
+  }
+
+  /** The values of a batch's rows, column by column: the arrays an {@code unnest} statement takes. */
+  private static final class Columns {
+    final List<List<Object>> columns = new ArrayList<>();
+    int rows;
+
+    Columns(int n) {
+      for (int i = 0; i < n; i++) {
+        columns.add(new ArrayList<>());
+      }
+    }
+
+    void add(Object... values) {
+      for (int i = 0; i < values.length; i++) {
+        columns.get(i).add(values[i]);
+      }
+      rows++;
+    }
+
+    /** One array parameter per column: {@code Long[]} for the columns named in {@code longs}, else {@code String[]}. */
+    Tuple tuple(int... longs) {
+      Tuple t = Tuple.tuple();
+      for (int i = 0; i < columns.size(); i++) {
+        final int col = i;
+        if (java.util.Arrays.stream(longs).anyMatch(l -> l == col)) {
+          t.addArrayOfLong(columns.get(i).toArray(new Long[0]));
+        } else {
+          t.addArrayOfString(columns.get(i).toArray(new String[0]));
+        }
+      }
+      return t;
     }
   }
 
