@@ -19,6 +19,7 @@ import org.vertxasyncio.bench.suites.PendingSuite;
 import org.vertxasyncio.bench.suites.SleepsSuite;
 import org.vertxasyncio.bench.suites.SoakSuite;
 import org.vertxasyncio.bench.suites.SseSuite;
+import org.vertxasyncio.bench.suites.StoresSuite;
 import org.vertxasyncio.bench.suites.StreamsSuite;
 import org.vertxasyncio.bench.suites.ThreadsSuite;
 import org.vertxasyncio.bench.suites.WebhooksSuite;
@@ -38,7 +39,8 @@ public final class Runner {
   static final List<Suite> LIBRARY = List.of(new SleepsSuite(), new ThreadsSuite(), new LatenessSuite(), new OpsSuite(),
       new StreamsSuite());
   /** The service's suites (HTTP, wrk on loopback), run after the library's. */
-  static final List<Suite> SERVICE = List.of(new HttpSuite(), new PendingSuite(), new SseSuite(), new WebhooksSuite());
+  static final List<Suite> SERVICE = List.of(new HttpSuite(), new StoresSuite(), new PendingSuite(), new SseSuite(),
+      new WebhooksSuite());
   /** Every suite, in the order a full run runs them. */
   static final List<Suite> SUITES = java.util.stream.Stream.concat(LIBRARY.stream(), SERVICE.stream()).toList();
   /** Suites run only when named (too long for a full run's 15 minutes). */

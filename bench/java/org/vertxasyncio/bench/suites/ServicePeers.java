@@ -26,6 +26,15 @@ final class ServicePeers {
   static final String OURS_MEMORY = "asyncio-memory";
   /** Ours with the default store, SQLite ({@code store.sync full}: every 201 committed to disk first). */
   static final String OURS_SQLITE = "asyncio-sqlite";
+  /**
+   * Ours with {@code STORE_TYPE=postgres}: every 201 committed in PostgreSQL first, on the server
+   * {@link #POSTGRES_URL} names, in a schema of its own per server ({@code bench_<label>}, made by the
+   * store, dropped by the suite).
+   */
+  static final String OURS_POSTGRES = "asyncio-postgres";
+  /** The PostgreSQL server of {@link #OURS_POSTGRES}: {@code BENCH_POSTGRES_URL}, by default the local one. */
+  static final String POSTGRES_URL = System.getenv().getOrDefault("BENCH_POSTGRES_URL",
+      "postgresql://postgres@127.0.0.1:5432/postgres");
   static final String VERTX = "vertx";
   static final String NODE = "node";
   /** Connections of every wrk and PacedLoad run. */
@@ -39,14 +48,22 @@ final class ServicePeers {
   static Bench.Server start(Bench bench, String peer, String label, Map<String, String> limits) throws Exception {
     Duration limit = Duration.ofSeconds(90);
     return switch (peer) {
-      case OURS_MEMORY, OURS_SQLITE -> {
+      case OURS_MEMORY, OURS_SQLITE, OURS_POSTGRES -> {
         Path data = bench.out().resolve("data-" + label);
         Files.createDirectories(data.getParent());
         Map<String, String> env = new LinkedHashMap<>();
         env.put("HTTP_HOST", "127.0.0.1");
         env.put("HTTP_PORT", "0");
-        env.put("STORE_TYPE", peer.equals(OURS_MEMORY) ? "memory" : "sqlite");
+        env.put("STORE_TYPE", switch (peer) {
+          case OURS_MEMORY -> "memory";
+          case OURS_POSTGRES -> "postgres";
+          default -> "sqlite";
+        });
         env.put("STORE_PATH", data.toString());
+        if (peer.equals(OURS_POSTGRES)) {
+          env.put("STORE_POSTGRES_URL", POSTGRES_URL);
+          env.put("STORE_POSTGRES_SCHEMA", postgresSchema(label));
+        }
         env.putAll(limits);
         List<String> cmd = new ArrayList<>();
         cmd.add(bench.java());
@@ -61,6 +78,22 @@ final class ServicePeers {
           limit);
       default -> throw new IllegalArgumentException(peer);
     };
+  }
+
+  /** The schema of the postgres peer started as {@code label}. */
+  static String postgresSchema(String label) {
+    return "bench_" + label.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
+  }
+
+  /** Runs {@code sql} with psql on {@link #POSTGRES_URL}; its output, unaligned, tuples only. */
+  static String psql(String sql) throws Exception {
+    Process p = new ProcessBuilder("psql", "-X", "-q", "-tA", "-v", "ON_ERROR_STOP=1", "-d", POSTGRES_URL, "-c", sql)
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes()).trim();
+    if (p.waitFor() != 0) {
+      throw new IllegalStateException("psql: " + sql + ": " + out);
+    }
+    return out;
   }
 
   /**

@@ -24,6 +24,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import org.vertxasyncio.service.cluster.ClusterNode;
 import org.vertxasyncio.service.config.ConfigKeys;
 import org.vertxasyncio.service.config.NodeId;
 import org.vertxasyncio.service.config.ServiceConfig;
@@ -37,6 +42,7 @@ import org.vertxasyncio.service.loops.LoopRegistry;
 import org.vertxasyncio.service.loops.LoopState;
 import org.vertxasyncio.service.loops.NamedLoop;
 import org.vertxasyncio.service.metrics.ServiceMetrics;
+import org.vertxasyncio.service.store.PostgresTaskStore;
 import org.vertxasyncio.service.store.Stored;
 import org.vertxasyncio.service.store.TaskStore;
 import org.vertxasyncio.service.tasks.TaskIds;
@@ -88,6 +94,8 @@ public final class ServiceVerticle extends VerticleBase {
   private TaskJournal journal;
   private long sweepTimer = -1;
   private Future<Void> shutdown;
+  /** This node's part in a cluster ({@code store.type} {@code postgres}), else null. */
+  private ClusterNode cluster;
 
   /**
    * @param prometheus the registry vertx-micrometer-metrics writes to (the service adds its meters); null
@@ -146,9 +154,22 @@ public final class ServiceVerticle extends VerticleBase {
         attempt.toJson().put("taskId", rec.id()).put("url", entry.url()).put("deliveryId", entry.deliveryId())
             .put("outcome", entry.outcome().label())));
     tasks = new TaskService(registry, loops, events, webhooks, metrics, ids, clock, journal, nodeId);
+    if (store instanceof PostgresTaskStore pg) {
+      double lease = config.get(ConfigKeys.CLUSTER_LEASE);
+      PgConnectOptions where = pg.connectOptions();
+      // connections of its own: a heartbeat never waits behind the store's writes
+      Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(2)).connectingTo(where).using(vertx).build();
+      cluster = new ClusterNode(vertx, pool, where, nodeId, lease, config.get(ConfigKeys.CLUSTER_HEARTBEAT),
+          config.retentionSeconds, config.retentionMaxTasks, tasks, ClusterNode::row);
+      pg.leases(lease, cluster::fencedOut);
+      tasks.ownership(cluster);
+    }
 
     metrics.taskStates(registry::pendingCount, registry::finishedCount, registry::cancelledCount);
     metrics.store(store::queued);
+    if (store instanceof org.vertxasyncio.service.store.PostgresTaskStore pg) {
+      metrics.storeStatements(pg, org.vertxasyncio.service.store.PostgresTaskStore::statements);
+    }
     store.onCommit(metrics::storeCommit);
 
     HealthChecks liveness = HealthChecks.create(vertx);
@@ -161,6 +182,9 @@ public final class ServiceVerticle extends VerticleBase {
     HealthChecks readiness = HealthChecks.create(vertx);
     readiness.register("accepting", promise -> promise.complete(started && !draining ? Status.OK()
         : Status.KO(new JsonObject().put("reason", draining ? "shutting down" : "starting"))));
+    readiness.register("store", promise -> promise.complete(store.available() ? Status.OK()
+        : Status.KO(new JsonObject().put("reason", "the task store cannot reach its database; writes are refused (503) "
+            + "and those it holds are retried until it is back"))));
     readiness.register("defaultLoop", promise -> {
       NamedLoop d = loops.get("default");
       boolean ok = d != null && d.loop().isRunning();
@@ -184,7 +208,14 @@ public final class ServiceVerticle extends VerticleBase {
     }
     Future<OpenAPIContract> contract = document.contract(vertx);
     return Future.all(made)
-        .compose(v -> new TaskRecovery(tasks).recover(stored.tasks()))
+        // in a cluster, the pending tasks kept are not this node's to run: they are claimed (below) once
+        // their lease expires, by whichever node is first
+        .compose(v -> new TaskRecovery(tasks).recover(cluster == null ? stored.tasks()
+            : stored.tasks().stream().filter(t -> !"pending".equals(t.state())).toList()))
+        .compose(r -> cluster == null ? Future.succeededFuture() : onContext(cluster.start().recover(e -> {
+          LOG.error("the first cluster round failed (retried every cluster.heartbeat): {}", String.valueOf(e));
+          return Future.succeededFuture();
+        })))
         // back on this verticle's context (the loops complete on theirs): the HTTP server listens from
         // here, so its requests are handled on the event hub's context and off every asyncio loop's thread
         .compose(v -> onContext(contract)).compose(c -> {
@@ -272,7 +303,20 @@ public final class ServiceVerticle extends VerticleBase {
       case FINISH -> "left to finish";
     }, webhooks.inFlight(), grace);
     Future<Void> settled;
-    if (mode == ServiceConfig.ShutdownTasks.KEEP) {
+    if (cluster != null) {
+      cluster.stopClaiming();
+    }
+    if (mode == ServiceConfig.ShutdownTasks.KEEP && cluster != null) {
+      // in a cluster, kept tasks are given back for the peers to resume at once: none is written here
+      // after, and what was queued is committed before they are given back
+      journal.freeze();
+      settled = loops.cancelAll(secondsUntil(settleBy))
+          .compose(v -> onContext(store.sync()).recover(e -> Future.succeededFuture()))
+          .compose(v -> onContext(cluster.drain()).<Void>mapEmpty().recover(e -> {
+            LOG.error("pending tasks not given back ({}); the peers take them when their leases expire", String.valueOf(e));
+            return Future.succeededFuture();
+          }));
+    } else if (mode == ServiceConfig.ShutdownTasks.KEEP) {
       // from here on nothing is written: the store holds the tasks as they are, for the next start
       journal.freeze();
       settled = loops.cancelAll(secondsUntil(settleBy));
@@ -301,6 +345,14 @@ public final class ServiceVerticle extends VerticleBase {
           return server == null ? Future.<Void>succeededFuture() : onContext(server.shutdown(drainMs, TimeUnit.MILLISECONDS));
         })
         .compose(v -> onContext(loops.closeAllNow()))
+        .eventually(() -> {
+          if (cluster == null) {
+            return Future.succeededFuture();
+          }
+          LOG.info("cluster: node {} took over {} task(s) from peers; it sent {} statement(s) for leases, claims and upkeep, "
+              + "the task store {}", nodeId, cluster.rescuedCount(), cluster.statements(), ((PostgresTaskStore) store).statements());
+          return onContext(cluster.stop());
+        })
         .eventually(() -> onContext(store.close()))
         .onComplete(ar -> {
           webhooks.close();

@@ -12,6 +12,7 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.vertxasyncio.service.ServiceHarness;
+import org.vertxasyncio.testing.TcpProxy;
 
 /**
  * The page when the stream drops: the network goes away under a live server (a proxy between browser and

@@ -140,6 +140,12 @@ public final class ConfigKeys {
   public static final ConfigKey<Double> SHUTDOWN_TIMEOUT = number("shutdown.timeout", 8.0, 0, true, 3600,
       "the grace period: seconds the whole shutdown may take (tasks and webhooks get 80% of it, in-flight requests "
           + "the rest); inside `docker stop`'s 10 s");
+  public static final ConfigKey<Double> CLUSTER_LEASE = number("cluster.lease", 10.0, 0, false, 3600,
+      "with the `postgres` store: seconds a node holds the tasks it runs without renewing them (PostgreSQL's clock); "
+          + "a node silent for longer loses them to its peers, which resume them");
+  public static final ConfigKey<Double> CLUSTER_HEARTBEAT = number("cluster.heartbeat", 2.0, 0, false, 3600,
+      "with the `postgres` store: seconds between a node's heartbeats (one statement renews all its leases); less "
+          + "than `cluster.lease`; peers also look for expired or unowned tasks this often");
   public static final ConfigKey<Double> METRICS_LAG_INTERVAL = number("metrics.lag.interval", 1.0, 0, false, 3600,
       "seconds between loop-lag probes (a `callSoon` timed from request to run)");
 

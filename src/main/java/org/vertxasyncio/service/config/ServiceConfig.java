@@ -148,6 +148,10 @@ public final class ServiceConfig {
     shutdownTasks = get(ConfigKeys.SHUTDOWN_TASKS);
     shutdownTimeout = get(ConfigKeys.SHUTDOWN_TIMEOUT);
     lagInterval = get(ConfigKeys.METRICS_LAG_INTERVAL);
+    if (get(ConfigKeys.CLUSTER_HEARTBEAT) >= get(ConfigKeys.CLUSTER_LEASE)) {
+      throw new ConfigException(ConfigKeys.CLUSTER_HEARTBEAT.label() + " must be less than " + ConfigKeys.CLUSTER_LEASE.label()
+          + " (" + ConfigKey.num(get(ConfigKeys.CLUSTER_LEASE)) + "), got " + ConfigKey.num(get(ConfigKeys.CLUSTER_HEARTBEAT)));
+    }
     if (maxLoops < loops.size()) {
       throw new ConfigException(ConfigKeys.LIMITS_LOOPS_MAX.label() + " must be at least the number of loops configured in "
           + ConfigKeys.LOOPS.label() + " (" + loops.size() + "), got " + maxLoops);

@@ -40,6 +40,7 @@ final class LoopRoutes {
     if (name == null || !NAME.matcher(name).matches()) {
       throw ApiError.invalid("name", "must be 1 to 64 of A-Z a-z 0-9 _ . -");
     }
+    api.tasks().journal().requireAvailable(); // a loop's state is kept in the store
     int max = api.config().maxLoops;
     if (api.loops().all().size() >= max && api.loops().get(name) == null) {
       throw ApiError.conflict("loop_limit", "The service has " + max + " event loops, its most (limits.loops.max)");
@@ -49,17 +50,23 @@ final class LoopRoutes {
 
   /** {@code POST /loops/{name}/start}: {@code curl -s -XPOST localhost:8080/loops/batch/start} */
   void start(RoutingContext rc) {
-    answer(rc, api.loops().start(loop(rc)), 200);
+    NamedLoop l = loop(rc);
+    api.tasks().journal().requireAvailable();
+    answer(rc, api.loops().start(l), 200);
   }
 
   /** {@code POST /loops/{name}/stop}: {@code curl -s -XPOST localhost:8080/loops/batch/stop} */
   void stop(RoutingContext rc) {
-    answer(rc, api.loops().stop(loop(rc)), 200);
+    NamedLoop l = loop(rc);
+    api.tasks().journal().requireAvailable();
+    answer(rc, api.loops().stop(l), 200);
   }
 
   /** {@code POST /loops/{name}/close}: {@code curl -s -XPOST localhost:8080/loops/batch/close} */
   void close(RoutingContext rc) {
-    answer(rc, api.loops().close(loop(rc), api.config().shutdownTimeout), 200);
+    NamedLoop l = loop(rc);
+    api.tasks().journal().requireAvailable();
+    answer(rc, api.loops().close(l, api.config().shutdownTimeout), 200);
   }
 
   private void answer(RoutingContext rc, Future<NamedLoop> f, int status) {

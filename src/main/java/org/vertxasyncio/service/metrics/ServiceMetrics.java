@@ -96,6 +96,15 @@ public final class ServiceMetrics {
     gauge("asyncio.store.queued", "Writes queued for the task store, not committed yet", "store", "tasks", queued);
   }
 
+  /**
+   * The SQL statements a store that speaks to a database server has sent it (the postgres store); Micrometer
+   * holds {@code store} weakly, so it must be the store itself, which the service holds.
+   */
+  public <T> void storeStatements(T store, java.util.function.ToDoubleFunction<T> sent) {
+    io.micrometer.core.instrument.FunctionCounter.builder("asyncio.store.statements", store, sent)
+        .description("SQL statements the task store sent its database (postgres store)").tags(common).register(registry);
+  }
+
   /** One commit of the task store. */
   public void storeCommit(int writes, long nanos, boolean failed) {
     Timer.builder("asyncio.store.commits").description("Commits of the task store (one transaction each), by outcome")

@@ -39,7 +39,29 @@ public final class PostgresMigrations {
           CREATE TABLE meta (
             key   text PRIMARY KEY,
             value bigint NOT NULL
-          )""")));
+          )""")),
+      new Migrations.Migration(2, "cluster: each task's lease (owner, lease_until, lease_token), the nodes, the leader lease",
+          List.of(
+              "ALTER TABLE tasks ADD COLUMN owner text",
+              "ALTER TABLE tasks ADD COLUMN lease_until timestamptz",
+              "ALTER TABLE tasks ADD COLUMN lease_token text",
+              // the heartbeat's rows and the claim's: pending tasks only, so the indexes stay small
+              "CREATE INDEX tasks_pending_owner ON tasks (owner) WHERE state = 'pending'",
+              "CREATE INDEX tasks_pending_lease ON tasks (lease_until) WHERE state = 'pending'",
+              """
+              CREATE TABLE nodes (
+                id         text PRIMARY KEY,
+                started_at timestamptz NOT NULL,
+                seen_at    timestamptz NOT NULL
+              )""",
+              // UNLOGGED, as River's: a crash of PostgreSQL only means a new election
+              """
+              CREATE UNLOGGED TABLE leader (
+                name       text PRIMARY KEY,
+                node       text NOT NULL,
+                elected_at timestamptz NOT NULL,
+                expires_at timestamptz NOT NULL
+              )""")));
 
   /** The schema version this build writes. */
   public static final int CURRENT = ALL.get(ALL.size() - 1).version();

@@ -63,12 +63,28 @@ public final class PostgresTaskStore implements TaskStore {
   private static final long BACKOFF_MIN_MILLIS = 50;
   private static final long BACKOFF_MAX_MILLIS = 1000;
 
+  /**
+   * Every new row of a batch in one statement: one array per column, unnested (ids are unique in a batch); with
+   * the task's lease when the node holds one (its owner and token; {@code lease_until} from PostgreSQL's clock).
+   */
   static final String INSERT = "INSERT INTO tasks(id, loop, parent, state, created_at, done_at, sleep_deadline, "
-      + "timeout_deadline, spec, record, node) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO UPDATE "
-      + "SET node = excluded.node, state = excluded.state, done_at = excluded.done_at, "
-      + "sleep_deadline = excluded.sleep_deadline, timeout_deadline = excluded.timeout_deadline, record = excluded.record";
-  static final String UPDATE = "UPDATE tasks SET state = $1, done_at = $2, sleep_deadline = $3, timeout_deadline = $4, "
-      + "record = $5, node = $6 WHERE id = $7";
+      + "timeout_deadline, spec, record, node, owner, lease_token, lease_until) SELECT u.*, CASE WHEN u.owner IS NULL "
+      + "THEN NULL ELSE now() + make_interval(secs => $14) END FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], "
+      + "$5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::text[], $10::text[], $11::text[], $12::text[], "
+      + "$13::text[]) AS u(id, loop, parent, state, created_at, done_at, sleep_deadline, timeout_deadline, spec, record, "
+      + "node, owner, lease_token) ON CONFLICT (id) "
+      + "DO UPDATE SET node = excluded.node, state = excluded.state, done_at = excluded.done_at, "
+      + "sleep_deadline = excluded.sleep_deadline, timeout_deadline = excluded.timeout_deadline, record = excluded.record "
+      + "WHERE tasks.lease_token IS NOT DISTINCT FROM excluded.lease_token";
+  /**
+   * Every update of a batch in one statement, each fenced by the task's lease: a node that lost it (a peer
+   * claimed the task, with a new token) changes nothing; the rows changed are answered.
+   */
+  static final String UPDATE = "UPDATE tasks t SET state = u.state, done_at = u.done_at, sleep_deadline = u.sleep_deadline, "
+      + "timeout_deadline = u.timeout_deadline, record = u.record, node = u.node FROM unnest($1::text[], $2::text[], "
+      + "$3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::text[]) AS u(id, state, done_at, "
+      + "sleep_deadline, timeout_deadline, record, node, lease_token) WHERE t.id = u.id "
+      + "AND t.lease_token IS NOT DISTINCT FROM u.lease_token RETURNING t.id";
   static final String DELETE = "DELETE FROM tasks WHERE id = ANY($1)";
   static final String PUT_LOOP = "INSERT INTO loops(name, state) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET "
       + "state = excluded.state";
@@ -92,6 +108,10 @@ public final class PostgresTaskStore implements TaskStore {
   private volatile CommitListener listener = (writes, nanos, failed) -> {
   };
   private final AtomicLong statements = new AtomicLong();
+  /** The cluster's lease length (seconds), and who hears of a fenced write that matched nothing. */
+  private volatile double leaseSeconds = 10;
+  private volatile java.util.function.Consumer<String> fencedOut = id -> {
+  };
   private Vertx vertx;
   private boolean ownVertx;
   private Pool pool;
@@ -218,6 +238,21 @@ public final class PostgresTaskStore implements TaskStore {
   @Override
   public boolean available() {
     return available && !closed;
+  }
+
+  /**
+   * Writes each task's lease with its row: {@code leaseSeconds} past the insert (PostgreSQL's clock), and
+   * tells {@code fencedOut} (on the writer thread, before the commit's syncs complete) of each update that
+   * matched nothing because the task's lease token changed.
+   */
+  public void leases(double leaseSeconds, java.util.function.Consumer<String> fencedOut) {
+    this.leaseSeconds = leaseSeconds;
+    this.fencedOut = fencedOut;
+  }
+
+  /** Where the store connects (the user, the database, the schema as {@code search_path}); its password too. */
+  public PgConnectOptions connectOptions() {
+    return new PgConnectOptions(connect);
   }
 
   /** The SQL statements this store has sent (each row of a batch counts one, as do BEGIN and COMMIT). */
@@ -360,10 +395,10 @@ public final class PostgresTaskStore implements TaskStore {
       }
       List<StoredTask> tasks = new ArrayList<>();
       for (Row r : await(pool.query("SELECT id, loop, parent, state, created_at, done_at, sleep_deadline, timeout_deadline, "
-          + "spec, record, node FROM tasks ORDER BY id").execute(), openMillis)) {
+          + "spec, record, node, owner, lease_token FROM tasks ORDER BY id").execute(), openMillis)) {
         String record = r.getString(9);
         tasks.add(new StoredTask(r.getString(0), r.getString(1), r.getString(10), r.getString(2), r.getString(3), r.getLong(4),
-            r.getLong(5), r.getLong(6), r.getLong(7), r.getString(8), () -> record));
+            r.getLong(5), r.getLong(6), r.getLong(7), r.getString(8), () -> record, r.getString(11), r.getString(12)));
       }
       List<Stored.StoredLoop> loops = new ArrayList<>();
       for (Row r : await(pool.query("SELECT name, state FROM loops ORDER BY position").execute(), openMillis)) {
@@ -681,26 +716,30 @@ public final class PostgresTaskStore implements TaskStore {
    */
   private Throwable write(PgConnection c, Map<String, StoredTask> puts, Set<String> deletes, Map<String, String> loops,
       long events) throws Exception {
-    List<Tuple> inserts = new ArrayList<>();
-    List<Tuple> updates = new ArrayList<>();
+    Columns inserts = new Columns(13);
+    Columns updates = new Columns(8);
+    List<String> fencedIds = new ArrayList<>();
     for (StoredTask t : puts.values()) {
       String record = t.record().get();
       if (t.spec() != null) {
-        inserts.add(Tuple.tuple().addString(t.id()).addString(t.loop()).addString(t.parent()).addString(t.state())
-            .addLong(t.createdAt()).addLong(t.doneAt()).addLong(t.sleepDeadline()).addLong(t.timeoutDeadline())
-            .addString(t.spec()).addString(record).addString(t.node()));
+        inserts.add(t.id(), t.loop(), t.parent(), t.state(), t.createdAt(), t.doneAt(), t.sleepDeadline(),
+            t.timeoutDeadline(), t.spec(), record, t.node(), t.owner(), t.leaseToken());
       } else {
-        updates.add(Tuple.tuple().addString(t.state()).addLong(t.doneAt()).addLong(t.sleepDeadline())
-            .addLong(t.timeoutDeadline()).addString(record).addString(t.node()).addString(t.id()));
+        updates.add(t.id(), t.state(), t.doneAt(), t.sleepDeadline(), t.timeoutDeadline(), record, t.node(), t.leaseToken());
+        if (t.leaseToken() != null) {
+          fencedIds.add(t.id());
+        }
       }
     }
     List<Future<RowSet<Row>>> answers = new ArrayList<>();
     answers.add(c.query("BEGIN").execute());
-    if (!inserts.isEmpty()) {
-      answers.add(c.preparedQuery(INSERT).executeBatch(inserts));
+    if (inserts.rows > 0) {
+      answers.add(c.preparedQuery(INSERT).execute(inserts.tuple(4, 5, 6, 7).addDouble(leaseSeconds)));
     }
-    if (!updates.isEmpty()) {
-      answers.add(c.preparedQuery(UPDATE).executeBatch(updates));
+    Future<RowSet<Row>> fenced = null;
+    if (updates.rows > 0) {
+      fenced = c.preparedQuery(UPDATE).execute(updates.tuple(2, 3, 4));
+      answers.add(fenced);
     }
     if (!deletes.isEmpty()) {
       answers.add(c.preparedQuery(DELETE).execute(Tuple.of(deletes.toArray(new String[0]))));
@@ -714,10 +753,22 @@ public final class PostgresTaskStore implements TaskStore {
       answers.add(c.preparedQuery(PUT_EVENTS).execute(Tuple.of(events)));
     }
     answers.add(c.query("COMMIT").execute());
-    statements.addAndGet(2L + inserts.size() + updates.size() + (deletes.isEmpty() ? 0 : 1) + loops.size()
-        + (events >= 0 ? 1 : 0));
+    statements.addAndGet(2L + (inserts.rows > 0 ? 1 : 0) + (updates.rows > 0 ? 1 : 0) + (deletes.isEmpty() ? 0 : 1)
+        + loops.size() + (events >= 0 ? 1 : 0));
     try {
       await(Future.join(answers));
+      if (fenced != null && !fencedIds.isEmpty()) {
+        // a fenced update that matched nothing lost its lease (a task deleted meanwhile has none to lose)
+        Set<String> changed = new java.util.HashSet<>();
+        for (Row r : fenced.result()) {
+          changed.add(r.getString(0));
+        }
+        for (String id : fencedIds) {
+          if (!changed.contains(id) && !deletes.contains(id)) {
+            fencedOut.accept(id);
+          }
+        }
+      }
       return null;
     } catch (TimeoutException e) {
       throw e;
@@ -728,6 +779,39 @@ public final class PostgresTaskStore implements TaskStore {
         }
       }
       return e;
+    }
+  }
+
+  /** The values of a batch's rows, column by column: the arrays an {@code unnest} statement takes. */
+  private static final class Columns {
+    final List<List<Object>> columns = new ArrayList<>();
+    int rows;
+
+    Columns(int n) {
+      for (int i = 0; i < n; i++) {
+        columns.add(new ArrayList<>());
+      }
+    }
+
+    void add(Object... values) {
+      for (int i = 0; i < values.length; i++) {
+        columns.get(i).add(values[i]);
+      }
+      rows++;
+    }
+
+    /** One array parameter per column: {@code Long[]} for the columns named in {@code longs}, else {@code String[]}. */
+    Tuple tuple(int... longs) {
+      Tuple t = Tuple.tuple();
+      for (int i = 0; i < columns.size(); i++) {
+        final int col = i;
+        if (java.util.Arrays.stream(longs).anyMatch(l -> l == col)) {
+          t.addArrayOfLong(columns.get(i).toArray(new Long[0]));
+        } else {
+          t.addArrayOfString(columns.get(i).toArray(new String[0]));
+        }
+      }
+      return t;
     }
   }
 

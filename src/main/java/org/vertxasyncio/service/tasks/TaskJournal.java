@@ -106,6 +106,29 @@ public final class TaskJournal {
     return p.future();
   }
 
+  /**
+   * Refuses a write the store cannot take now: while it cannot reach its database (PostgreSQL down), a
+   * request that would change tasks or loops is answered 503 rather than accepted and not kept.
+   *
+   * @throws org.vertxasyncio.service.ServiceError.StoreUnavailable when the store is not available
+   */
+  public void requireAvailable() {
+    if (!store.available()) {
+      throw unavailable();
+    }
+  }
+
+  /** False while the store cannot reach its database ({@link TaskStore#available()}). */
+  public boolean available() {
+    return store.available();
+  }
+
+  /** The error a write refused for that gets: 503 {@code store_unavailable}. */
+  public static org.vertxasyncio.service.ServiceError.StoreUnavailable unavailable() {
+    return new org.vertxasyncio.service.ServiceError.StoreUnavailable("The task store cannot reach its database; "
+        + "nothing was changed, retry later");
+  }
+
   /** Writes nothing more from now on (shutdown keeping pending tasks). */
   public void freeze() {
     frozen = true;

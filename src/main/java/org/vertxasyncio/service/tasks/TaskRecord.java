@@ -46,6 +46,11 @@ public final class TaskRecord {
   private Double lateSeconds;
   private int recoveries;
   private TaskJournal journal;
+  /** In a cluster: the node holding the task's lease, and the lease's token (its writes are fenced with it). */
+  private volatile String owner;
+  private volatile String leaseToken;
+  /** Set once the node lost the task's lease: it finishes, publishes and writes nothing more for it. */
+  private volatile boolean dropped;
 
   private volatile TaskView view;
   private final CompletableFuture<TaskView> done = new CompletableFuture<>();
@@ -150,7 +155,40 @@ public final class TaskRecord {
     return new StoredTask(id, spec.loop(), node, parent, v.state().label(), createdAt.toEpochMilli(),
         doneAt == null ? null : doneAt.toEpochMilli(), sleepDeadline == null ? null : sleepDeadline.toEpochMilli(),
         timeoutDeadline == null ? null : timeoutDeadline.toEpochMilli(), insert ? StoredSpec.encode(spec) : null,
-        v::json);
+        v::json, owner, leaseToken);
+  }
+
+  /** Holds the task under a lease of {@code node} with {@code token} (before its row is written). */
+  void lease(String node, String token) {
+    this.owner = node;
+    this.leaseToken = token;
+  }
+
+  /** The node holding the task's lease (null: none, or no cluster); any thread. */
+  public String owner() {
+    return owner;
+  }
+
+  /** The token of the task's lease (null: none); any thread. */
+  public String leaseToken() {
+    return leaseToken;
+  }
+
+  /**
+   * The node lost the task's lease: from now on nothing is written, published or delivered for it here;
+   * any thread (the store's, on a fenced write that matched nothing). True the first time.
+   */
+  public boolean markDropped() {
+    if (dropped) {
+      return false;
+    }
+    dropped = true;
+    return true;
+  }
+
+  /** True once the lease is lost ({@link #markDropped()}); any thread. */
+  public boolean dropped() {
+    return dropped;
   }
 
   /**
@@ -180,6 +218,8 @@ public final class TaskRecord {
     Number late = j.getNumber("lateSeconds");
     r.lateSeconds = late == null ? null : late.doubleValue();
     r.recoveries = j.getInteger("recoveries", 0);
+    r.owner = row.owner();
+    r.leaseToken = row.leaseToken();
     r.publish();
     if (r.state.done()) {
       r.done.complete(r.view);
@@ -255,7 +295,7 @@ public final class TaskRecord {
   void publish() {
     view = new TaskView(id, name, spec.kind(), spec.loop(), node, parent, state, result, exception,
         createdAt, startedAt, doneAt, children, List.copyOf(log), spec.echo(), lateSeconds, recoveries);
-    if (journal != null) {
+    if (journal != null && !dropped) {
       journal.changed(this);
     }
   }

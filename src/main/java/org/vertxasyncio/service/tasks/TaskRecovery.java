@@ -90,6 +90,69 @@ public final class TaskRecovery {
     });
   }
 
+  /**
+   * Where a rescued gather finds a child that was not claimed with it and does not run on this node: a
+   * future, on {@code loop}, of that task's outcome wherever it runs.
+   */
+  @FunctionalInterface
+  public interface Elsewhere {
+    AsyncFuture<Object> outcome(String taskId, EventLoop loop);
+  }
+
+  /**
+   * Resumes pending tasks this node claimed from a peer that lost them (their rows carry this node's new
+   * lease), by the rules of a restart: a sleep keeps its absolute deadline, {@code work} runs again, a
+   * gather re-links to its children (claimed with it, running here, or {@code elsewhere}).
+   *
+   * @return what was done; failed if a claimed task cannot be read (the message names it)
+   */
+  public Future<Report> rescue(List<StoredTask> claimed, Elsewhere elsewhere) {
+    Map<String, List<TaskRecord>> perLoop = new LinkedHashMap<>();
+    for (StoredTask row : claimed) {
+      TaskRecord rec;
+      try {
+        rec = TaskRecord.restore(row, StoredSpec.decode(row.spec()), service.node());
+      } catch (RuntimeException e) {
+        return Future.failedFuture(new IllegalStateException("task " + row.id() + " in the store cannot be read: " + e, e));
+      }
+      perLoop.computeIfAbsent(row.loop(), k -> new ArrayList<>()).add(rec);
+    }
+    List<Future<Report>> parts = new ArrayList<>();
+    for (Map.Entry<String, List<TaskRecord>> e : perLoop.entrySet()) {
+      String name = e.getKey();
+      NamedLoop known = service.loops().get(name);
+      Future<NamedLoop> loop = known != null ? Future.succeededFuture(known) : service.loops().create(name);
+      parts.add(loop.compose(l -> l.call(() -> rescueLoop(l, e.getValue(), elsewhere))));
+    }
+    return Future.all(parts).map(cf -> {
+      Report sum = new Report(0, 0, 0, 0, 0);
+      for (int i = 0; i < cf.size(); i++) {
+        sum = sum.plus(cf.resultAt(i));
+      }
+      return sum;
+    });
+  }
+
+  /** On the loop's thread. */
+  private Report rescueLoop(NamedLoop l, List<TaskRecord> recs, Elsewhere elsewhere) {
+    Map<String, TaskRecord> byId = new LinkedHashMap<>();
+    for (TaskRecord r : recs) {
+      byId.put(r.id(), r);
+      r.journal(service.journal());
+    }
+    service.registry().reserveRecovered(recs.size());
+    Instant now = service.clock().instant();
+    int[] late = {0};
+    for (TaskRecord r : recs) {
+      if (l.closing()) {
+        cancelOnClosedLoop(l, r);
+      } else {
+        resume(l, r, byId, now, late, elsewhere);
+      }
+    }
+    return new Report(recs.size(), 0, recs.size(), late[0], 0);
+  }
+
   /** On the loop's thread. */
   private Report recoverLoop(NamedLoop l, List<TaskRecord> recs) {
     EventLoop loop = l.loop();
@@ -115,7 +178,7 @@ public final class TaskRecovery {
       if (l.closing()) {
         cancelOnClosedLoop(l, r);
       } else {
-        resume(l, r, byId, now, late);
+        resume(l, r, byId, now, late, null);
       }
     }
     int webhooks = 0;
@@ -126,13 +189,22 @@ public final class TaskRecovery {
   }
 
   /** Starts {@code r}'s task, its children's first; a record with a task already is left alone. */
-  private void resume(NamedLoop l, TaskRecord r, Map<String, TaskRecord> byId, Instant now, int[] late) {
+  private void resume(NamedLoop l, TaskRecord r, Map<String, TaskRecord> byId, Instant now, int[] late, Elsewhere elsewhere) {
     if (r.task() != null) {
       return;
     }
     List<AsyncFuture<?>> kids = new ArrayList<>();
     for (String cid : r.children()) {
       TaskRecord c = byId.get(cid);
+      if (c == null && elsewhere != null) {
+        TaskRecord here = service.registry().get(cid);
+        if (here != null && here.task() != null && here.loopName().equals(l.name())) {
+          kids.add(here.task()); // a child this node runs already
+        } else {
+          kids.add(elsewhere.outcome(cid, l.loop()));
+        }
+        continue;
+      }
       if (c == null) {
         // deleted (DELETE, retention) while its gather was pending: its outcome was not kept
         AsyncFuture<Object> lost = l.loop().createFuture();
@@ -140,7 +212,7 @@ public final class TaskRecovery {
         kids.add(lost);
         continue;
       }
-      resume(l, c, byId, now, late);
+      resume(l, c, byId, now, late, elsewhere);
       kids.add(c.task());
     }
     TaskSpec spec = r.spec();
@@ -214,6 +286,27 @@ public final class TaskRecovery {
       }
     }
     return n;
+  }
+
+  /**
+   * Completes {@code f} (on its loop's thread) with the outcome of a task that is done as the store keeps it
+   * ({@code state} and {@code record}, the task as the API shows it); a task the store no longer has
+   * ({@code state} null) fails it with {@code TaskLost}.
+   */
+  public static void settle(AsyncFuture<Object> f, String id, String state, String record) {
+    if (state == null) {
+      f.setException(new RecoveredError("TaskLost", "task " + id + " was forgotten; its outcome was not kept"));
+      return;
+    }
+    io.vertx.core.json.JsonObject j = new io.vertx.core.json.JsonObject(record);
+    TaskView.ExceptionInfo e = TaskView.ExceptionInfo.fromJson(j.getJsonObject("exception"));
+    if (TaskState.fromLabel(state) == TaskState.CANCELLED) {
+      f.cancel();
+    } else if (e != null) {
+      f.setException(new RecoveredError(e.type(), e.message()));
+    } else {
+      f.setResult(j.getValue("result"));
+    }
   }
 
   /** A done future with the kept outcome of {@code r}. */

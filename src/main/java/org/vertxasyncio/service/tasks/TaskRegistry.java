@@ -76,6 +76,11 @@ public final class TaskRegistry {
     return maxPending;
   }
 
+  /** Places of the pending-task budget not taken. */
+  public int free() {
+    return Math.max(0, maxPending - budgetUsed.get());
+  }
+
   void add(TaskRecord r) {
     records.put(r.id(), r);
     pending.incrementAndGet();
@@ -91,6 +96,22 @@ public final class TaskRegistry {
     c.pending().decrementAndGet();
     c.done().incrementAndGet();
     doneOrder.add(r);
+  }
+
+  /** Forgets a pending task whose lease the node lost (a peer runs it now): its place in the budget is free. */
+  boolean drop(TaskRecord r) {
+    if (!records.remove(r.id(), r)) {
+      return false;
+    }
+    if (r.view().done()) {
+      (r.view().state() == TaskState.CANCELLED ? cancelled : finished).decrementAndGet();
+      counts(r.loopName()).done().decrementAndGet();
+    } else {
+      budgetUsed.decrementAndGet();
+      pending.decrementAndGet();
+      counts(r.loopName()).pending().decrementAndGet();
+    }
+    return true;
   }
 
   public TaskRecord get(String id) {

@@ -70,6 +70,7 @@ public final class TaskService {
   private final Clock clock;
   private final TaskJournal journal;
   private final TaskNames names;
+  private volatile Ownership ownership = Ownership.NONE;
   private final String node;
 
   /** @param node this node's id: the {@code node} of the tasks it makes and recovers */
@@ -89,6 +90,11 @@ public final class TaskService {
 
   public TaskRegistry registry() {
     return registry;
+  }
+
+  /** Who holds the tasks this node accepts (a cluster's leases); {@link Ownership#NONE} until set. */
+  public void ownership(Ownership o) {
+    this.ownership = o;
   }
 
   public TaskJournal journal() {
@@ -124,10 +130,14 @@ public final class TaskService {
    * @return the new task's first snapshot, once its row is committed to the store; failed with a
    *     {@link ServiceError}: {@code NotFound} for an unknown loop or task id, {@code Invalid} for a task id
    *     of another loop, {@code LoopClosed}, {@code LimitReached} when the pending-task budget is spent,
-   *     {@code StoreUnavailable} when the store could not commit the task (it is then cancelled)
+   *     {@code StoreUnavailable} when the store cannot reach its database (nothing is made) or could not
+   *     commit the task (it is then cancelled)
    */
   public Future<TaskRecord> submit(TaskSpec spec) {
     NamedLoop l = loops.require(spec.loop(), "loop");
+    if (!journal.available()) {
+      return Future.failedFuture(TaskJournal.unavailable());
+    }
     if (l.closing()) {
       return Future.failedFuture(new ServiceError.LoopClosed());
     }
@@ -150,6 +160,9 @@ public final class TaskService {
       TaskRecord rec = launch(spec, l, null, refs, made, given.iterator());
       return journal.created(made, l.loop().context()).transform(ar -> {
         if (ar.succeeded()) {
+          for (TaskRecord r : made) {
+            ownership.held(r);
+          }
           return Future.succeededFuture(rec);
         }
         LOG.error("task {} not committed to the store, cancelled and forgotten: {}", rec.id(), String.valueOf(ar.cause()));
@@ -199,6 +212,10 @@ public final class TaskService {
       java.util.Iterator<String> names) {
     TaskRecord rec = new TaskRecord(ids.next(), spec.name() != null ? spec.name() : names.next(), node, spec, parentId,
         clock.instant());
+    String owner = ownership.owner();
+    if (owner != null) {
+      rec.lease(owner, java.util.UUID.randomUUID().toString());
+    }
     made.add(rec);
     List<AsyncFuture<?>> children = new ArrayList<>();
     List<String> childIds = new ArrayList<>();
@@ -262,6 +279,10 @@ public final class TaskService {
   }
 
   void recordDone(TaskRecord rec, AsyncFuture<Object> f) {
+    if (rec.dropped()) {
+      forgetDropped(rec);
+      return;
+    }
     if (journal.frozen()) {
       // shutting down, keeping pending tasks: the store holds this one as pending and the next start runs
       // it; whoever waits on it is answered with it as it stands
@@ -279,8 +300,15 @@ public final class TaskService {
     // told to the world once committed (the events, the log line, the long polls; then the webhooks,
     // whose syncs come after this one): nobody hears of a finish that a restart could take back
     journal.sync(contextOf(rec)).onComplete(ar -> {
+      if (rec.dropped()) {
+        // the lease was lost before the finish was written: a peer runs the task, this finish counts for nothing
+        forgetDropped(rec);
+        return;
+      }
       if (ar.failed()) {
         LOG.error("task {}: its done state may not be committed: {}", rec.id(), String.valueOf(ar.cause()));
+      } else {
+        ownership.settled(rec);
       }
       events.publish("callback.fired", rec.id(), new JsonObject().put("taskId", rec.id()).put("callback", CallbackEntry.Kind.RECORD.label())
           .put("firedAt", Times.format(now)));
@@ -307,7 +335,7 @@ public final class TaskService {
   }
 
   void webhookFired(TaskRecord rec, Webhook hook, int hookIndex) {
-    if (journal.frozen()) {
+    if (journal.frozen() || rec.dropped()) {
       return; // the task stays pending in the store: it is not done for the next start
     }
     Instant now = clock.instant();
@@ -317,6 +345,9 @@ public final class TaskService {
     // delivered once the done state and this entry are committed: a receiver never hears of a finish
     // that a restart could take back
     journal.sync(contextOf(rec)).onComplete(ar -> {
+      if (rec.dropped()) {
+        return;
+      }
       events.publish("callback.fired", rec.id(), new JsonObject().put("taskId", rec.id()).put("callback", CallbackEntry.Kind.WEBHOOK.label())
           .put("url", hook.url()).put("deliveryId", deliveryId).put("firedAt", Times.format(now)));
       LOG.info("task {} webhook callback fired: {} ({})", rec.id(), hook.url(), deliveryId);
@@ -350,6 +381,9 @@ public final class TaskService {
     }
     Webhook hook = rec.spec().callbacks().get(k);
     NamedLoop l = loops.require(rec.loopName(), null);
+    if (!journal.available()) {
+      return Future.failedFuture(TaskJournal.unavailable());
+    }
     return l.call(() -> {
       if (!webhooks.redeliver(rec, index, hook)) {
         throw new ServiceError.Conflict(ServiceError.Conflict.Reason.DELIVERY_PENDING, "Callback " + index + " of task " + rec.id()
@@ -359,11 +393,49 @@ public final class TaskService {
     });
   }
 
+  /**
+   * Drops a task whose lease this node lost (a peer may run it now): its coroutine is cancelled quietly,
+   * and nothing is finished, published, written or delivered for it here; long polls on it here are
+   * answered with it as it stands. On any thread; the work happens on the task's loop.
+   */
+  public void drop(TaskRecord rec) {
+    if (!rec.markDropped()) {
+      return;
+    }
+    NamedLoop l = loops.get(rec.loopName());
+    if (l == null) {
+      return;
+    }
+    l.loop().context().runOnContext(v -> {
+      AsyncFuture<Object> t = rec.task();
+      if (t == null || t.done()) {
+        forgetDropped(rec);
+      } else {
+        t.cancel(); // its done callbacks see it dropped
+      }
+    });
+  }
+
+  /** On the loop thread. */
+  private void forgetDropped(TaskRecord rec) {
+    ownership.settled(rec);
+    rec.completeWaiters();
+    if (registry.drop(rec)) {
+      LOG.info("task {} dropped: this node's lease on it is gone (a peer resumes it)", rec.id());
+    }
+  }
+
   // ------------------------------------------------------------------ cancel, delete
 
-  /** {@code task.cancel()} on the task's loop: true if the task was pending, false if already done. */
+  /**
+   * {@code task.cancel()} on the task's loop: true if the task was pending, false if already done;
+   * failed with {@code StoreUnavailable} while the store cannot reach its database (nothing is cancelled).
+   */
   public Future<Boolean> cancel(TaskRecord rec) {
     NamedLoop l = loops.require(rec.loopName(), null);
+    if (!journal.available()) {
+      return Future.failedFuture(TaskJournal.unavailable());
+    }
     return l.call(() -> {
       boolean c = rec.task().cancel();
       LOG.info("task {} cancel requested: {}", rec.id(), c);
@@ -375,11 +447,13 @@ public final class TaskService {
    * Forgets a done task.
    *
    * @throws ServiceError.Conflict when the task is pending
+   * @throws ServiceError.StoreUnavailable while the store cannot reach its database (nothing is forgotten)
    */
   public void delete(TaskRecord rec) {
     if (!rec.view().done()) {
       throw new ServiceError.Conflict(ServiceError.Conflict.Reason.TASK_PENDING, "Task " + rec.id() + " is pending; cancel it or wait for it first");
     }
+    journal.requireAvailable();
     if (registry.remove(rec)) {
       journal.deleted(rec);
       LOG.info("task {} deleted", rec.id());

@@ -76,6 +76,16 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theHeartbeatMustBeShorterThanTheLease() throws Exception {
+    assertEquals("cluster.heartbeat (CLUSTER_HEARTBEAT) must be less than cluster.lease (CLUSTER_LEASE) (3), got 3",
+        failure(new JsonObject().put("cluster.lease", 3), Map.of("CLUSTER_HEARTBEAT", "3")).getMessage());
+    ServiceConfig c = load(new JsonObject(), Map.of("CLUSTER_LEASE", "4.5", "CLUSTER_HEARTBEAT", "0.5"));
+    assertEquals(4.5, c.get(org.vertxasyncio.service.config.ConfigKeys.CLUSTER_LEASE));
+    assertEquals(0.5, c.get(org.vertxasyncio.service.config.ConfigKeys.CLUSTER_HEARTBEAT));
+    assertTrue(failure(new JsonObject(), Map.of("CLUSTER_LEASE", "0")).getMessage().startsWith("cluster.lease "));
+  }
+
+  @Test
   void aMissingNamedFileIsAnError() throws Exception {
     ExecutionException e = assertThrows(ExecutionException.class, () -> ConfigLoader.load(vertx, dir.resolve("nope.json").toString(), Map.of())
         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS));

@@ -1,4 +1,4 @@
-package org.vertxasyncio.dashboard;
+package org.vertxasyncio.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,24 +11,24 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A loopback TCP proxy in front of the service, so a test can take the network away from the browser
- * while the server lives on: {@link #cut()} closes every connection and stops listening (the browser sees
- * its stream break and its requests refused), {@link #restore()} listens again on the same port.
+ * A loopback TCP proxy in front of a server (the service, PostgreSQL), so a test can take the network away
+ * from a client while the server lives on: {@link #cut()} closes every connection and stops listening (the
+ * client sees its connections break and new ones refused), {@link #restore()} listens again on the same port.
  */
-final class TcpProxy implements AutoCloseable {
+public final class TcpProxy implements AutoCloseable {
   private final int targetPort;
   private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
   private volatile ServerSocket server;
   private final int port;
 
-  TcpProxy(int targetPort) throws IOException {
+  public TcpProxy(int targetPort) throws IOException {
     this.targetPort = targetPort;
     this.server = listen(0);
     this.port = server.getLocalPort();
     accept(server);
   }
 
-  int port() {
+  public int port() {
     return port;
   }
 
@@ -90,7 +90,7 @@ final class TcpProxy implements AutoCloseable {
   }
 
   /** Drops every connection and stops listening: to the browser, the server is gone. */
-  void cut() throws IOException {
+  public void cut() throws IOException {
     server.close();
     for (Socket s : Set.copyOf(sockets)) {
       close(s);
@@ -98,7 +98,7 @@ final class TcpProxy implements AutoCloseable {
   }
 
   /** Listens again on the same port. */
-  void restore() throws IOException {
+  public void restore() throws IOException {
     ServerSocket s = listen(port);
     server = s;
     accept(s);

@@ -1,0 +1,418 @@
+package org.vertxasyncio.service.cluster;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.pubsub.PgSubscriber;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vertxasyncio.asyncio.AsyncFuture;
+import org.vertxasyncio.asyncio.EventLoop;
+import org.vertxasyncio.service.store.StoredTask;
+import org.vertxasyncio.service.tasks.Ownership;
+import org.vertxasyncio.service.tasks.TaskRecord;
+import org.vertxasyncio.service.tasks.TaskRecovery;
+import org.vertxasyncio.service.tasks.TaskService;
+
+/**
+ * This node's part in a cluster of service nodes on one PostgreSQL database: it holds the tasks it runs
+ * under leases, renews them all with one heartbeat statement every {@code cluster.heartbeat}, claims the
+ * tasks whose lease expired (a dead or stalled peer's) or that nobody owns and resumes them
+ * ({@link TaskRecovery#rescue}), drops the tasks whose lease it lost, and, while it is the leader, runs the
+ * cluster's upkeep (dead nodes' rows, retention, waking peers).
+ *
+ * <p>Invariants: a task is in {@code held} from the commit of the row that gives it this node's lease until
+ * its finish is committed or it is dropped. A heartbeat that does not list a held task whose lease was
+ * committed before the heartbeat was sent means a peer took it: the task is dropped. When no heartbeat
+ * has succeeded for a whole lease, every held task is dropped (a peer may have it) and its token kept, to
+ * give back whatever no peer took once PostgreSQL answers again.
+ *
+ * <p>Threads: the rounds (heartbeat, claim, upkeep) run one at a time on this node's context; the
+ * {@link Ownership} methods are called on the loops' threads and touch only concurrent maps.
+ */
+public final class ClusterNode implements Ownership {
+  private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
+  /** The most tasks one claim takes (more are claimed by the next round, at once). */
+  static final int CLAIM_BATCH = 500;
+
+  /** A task this node holds, and when its lease was committed ({@link System#nanoTime()}). */
+  private record Held(TaskRecord rec, long since) {
+  }
+
+  /** A rescued gather waiting for a child that runs elsewhere: its future, on its loop. */
+  private record Awaiting(EventLoop loop, AsyncFuture<Object> future) {
+  }
+
+  private final Vertx vertx;
+  private final Context context;
+  private final Pool pool;
+  private final PgConnectOptions listen;
+  private final TaskService tasks;
+  private final Function<Row, StoredTask> rows;
+  private final Leases leases;
+  private final LeaderLease leader;
+  private final long leaseNanos;
+  private final long heartbeatMs;
+  private final double retentionSeconds;
+  private final int retentionMax;
+  private final Map<String, Held> held = new ConcurrentHashMap<>();
+  private final Map<String, List<Awaiting>> awaiting = new ConcurrentHashMap<>();
+  /** Tokens of tasks dropped while PostgreSQL did not answer, to give back when it does. */
+  private final List<String> toRelease = new ArrayList<>();
+  private final AtomicLong statements = new AtomicLong();
+  private final AtomicLong rescued = new AtomicLong();
+  private volatile boolean draining;
+  private boolean busy;
+  private boolean again;
+  private boolean firstClaim = true;
+  private long lastRenewal;
+  private long timer = -1;
+  private PgSubscriber subscriber;
+
+  /**
+   * @param pool    the node's connections to the store's database (its own: heartbeats never queue behind
+   *                the store's writes)
+   * @param listen  where to LISTEN for peers' wake-ups (null: polling only)
+   * @param rows    reads a {@code tasks} row (all its columns) as the store does
+   */
+  public ClusterNode(Vertx vertx, Pool pool, PgConnectOptions listen, String node, double leaseSeconds,
+      double heartbeatSeconds, double retentionSeconds, int retentionMax, TaskService tasks, Function<Row, StoredTask> rows) {
+    this.vertx = vertx;
+    this.context = vertx.getOrCreateContext();
+    this.pool = pool;
+    this.listen = listen;
+    this.tasks = tasks;
+    this.rows = rows;
+    this.leases = new Leases(pool, node, leaseSeconds);
+    this.leader = new LeaderLease(pool, node, leaseSeconds);
+    this.leaseNanos = (long) (leaseSeconds * 1e9);
+    this.heartbeatMs = Math.max(1, (long) (heartbeatSeconds * 1000));
+    this.retentionSeconds = retentionSeconds;
+    this.retentionMax = retentionMax;
+    this.lastRenewal = System.nanoTime();
+  }
+
+  /** This node's id, the owner of the tasks it holds. */
+  public String node() {
+    return leases.node();
+  }
+
+  /** True while this node holds the leader lease. */
+  public boolean isLeader() {
+    return leader.isLeader();
+  }
+
+  /** Tasks held now. */
+  public int heldCount() {
+    return held.size();
+  }
+
+  /** Statements this node's cluster duties sent so far (heartbeats, claims, upkeep). */
+  public long statements() {
+    return statements.get();
+  }
+
+  /** Tasks this node claimed from peers and resumed so far. */
+  public long rescuedCount() {
+    return rescued.get();
+  }
+
+  /**
+   * Starts the rounds: a first heartbeat and claim now (what a previous run of a node left behind, once its
+   * lease expired), then every {@code cluster.heartbeat}; and LISTEN for peers' wake-ups.
+   *
+   * @return completes when the first round is done (failed if PostgreSQL did not answer it)
+   */
+  public Future<Void> start() {
+    io.vertx.core.Promise<Void> first = io.vertx.core.Promise.promise();
+    context.runOnContext(v -> {
+      round().onComplete(first);
+      timer = vertx.setPeriodic(heartbeatMs, t -> round());
+    });
+    if (listen != null) {
+      subscriber = PgSubscriber.subscriber(vertx, listen).reconnectPolicy(retries -> heartbeatMs);
+      subscriber.channel(Leases.CHANNEL).handler(payload -> context.runOnContext(v -> wake()));
+      subscriber.connect().onFailure(e -> LOG.warn("cannot LISTEN for peers (polling every {} ms instead): {}", heartbeatMs,
+          String.valueOf(e)));
+    }
+    return first.future();
+  }
+
+  // ------------------------------------------------------------------ Ownership (on the loops' threads)
+
+  @Override
+  public String owner() {
+    return leases.node();
+  }
+
+  @Override
+  public void held(TaskRecord rec) {
+    if (rec.leaseToken() != null && !rec.dropped()) {
+      held.put(rec.id(), new Held(rec, System.nanoTime()));
+    }
+  }
+
+  @Override
+  public void settled(TaskRecord rec) {
+    held.remove(rec.id());
+  }
+
+  /**
+   * A write fenced with the lease of task {@code id} matched nothing: a peer holds it now. Called by the
+   * store (on its thread) before it reports the write committed.
+   */
+  public void fencedOut(String id) {
+    Held h = held.remove(id);
+    if (h != null) {
+      LOG.warn("task {}: a write under this node's lease matched nothing: a peer holds it; dropping it here", id);
+      tasks.drop(h.rec());
+    }
+  }
+
+  // ------------------------------------------------------------------ the rounds (on this node's context)
+
+  /** A heartbeat, then a claim, then the leader's upkeep and the wait for children elsewhere. */
+  private Future<Void> round() {
+    if (busy) {
+      again = true;
+      return Future.succeededFuture();
+    }
+    busy = true;
+    long sentAt = System.nanoTime();
+    return release()
+        .compose(v -> count(leases.heartbeat()))
+        .transform(ar -> {
+          if (ar.succeeded()) {
+            lastRenewal = sentAt;
+            keepOnly(ar.result(), sentAt);
+          } else if (sentAt - lastRenewal > leaseNanos) {
+            dropAll(ar.cause());
+          }
+          return draining ? Future.<Void>succeededFuture() : claim();
+        })
+        .transform(ar -> upkeep())
+        .transform(ar -> pollElsewhere())
+        .onComplete(ar -> {
+          busy = false;
+          if (again) {
+            again = false;
+            context.runOnContext(v -> round());
+          }
+        });
+  }
+
+  /** A peer said there is work to claim. */
+  private void wake() {
+    if (!draining) {
+      round();
+    }
+  }
+
+  /**
+   * Drops the held tasks a heartbeat did not list (their leases committed before it was sent). A task done
+   * here is not listed because its finish is written (no longer pending); that write is fenced itself, and
+   * reports a lost lease by {@link #fencedOut}.
+   */
+  private void keepOnly(Set<String> stillHeld, long sentAt) {
+    for (Held h : held.values()) {
+      if (h.since() < sentAt && !stillHeld.contains(h.rec().id()) && !h.rec().view().done() && held.remove(h.rec().id(), h)) {
+        LOG.warn("task {}: this node's lease on it is gone (a peer took it); dropping it here", h.rec().id());
+        tasks.drop(h.rec());
+      }
+    }
+  }
+
+  /** No heartbeat for a whole lease: a peer may run any of the held tasks now. */
+  private void dropAll(Throwable cause) {
+    if (held.isEmpty()) {
+      return;
+    }
+    LOG.error("no heartbeat for {} s ({}): dropping the {} task(s) this node held; a peer resumes them",
+        leaseNanos / 1e9, String.valueOf(cause), held.size());
+    for (Held h : held.values()) {
+      if (held.remove(h.rec().id(), h)) {
+        toRelease.add(h.rec().leaseToken());
+        tasks.drop(h.rec());
+      }
+    }
+  }
+
+  /** Gives back the tasks dropped while PostgreSQL did not answer, and wakes the peers. */
+  private Future<Void> release() {
+    if (toRelease.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<String> tokens = List.copyOf(toRelease);
+    return count(leases.release(tokens)).compose(n -> {
+      toRelease.removeAll(tokens);
+      return n > 0 ? count(leases.notifyPeers()) : Future.succeededFuture();
+    }).mapEmpty();
+  }
+
+  /** Claims what is claimable, as much as the pending-task budget allows, and resumes it. */
+  private Future<Void> claim() {
+    int room = Math.min(CLAIM_BATCH, tasks.registry().free());
+    if (room == 0) {
+      return Future.succeededFuture();
+    }
+    String sql = firstClaim ? CLAIM_ROWS_AT_START : CLAIM_ROWS;
+    return count(pool.preparedQuery(sql).execute(Tuple.of(leases.node(), room, leaseNanos / 1e9))).compose(rs -> {
+      firstClaim = false;
+      if (rs.rowCount() == 0) {
+        return Future.succeededFuture();
+      }
+      long at = System.nanoTime();
+      List<StoredTask> claimed = new ArrayList<>();
+      for (Row r : rs) {
+        claimed.add(rows.apply(r));
+      }
+      claimed.sort(java.util.Comparator.comparing(StoredTask::id));
+      LOG.info("claimed {} task(s) whose lease expired or that nobody held", claimed.size());
+      return new TaskRecovery(tasks).rescue(claimed, this::elsewhere).map(report -> {
+        for (StoredTask t : claimed) {
+          TaskRecord rec = tasks.registry().get(t.id());
+          if (rec != null && t.leaseToken().equals(rec.leaseToken()) && !rec.view().done()) {
+            held.putIfAbsent(rec.id(), new Held(rec, at));
+          }
+        }
+        rescued.addAndGet(claimed.size());
+        if (claimed.size() == room) {
+          again = true; // there may be more
+        }
+        return (Void) null;
+      }).onFailure(e -> LOG.error("claimed tasks could not be resumed: {}", String.valueOf(e)));
+    });
+  }
+
+  /** The claim of {@link Leases#CLAIM}, answering whole rows. */
+  static final String CLAIM_ROWS = Leases.CLAIM.replace("RETURNING t.id, t.lease_token", "RETURNING t.*");
+  /**
+   * The first claim of a start also takes the tasks a previous run under the same node id held: that run is
+   * over, so their leases need not be waited for.
+   */
+  static final String CLAIM_ROWS_AT_START = CLAIM_ROWS.replace("lease_until < now())", "lease_until < now() OR owner = $1)");
+
+  /** The leader's duties, each harmless if a second node runs it at the same moment. */
+  private Future<Void> upkeep() {
+    // a renewal is one statement, an election two (delete the expired lease, insert)
+    statements.addAndGet(leader.isLeader() ? 0 : 1);
+    return count(leader.attempt()).compose(isLeader -> {
+      if (!isLeader) {
+        return Future.succeededFuture();
+      }
+      return count(pool.preparedQuery(DELETE_DEAD_NODES).execute(Tuple.of(3 * leaseNanos / 1e9)))
+          .compose(v -> count(pool.preparedQuery(RETENTION).execute(Tuple.of((long) (retentionSeconds * 1000), retentionMax))))
+          .compose(v -> count(leases.claimable()))
+          .compose(n -> n > 0 ? count(leases.notifyPeers()) : Future.succeededFuture())
+          .mapEmpty();
+    }).recover(e -> Future.succeededFuture()).mapEmpty();
+  }
+
+  /** Nodes not seen for three leases that hold no pending task. */
+  static final String DELETE_DEAD_NODES = """
+      DELETE FROM nodes n WHERE n.seen_at < now() - make_interval(secs => $1)
+      AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.owner = n.id AND t.state = 'pending')""";
+
+  /** Done tasks past {@code retention.seconds}, and the oldest beyond {@code retention.tasks.max}. */
+  static final String RETENTION = """
+      DELETE FROM tasks WHERE state <> 'pending' AND (
+        done_at < (extract(epoch FROM now()) * 1000)::bigint - $1
+        OR id IN (SELECT id FROM tasks WHERE state <> 'pending' ORDER BY done_at DESC, id DESC OFFSET $2))""";
+
+  // ------------------------------------------------------------------ children that run elsewhere
+
+  /** A future of the outcome of task {@code id}, which runs on another node (or was not claimed yet). */
+  private AsyncFuture<Object> elsewhere(String id, EventLoop loop) {
+    AsyncFuture<Object> f = loop.createFuture();
+    awaiting.computeIfAbsent(id, k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(new Awaiting(loop, f));
+    return f;
+  }
+
+  /** Reads the tasks awaited elsewhere and settles those that are done (or gone). */
+  private Future<Void> pollElsewhere() {
+    if (awaiting.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    String[] ids = awaiting.keySet().toArray(new String[0]);
+    return count(pool.preparedQuery("SELECT id, state, record FROM tasks WHERE id = ANY($1)").execute(Tuple.of((Object) ids)))
+        .map(rs -> {
+          Map<String, String[]> found = new HashMap<>();
+          for (Row r : rs) {
+            found.put(r.getString(0), new String[] {r.getString(1), r.getString(2)});
+          }
+          for (String id : ids) {
+            String[] f = found.get(id);
+            if (f != null && "pending".equals(f[0])) {
+              continue;
+            }
+            List<Awaiting> ws = awaiting.remove(id);
+            for (Awaiting w : ws == null ? List.<Awaiting>of() : ws) {
+              w.loop().context().runOnContext(v -> {
+                if (!w.future().done()) {
+                  TaskRecovery.settle(w.future(), id, f == null ? null : f[0], f == null ? null : f[1]);
+                }
+              });
+            }
+          }
+          return (Void) null;
+        }).recover(e -> Future.succeededFuture());
+  }
+
+  // ------------------------------------------------------------------ leaving
+
+  /**
+   * Gives back every pending task this node holds, for its peers to claim at once (a SIGTERM that keeps
+   * pending tasks), and stops claiming.
+   *
+   * @return the number given back
+   */
+  public Future<Integer> drain() {
+    draining = true;
+    return count(leases.releaseAll()).compose(n -> {
+      held.clear();
+      LOG.info("gave back {} pending task(s) for the peers to resume", n);
+      return n > 0 ? count(leases.notifyPeers()).map(n) : Future.succeededFuture(n);
+    });
+  }
+
+  /** Claims nothing more (shutting down). */
+  public void stopClaiming() {
+    draining = true;
+  }
+
+  /** A {@code tasks} row (every column, as a claim answers it) as the store reads it. */
+  public static StoredTask row(Row r) {
+    String record = r.getString("record");
+    return new StoredTask(r.getString("id"), r.getString("loop"), r.getString("node"), r.getString("parent"),
+        r.getString("state"), r.getLong("created_at"), r.getLong("done_at"), r.getLong("sleep_deadline"),
+        r.getLong("timeout_deadline"), r.getString("spec"), () -> record, r.getString("owner"), r.getString("lease_token"));
+  }
+
+  /** Stops the rounds, resigns the leadership, closes the connections. */
+  public Future<Void> stop() {
+    draining = true;
+    if (timer >= 0) {
+      vertx.cancelTimer(timer);
+    }
+    Future<Void> r = leader.isLeader() ? leader.resign().recover(e -> Future.succeededFuture()) : Future.succeededFuture();
+    return r.eventually(() -> subscriber == null ? Future.succeededFuture() : subscriber.close())
+        .eventually(pool::close);
+  }
+
+  private <T> Future<T> count(Future<T> f) {
+    statements.incrementAndGet();
+    return f;
+  }
+}

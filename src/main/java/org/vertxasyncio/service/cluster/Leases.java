@@ -1,0 +1,157 @@
+package org.vertxasyncio.service.cluster;
+
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The statements that hand tasks to nodes, on the {@code tasks} table's {@code owner}, {@code lease_until}
+ * (PostgreSQL's clock) and {@code lease_token} columns: the heartbeat that renews all of a node's leases at
+ * once, the claim of expired or unowned tasks, and their release.
+ *
+ * <p>Invariants: a pending task with an owner and a {@code lease_until} in the future belongs to that
+ * owner; every claim gives it a new token, so a write fenced with an older token matches nothing; only
+ * pending tasks are ever claimed, so a finished task is never run again. Times are PostgreSQL's
+ * ({@code now()}), never a node's.
+ */
+public final class Leases {
+  /** The channel peers LISTEN on: a task became claimable (left unowned, released, or its lease expired). */
+  public static final String CHANNEL = "vertx_asyncio_claimable";
+
+  /**
+   * One statement per node and heartbeat: the node's row in {@code nodes} and every lease of its pending
+   * tasks are renewed; it answers the ids still held.
+   */
+  static final String HEARTBEAT = """
+      WITH node AS (
+        INSERT INTO nodes (id, started_at, seen_at) VALUES ($1, now(), now())
+        ON CONFLICT (id) DO UPDATE SET seen_at = now()
+      )
+      UPDATE tasks SET lease_until = now() + make_interval(secs => $2)
+      WHERE owner = $1 AND state = 'pending'
+      RETURNING id""";
+
+  /**
+   * The claim, as River and Oban do it: the claimable rows are locked in a CTE with {@code SKIP LOCKED}
+   * (a peer claiming at the same moment takes others), then given to the node with a new token each.
+   */
+  static final String CLAIM = """
+      WITH claimable AS (
+        SELECT id FROM tasks
+        WHERE state = 'pending' AND (lease_until IS NULL OR lease_until < now())
+        ORDER BY id
+        LIMIT $2
+        FOR UPDATE SKIP LOCKED
+      )
+      UPDATE tasks t SET owner = $1, lease_token = gen_random_uuid()::text,
+        lease_until = now() + make_interval(secs => $3)
+      FROM claimable c WHERE t.id = c.id
+      RETURNING t.id, t.lease_token""";
+
+  /** Gives tasks back (a draining node's, or those it dropped while PostgreSQL could not hear it). */
+  static final String RELEASE = """
+      UPDATE tasks SET owner = NULL, lease_token = NULL, lease_until = NULL
+      WHERE owner = $1 AND state = 'pending' AND lease_token = ANY($2)""";
+
+  /** Gives back every pending task of the node (SIGTERM with {@code shutdown.tasks} {@code keep}). */
+  static final String RELEASE_ALL = """
+      UPDATE tasks SET owner = NULL, lease_token = NULL, lease_until = NULL
+      WHERE owner = $1 AND state = 'pending'""";
+
+  /** How many pending tasks are claimable right now. */
+  static final String CLAIMABLE = """
+      SELECT count(*) FROM tasks WHERE state = 'pending' AND (lease_until IS NULL OR lease_until < now())""";
+
+  private final Pool pool;
+  private final String node;
+  private final double leaseSeconds;
+
+  /**
+   * @param node         this node's id, the owner written on the tasks it holds
+   * @param leaseSeconds how long a lease lasts past its last renewal
+   */
+  public Leases(Pool pool, String node, double leaseSeconds) {
+    this.pool = pool;
+    this.node = node;
+    this.leaseSeconds = leaseSeconds;
+  }
+
+  public String node() {
+    return node;
+  }
+
+  /** A new lease token, for a task this node creates and runs. */
+  public static String newToken() {
+    return UUID.randomUUID().toString();
+  }
+
+  /**
+   * Renews the node's row and all its leases, in one statement.
+   *
+   * @return the ids of the pending tasks the node still holds; failed when PostgreSQL did not answer
+   */
+  public Future<Set<String>> heartbeat() {
+    return pool.preparedQuery(HEARTBEAT).execute(Tuple.of(node, leaseSeconds)).map(rows -> {
+      Set<String> held = new HashSet<>();
+      for (Row r : rows) {
+        held.add(r.getString(0));
+      }
+      return held;
+    });
+  }
+
+  /** A claimed task: its id and the token its writes are fenced with. */
+  public record Claimed(String id, String token) {
+  }
+
+  /**
+   * Takes up to {@code max} pending tasks whose lease expired or that nobody owns.
+   *
+   * @return what was claimed, oldest first; failed when PostgreSQL did not answer (nothing was claimed)
+   */
+  public Future<List<Claimed>> claim(int max) {
+    if (max <= 0) {
+      return Future.succeededFuture(List.of());
+    }
+    return pool.preparedQuery(CLAIM).execute(Tuple.of(node, max, leaseSeconds)).map(Leases::claimed);
+  }
+
+  private static List<Claimed> claimed(RowSet<Row> rows) {
+    List<Claimed> out = new ArrayList<>(rows.rowCount());
+    for (Row r : rows) {
+      out.add(new Claimed(r.getString(0), r.getString(1)));
+    }
+    out.sort(java.util.Comparator.comparing(Claimed::id));
+    return out;
+  }
+
+  /** Gives back the tasks held with {@code tokens}, for a peer to claim; the number given back. */
+  public Future<Integer> release(List<String> tokens) {
+    if (tokens.isEmpty()) {
+      return Future.succeededFuture(0);
+    }
+    return pool.preparedQuery(RELEASE).execute(Tuple.tuple().addString(node).addArrayOfString(tokens.toArray(new String[0]))).map(RowSet::rowCount);
+  }
+
+  /** Gives back every pending task of this node; the number given back. */
+  public Future<Integer> releaseAll() {
+    return pool.preparedQuery(RELEASE_ALL).execute(Tuple.of(node)).map(RowSet::rowCount);
+  }
+
+  /** How many pending tasks are claimable now. */
+  public Future<Long> claimable() {
+    return pool.query(CLAIMABLE).execute().map(rows -> rows.iterator().next().getLong(0));
+  }
+
+  /** Wakes the peers: there is work to claim. */
+  public Future<Void> notifyPeers() {
+    return pool.query("NOTIFY " + CHANNEL).execute().mapEmpty();
+  }
+}

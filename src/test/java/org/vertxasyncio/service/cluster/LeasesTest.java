@@ -1,0 +1,156 @@
+package org.vertxasyncio.service.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.vertxasyncio.service.cluster.PgSchema.await;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The lease statements on a real PostgreSQL, in a schema of their own. */
+class LeasesTest {
+  private static Vertx vertx;
+  private static PgSchema schema;
+  private static Pool pool;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    vertx = Vertx.vertx();
+    schema = new PgSchema(vertx);
+    pool = schema.pool(4);
+  }
+
+  @AfterAll
+  static void tearDown() throws Exception {
+    await(pool.close());
+    schema.close();
+    await(vertx.close());
+  }
+
+  @BeforeEach
+  void empty() throws Exception {
+    schema.sql("DELETE FROM tasks");
+    schema.sql("DELETE FROM nodes");
+  }
+
+  /** A pending task held by {@code owner} until {@code leaseSeconds} from now (negative: expired; null owner: unowned). */
+  private static void task(String id, String state, String owner, Double leaseSeconds) throws Exception {
+    schema.sql("INSERT INTO tasks (id, loop, state, created_at, spec, record, owner, lease_token, lease_until) "
+        + "VALUES ($1, 'default', $2, 0, '{}', '{}', $3, $4, now() + make_interval(secs => $5))",
+        id, state, owner, owner == null ? null : "token-" + id, leaseSeconds == null ? null : leaseSeconds);
+  }
+
+  private static Map<String, Row> rows() throws Exception {
+    Map<String, Row> m = new TreeMap<>();
+    for (Row r : schema.sql("SELECT id, owner, lease_token, extract(epoch FROM lease_until - now()) AS left FROM tasks")) {
+      m.put(r.getString("id"), r);
+    }
+    return m;
+  }
+
+  @Test
+  void aHeartbeatRenewsEveryPendingLeaseOfItsNodeAndListsThem() throws Exception {
+    task("t1", "pending", "a", 1.0);
+    task("t2", "pending", "a", -5.0); // expired, nobody took it: still a's
+    task("t3", "finished", "a", 1.0);
+    task("t4", "pending", "b", 1.0);
+    Set<String> held = await(new Leases(pool, "a", 30).heartbeat());
+    assertEquals(Set.of("t1", "t2"), held, "the node's pending tasks");
+    Map<String, Row> rows = rows();
+    assertTrue(rows.get("t1").getDouble("left") > 25, "t1 renewed for a lease: " + rows.get("t1").getDouble("left"));
+    assertTrue(rows.get("t2").getDouble("left") > 25, "t2 renewed");
+    assertTrue(rows.get("t3").getDouble("left") < 2, "a finished task is not renewed");
+    assertTrue(rows.get("t4").getDouble("left") < 2, "another node's task is not renewed");
+    assertEquals(1, schema.sql("SELECT count(*) FROM nodes WHERE id = 'a'").iterator().next().getLong(0), "the node's row");
+    await(new Leases(pool, "a", 30).heartbeat());
+    assertEquals(1, schema.sql("SELECT count(*) FROM nodes").iterator().next().getLong(0), "one row per node");
+  }
+
+  @Test
+  void aClaimTakesPendingTasksWhoseLeaseExpiredOrThatNobodyHolds() throws Exception {
+    task("t1", "pending", "a", -1.0);
+    task("t2", "pending", null, null);
+    task("t3", "pending", "b", 30.0);
+    task("t4", "finished", "a", -1.0);
+    task("t5", "cancelled", null, null);
+    List<Leases.Claimed> got = await(new Leases(pool, "c", 10).claim(100));
+    assertEquals(List.of("t1", "t2"), got.stream().map(Leases.Claimed::id).toList(), "expired and unowned, pending only");
+    Map<String, Row> rows = rows();
+    for (Leases.Claimed c : got) {
+      Row r = rows.get(c.id());
+      assertEquals("c", r.getString("owner"));
+      assertEquals(c.token(), r.getString("lease_token"));
+      assertNotEquals("token-" + c.id(), c.token(), "a new token: the old owner's writes match nothing");
+      assertTrue(r.getDouble("left") > 5, "leased for cluster.lease");
+    }
+    assertEquals("b", rows.get("t3").getString("owner"), "a live lease is not taken");
+    assertEquals(List.of(), await(new Leases(pool, "d", 10).claim(100)), "nothing is left to claim");
+  }
+
+  @Test
+  void twoNodesClaimingAtOnceNeverTakeTheSameTask() throws Exception {
+    schema.sql("INSERT INTO tasks (id, loop, state, created_at, spec, record, owner, lease_token, lease_until) "
+        + "SELECT 't' || lpad(i::text, 3, '0'), 'default', 'pending', 0, '{}', '{}', 'dead', 'token-' || i, now() - interval '1 second' "
+        + "FROM generate_series(0, 299) AS i");
+    Leases x = new Leases(pool, "x", 10);
+    Leases y = new Leases(pool, "y", 10);
+    List<String> byX = new ArrayList<>();
+    List<String> byY = new ArrayList<>();
+    while (true) {
+      // both claim at the same moment, in small batches, until nothing is left
+      Future<List<Leases.Claimed>> fx = x.claim(7);
+      Future<List<Leases.Claimed>> fy = y.claim(7);
+      List<Leases.Claimed> cx = await(fx);
+      List<Leases.Claimed> cy = await(fy);
+      cx.forEach(c -> byX.add(c.id()));
+      cy.forEach(c -> byY.add(c.id()));
+      if (cx.isEmpty() && cy.isEmpty()) {
+        break;
+      }
+    }
+    Set<String> both = new HashSet<>(byX);
+    both.retainAll(byY);
+    assertEquals(Set.of(), both, "no task claimed twice");
+    assertEquals(300, byX.size() + byY.size(), "every task claimed");
+    assertTrue(!byX.isEmpty() && !byY.isEmpty(), "both nodes claimed some: " + byX.size() + " / " + byY.size());
+    assertEquals(byX.size(), schema.sql("SELECT count(*) FROM tasks WHERE owner = 'x'").iterator().next().getLong(0));
+  }
+
+  @Test
+  void releasedTasksAreClaimableAtOnce() throws Exception {
+    task("t1", "pending", "a", 30.0);
+    task("t2", "pending", "a", 30.0);
+    task("t3", "pending", "a", 30.0);
+    Leases a = new Leases(pool, "a", 30);
+    assertEquals(1, await(a.release(List.of("token-t1"))), "one task given back by its token");
+    assertEquals(0, await(a.release(List.of("token-t9"))), "an unknown token gives back nothing");
+    assertEquals(List.of("t1"), await(new Leases(pool, "b", 10).claim(10)).stream().map(Leases.Claimed::id).toList());
+    assertEquals(2, await(a.releaseAll()), "the rest, on leaving");
+    assertEquals(2L, await(a.claimable()));
+    assertEquals(List.of("t2", "t3"), await(new Leases(pool, "b", 10).claim(10)).stream().map(Leases.Claimed::id).toList());
+  }
+
+  @Test
+  void aFencedWriteWithTheTokenOfALeaseSinceClaimedMatchesNothing() throws Exception {
+    task("t1", "pending", "a", -1.0);
+    String fence = "UPDATE tasks SET state = 'finished' WHERE id = $1 AND lease_token = $2";
+    Leases.Claimed c = await(new Leases(pool, "b", 10).claim(10)).get(0);
+    assertEquals(0, schema.sql(fence, "t1", "token-t1").rowCount(), "the old owner's finish");
+    assertEquals(Set.of(), await(new Leases(pool, "a", 10).heartbeat()), "the old owner's heartbeat no longer lists it");
+    assertEquals(1, schema.sql(fence, "t1", c.token()).rowCount(), "the new owner's finish");
+    assertEquals(List.of(), await(new Leases(pool, "c", 10).claim(10)), "a finished task is never claimed");
+  }
+}
