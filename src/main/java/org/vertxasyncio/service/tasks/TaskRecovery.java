@@ -61,15 +61,11 @@ public final class TaskRecovery {
    * @return what was done; failed if a kept task cannot be read (the message names it)
    */
   public Future<Report> recover(List<StoredTask> stored) {
-    Map<String, List<TaskRecord>> perLoop = new LinkedHashMap<>();
-    for (StoredTask row : stored) {
-      TaskRecord rec;
-      try {
-        rec = TaskRecord.restore(row, StoredSpec.decode(row.spec()), service.node());
-      } catch (RuntimeException e) {
-        return Future.failedFuture(new IllegalStateException("task " + row.id() + " in the store cannot be read: " + e, e));
-      }
-      perLoop.computeIfAbsent(row.loop(), k -> new ArrayList<>()).add(rec);
+    Map<String, List<TaskRecord>> perLoop;
+    try {
+      perLoop = restorePerLoop(stored);
+    } catch (IllegalStateException e) {
+      return Future.failedFuture(e);
     }
     List<Future<Report>> parts = new ArrayList<>();
     for (Map.Entry<String, List<TaskRecord>> e : perLoop.entrySet()) {
@@ -107,15 +103,11 @@ public final class TaskRecovery {
    * @return what was done; failed if a claimed task cannot be read (the message names it)
    */
   public Future<Report> rescue(List<StoredTask> claimed, Elsewhere elsewhere) {
-    Map<String, List<TaskRecord>> perLoop = new LinkedHashMap<>();
-    for (StoredTask row : claimed) {
-      TaskRecord rec;
-      try {
-        rec = TaskRecord.restore(row, StoredSpec.decode(row.spec()), service.node());
-      } catch (RuntimeException e) {
-        return Future.failedFuture(new IllegalStateException("task " + row.id() + " in the store cannot be read: " + e, e));
-      }
-      perLoop.computeIfAbsent(row.loop(), k -> new ArrayList<>()).add(rec);
+    Map<String, List<TaskRecord>> perLoop;
+    try {
+      perLoop = restorePerLoop(claimed);
+    } catch (IllegalStateException e) {
+      return Future.failedFuture(e);
     }
     List<Future<Report>> parts = new ArrayList<>();
     for (Map.Entry<String, List<TaskRecord>> e : perLoop.entrySet()) {
@@ -324,5 +316,20 @@ public final class TaskRecovery {
 
   private static double seconds(Instant from, Instant to) {
     return Duration.between(from, to).toNanos() / 1e9;
+  }
+
+  /** The rows as records, grouped by loop in the rows' order; throws naming the first row that cannot be read. */
+  private Map<String, List<TaskRecord>> restorePerLoop(List<StoredTask> rows) {
+    Map<String, List<TaskRecord>> perLoop = new LinkedHashMap<>();
+    for (StoredTask row : rows) {
+      TaskRecord rec;
+      try {
+        rec = TaskRecord.restore(row, StoredSpec.decode(row.spec()), service.node());
+      } catch (RuntimeException e) {
+        throw new IllegalStateException("task " + row.id() + " in the store cannot be read: " + e, e);
+      }
+      perLoop.computeIfAbsent(row.loop(), k -> new ArrayList<>()).add(rec);
+    }
+    return perLoop;
   }
 }
