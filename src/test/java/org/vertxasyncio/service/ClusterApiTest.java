@@ -213,6 +213,17 @@ class ClusterApiTest {
   }
 
   @Test
+  void aGatherCancelledOnACancelsItsChildOnBAsAsyncioGatherDoes() {
+    String child = b.submit(sleep(60)).getString("id");
+    String g = a.submit(new JsonObject().put("kind", "gather").put("tasks", new JsonArray().add(child))).getString("id");
+    assertEquals(Boolean.TRUE, a.post("/tasks/" + g + "/cancel").expect(200).json().getBoolean("cancelled"));
+    assertEquals("cancelled", a.awaitDone(g).getString("state"));
+    JsonObject onB = b.awaitDone(child);
+    assertEquals("cancelled", onB.getString("state"), onB.encode());
+    assertEquals("node-b", onB.getString("node"));
+  }
+
+  @Test
   void aGatherOnAOverATaskOfBOnAnotherLoopIsRefused() {
     String other = b.submit(sleep(0).put("loop", "other")).getString("id");
     JsonObject e = a.post("/tasks", new JsonObject().put("kind", "gather").put("tasks", new JsonArray().add(other)))
