@@ -56,8 +56,9 @@ import java.util.Set;
  * that branch does. A request found invalid goes through vertx-openapi's own validator, which throws the
  * exception the error answer is made from: the answers to bad requests are the library's, by construction.
  *
- * <p>Threading: immutable once built; its validators keep no state between calls. Requests whose body is at
- * most {@link #INLINE_BODY_MAX} bytes are validated on the calling event loop (a few microseconds); larger
+ * <p>Threading: immutable once built, but for a concurrent map of the media type each {@code Content-Type}
+ * value names; its validators keep no state between calls. Requests whose body is at most
+ * {@link #INLINE_BODY_MAX} bytes are validated on the calling event loop (a few microseconds); larger
  * ones on a worker, as vertx-openapi does for every request, since the schema validator's time grows with
  * every element of a body.
  */
@@ -77,6 +78,10 @@ final class OperationValidator {
   private final Map<Style, ParameterTransformer> transformers = new EnumMap<>(Style.class);
   private final Map<Parameter, Validator> parameters = new IdentityHashMap<>();
   private final Map<MediaType, BodySchema> bodies = new IdentityHashMap<>();
+  /** The media type each {@code Content-Type} value seen names; a few values, from the clients in use. */
+  private final Map<String, MediaType> mediaTypes = new java.util.concurrent.ConcurrentHashMap<>();
+  /** The most {@code Content-Type} values {@link #mediaTypes} keeps (a header is the client's to choose). */
+  private static final int MEDIA_TYPES_KEPT = 32;
 
   /** A body media type's prepared validation: the whole schema, and its branches by discriminator value (or none). */
   private record BodySchema(Validator full, String discriminator, Map<String, Validator> branches) {
@@ -214,7 +219,7 @@ final class OperationValidator {
       return new RequestParameterImpl(null);
     }
     RequestParameter raw = request.getBody();
-    MediaType mt = raw == null || raw.isEmpty() ? null : spec.determineContentType(request.getContentType());
+    MediaType mt = raw == null || raw.isEmpty() ? null : mediaType(spec, request.getContentType());
     BodySchema schema = mt == null ? null : bodies.get(mt);
     if (schema == null) {
       return library.validateBody(spec, request); // none, or not JSON: as the library does it
@@ -230,6 +235,24 @@ final class OperationValidator {
       return new RequestParameterImpl(decoded);
     }
     return library.validateBody(spec, request); // throws the error of this body
+  }
+
+  /**
+   * {@code spec.determineContentType(contentType)}, remembered per {@code Content-Type} value (up to
+   * {@link #MEDIA_TYPES_KEPT} of them): the library strips and compares the header's text at every call.
+   */
+  private MediaType mediaType(RequestBody spec, String contentType) {
+    if (contentType == null) {
+      return spec.determineContentType(null);
+    }
+    MediaType mt = mediaTypes.get(contentType);
+    if (mt == null) {
+      mt = spec.determineContentType(contentType);
+      if (mt != null && mediaTypes.size() < MEDIA_TYPES_KEPT) {
+        mediaTypes.put(contentType, mt);
+      }
+    }
+    return mt;
   }
 
   private static boolean valid(BodySchema schema, Object body) {

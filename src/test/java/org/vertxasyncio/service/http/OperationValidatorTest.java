@@ -181,6 +181,22 @@ class OperationValidatorTest {
   }
 
   @Test
+  void oneValidatorDecidesEachContentTypeAsTheLibraryEveryTimeItComesBack() throws Exception {
+    Operation op = contract.operation("submitTask");
+    OperationValidator v = new OperationValidator(vertx, contract, op, library);
+    List<String> types = List.of("application/json", "application/json; charset=utf-8", "text/plain", "application/json ;charset=UTF-8",
+        "application/hal+json", "application/xml");
+    for (int round = 0; round < 2; round++) {
+      for (String type : types) {
+        for (String body : List.of("{\"kind\":\"sleep\",\"seconds\":1}", "{\"kind\":\"nap\"}")) {
+          ValidatableRequest r = request(op, Map.of(), body, type);
+          assertEquals(theLibrarys("submitTask", r), ours(v, r), "round " + round + " " + type + " " + body);
+        }
+      }
+    }
+  }
+
+  @Test
   void aTaskSpecIsCheckedAgainstTheBranchItsKindNames() {
     OperationValidator submit = new OperationValidator(vertx, contract, contract.operation("submitTask"), library);
     assertEquals(Set.of("sleep", "work", "gather"), submit.discriminated("application/json"));
