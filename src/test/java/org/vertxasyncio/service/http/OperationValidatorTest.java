@@ -197,6 +197,22 @@ class OperationValidatorTest {
   }
 
   @Test
+  void aTaskIdWithinItsBoundsIsCheckedHereAndEveryIdIsDecidedAsTheLibraryDecidesIt() throws Exception {
+    assertEquals(Set.of("id"), new OperationValidator(vertx, contract, contract.operation("getTask"), library).checkedHere());
+    // the enums (state, kind), the number (limit) and the patterned cursor go through the schema library
+    assertEquals(Set.of("loop", "name"), new OperationValidator(vertx, contract, contract.operation("listTasks"), library).checkedHere());
+    String smile = new String(Character.toChars(0x1F600));
+    List<Map<String, String>> ids = new ArrayList<>();
+    for (String id : List.of("", "a", "01ABC", "x".repeat(64), "x".repeat(65), smile, smile.repeat(32), smile.repeat(33),
+        smile.repeat(64), smile.repeat(65), "\u00e9".repeat(64), "a b", "%2F")) {
+      ids.add(Map.of("id", id));
+    }
+    for (String op : List.of("getTask", "deleteTask", "cancelTask")) {
+      sameAsTheLibrary(op, ids, List.of(""), null);
+    }
+  }
+
+  @Test
   void aTaskSpecIsCheckedAgainstTheBranchItsKindNames() {
     OperationValidator submit = new OperationValidator(vertx, contract, contract.operation("submitTask"), library);
     assertEquals(Set.of("sleep", "work", "gather"), submit.discriminated("application/json"));
