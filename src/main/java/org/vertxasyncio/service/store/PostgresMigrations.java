@@ -61,7 +61,9 @@ public final class PostgresMigrations {
                 node       text NOT NULL,
                 elected_at timestamptz NOT NULL,
                 expires_at timestamptz NOT NULL
-              )""")));
+              )""")),
+      new Migrations.Migration(3, "tasks: a cancel asked for on any node, for the node that runs the task (or claims it)",
+          List.of("ALTER TABLE tasks ADD COLUMN cancel_requested boolean NOT NULL DEFAULT false")));
 
   /** The schema version this build writes. */
   public static final int CURRENT = ALL.get(ALL.size() - 1).version();
