@@ -133,4 +133,76 @@ class PostgresTaskStoreTest extends TaskStoreContract {
     assertEquals("postgresql://db/tasks", PostgresTaskStore.maskUrl("postgresql://db/tasks"));
     assertTrue(PostgresTaskStore.checkUrl("mysql://db/x").contains("postgresql://"));
   }
+
+  /** Runs {@code body} with a LISTEN on {@code channel} of the test database; what it hears goes to the queue. */
+  void listening(String channel, ListenBody body) throws Exception {
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    try {
+      io.vertx.pgclient.pubsub.PgSubscriber sub = io.vertx.pgclient.pubsub.PgSubscriber.subscriber(vertx,
+          io.vertx.pgclient.PgConnectOptions.fromUri(Postgres.URL));
+      java.util.concurrent.LinkedBlockingQueue<String> heard = new java.util.concurrent.LinkedBlockingQueue<>();
+      sub.channel(channel).handler(heard::add);
+      get(sub.connect());
+      body.run(heard);
+      get(sub.close());
+    } finally {
+      get(vertx.close());
+    }
+  }
+
+  interface ListenBody {
+    void run(java.util.concurrent.BlockingQueue<String> heard) throws Exception;
+  }
+
+  Object column(String sql) {
+    List<List<Object>> rows = Postgres.query(sql.replace("tasks", schema + ".tasks"));
+    return rows.isEmpty() ? null : rows.get(0).get(0);
+  }
+
+  @Test
+  void aCancelIsRecordedInThePendingTasksRowOnlyAndItsIdNotified() throws Exception {
+    TaskStore s = store();
+    get(s.open());
+    try {
+      s.put(insert("P", "pending"));
+      s.put(insert("F", "finished"));
+      get(s.sync());
+      listening(PostgresTaskStore.CANCEL_CHANNEL, heard -> {
+        assertEquals(TaskStore.Found.PENDING, get(s.requestCancel("P")));
+        assertEquals("P", heard.poll(10, java.util.concurrent.TimeUnit.SECONDS), "the nodes are woken with its id");
+        assertEquals(TaskStore.Found.DONE, get(s.requestCancel("F")));
+        assertEquals(TaskStore.Found.MISSING, get(s.requestCancel("X")));
+        s.put(insert("Q", "pending"));
+        get(s.sync());
+        assertEquals(TaskStore.Found.PENDING, get(s.requestCancel("Q")));
+        assertEquals("Q", heard.poll(10, java.util.concurrent.TimeUnit.SECONDS), "nothing was heard for F or X before Q");
+      });
+      assertEquals(true, column("SELECT cancel_requested FROM tasks WHERE id = 'P'"));
+      assertEquals(false, column("SELECT cancel_requested FROM tasks WHERE id = 'F'"), "a done task's row is left as it is");
+    } finally {
+      get(s.close());
+    }
+  }
+
+  @Test
+  void aDeleteRemovesADoneRowAndTellsTheNodesButLeavesAPendingOne() throws Exception {
+    TaskStore s = store();
+    get(s.open());
+    try {
+      s.put(insert("P", "pending"));
+      s.put(insert("F", "cancelled"));
+      get(s.sync());
+      listening(PostgresTaskStore.DELETED_CHANNEL, heard -> {
+        assertEquals(TaskStore.Found.PENDING, get(s.deleteDone("P")));
+        assertEquals(TaskStore.Found.DONE, get(s.deleteDone("F")));
+        assertEquals("F", heard.poll(10, java.util.concurrent.TimeUnit.SECONDS), "not P: the nodes keep a pending task");
+        assertEquals(TaskStore.Found.MISSING, get(s.deleteDone("F")));
+        assertEquals("F", heard.poll(10, java.util.concurrent.TimeUnit.SECONDS), "a row gone already is told again");
+      });
+      assertEquals("pending", column("SELECT state FROM tasks WHERE id = 'P'"));
+      assertEquals(null, column("SELECT state FROM tasks WHERE id = 'F'"));
+    } finally {
+      get(s.close());
+    }
+  }
 }
