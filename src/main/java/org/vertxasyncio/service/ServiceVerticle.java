@@ -192,7 +192,7 @@ public final class ServiceVerticle extends VerticleBase {
       // connections of its own: a heartbeat never waits behind the store's writes
       Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(2)).connectingTo(where).using(vertx).build();
       cluster = new ClusterNode(vertx, pool, where, nodeId, lease, config.get(ConfigKeys.CLUSTER_HEARTBEAT),
-          config.retentionSeconds, config.retentionMaxTasks, tasks, ClusterNode::row);
+          config.retentionSeconds, config.retentionMaxTasks, tasks, PostgresTaskStore::row);
       pg.leases(lease, cluster::fencedOut);
       cluster.finishes(finishes);
       cluster.eventRetention(config.get(ConfigKeys.EVENTS_LOG_RETENTION), config.get(ConfigKeys.EVENTS_LOG_MAX));

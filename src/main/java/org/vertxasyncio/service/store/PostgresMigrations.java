@@ -62,7 +62,9 @@ public final class PostgresMigrations {
                 elected_at timestamptz NOT NULL,
                 expires_at timestamptz NOT NULL
               )""")),
-      new Migrations.Migration(3, "the cluster's event log: events, numbered in commit order by the event_ids row", List.of(
+      new Migrations.Migration(3, "tasks: a cancel asked for on any node, for the node that runs the task (or claims it)",
+          List.of("ALTER TABLE tasks ADD COLUMN cancel_requested boolean NOT NULL DEFAULT false")),
+      new Migrations.Migration(4, "the cluster's event log: events, numbered in commit order by the event_ids row", List.of(
           """
           CREATE TABLE events (
             id      bigint PRIMARY KEY,
