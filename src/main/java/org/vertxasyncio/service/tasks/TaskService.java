@@ -189,8 +189,9 @@ public final class TaskService {
         for (TaskRecord r : made) {
           r.task().addDoneCallback(f -> {
             if (registry.remove(r)) {
-              journal.deleted(r);
-              events.publish("task.deleted", r.id(), new JsonObject().put("id", r.id()));
+              JsonObject gone = new JsonObject().put("id", r.id());
+              journal.withEvents(() -> journal.deleted(r), () -> List.of(TaskJournal.event("task.deleted", r.id(), gone)));
+              events.publish("task.deleted", r.id(), gone);
             }
           });
           r.task().cancel();
@@ -355,7 +356,8 @@ public final class TaskService {
     TaskSpec spec = rec.spec();
     Coroutine<Object> body = async(spec.kind().label(), () -> {
       if (!rec.hasStarted()) {
-        rec.started(clock.instant());
+        journal.withEvents(() -> rec.started(clock.instant()), () -> rec.dropped() ? List.of()
+            : List.of(TaskJournal.taskEvent("task.started", rec)));
         events.publish("task.started", rec.id(), rec.view());
         LOG.info("task {} started", rec.id());
       }
@@ -399,7 +401,9 @@ public final class TaskService {
       return;
     }
     Instant now = clock.instant();
-    rec.finished(f, now);
+    // with the cluster's event log, the events of the finish are committed with it
+    journal.withEvents(() -> rec.finished(f, now), () -> rec.dropped() ? List.of() : List.of(
+        TaskJournal.event("callback.fired", rec.id(), recordFired(rec, now)), TaskJournal.taskEvent("task.done", rec)));
     registry.markDone(rec);
     TaskView v = rec.view();
     metrics.callbackFired(CallbackEntry.Kind.RECORD.label());
@@ -418,8 +422,7 @@ public final class TaskService {
       } else {
         ownership.settled(rec);
       }
-      events.publish("callback.fired", rec.id(), new JsonObject().put("taskId", rec.id()).put("callback", CallbackEntry.Kind.RECORD.label())
-          .put("firedAt", Times.format(now)));
+      events.publish("callback.fired", rec.id(), recordFired(rec, now));
       events.publish("task.done", rec.id(), v);
       if (v.exception() != null) {
         LOG.info("task {} {}: {}: {}", rec.id(), v.state().label(), v.exception().type(), v.exception().message());
@@ -428,6 +431,16 @@ public final class TaskService {
       }
       rec.completeWaiters();
     });
+  }
+
+  private static JsonObject recordFired(TaskRecord rec, Instant now) {
+    return new JsonObject().put("taskId", rec.id()).put("callback", CallbackEntry.Kind.RECORD.label())
+        .put("firedAt", Times.format(now));
+  }
+
+  private static JsonObject webhookFired(TaskRecord rec, Webhook hook, String deliveryId, Instant now) {
+    return new JsonObject().put("taskId", rec.id()).put("callback", CallbackEntry.Kind.WEBHOOK.label())
+        .put("url", hook.url()).put("deliveryId", deliveryId).put("firedAt", Times.format(now));
   }
 
   private io.vertx.core.Context contextOf(TaskRecord rec) {
@@ -448,7 +461,10 @@ public final class TaskService {
     }
     Instant now = clock.instant();
     String deliveryId = deliveryId(rec, hookIndex);
-    int index = rec.addCallback(CallbackEntry.webhook(now, hook.url(), deliveryId));
+    int[] added = new int[1];
+    journal.withEvents(() -> added[0] = rec.addCallback(CallbackEntry.webhook(now, hook.url(), deliveryId)),
+        () -> List.of(TaskJournal.event("callback.fired", rec.id(), webhookFired(rec, hook, deliveryId, now))));
+    int index = added[0];
     metrics.callbackFired(CallbackEntry.Kind.WEBHOOK.label());
     // delivered once the done state and this entry are committed: a receiver never hears of a finish
     // that a restart could take back
@@ -456,8 +472,7 @@ public final class TaskService {
       if (rec.dropped()) {
         return;
       }
-      events.publish("callback.fired", rec.id(), new JsonObject().put("taskId", rec.id()).put("callback", CallbackEntry.Kind.WEBHOOK.label())
-          .put("url", hook.url()).put("deliveryId", deliveryId).put("firedAt", Times.format(now)));
+      events.publish("callback.fired", rec.id(), webhookFired(rec, hook, deliveryId, now));
       LOG.info("task {} webhook callback fired: {} ({})", rec.id(), hook.url(), deliveryId);
       webhooks.deliver(rec, index, hook, deliveryId);
     });
@@ -563,9 +578,10 @@ public final class TaskService {
     }
     journal.requireAvailable();
     if (registry.remove(rec)) {
-      journal.deleted(rec);
+      JsonObject gone = new JsonObject().put("id", rec.id());
+      journal.withEvents(() -> journal.deleted(rec), () -> List.of(TaskJournal.event("task.deleted", rec.id(), gone)));
       LOG.info("task {} deleted", rec.id());
-      events.publish("task.deleted", rec.id(), new JsonObject().put("id", rec.id()));
+      events.publish("task.deleted", rec.id(), gone);
     }
   }
 
