@@ -195,6 +195,7 @@ public final class ServiceVerticle extends VerticleBase {
           config.retentionSeconds, config.retentionMaxTasks, tasks, PostgresTaskStore::row);
       pg.leases(lease, cluster::fencedOut);
       cluster.finishes(finishes);
+      tasks.finishes(finishes);
       cluster.eventRetention(config.get(ConfigKeys.EVENTS_LOG_RETENTION), config.get(ConfigKeys.EVENTS_LOG_MAX));
       tasks.ownership(cluster);
     }

@@ -56,7 +56,7 @@ public final class ClusterNode implements Ownership {
   }
 
   /** A rescued gather waiting for a child that runs elsewhere: its future, on its loop. */
-  private record Awaiting(EventLoop loop, AsyncFuture<Object> future) {
+  private record Awaiting(EventLoop loop, AsyncFuture<Object> future, Runnable[] unwatch) {
   }
 
   private final Vertx vertx;
@@ -378,11 +378,11 @@ public final class ClusterNode implements Ownership {
   @Override
   public AsyncFuture<Object> elsewhere(String id, EventLoop loop) {
     AsyncFuture<Object> f = loop.createFuture();
-    Awaiting w = new Awaiting(loop, f);
+    Awaiting w = new Awaiting(loop, f, new Runnable[1]);
     awaiting.computeIfAbsent(id, k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(w);
     if (finishes != null) {
       // told as soon as the log says it finished; the heartbeat's read covers a finish before this watch
-      finishes.watch(id, data -> {
+      w.unwatch()[0] = finishes.watch(id, data -> {
         List<Awaiting> ws = awaiting.get(id);
         if (ws != null) {
           ws.remove(w);
@@ -420,6 +420,9 @@ public final class ClusterNode implements Ownership {
             }
             List<Awaiting> ws = awaiting.remove(id);
             for (Awaiting w : ws == null ? List.<Awaiting>of() : ws) {
+              if (w.unwatch()[0] != null) {
+                w.unwatch()[0].run(); // its finish was before the watch: the feed will not tell it
+              }
               w.loop().context().runOnContext(v -> {
                 if (!w.future().done()) {
                   TaskRecovery.settle(w.future(), id, f == null ? null : f[0], f == null ? null : f[1]);

@@ -58,7 +58,7 @@ final class TaskRoutes {
       answerWhenDone(rc, rec, wait, 200);
       return;
     }
-    Http.back(api.tasks().stored().json(id)).onComplete(ar -> {
+    Http.back(api.tasks().stored().jsonWhenDone(id, wait == null ? 0 : wait, vertx)).onComplete(ar -> {
       if (ar.failed()) {
         Http.fail(rc, ar.cause());
       } else if (ar.result() == null) {

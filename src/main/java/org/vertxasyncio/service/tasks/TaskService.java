@@ -26,6 +26,7 @@ import org.vertxasyncio.asyncio.Task;
 import org.vertxasyncio.asyncio.WaitResult;
 import org.vertxasyncio.service.ServiceError;
 import org.vertxasyncio.service.events.EventHub;
+import org.vertxasyncio.service.events.TaskFinishes;
 import org.vertxasyncio.service.loops.LoopRegistry;
 import org.vertxasyncio.service.loops.NamedLoop;
 import org.vertxasyncio.service.metrics.ServiceMetrics;
@@ -73,6 +74,7 @@ public final class TaskService {
   private final TaskJournal journal;
   private final TaskNames names;
   private volatile Ownership ownership = Ownership.NONE;
+  private volatile TaskFinishes finishes;
   private final String node;
   private final StoredTasks stored;
 
@@ -95,6 +97,16 @@ public final class TaskService {
   /** What this node answers, from the store, for the tasks it does not hold in memory. */
   public StoredTasks stored() {
     return stored;
+  }
+
+  /** Where this node hears that a task finished on another node (the cluster's event log); null without one. */
+  public void finishes(TaskFinishes f) {
+    this.finishes = f;
+  }
+
+  /** The feed of tasks finished on other nodes, or null (no cluster's event log). */
+  public TaskFinishes finishes() {
+    return finishes;
   }
 
   public TaskRegistry registry() {
@@ -630,6 +642,10 @@ public final class TaskService {
    *     different loops
    */
   public Future<WaitOutcome> wait(List<String> taskIds, Double timeout, ReturnWhen returnWhen) {
+    TaskFinishes feed = finishes;
+    if (feed != null && taskIds.stream().anyMatch(id -> registry.get(id) == null)) {
+      return waitAcrossNodes(taskIds, timeout, returnWhen, feed);
+    }
     Map<String, TaskRecord> recs = new LinkedHashMap<>();
     String loopName = null;
     for (int i = 0; i < taskIds.size(); i++) {
@@ -674,6 +690,108 @@ public final class TaskService {
         return Future.succeededFuture(new WaitOutcome(done, pending));
       });
     }).compose(f -> f);
+  }
+
+  /**
+   * {@code asyncio.wait} over tasks of which some run on other nodes: each of those stands for a future on the
+   * wait's loop, done when the task's row says it is done or when this node's feed of the event log says it
+   * finished (watched before the rows are read, so a finish between the two is not missed).
+   */
+  private Future<WaitOutcome> waitAcrossNodes(List<String> taskIds, Double timeout, ReturnWhen returnWhen, TaskFinishes feed) {
+    Map<String, io.vertx.core.Promise<Void>> finished = new LinkedHashMap<>();
+    List<Runnable> unwatch = new ArrayList<>();
+    List<Future<org.vertxasyncio.service.store.StoredTask>> rows = new ArrayList<>();
+    for (String id : taskIds) {
+      if (registry.get(id) == null && !finished.containsKey(id)) {
+        io.vertx.core.Promise<Void> p = io.vertx.core.Promise.promise();
+        finished.put(id, p);
+        unwatch.add(feed.watch(id, json -> p.tryComplete()));
+      }
+    }
+    for (String id : finished.keySet()) {
+      rows.add(journal.store().get(id));
+    }
+    return Future.all(rows).transform(read -> {
+      if (read.failed()) {
+        unwatch.forEach(Runnable::run);
+        return Future.failedFuture(new ServiceError.StoreUnavailable("The task store cannot be read now; retry later"));
+      }
+      Map<String, org.vertxasyncio.service.store.StoredTask> found = new LinkedHashMap<>();
+      for (Future<org.vertxasyncio.service.store.StoredTask> f : rows) {
+        if (f.result() != null) {
+          found.put(f.result().id(), f.result());
+        }
+      }
+      String loopName = null;
+      Map<String, TaskRecord> recs = new LinkedHashMap<>();
+      for (int i = 0; i < taskIds.size(); i++) {
+        String id = taskIds.get(i);
+        TaskRecord r = registry.get(id);
+        org.vertxasyncio.service.store.StoredTask row = found.get(id);
+        String loop = r != null ? r.loopName() : row != null ? row.loop() : null;
+        if (loop == null) {
+          unwatch.forEach(Runnable::run);
+          return Future.failedFuture(new ServiceError.NotFound("tasks[" + i + "]", "Task " + id + " not found"));
+        }
+        if (loopName == null) {
+          loopName = loop;
+        } else if (!loopName.equals(loop)) {
+          unwatch.forEach(Runnable::run);
+          return Future.failedFuture(new ServiceError.Invalid("tasks[" + i + "]", "task " + id + " runs on loop '" + loop
+              + "' and task " + taskIds.get(0) + " on loop '" + loopName + "': asyncio.wait takes tasks of one loop"));
+        }
+        if (r != null) {
+          recs.put(id, r);
+        }
+      }
+      NamedLoop l = loops.get(loopName);
+      if (l == null) {
+        unwatch.forEach(Runnable::run);
+        return Future.failedFuture(new ServiceError.NotFound("tasks", "Loop '" + loopName + "' not found on this node"));
+      }
+      return l.call(() -> {
+        EventLoop loop = l.loop();
+        Set<AsyncFuture<Object>> futures = new LinkedHashSet<>();
+        Map<AsyncFuture<?>, String> idOf = new LinkedHashMap<>();
+        for (String id : new LinkedHashSet<>(taskIds)) {
+          TaskRecord r = recs.get(id);
+          AsyncFuture<Object> f;
+          if (r != null) {
+            f = r.task();
+          } else {
+            f = loop.createFuture();
+            io.vertx.core.Promise<Void> p = finished.get(id);
+            if (!"pending".equals(found.get(id).state()) || p.future().isComplete()) {
+              f.setResult(null);
+            } else {
+              AsyncFuture<Object> g = f;
+              p.future().onComplete(x -> loop.context().runOnContext(v -> {
+                if (!g.done()) {
+                  g.setResult(null);
+                }
+              }));
+            }
+          }
+          futures.add(f);
+          idOf.put(f, id);
+        }
+        if (loop.isClosed()) {
+          return Future.succeededFuture(split(idOf, recs));
+        }
+        Task<WaitResult<Object>> waiter = loop.createTask(Asyncio.wait(futures, timeout, returnWhen), "wait");
+        return waiter.asVertxFuture().transform(ar -> {
+          if (ar.failed()) {
+            return Future.succeededFuture(split(idOf, recs));
+          }
+          List<String> done = new ArrayList<>();
+          List<String> pending = new ArrayList<>();
+          for (Map.Entry<AsyncFuture<?>, String> e : idOf.entrySet()) {
+            (ar.result().done().contains(e.getKey()) ? done : pending).add(e.getValue());
+          }
+          return Future.succeededFuture(new WaitOutcome(done, pending));
+        });
+      }).compose(f -> f).onComplete(ar -> unwatch.forEach(Runnable::run));
+    });
   }
 
   private static WaitOutcome split(Map<AsyncFuture<?>, String> idOf, Map<String, TaskRecord> recs) {
