@@ -96,6 +96,8 @@ public final class ServiceVerticle extends VerticleBase {
   private Future<Void> shutdown;
   /** This node's part in a cluster ({@code store.type} {@code postgres}), else null. */
   private ClusterNode cluster;
+  /** The named loops shared with the peers (a cluster's loops table), else null. */
+  private org.vertxasyncio.service.cluster.ClusterLoops sharedLoops;
 
   /**
    * @param prometheus the registry vertx-micrometer-metrics writes to (the service adds its meters); null
@@ -141,7 +143,9 @@ public final class ServiceVerticle extends VerticleBase {
         metrics.loopRunning(l.name(), () -> l.loop().isRunning() ? 1 : 0);
       }
       events.publish(event.eventName(), null, loopJson(l));
-      journal.loopState(l.name(), event.state());
+      if (cluster == null) {
+        journal.loopState(l.name(), event.state()); // in a cluster the loops table is written by ClusterLoops only
+      }
     }, loop -> loop.setDefaultExecutor(executor));
     TaskIds ids = new TaskIds(clock);
     // the one guard: task specs check their URLs with it, the client its connections
@@ -163,6 +167,7 @@ public final class ServiceVerticle extends VerticleBase {
           config.retentionSeconds, config.retentionMaxTasks, tasks, ClusterNode::row);
       pg.leases(lease, cluster::fencedOut);
       tasks.ownership(cluster);
+      sharedLoops = cluster.shareLoops(loops, config.maxLoops, config.shutdownTimeout);
     }
 
     metrics.taskStates(registry::pendingCount, registry::finishedCount, registry::cancelledCount);
@@ -191,23 +196,35 @@ public final class ServiceVerticle extends VerticleBase {
       promise.complete(ok ? Status.OK() : Status.KO(new JsonObject().put("reason", "the default loop is not running")));
     });
 
-    // the loops: those kept (in their kept states), those configured, those the kept tasks run on
+    // the loops: those kept (in their kept states), those configured, those the kept tasks run on; in a
+    // cluster, the loops table's (the configured ones added where missing)
     Map<String, LoopState> keptStates = new LinkedHashMap<>();
     stored.loops().forEach(l -> keptStates.put(l.name(), LoopState.fromLabel(l.state())));
     java.util.LinkedHashSet<String> names = new java.util.LinkedHashSet<>(keptStates.keySet());
     names.addAll(config.loops);
     names.addAll(TaskRecovery.loopsOf(stored.tasks()));
-    List<Future<NamedLoop>> made = new ArrayList<>();
-    for (String name : names) {
-      LoopState state = keptStates.getOrDefault(name, LoopState.RUNNING);
-      made.add(loops.create(name).compose(l -> switch (state) {
-        case STOPPED -> loops.stop(l);
-        case CLOSED -> loops.close(l, config.shutdownTimeout);
-        case RUNNING -> Future.succeededFuture(l);
-      }));
-    }
+    Future<Map<String, LoopState>> states = sharedLoops == null ? Future.succeededFuture(keptStates)
+        : onContext(sharedLoops.seed(List.copyOf(names)));
     Future<OpenAPIContract> contract = document.contract(vertx);
-    return Future.all(made)
+    return states.compose(table -> {
+      java.util.LinkedHashSet<String> all = new java.util.LinkedHashSet<>(table.keySet());
+      all.addAll(names);
+      List<Future<NamedLoop>> made = new ArrayList<>();
+      for (String name : all) {
+        LoopState state = table.getOrDefault(name, LoopState.RUNNING);
+        made.add(loops.create(name).compose(l -> switch (state) {
+          case STOPPED -> loops.stop(l);
+          case CLOSED -> loops.close(l, config.shutdownTimeout);
+          case RUNNING -> Future.succeededFuture(l);
+        }));
+      }
+      return Future.all(made);
+    })
+        .onSuccess(v -> {
+          if (sharedLoops != null) {
+            loops.control(sharedLoops); // from now on the API's changes of loops are the cluster's
+          }
+        })
         // in a cluster, the pending tasks kept are not this node's to run: they are claimed (below) once
         // their lease expires, by whichever node is first
         .compose(v -> new TaskRecovery(tasks).recover(cluster == null ? stored.tasks()

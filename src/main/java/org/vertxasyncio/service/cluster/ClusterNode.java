@@ -73,6 +73,11 @@ public final class ClusterNode implements Ownership {
   private final List<String> toRelease = new ArrayList<>();
   private final AtomicLong statements = new AtomicLong();
   private final AtomicLong rescued = new AtomicLong();
+  /**
+   * How many tasks this node may still place with its peers: the free room they published, less the tasks
+   * nobody holds yet, as of the last round; taken from by each placement.
+   */
+  private final java.util.concurrent.atomic.AtomicInteger peerRoom = new java.util.concurrent.atomic.AtomicInteger();
   private volatile boolean draining;
   private boolean busy;
   private boolean again;
@@ -80,6 +85,8 @@ public final class ClusterNode implements Ownership {
   private long lastRenewal;
   private long timer = -1;
   private PgSubscriber subscriber;
+  /** The named loops the nodes share, once {@link #shareLoops} made it. */
+  private volatile ClusterLoops loops;
 
   /**
    * @param pool    the node's connections to the store's database (its own: heartbeats never queue behind
@@ -102,6 +109,17 @@ public final class ClusterNode implements Ownership {
     this.retentionSeconds = retentionSeconds;
     this.retentionMax = retentionMax;
     this.lastRenewal = System.nanoTime();
+  }
+
+  /**
+   * Shares the named loops with the peers through the loops table, from now on (call it before {@link #start}).
+   *
+   * @param maxLoops     {@code limits.loops.max}, for the whole cluster
+   * @param graceSeconds how long closing a loop waits for its cancelled tasks
+   */
+  public ClusterLoops shareLoops(org.vertxasyncio.service.loops.LoopRegistry registry, int maxLoops, double graceSeconds) {
+    loops = new ClusterLoops(context, pool, registry, tasks.registry(), leases.node(), maxLoops, graceSeconds, statements);
+    return loops;
   }
 
   /** This node's id, the owner of the tasks it holds. */
@@ -144,6 +162,9 @@ public final class ClusterNode implements Ownership {
     if (listen != null) {
       subscriber = PgSubscriber.subscriber(vertx, listen).reconnectPolicy(retries -> heartbeatMs);
       subscriber.channel(Leases.CHANNEL).handler(payload -> context.runOnContext(v -> wake()));
+      if (loops != null) {
+        subscriber.channel(ClusterLoops.CHANNEL).handler(payload -> loops.refresh());
+      }
       subscriber.connect().onFailure(e -> LOG.warn("cannot LISTEN for peers (polling every {} ms instead): {}", heartbeatMs,
           String.valueOf(e)));
     }
@@ -192,7 +213,7 @@ public final class ClusterNode implements Ownership {
     busy = true;
     long sentAt = System.nanoTime();
     return release()
-        .compose(v -> count(leases.heartbeat()))
+        .compose(v -> count(leases.heartbeat(tasks.registry().free(), loops == null ? "{}" : loops.published())))
         .transform(ar -> {
           if (ar.succeeded()) {
             lastRenewal = sentAt;
@@ -200,7 +221,7 @@ public final class ClusterNode implements Ownership {
           } else if (sentAt - lastRenewal > leaseNanos) {
             dropAll(ar.cause());
           }
-          return draining ? Future.<Void>succeededFuture() : claim();
+          return draining ? Future.<Void>succeededFuture() : look().transform(v -> claim());
         })
         .transform(ar -> upkeep())
         .transform(ar -> pollElsewhere())
@@ -211,6 +232,42 @@ public final class ClusterNode implements Ownership {
             context.runOnContext(v -> round());
           }
         });
+  }
+
+  /**
+   * What the cluster looks like, in one statement: the loops table (applied here, should a notification of
+   * a change have been lost), the live nodes' published rows, and how many pending tasks nobody holds.
+   */
+  static final String LOOK = """
+      SELECT (SELECT COALESCE(json_agg(json_build_object('name', name, 'state', state) ORDER BY position), '[]'::json)
+                FROM loops)::text,
+             (SELECT COALESCE(json_agg(json_build_object('node', id, 'free', free, 'loops', loops::json,
+                'age', extract(epoch FROM now() - seen_at))), '[]'::json)
+                FROM nodes WHERE seen_at > now() - make_interval(secs => $1))::text,
+             (SELECT count(*) FROM tasks WHERE state = 'pending' AND owner IS NULL)""";
+
+  /** Reads {@link #LOOK}: applies the loops, keeps the peers' rows, and the room the peers have for placed tasks. */
+  private Future<Void> look() {
+    return count(pool.preparedQuery(LOOK).execute(Tuple.of(leaseNanos / 1e9))).map(rs -> {
+      Row r = rs.iterator().next();
+      io.vertx.core.json.JsonArray nodes = new io.vertx.core.json.JsonArray(r.getString(1));
+      long free = 0;
+      for (Object o : nodes) {
+        io.vertx.core.json.JsonObject n = (io.vertx.core.json.JsonObject) o;
+        if (!leases.node().equals(n.getString("node"))) {
+          free += n.getInteger("free", 0);
+        }
+      }
+      peerRoom.set((int) Math.max(0, Math.min(Integer.MAX_VALUE, free - r.getLong(2))));
+      if (loops != null) {
+        loops.seen(nodes, System.nanoTime());
+        loops.apply(new io.vertx.core.json.JsonArray(r.getString(0)));
+      }
+      return (Void) null;
+    }).recover(e -> {
+      LOG.warn("the cluster's loops and nodes could not be read: {}", String.valueOf(e));
+      return Future.succeededFuture();
+    });
   }
 
   /** A peer said there is work to claim. */
@@ -390,6 +447,9 @@ public final class ClusterNode implements Ownership {
   /** Claims nothing more (shutting down). */
   public void stopClaiming() {
     draining = true;
+    if (loops != null) {
+      loops.stop();
+    }
   }
 
   /** A {@code tasks} row (every column, as a claim answers it) as the store reads it. */
@@ -403,6 +463,9 @@ public final class ClusterNode implements Ownership {
   /** Stops the rounds, resigns the leadership, closes the connections. */
   public Future<Void> stop() {
     draining = true;
+    if (loops != null) {
+      loops.stop();
+    }
     if (timer >= 0) {
       vertx.cancelTimer(timer);
     }

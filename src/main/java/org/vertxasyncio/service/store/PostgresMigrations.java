@@ -61,7 +61,11 @@ public final class PostgresMigrations {
                 node       text NOT NULL,
                 elected_at timestamptz NOT NULL,
                 expires_at timestamptz NOT NULL
-              )""")));
+              )""")),
+      new Migrations.Migration(3, "cluster: what each node publishes on its heartbeat (its free room for tasks, its loops' counts)",
+          List.of(
+              "ALTER TABLE nodes ADD COLUMN free integer NOT NULL DEFAULT 0",
+              "ALTER TABLE nodes ADD COLUMN loops text NOT NULL DEFAULT '{}'")));
 
   /** The schema version this build writes. */
   public static final int CURRENT = ALL.get(ALL.size() - 1).version();
