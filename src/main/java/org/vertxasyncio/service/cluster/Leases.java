@@ -37,7 +37,7 @@ public final class Leases {
       )
       UPDATE tasks SET lease_until = now() + make_interval(secs => $2)
       WHERE owner = $1 AND state = 'pending'
-      RETURNING id""";
+      RETURNING id, cancel_requested""";
 
   /**
    * The claim, as River and Oban do it: the claimable rows are locked in a CTE with {@code SKIP LOCKED}
@@ -93,12 +93,16 @@ public final class Leases {
     return UUID.randomUUID().toString();
   }
 
+  /** What a heartbeat answers: the pending tasks the node still holds, and those of them a cancel was asked for. */
+  public record Beat(Set<String> held, Set<String> cancelRequested) {
+  }
+
   /**
    * Renews the node's row and all its leases, in one statement, publishing no room and no loops.
    *
-   * @return the ids of the pending tasks the node still holds; failed when PostgreSQL did not answer
+   * @return the pending tasks the node still holds; failed when PostgreSQL did not answer
    */
-  public Future<Set<String>> heartbeat() {
+  public Future<Beat> heartbeat() {
     return heartbeat(0, "{}");
   }
 
@@ -106,15 +110,20 @@ public final class Leases {
    * Renews the node's row and all its leases, in one statement, and publishes {@code free} (the tasks it
    * has room for) and {@code loops} (a JSON object: each loop's state and counts on this node).
    *
-   * @return the ids of the pending tasks the node still holds; failed when PostgreSQL did not answer
+   * @return the pending tasks the node still holds, and those a cancel was asked for; failed when PostgreSQL
+   *     did not answer
    */
-  public Future<Set<String>> heartbeat(int free, String loops) {
+  public Future<Beat> heartbeat(int free, String loops) {
     return pool.preparedQuery(HEARTBEAT).execute(Tuple.of(node, leaseSeconds, free, loops)).map(rows -> {
       Set<String> held = new HashSet<>();
+      Set<String> cancel = new HashSet<>();
       for (Row r : rows) {
         held.add(r.getString(0));
+        if (Boolean.TRUE.equals(r.getBoolean(1))) {
+          cancel.add(r.getString(0));
+        }
       }
-      return held;
+      return new Beat(held, cancel);
     });
   }
 

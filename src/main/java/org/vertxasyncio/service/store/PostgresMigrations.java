@@ -62,7 +62,9 @@ public final class PostgresMigrations {
                 elected_at timestamptz NOT NULL,
                 expires_at timestamptz NOT NULL
               )""")),
-      new Migrations.Migration(3, "cluster: what each node publishes on its heartbeat (its free room for tasks, its loops' counts)",
+      new Migrations.Migration(3, "tasks: a cancel asked for on any node, for the node that runs the task (or claims it)",
+          List.of("ALTER TABLE tasks ADD COLUMN cancel_requested boolean NOT NULL DEFAULT false")),
+      new Migrations.Migration(4, "cluster: what each node publishes on its heartbeat (its free room for tasks, its loops' counts)",
           List.of(
               "ALTER TABLE nodes ADD COLUMN free integer NOT NULL DEFAULT 0",
               "ALTER TABLE nodes ADD COLUMN loops text NOT NULL DEFAULT '{}'")));
