@@ -32,4 +32,17 @@ public interface Ownership {
 
   /** {@code rec} needs the lease no more: its finish is committed, or the node dropped it. */
   void settled(TaskRecord rec);
+
+  /**
+   * This node has no room for {@code n} more tasks: takes room for them with the peers, as they last
+   * published it. True if they had it: the tasks are then committed unowned, for a peer to claim; false
+   * (one node, or no peer with room): the request is refused.
+   */
+  default boolean placeElsewhere(int n) {
+    return false;
+  }
+
+  /** Tasks taken room for with {@link #placeElsewhere} are committed, unowned: the peers are told. */
+  default void placed() {
+  }
 }
