@@ -174,6 +174,7 @@ public final class ServiceVerticle extends VerticleBase {
     metrics.store(store::queued);
     if (store instanceof org.vertxasyncio.service.store.PostgresTaskStore pg) {
       metrics.storeStatements(pg, org.vertxasyncio.service.store.PostgresTaskStore::statements);
+      metrics.clusterStatements(cluster, ClusterNode::statements);
     }
     store.onCommit(metrics::storeCommit);
 

@@ -85,6 +85,9 @@ public final class ClusterNode implements Ownership {
   private boolean busy;
   private boolean again;
   private boolean firstClaim = true;
+  /** A NOTIFY of placed tasks is on its way, and another is due after it; on this node's context. */
+  private boolean notifying;
+  private boolean notifyAgain;
   private long lastRenewal;
   private long timer = -1;
   private PgSubscriber subscriber;
@@ -164,7 +167,12 @@ public final class ClusterNode implements Ownership {
     });
     if (listen != null) {
       subscriber = PgSubscriber.subscriber(vertx, listen).reconnectPolicy(retries -> heartbeatMs);
-      subscriber.channel(Leases.CHANNEL).handler(payload -> context.runOnContext(v -> wake()));
+      // a node's own wake-ups (their payload is its id) are not for it: it claims in its own rounds
+      subscriber.channel(Leases.CHANNEL).handler(payload -> {
+        if (!leases.node().equals(payload)) {
+          context.runOnContext(v -> wake());
+        }
+      });
       if (loops != null) {
         subscriber.channel(ClusterLoops.CHANNEL).handler(payload -> loops.refresh());
       }
@@ -193,6 +201,47 @@ public final class ClusterNode implements Ownership {
   @Override
   public void settled(TaskRecord rec) {
     held.remove(rec.id());
+  }
+
+  /** Takes room for {@code n} tasks from what the peers published (less the tasks nobody holds yet). */
+  @Override
+  public boolean placeElsewhere(int n) {
+    if (draining) {
+      return false;
+    }
+    while (true) {
+      int room = peerRoom.get();
+      if (room < n) {
+        return false;
+      }
+      if (peerRoom.compareAndSet(room, room - n)) {
+        return true;
+      }
+    }
+  }
+
+  /** Wakes the peers: one {@code NOTIFY} at a time, and one more after it for all the placements meanwhile. */
+  @Override
+  public void placed() {
+    context.runOnContext(v -> {
+      if (notifying) {
+        notifyAgain = true;
+        return;
+      }
+      notifying = true;
+      notifyPlaced();
+    });
+  }
+
+  private void notifyPlaced() {
+    count(leases.notifyPeers()).onComplete(ar -> {
+      if (notifyAgain) {
+        notifyAgain = false;
+        notifyPlaced();
+      } else {
+        notifying = false;
+      }
+    });
   }
 
   /**
@@ -364,8 +413,13 @@ public final class ClusterNode implements Ownership {
     });
   }
 
-  /** The claim of {@link Leases#CLAIM}, answering whole rows. */
-  static final String CLAIM_ROWS = Leases.CLAIM.replace("RETURNING t.id, t.lease_token", "RETURNING t.*");
+  /**
+   * The claim of {@link Leases#CLAIM}, answering whole rows; it also takes what it claimed from the free room
+   * the node published, so that peers placing tasks do not count that room twice before its next heartbeat.
+   */
+  static final String CLAIM_ROWS = Leases.CLAIM.replace(")\nUPDATE tasks t SET", "),\nclaimed AS (\nUPDATE tasks t SET")
+      .replace("RETURNING t.id, t.lease_token", "RETURNING t.*\n),\nroom AS (\nUPDATE nodes SET free = GREATEST(0, free - "
+          + "(SELECT count(*) FROM claimed)) WHERE id = $1\n)\nSELECT * FROM claimed");
   /**
    * The first claim of a start also takes the tasks a previous run under the same node id held: that run is
    * over, so their leases need not be waited for.

@@ -170,8 +170,8 @@ public final class Leases {
     return pool.query(CLAIMABLE).execute().map(rows -> rows.iterator().next().getLong(0));
   }
 
-  /** Wakes the peers: there is work to claim. */
+  /** Wakes the peers: there is work to claim (the payload is this node's id). */
   public Future<Void> notifyPeers() {
-    return pool.query("NOTIFY " + CHANNEL).execute().mapEmpty();
+    return pool.preparedQuery("SELECT pg_notify($1, $2)").execute(Tuple.of(CHANNEL, node)).mapEmpty();
   }
 }

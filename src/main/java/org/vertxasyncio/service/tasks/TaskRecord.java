@@ -97,6 +97,15 @@ public final class TaskRecord {
 
   // ------------------------------------------------------------------ on the loop thread
 
+  /**
+   * A task this node accepted and placed with its peers (it runs none of it): its children's ids, and its
+   * first snapshot; no task is ever attached here.
+   */
+  void placed(List<String> childIds) {
+    this.children = List.copyOf(childIds);
+    publish();
+  }
+
   /** The asyncio task (or, for a task done before a restart, a done future); on the loop thread only. */
   AsyncFuture<Object> task() {
     return task;

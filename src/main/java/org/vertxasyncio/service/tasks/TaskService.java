@@ -150,7 +150,9 @@ public final class TaskService {
       return Future.failedFuture(new ServiceError.LoopClosed());
     }
     int n = spec.newTaskCount();
-    if (!registry.reserve(n)) {
+    // no room here: in a cluster whose peers published room, the task is committed unowned and a peer runs it
+    boolean here = registry.reserve(n);
+    if (!here && !ownership.placeElsewhere(n)) {
       return Future.failedFuture(new ServiceError.LimitReached(1, "Too many pending tasks (limits.pending.max is "
           + registry.maxPending() + "); retry later"));
     }
@@ -169,6 +171,17 @@ public final class TaskService {
       refs.forEach((id, r) -> awaited.put(id, r.task()));
       elsewhere.forEach((id, row) -> awaited.put(id, outcomeElsewhere(row, l)));
       List<TaskRecord> made = new ArrayList<>();
+      if (!here) {
+        TaskRecord placed = place(spec, null, made, given.iterator());
+        return journal.created(made, l.loop().context()).transform(ar -> {
+          if (ar.failed()) {
+            LOG.error("task {} not committed to the store: {}", placed.id(), String.valueOf(ar.cause()));
+            return Future.<TaskRecord>failedFuture(new ServiceError.StoreUnavailable("The task store could not record the task; retry later"));
+          }
+          ownership.placed();
+          return Future.succeededFuture(placed);
+        });
+      }
       TaskRecord rec = launch(spec, l, null, awaited, made, given.iterator());
       return journal.created(made, l.loop().context()).transform(ar -> {
         if (ar.succeeded()) {
@@ -189,7 +202,34 @@ public final class TaskService {
         }
         return Future.<TaskRecord>failedFuture(new ServiceError.StoreUnavailable("The task store could not record the task; retry later"));
       });
-    }))).onFailure(e -> registry.release(n)).compose(f -> f);
+    }))).onFailure(e -> {
+      if (here) {
+        registry.release(n);
+      }
+    }).compose(f -> f);
+  }
+
+  /**
+   * Makes the records of a task (and of its gather's new children, all added to {@code made}) that this node
+   * accepts and places with its peers: their rows are committed unowned and a peer claims them; nothing of
+   * them runs here. On the loop thread.
+   */
+  private TaskRecord place(TaskSpec spec, String parentId, List<TaskRecord> made, java.util.Iterator<String> names) {
+    TaskRecord rec = new TaskRecord(ids.next(), spec.name() != null ? spec.name() : names.next(), node, spec, parentId,
+        clock.instant());
+    made.add(rec);
+    List<String> childIds = new ArrayList<>();
+    if (spec.items() != null) {
+      for (Object item : spec.items()) {
+        childIds.add(item instanceof TaskSpec cs ? place(cs, rec.id(), made, names).id() : (String) item);
+      }
+    }
+    rec.placed(childIds);
+    metrics.taskSubmitted(spec.kind().label(), spec.loop());
+    events.publish("task.created", rec.id(), rec.view());
+    LOG.info("task {} created and placed with the peers (this node is at limits.pending.max): kind={} loop={} name={}{}",
+        rec.id(), spec.kind().label(), spec.loop(), rec.view().name(), parentId == null ? "" : " parent=" + parentId);
+    return rec;
   }
 
   /**
