@@ -32,7 +32,9 @@ import org.vertxasyncio.service.cluster.ClusterNode;
 import org.vertxasyncio.service.config.ConfigKeys;
 import org.vertxasyncio.service.config.NodeId;
 import org.vertxasyncio.service.config.ServiceConfig;
+import org.vertxasyncio.service.cluster.EventLogTail;
 import org.vertxasyncio.service.events.EventHub;
+import org.vertxasyncio.service.events.TaskFinishes;
 import org.vertxasyncio.service.http.Api;
 import org.vertxasyncio.service.http.HttpActivity;
 import org.vertxasyncio.service.http.OpenApiDocument;
@@ -94,6 +96,10 @@ public final class ServiceVerticle extends VerticleBase {
   private TaskJournal journal;
   private long sweepTimer = -1;
   private Future<Void> shutdown;
+  /** This node's reader of the cluster's event log ({@code store.type} {@code postgres}), else null. */
+  private EventLogTail tail;
+  /** "Task X finished" from the event log, for waits on tasks that run on other nodes (empty without a log). */
+  private final TaskFinishes finishes = new TaskFinishes();
   /** This node's part in a cluster ({@code store.type} {@code postgres}), else null. */
   private ClusterNode cluster;
   /** The named loops shared with the peers (a cluster's loops table), else null. */
@@ -133,8 +139,27 @@ public final class ServiceVerticle extends VerticleBase {
 
   private Future<?> startWith(Stored stored, OpenApiDocument document) {
     ServiceMetrics metrics = new ServiceMetrics(prometheus, nodeId);
-    events = new EventHub(context, config.eventsBufferSize, stored.eventIdsReserved(), journal::eventIdsReserved,
-        config.eventsFlushInterval);
+    if (store.logsEvents() && store instanceof PostgresTaskStore pg) {
+      // the cluster's event log: every node streams it, with PostgreSQL's ids
+      Pool tailPool = PgBuilder.pool().with(new PoolOptions().setMaxSize(2)).connectingTo(pg.connectOptions()).using(vertx)
+          .build();
+      events = EventHub.logged(context, config.eventsBufferSize, config.eventsFlushInterval, new EventHub.Log() {
+        @Override
+        public Future<EventHub.LogPage> after(long id, int limit) {
+          return tail.after(id, limit);
+        }
+
+        @Override
+        public Future<Void> catchUp() {
+          return tail.catchUp();
+        }
+      }, config.get(ConfigKeys.EVENTS_REPLAY_MAX));
+      tail = new EventLogTail(vertx, tailPool, pg.connectOptions(), pg.eventsChannel(), events, finishes,
+          config.get(ConfigKeys.EVENTS_LOG_POLL), config.eventsBufferSize);
+    } else {
+      events = new EventHub(context, config.eventsBufferSize, stored.eventIdsReserved(), journal::eventIdsReserved,
+          config.eventsFlushInterval);
+    }
     registry = new TaskRegistry(config.maxPendingTasks, config.retentionSeconds, config.retentionMaxTasks);
     executor = Executors.newFixedThreadPool(config.workerPoolSize, threads("asyncio-executor-"));
     loops = new LoopRegistry(vertx, (l, event) -> {
@@ -142,10 +167,14 @@ public final class ServiceVerticle extends VerticleBase {
         metrics.loopLag(l.name(), l::lagSeconds);
         metrics.loopRunning(l.name(), () -> l.loop().isRunning() ? 1 : 0);
       }
-      events.publish(event.eventName(), null, loopJson(l));
-      if (cluster == null) {
-        journal.loopState(l.name(), event.state()); // in a cluster the loops table is written by ClusterLoops only
-      }
+      JsonObject data = loopJson(l);
+      events.publish(event.eventName(), null, data);
+      // in a cluster the loops table is written by ClusterLoops only; each node logs its own loop's change
+      journal.withEvents(() -> {
+        if (cluster == null) {
+          journal.loopState(l.name(), event.state());
+        }
+      }, () -> List.of(TaskJournal.event(event.eventName(), null, data)));
     }, loop -> loop.setDefaultExecutor(executor));
     TaskIds ids = new TaskIds(clock);
     // the one guard: task specs check their URLs with it, the client its connections
@@ -154,9 +183,14 @@ public final class ServiceVerticle extends VerticleBase {
     int perHost = config.get(ConfigKeys.WEBHOOK_CONCURRENCY_HOST);
     WebhookClient client = new WebhookClient(vertx, guard, config.webhookConnectTimeout, config.webhookRequestTimeout,
         config.webhookResponseMax, 2 * perHost);
-    webhooks = new WebhookSender(vertx, client, RetryPolicy.of(config), perEndpoint, perHost, metrics, clock, (rec, entry, attempt) -> events.publish("webhook.attempt", rec.id(),
-        attempt.toJson().put("taskId", rec.id()).put("url", entry.url()).put("deliveryId", entry.deliveryId())
-            .put("outcome", entry.outcome().label())));
+    webhooks = new WebhookSender(vertx, client, RetryPolicy.of(config), perEndpoint, perHost, metrics, clock, (rec, entry, attempt) -> {
+      JsonObject data = attempt.toJson().put("taskId", rec.id()).put("url", entry.url()).put("deliveryId", entry.deliveryId())
+          .put("outcome", entry.outcome().label());
+      events.publish("webhook.attempt", rec.id(), data);
+      // with the cluster's event log: queued right after the attempt's change, on the same thread
+      journal.withEvents(() -> {
+      }, () -> rec.dropped() ? List.of() : List.of(TaskJournal.event("webhook.attempt", rec.id(), data)));
+    });
     tasks = new TaskService(registry, loops, events, webhooks, metrics, ids, clock, journal, nodeId);
     if (store instanceof PostgresTaskStore pg) {
       double lease = config.get(ConfigKeys.CLUSTER_LEASE);
@@ -166,6 +200,8 @@ public final class ServiceVerticle extends VerticleBase {
       cluster = new ClusterNode(vertx, pool, where, nodeId, lease, config.get(ConfigKeys.CLUSTER_HEARTBEAT),
           config.retentionSeconds, config.retentionMaxTasks, tasks, PostgresTaskStore::row);
       pg.leases(lease, cluster::fencedOut);
+      cluster.finishes(finishes);
+      cluster.eventRetention(config.get(ConfigKeys.EVENTS_LOG_RETENTION), config.get(ConfigKeys.EVENTS_LOG_MAX));
       tasks.ownership(cluster);
       sharedLoops = cluster.shareLoops(loops, config.maxLoops, config.shutdownTimeout);
     }
@@ -230,6 +266,10 @@ public final class ServiceVerticle extends VerticleBase {
         // their lease expires, by whichever node is first
         .compose(v -> new TaskRecovery(tasks).recover(cluster == null ? stored.tasks()
             : stored.tasks().stream().filter(t -> !"pending".equals(t.state())).toList()))
+        .compose(r -> tail == null ? Future.succeededFuture() : onContext(tail.start().recover(e -> {
+          LOG.error("the first read of the event log failed (retried every events.log.poll): {}", String.valueOf(e));
+          return Future.succeededFuture();
+        })))
         .compose(r -> cluster == null ? Future.succeededFuture() : onContext(cluster.start().recover(e -> {
           LOG.error("the first cluster round failed (retried every cluster.heartbeat): {}", String.valueOf(e));
           return Future.succeededFuture();
@@ -266,8 +306,9 @@ public final class ServiceVerticle extends VerticleBase {
    */
   private void sweep() {
     for (var forgotten : registry.sweep(clock.instant())) {
-      journal.deleted(forgotten);
-      events.publish("task.deleted", forgotten.id(), new JsonObject().put("id", forgotten.id()).put("reason", "retention"));
+      JsonObject gone = new JsonObject().put("id", forgotten.id()).put("reason", "retention");
+      journal.withEvents(() -> journal.deleted(forgotten), () -> List.of(TaskJournal.event("task.deleted", forgotten.id(), gone)));
+      events.publish("task.deleted", forgotten.id(), gone);
     }
   }
 
@@ -352,8 +393,10 @@ public final class ServiceVerticle extends VerticleBase {
         .compose(v -> {
           journal.freeze(); // closing the loops for shutdown is not a state to keep
           events.closeAll(vertx);
-          // nobody saw an id after this one: the next start goes on from it
-          store.putEventIdsReserved(events.lastId());
+          if (!events.logged()) {
+            // nobody saw an id after this one: the next start goes on from it
+            store.putEventIdsReserved(events.lastId());
+          }
           loops.stopProbes();
           if (sweepTimer >= 0) {
             vertx.cancelTimer(sweepTimer);
@@ -371,6 +414,7 @@ public final class ServiceVerticle extends VerticleBase {
               + "the task store {}", nodeId, cluster.rescuedCount(), cluster.statements(), ((PostgresTaskStore) store).statements());
           return onContext(cluster.stop());
         })
+        .eventually(() -> tail == null ? Future.succeededFuture() : onContext(tail.stop()))
         .eventually(() -> onContext(store.close()))
         .onComplete(ar -> {
           webhooks.close();

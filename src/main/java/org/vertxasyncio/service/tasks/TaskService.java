@@ -30,6 +30,7 @@ import org.vertxasyncio.service.loops.LoopRegistry;
 import org.vertxasyncio.service.loops.NamedLoop;
 import org.vertxasyncio.service.metrics.ServiceMetrics;
 import org.vertxasyncio.service.store.StoredTask;
+import org.vertxasyncio.service.store.TaskStore;
 import org.vertxasyncio.service.webhooks.Webhook;
 import org.vertxasyncio.service.webhooks.WebhookSender;
 
@@ -183,6 +184,13 @@ public final class TaskService {
         });
       }
       TaskRecord rec = launch(spec, l, null, awaited, made, given.iterator());
+      for (TaskRecord g : made) {
+        for (String child : g.children()) {
+          if (elsewhere.containsKey(child)) {
+            cancelWithGather(g, awaited.get(child), child);
+          }
+        }
+      }
       return journal.created(made, l.loop().context()).transform(ar -> {
         if (ar.succeeded()) {
           for (TaskRecord r : made) {
@@ -194,8 +202,9 @@ public final class TaskService {
         for (TaskRecord r : made) {
           r.task().addDoneCallback(f -> {
             if (registry.remove(r)) {
-              journal.deleted(r);
-              events.publish("task.deleted", r.id(), new JsonObject().put("id", r.id()));
+              JsonObject gone = new JsonObject().put("id", r.id());
+              journal.withEvents(() -> journal.deleted(r), () -> List.of(TaskJournal.event("task.deleted", r.id(), gone)));
+              events.publish("task.deleted", r.id(), gone);
             }
           });
           r.task().cancel();
@@ -260,6 +269,21 @@ public final class TaskService {
         }
       }
       return Future.succeededFuture(rows);
+    });
+  }
+
+  /**
+   * As asyncio's gather cancels its children when it is cancelled, a child another node runs gets a cancel
+   * recorded in its row ({@link TaskStore#requestCancel}); not when this node lost the gather (a peer runs it
+   * now) or is shutting down keeping its tasks. A child that ended cancelled on its node asks again, to no
+   * effect. On the loop thread.
+   */
+  void cancelWithGather(TaskRecord gather, AsyncFuture<?> child, String childId) {
+    child.addDoneCallback(f -> {
+      if (f.cancelled() && !gather.dropped() && !journal.frozen()) {
+        journal.store().requestCancel(childId).onFailure(e -> LOG.warn("task {}: its gather {} was cancelled, and the "
+            + "cancel of this child could not be recorded: {}", childId, gather.id(), String.valueOf(e)));
+      }
     });
   }
 
@@ -372,7 +396,8 @@ public final class TaskService {
     TaskSpec spec = rec.spec();
     Coroutine<Object> body = async(spec.kind().label(), () -> {
       if (!rec.hasStarted()) {
-        rec.started(clock.instant());
+        journal.withEvents(() -> rec.started(clock.instant()), () -> rec.dropped() ? List.of()
+            : List.of(TaskJournal.taskEvent("task.started", rec)));
         events.publish("task.started", rec.id(), rec.view());
         LOG.info("task {} started", rec.id());
       }
@@ -416,7 +441,9 @@ public final class TaskService {
       return;
     }
     Instant now = clock.instant();
-    rec.finished(f, now);
+    // with the cluster's event log, the events of the finish are committed with it
+    journal.withEvents(() -> rec.finished(f, now), () -> rec.dropped() ? List.of() : List.of(
+        TaskJournal.event("callback.fired", rec.id(), recordFired(rec, now)), TaskJournal.taskEvent("task.done", rec)));
     registry.markDone(rec);
     TaskView v = rec.view();
     metrics.callbackFired(CallbackEntry.Kind.RECORD.label());
@@ -435,8 +462,7 @@ public final class TaskService {
       } else {
         ownership.settled(rec);
       }
-      events.publish("callback.fired", rec.id(), new JsonObject().put("taskId", rec.id()).put("callback", CallbackEntry.Kind.RECORD.label())
-          .put("firedAt", Times.format(now)));
+      events.publish("callback.fired", rec.id(), recordFired(rec, now));
       events.publish("task.done", rec.id(), v);
       if (v.exception() != null) {
         LOG.info("task {} {}: {}: {}", rec.id(), v.state().label(), v.exception().type(), v.exception().message());
@@ -445,6 +471,16 @@ public final class TaskService {
       }
       rec.completeWaiters();
     });
+  }
+
+  private static JsonObject recordFired(TaskRecord rec, Instant now) {
+    return new JsonObject().put("taskId", rec.id()).put("callback", CallbackEntry.Kind.RECORD.label())
+        .put("firedAt", Times.format(now));
+  }
+
+  private static JsonObject webhookFired(TaskRecord rec, Webhook hook, String deliveryId, Instant now) {
+    return new JsonObject().put("taskId", rec.id()).put("callback", CallbackEntry.Kind.WEBHOOK.label())
+        .put("url", hook.url()).put("deliveryId", deliveryId).put("firedAt", Times.format(now));
   }
 
   private io.vertx.core.Context contextOf(TaskRecord rec) {
@@ -465,7 +501,10 @@ public final class TaskService {
     }
     Instant now = clock.instant();
     String deliveryId = deliveryId(rec, hookIndex);
-    int index = rec.addCallback(CallbackEntry.webhook(now, hook.url(), deliveryId));
+    int[] added = new int[1];
+    journal.withEvents(() -> added[0] = rec.addCallback(CallbackEntry.webhook(now, hook.url(), deliveryId)),
+        () -> List.of(TaskJournal.event("callback.fired", rec.id(), webhookFired(rec, hook, deliveryId, now))));
+    int index = added[0];
     metrics.callbackFired(CallbackEntry.Kind.WEBHOOK.label());
     // delivered once the done state and this entry are committed: a receiver never hears of a finish
     // that a restart could take back
@@ -473,8 +512,7 @@ public final class TaskService {
       if (rec.dropped()) {
         return;
       }
-      events.publish("callback.fired", rec.id(), new JsonObject().put("taskId", rec.id()).put("callback", CallbackEntry.Kind.WEBHOOK.label())
-          .put("url", hook.url()).put("deliveryId", deliveryId).put("firedAt", Times.format(now)));
+      events.publish("callback.fired", rec.id(), webhookFired(rec, hook, deliveryId, now));
       LOG.info("task {} webhook callback fired: {} ({})", rec.id(), hook.url(), deliveryId);
       webhooks.deliver(rec, index, hook, deliveryId);
     });
@@ -580,9 +618,10 @@ public final class TaskService {
     }
     journal.requireAvailable();
     if (registry.remove(rec)) {
-      journal.deleted(rec);
+      JsonObject gone = new JsonObject().put("id", rec.id());
+      journal.withEvents(() -> journal.deleted(rec), () -> List.of(TaskJournal.event("task.deleted", rec.id(), gone)));
       LOG.info("task {} deleted", rec.id());
-      events.publish("task.deleted", rec.id(), new JsonObject().put("id", rec.id()));
+      events.publish("task.deleted", rec.id(), gone);
     }
   }
 
