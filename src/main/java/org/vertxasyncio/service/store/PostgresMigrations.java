@@ -61,7 +61,28 @@ public final class PostgresMigrations {
                 node       text NOT NULL,
                 elected_at timestamptz NOT NULL,
                 expires_at timestamptz NOT NULL
-              )""")));
+              )""")),
+      new Migrations.Migration(3, "webhook_outbox: one row per webhook delivery, committed with its task's finish, leased "
+          + "to the node delivering it", List.of(
+              """
+              CREATE TABLE webhook_outbox (
+                id            text PRIMARY KEY,
+                task_id       text NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+                entry         integer NOT NULL,
+                url           text NOT NULL,
+                signing_key   text,
+                body          text NOT NULL,
+                attempts      integer NOT NULL,
+                first_attempt integer NOT NULL,
+                next_at       bigint NOT NULL,
+                state         text NOT NULL,
+                owner         text,
+                lease_token   text,
+                lease_until   timestamptz
+              )""",
+              "CREATE INDEX webhook_outbox_task ON webhook_outbox (task_id)",
+              // the claim's rows: pending deliveries only, so the index stays small
+              "CREATE INDEX webhook_outbox_pending ON webhook_outbox (next_at) WHERE state = 'pending'")));
 
   /** The schema version this build writes. */
   public static final int CURRENT = ALL.get(ALL.size() - 1).version();
