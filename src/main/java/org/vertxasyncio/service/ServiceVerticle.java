@@ -161,6 +161,7 @@ public final class ServiceVerticle extends VerticleBase {
       cluster = new ClusterNode(vertx, pool, where, nodeId, lease, config.get(ConfigKeys.CLUSTER_HEARTBEAT),
           config.retentionSeconds, config.retentionMaxTasks, tasks, ClusterNode::row);
       pg.leases(lease, cluster::fencedOut);
+      tasks.outbox().readLogWith(pg::callbackLog);
       tasks.ownership(cluster);
     }
 

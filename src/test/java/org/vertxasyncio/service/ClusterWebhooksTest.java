@@ -51,7 +51,7 @@ class ClusterWebhooksTest {
         hanging.add(p);
         p.future().onSuccess(status -> req.response().setStatusCode(status).end());
       } else if (req.path().startsWith("/slow")) {
-        receiverVertx.setTimer(200, t -> req.response().setStatusCode(204).end());
+        receiverVertx.setTimer(600, t -> req.response().setStatusCode(204).end());
       } else {
         req.response().setStatusCode(204).end();
       }
@@ -118,6 +118,10 @@ class ClusterWebhooksTest {
     assertEquals("msg_" + id + "_1", got.get(1)[1]);
     assertEquals(1, entry.getJsonArray("attempts").size(), entry.encode());
     assertEquals(1, count("SELECT count(*) FROM {s}.webhook_outbox WHERE task_id = $1 AND owner = 'node-b' AND state = 'delivered'", id));
+    JsonObject shown = eventually("node-a, which ran the task, shows node-b's attempt", Duration.ofSeconds(10),
+        () -> a.get("/tasks/" + id).json().getJsonArray("callbacks").getJsonObject(1), e -> "delivered".equals(e.getString("outcome")));
+    assertEquals(entry.getJsonArray("attempts").getJsonObject(0).getString("at"),
+        shown.getJsonArray("attempts").getJsonObject(0).getString("at"), shown.encode());
     // node-a's attempt ends now with an error its retry policy retries: its lease is gone, so it writes
     // nothing and makes no further attempt
     hanging.get(0).complete(503);
@@ -163,12 +167,16 @@ class ClusterWebhooksTest {
         e -> "delivered".equals(e.getString("outcome")) && e.getJsonArray("attempts").size() == 2);
     assertEquals(2, entry.getJsonArray("attempts").getJsonObject(1).getInteger("attempt"), entry.encode());
     assertEquals(2, got.stream().filter(g -> g[1].equals("msg_" + id + "_2")).count(), "the same webhook-id again");
+    eventually("node-a, which ran the task, shows the redelivery node-b made", Duration.ofSeconds(10),
+        () -> a.get("/tasks/" + id).json().getJsonArray("callbacks").getJsonObject(2),
+        e -> "delivered".equals(e.getString("outcome")) && e.getJsonArray("attempts").size() == 2);
     b.post("/tasks/" + id + "/callbacks/0/redeliver").expectError(404, "not_found", null);
   }
 
   @Test
   void aSlowEndpointHoldsBackNoneOfAFastOnesDeliveries() throws Exception {
-    ServiceHarness a = node("node-a", Map.of("webhook.concurrency.endpoint", 2));
+    // one attempt at a time to the slow endpoint, 0.6 s each: its deliveries take 7 s, the fast one's none of it
+    ServiceHarness a = node("node-a", Map.of("webhook.concurrency.endpoint", 1));
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < 12; i++) {
       ids.add(a.submit(withHooks(sleep(0), base + "/slow", base + "/fast")).getString("id"));
@@ -183,7 +191,7 @@ class ClusterWebhooksTest {
         lastSlow = i;
       }
     }
-    assertTrue(lastFast < lastSlow, "the fast endpoint's deliveries did not queue behind the slow one's (2 at a time)");
+    assertTrue(lastFast < lastSlow, "the fast endpoint's deliveries did not queue behind the slow one's");
     for (String id : ids) {
       JsonObject t = eventually("both delivered", Duration.ofSeconds(10), () -> a.get("/tasks/" + id).json(),
           j -> j.getJsonArray("callbacks").stream().skip(1).allMatch(e -> "delivered".equals(((JsonObject) e).getString("outcome"))));

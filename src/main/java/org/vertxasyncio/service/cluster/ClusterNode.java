@@ -144,6 +144,9 @@ public final class ClusterNode implements Ownership {
     if (listen != null) {
       subscriber = PgSubscriber.subscriber(vertx, listen).reconnectPolicy(retries -> heartbeatMs);
       subscriber.channel(Leases.CHANNEL).handler(payload -> context.runOnContext(v -> wake()));
+      // another node wrote the callback log of a task this node ran (it delivers one of its webhooks)
+      subscriber.channel(org.vertxasyncio.service.store.PostgresTaskStore.CALLBACKS_CHANNEL)
+          .handler(taskId -> tasks.outbox().changedElsewhere(taskId));
       subscriber.connect().onFailure(e -> LOG.warn("cannot LISTEN for peers (polling every {} ms instead): {}", heartbeatMs,
           String.valueOf(e)));
     }

@@ -112,18 +112,27 @@ public final class PostgresTaskStore implements TaskStore {
       + ", (SELECT (t.record::jsonb -> 'callbacks' -> o.entry)::text FROM tasks t WHERE t.id = o.task_id) AS entry_json";
   static final String RENEW_DELIVERIES = "UPDATE webhook_outbox SET lease_until = now() + make_interval(secs => $3) "
       + "WHERE owner = $1 AND lease_token = ANY($2)";
-  /** An attempt: the row, fenced by its lease, and its entry in the task's callback log, in one statement. */
+  /** The channel on which a node hears that another node wrote the callback log of a task it ran. */
+  public static final String CALLBACKS_CHANNEL = "vertx_asyncio_callbacks";
+  /** Tells the node that ran each task of {@code t} (if not the writer, {@code $me}) that its log changed. */
+  private static final String TELL_RUNNER = "(SELECT count(pg_notify('" + CALLBACKS_CHANNEL + "', t.id)) FROM t "
+      + "WHERE t.node IS DISTINCT FROM $me)";
+  /**
+   * An attempt: the row, fenced by its lease, and its entry in the task's callback log, in one statement; the
+   * node that ran the task, if another, is told (it shows the log from its memory).
+   */
   static final String DELIVERY_ATTEMPTED = "WITH o AS (UPDATE webhook_outbox SET attempts = $3, state = $4, next_at = "
       + NOW_MS + " + $5, lease_until = now() + make_interval(secs => $6) WHERE id = $1 AND lease_token = $2 "
       + "RETURNING task_id, entry), t AS (UPDATE tasks SET record = jsonb_set(tasks.record::jsonb, ARRAY['callbacks', "
-      + "o.entry::text], $7::text::jsonb)::text FROM o WHERE tasks.id = o.task_id) SELECT count(*) FROM o";
+      + "o.entry::text], $7::text::jsonb)::text FROM o WHERE tasks.id = o.task_id RETURNING tasks.id, tasks.node) "
+      + "SELECT (SELECT count(*) FROM o), " + TELL_RUNNER.replace("$me", "$8");
   /** A redelivery: the row, if its delivery is over, and its log entry's outcome, in one statement. */
   static final String REDELIVER = "WITH o AS (UPDATE webhook_outbox o SET state = 'pending', first_attempt = o.attempts + 1, "
       + "next_at = " + NOW_MS + ", owner = $3, lease_token = $4, lease_until = now() + make_interval(secs => $5) "
       + "WHERE o.task_id = $1 AND o.entry = $2 AND o.state <> 'pending' RETURNING o.*), t AS (UPDATE tasks SET record = "
       + "jsonb_set(record::jsonb, ARRAY['callbacks', $2::text, 'outcome'], '\"pending\"')::text WHERE id = $1 AND EXISTS "
-      + "(SELECT 1 FROM o) RETURNING (record::jsonb -> 'callbacks' -> $2::int)::text AS entry_json) SELECT "
-      + DELIVERY_COLUMNS + ", (SELECT entry_json FROM t) AS entry_json FROM o";
+      + "(SELECT 1 FROM o) RETURNING id, node, (record::jsonb -> 'callbacks' -> $2::int)::text AS entry_json) SELECT "
+      + DELIVERY_COLUMNS + ", (SELECT entry_json FROM t) AS entry_json, " + TELL_RUNNER.replace("$me", "$3") + " FROM o";
   static final String DELIVERY = "SELECT " + DELIVERY_COLUMNS + ", (SELECT (t.record::jsonb -> 'callbacks' -> o.entry)::text "
       + "FROM tasks t WHERE t.id = o.task_id) AS entry_json FROM webhook_outbox o WHERE o.task_id = $1 AND o.entry = $2";
   static final String PUT_LOOP = "INSERT INTO loops(name, state) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET "
@@ -380,7 +389,8 @@ public final class PostgresTaskStore implements TaskStore {
   @Override
   public Future<Boolean> deliveryAttempted(StoredDelivery d, Long retryInMillis, String entryJson, double leaseSeconds) {
     return outbox(DELIVERY_ATTEMPTED, Tuple.tuple().addString(d.id()).addString(d.leaseToken()).addInteger(d.attempts())
-        .addString(d.state()).addLong(retryInMillis == null ? 0L : retryInMillis).addDouble(leaseSeconds).addString(entryJson))
+        .addString(d.state()).addLong(retryInMillis == null ? 0L : retryInMillis).addDouble(leaseSeconds).addString(entryJson)
+        .addString(d.owner()))
         .map(rows -> rows.iterator().next().getLong(0) > 0);
   }
 
@@ -398,6 +408,12 @@ public final class PostgresTaskStore implements TaskStore {
     }
     statements.incrementAndGet();
     return pool.preparedQuery(sql).execute(args).timeout(timeoutMillis, TimeUnit.MILLISECONDS);
+  }
+
+  /** Task {@code id}'s callback log (a JSON array) as its row has it; null when there is no such task. */
+  public Future<String> callbackLog(String id) {
+    return outbox("SELECT (record::jsonb -> 'callbacks')::text FROM tasks WHERE id = $1", Tuple.of(id))
+        .map(rows -> rows.rowCount() == 0 ? null : rows.iterator().next().getString(0));
   }
 
   private static StoredDelivery delivery(Row r) {

@@ -32,7 +32,8 @@ import org.vertxasyncio.service.webhooks.WebhookSender;
  * the row (attempts, state, when the next is due) and the entry of the task's callback log in the task's
  * row. A write that matches nothing (another node holds the row now) ends the delivery here: a node whose
  * lease is gone delivers nothing more. The record in this node's memory, if it has the task, shows the
- * entry as written. At-least-once: a node that dies between an attempt and its record leaves it to be made
+ * entry as written; when another node writes it, the node that ran the task hears of it (a {@code NOTIFY}
+ * sent by that write, {@link #changedElsewhere}) and shows the log as the store has it. At-least-once: a node that dies between an attempt and its record leaves it to be made
  * again, with the same {@code webhook-id}, by the next holder.
  *
  * <p>Statements: a finish's rows are one insert per store batch; a round is one renewal (when deliveries
@@ -54,6 +55,8 @@ public final class WebhookOutbox {
   private final double leaseSeconds;
   /** The deliveries this node holds: delivery id to lease token. */
   private final Map<String, String> held = new ConcurrentHashMap<>();
+  /** Reads a task's callback log as the store has it (null: not read, one node). */
+  private volatile java.util.function.Function<String, Future<String>> readLog;
   private boolean busy;
   private long timer = -1;
   private volatile boolean stopped;
@@ -163,6 +166,40 @@ public final class WebhookOutbox {
     }
     service.events().publish("webhook.attempt", row.taskId(), a.toJson().put("taskId", row.taskId()).put("url", row.url())
         .put("deliveryId", row.id()).put("outcome", e.outcome().label()));
+  }
+
+  /** How the callback log of a task is read from the store when another node wrote it ({@link #changedElsewhere}). */
+  public void readLogWith(java.util.function.Function<String, Future<String>> reader) {
+    this.readLog = reader;
+  }
+
+  /**
+   * Another node wrote the callback log of task {@code taskId} (it took up or redelivered one of its
+   * webhooks): if this node has the task in memory, it shows the log as the store has it now. Any thread.
+   */
+  public void changedElsewhere(String taskId) {
+    TaskRecord rec = service.registry().get(taskId);
+    java.util.function.Function<String, Future<String>> reader = readLog;
+    if (rec == null || reader == null) {
+      return;
+    }
+    NamedLoop l = service.loops().get(rec.loopName());
+    if (l == null) {
+      return;
+    }
+    reader.apply(taskId).onSuccess(json -> {
+      if (json != null) {
+        l.loop().context().runOnContext(v -> {
+          io.vertx.core.json.JsonArray log = new io.vertx.core.json.JsonArray(json);
+          for (int i = 0; i < log.size(); i++) {
+            CallbackEntry e = CallbackEntry.fromJson(log.getJsonObject(i));
+            if (e.isWebhook()) {
+              rec.showCallbackAt(i, e);
+            }
+          }
+        });
+      }
+    }).onFailure(e -> LOG.warn("task {}: its callback log, written by another node, not read: {}", taskId, String.valueOf(e)));
   }
 
   // ------------------------------------------------------------------ rounds
