@@ -159,7 +159,7 @@ public final class ServiceVerticle extends VerticleBase {
       // connections of its own: a heartbeat never waits behind the store's writes
       Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(2)).connectingTo(where).using(vertx).build();
       cluster = new ClusterNode(vertx, pool, where, nodeId, lease, config.get(ConfigKeys.CLUSTER_HEARTBEAT),
-          config.retentionSeconds, config.retentionMaxTasks, tasks, ClusterNode::row);
+          config.retentionSeconds, config.retentionMaxTasks, tasks, PostgresTaskStore::row);
       pg.leases(lease, cluster::fencedOut);
       tasks.outbox().readLogWith(pg::callbackLog);
       tasks.ownership(cluster);

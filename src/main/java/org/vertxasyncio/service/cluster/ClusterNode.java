@@ -20,6 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vertxasyncio.asyncio.AsyncFuture;
 import org.vertxasyncio.asyncio.EventLoop;
+import org.vertxasyncio.service.store.PostgresTaskStore;
 import org.vertxasyncio.service.store.StoredTask;
 import org.vertxasyncio.service.tasks.Ownership;
 import org.vertxasyncio.service.tasks.TaskRecord;
@@ -31,7 +32,9 @@ import org.vertxasyncio.service.tasks.TaskService;
  * under leases, renews them all with one heartbeat statement every {@code cluster.heartbeat}, claims the
  * tasks whose lease expired (a dead or stalled peer's) or that nobody owns and resumes them
  * ({@link TaskRecovery#rescue}), drops the tasks whose lease it lost, and, while it is the leader, runs the
- * cluster's upkeep (dead nodes' rows, retention, waking peers).
+ * cluster's upkeep (dead nodes' rows, retention, waking peers). It hears of cancels and deletes asked for on
+ * other nodes (LISTEN; a cancel is also in its heartbeat's answer, should a wake-up be missed) and of tasks a
+ * gather here awaits elsewhere (read each round).
  *
  * <p>Invariants: a task is in {@code held} from the commit of the row that gives it this node's lease until
  * its finish is committed or it is dropped. A heartbeat that does not list a held task whose lease was
@@ -144,8 +147,10 @@ public final class ClusterNode implements Ownership {
     if (listen != null) {
       subscriber = PgSubscriber.subscriber(vertx, listen).reconnectPolicy(retries -> heartbeatMs);
       subscriber.channel(Leases.CHANNEL).handler(payload -> context.runOnContext(v -> wake()));
+      subscriber.channel(PostgresTaskStore.CANCEL_CHANNEL).handler(tasks::cancelAsked);
+      subscriber.channel(PostgresTaskStore.DELETED_CHANNEL).handler(tasks::deletedElsewhere);
       // another node wrote the callback log of a task this node ran (it delivers one of its webhooks)
-      subscriber.channel(org.vertxasyncio.service.store.PostgresTaskStore.CALLBACKS_CHANNEL)
+      subscriber.channel(PostgresTaskStore.CALLBACKS_CHANNEL)
           .handler(taskId -> tasks.outbox().changedElsewhere(taskId));
       subscriber.connect().onFailure(e -> LOG.warn("cannot LISTEN for peers (polling every {} ms instead): {}", heartbeatMs,
           String.valueOf(e)));
@@ -199,7 +204,9 @@ public final class ClusterNode implements Ownership {
         .transform(ar -> {
           if (ar.succeeded()) {
             lastRenewal = sentAt;
-            keepOnly(ar.result(), sentAt);
+            keepOnly(ar.result().held(), sentAt);
+            // a wake-up missed (LISTEN down) is made up here
+            ar.result().cancelRequested().forEach(tasks::cancelAsked);
           } else if (sentAt - lastRenewal > leaseNanos) {
             dropAll(ar.cause());
           }
@@ -278,12 +285,16 @@ public final class ClusterNode implements Ownership {
       }
       long at = System.nanoTime();
       List<StoredTask> claimed = new ArrayList<>();
+      Set<String> cancelRequested = new java.util.HashSet<>();
       for (Row r : rs) {
         claimed.add(rows.apply(r));
+        if (Boolean.TRUE.equals(r.getBoolean("cancel_requested"))) {
+          cancelRequested.add(r.getString("id"));
+        }
       }
       claimed.sort(java.util.Comparator.comparing(StoredTask::id));
       LOG.info("claimed {} task(s) whose lease expired or that nobody held", claimed.size());
-      return new TaskRecovery(tasks).rescue(claimed, this::elsewhere).map(report -> {
+      return new TaskRecovery(tasks).rescue(claimed, this::elsewhere, cancelRequested).map(report -> {
         for (StoredTask t : claimed) {
           TaskRecord rec = tasks.registry().get(t.id());
           if (rec != null && t.leaseToken().equals(rec.leaseToken()) && !rec.view().done()) {
@@ -336,8 +347,12 @@ public final class ClusterNode implements Ownership {
 
   // ------------------------------------------------------------------ children that run elsewhere
 
-  /** A future of the outcome of task {@code id}, which runs on another node (or was not claimed yet). */
-  private AsyncFuture<Object> elsewhere(String id, EventLoop loop) {
+  /**
+   * A future of the outcome of task {@code id}, which runs on another node (or was not claimed yet): settled
+   * by the round that reads its row done (or gone).
+   */
+  @Override
+  public AsyncFuture<Object> elsewhere(String id, EventLoop loop) {
     AsyncFuture<Object> f = loop.createFuture();
     awaiting.computeIfAbsent(id, k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(new Awaiting(loop, f));
     return f;
@@ -393,14 +408,6 @@ public final class ClusterNode implements Ownership {
   /** Claims nothing more (shutting down). */
   public void stopClaiming() {
     draining = true;
-  }
-
-  /** A {@code tasks} row (every column, as a claim answers it) as the store reads it. */
-  public static StoredTask row(Row r) {
-    String record = r.getString("record");
-    return new StoredTask(r.getString("id"), r.getString("loop"), r.getString("node"), r.getString("parent"),
-        r.getString("state"), r.getLong("created_at"), r.getLong("done_at"), r.getLong("sleep_deadline"),
-        r.getLong("timeout_deadline"), r.getString("spec"), () -> record, r.getString("owner"), r.getString("lease_token"));
   }
 
   /** Stops the rounds, resigns the leadership, closes the connections. */

@@ -36,7 +36,7 @@ public final class Leases {
       )
       UPDATE tasks SET lease_until = now() + make_interval(secs => $2)
       WHERE owner = $1 AND state = 'pending'
-      RETURNING id""";
+      RETURNING id, cancel_requested""";
 
   /**
    * The claim, as River and Oban do it: the claimable rows are locked in a CTE with {@code SKIP LOCKED}
@@ -92,18 +92,26 @@ public final class Leases {
     return UUID.randomUUID().toString();
   }
 
+  /** What a heartbeat answers: the pending tasks the node still holds, and those of them a cancel was asked for. */
+  public record Beat(Set<String> held, Set<String> cancelRequested) {
+  }
+
   /**
    * Renews the node's row and all its leases, in one statement.
    *
    * @return the ids of the pending tasks the node still holds; failed when PostgreSQL did not answer
    */
-  public Future<Set<String>> heartbeat() {
+  public Future<Beat> heartbeat() {
     return pool.preparedQuery(HEARTBEAT).execute(Tuple.of(node, leaseSeconds)).map(rows -> {
       Set<String> held = new HashSet<>();
+      Set<String> cancel = new HashSet<>();
       for (Row r : rows) {
         held.add(r.getString(0));
+        if (Boolean.TRUE.equals(r.getBoolean(1))) {
+          cancel.add(r.getString(0));
+        }
       }
-      return held;
+      return new Beat(held, cancel);
     });
   }
 

@@ -11,6 +11,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.function.Predicate;
 import org.vertxasyncio.asyncio.ReturnWhen;
+import org.vertxasyncio.service.store.TaskQuery;
 import org.vertxasyncio.service.tasks.TaskRecord;
 import org.vertxasyncio.service.tasks.TaskRegistry;
 import org.vertxasyncio.service.tasks.TaskSpec;
@@ -45,10 +46,27 @@ final class TaskRoutes {
     });
   }
 
-  /** {@code GET /tasks/{id}?wait=S}: {@code curl -s 'localhost:8080/tasks/ID?wait=5'} */
+  /**
+   * {@code GET /tasks/{id}?wait=S}: {@code curl -s 'localhost:8080/tasks/ID?wait=5'}. A task this node does not
+   * hold is answered as the store keeps it (another node runs it, or ran it).
+   */
   void get(RoutingContext rc) {
     Double wait = waitParam(rc);
-    answerWhenDone(rc, record(rc), wait, 200);
+    String id = Http.path(rc, "id");
+    TaskRecord rec = api.registry().get(id);
+    if (rec != null) {
+      answerWhenDone(rc, rec, wait, 200);
+      return;
+    }
+    Http.back(api.tasks().stored().json(id)).onComplete(ar -> {
+      if (ar.failed()) {
+        Http.fail(rc, ar.cause());
+      } else if (ar.result() == null) {
+        Http.fail(rc, ApiError.notFound(null, "Task " + id + " not found"));
+      } else {
+        Http.json(rc, 200, ar.result());
+      }
+    });
   }
 
   /** {@code GET /tasks?state=&kind=&loop=&name=&limit=&cursor=}: {@code curl -s 'localhost:8080/tasks?state=finished&limit=10'} */
@@ -63,20 +81,41 @@ final class TaskRoutes {
     String cursor = Http.query(rc, "cursor");
     Predicate<TaskView> filter = v -> (state == null || state == v.state()) && (kind == null || kind == v.kind())
         && (loop == null || loop.equals(v.loop())) && (name == null || name.equals(v.name()));
-    TaskRegistry.Page page = api.registry().list(filter, limit, cursor);
-    // each task's JSON text as its snapshot keeps it, not encoded again for this list
-    StringBuilder out = new StringBuilder(64 + 512 * page.tasks().size()).append("{\"tasks\":[");
-    for (int i = 0; i < page.tasks().size(); i++) {
-      out.append(i == 0 ? "" : ",").append(page.tasks().get(i).json());
+    if (api.tasks().stored().listsFromStore()) {
+      // other nodes' tasks too: the store's rows, in the same order, with the same filters and cursor
+      TaskQuery query = new TaskQuery(state == null ? null : state.label(), kind == null ? null : kind.label(), loop, name,
+          cursor, limit);
+      Http.back(api.tasks().stored().list(query, filter)).onComplete(ar -> {
+        if (ar.failed()) {
+          Http.fail(rc, ar.cause());
+        } else {
+          answerList(rc, ar.result().tasks(), ar.result().nextCursor());
+        }
+      });
+      return;
     }
-    out.append("],\"nextCursor\":").append(Json.encode(page.nextCursor())).append('}');
+    TaskRegistry.Page page = api.registry().list(filter, limit, cursor);
+    answerList(rc, page.tasks().stream().map(TaskView::json).toList(), page.nextCursor());
+  }
+
+  /** Each task's JSON text as its snapshot (or its row) keeps it, not encoded again for this list. */
+  private static void answerList(RoutingContext rc, List<String> tasks, String nextCursor) {
+    StringBuilder out = new StringBuilder(64 + 512 * tasks.size()).append("{\"tasks\":[");
+    for (int i = 0; i < tasks.size(); i++) {
+      out.append(i == 0 ? "" : ",").append(tasks.get(i));
+    }
+    out.append("],\"nextCursor\":").append(Json.encode(nextCursor)).append('}');
     Http.json(rc, 200, out.toString());
   }
 
-  /** {@code POST /tasks/{id}/cancel}: {@code curl -s -XPOST localhost:8080/tasks/ID/cancel} */
+  /**
+   * {@code POST /tasks/{id}/cancel}: {@code curl -s -XPOST localhost:8080/tasks/ID/cancel}. A task another node
+   * runs is cancelled there (the answer is whether it was pending when the request was recorded).
+   */
   void cancel(RoutingContext rc) {
-    TaskRecord rec = record(rc);
-    Http.back(api.tasks().cancel(rec)).onComplete(ar -> {
+    String id = Http.path(rc, "id");
+    TaskRecord rec = api.registry().get(id);
+    Http.back(rec != null ? api.tasks().cancel(rec) : api.tasks().stored().cancel(id)).onComplete(ar -> {
       if (ar.failed()) {
         Http.fail(rc, ar.cause());
       } else {
@@ -103,10 +142,25 @@ final class TaskRoutes {
     });
   }
 
-  /** {@code DELETE /tasks/{id}}: {@code curl -s -XDELETE localhost:8080/tasks/ID} */
+  /**
+   * {@code DELETE /tasks/{id}}: {@code curl -s -XDELETE localhost:8080/tasks/ID}. A done task of another node is
+   * removed from the store, and every node forgets it.
+   */
   void delete(RoutingContext rc) {
-    api.tasks().delete(record(rc));
-    rc.response().setStatusCode(204).end();
+    String id = Http.path(rc, "id");
+    TaskRecord rec = api.registry().get(id);
+    if (rec != null) {
+      api.tasks().delete(rec);
+      Http.back(api.tasks().stored().deletedHere(id)).onComplete(ar -> rc.response().setStatusCode(204).end());
+      return;
+    }
+    Http.back(api.tasks().stored().delete(id)).onComplete(ar -> {
+      if (ar.failed()) {
+        Http.fail(rc, ar.cause());
+      } else {
+        rc.response().setStatusCode(204).end();
+      }
+    });
   }
 
   /**

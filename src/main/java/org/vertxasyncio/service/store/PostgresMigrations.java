@@ -62,7 +62,9 @@ public final class PostgresMigrations {
                 elected_at timestamptz NOT NULL,
                 expires_at timestamptz NOT NULL
               )""")),
-      new Migrations.Migration(3, "webhook_outbox: one row per webhook delivery, committed with its task's finish, leased "
+      new Migrations.Migration(3, "tasks: a cancel asked for on any node, for the node that runs the task (or claims it)",
+          List.of("ALTER TABLE tasks ADD COLUMN cancel_requested boolean NOT NULL DEFAULT false")),
+      new Migrations.Migration(4, "webhook_outbox: one row per webhook delivery, committed with its task's finish, leased "
           + "to the node delivering it", List.of(
               """
               CREATE TABLE webhook_outbox (

@@ -142,6 +142,29 @@ public final class PostgresTaskStore implements TaskStore {
   static final String RESERVE_NAMES = "INSERT INTO meta(key, value) VALUES ('" + NAMES_RESERVED + "', $1) ON CONFLICT (key) "
       + "DO UPDATE SET value = meta.value + excluded.value RETURNING value";
 
+  /** The channel every node LISTENs on for cancels asked for elsewhere: the payload is a task's id. */
+  public static final String CANCEL_CHANNEL = "vertx_asyncio_cancel";
+  /** The channel every node LISTENs on for done tasks deleted elsewhere: the payload is a task's id. */
+  public static final String DELETED_CHANNEL = "vertx_asyncio_deleted";
+  /** The columns of a row as {@link #row} reads them. */
+  static final String COLUMNS = "id, loop, parent, state, created_at, done_at, sleep_deadline, timeout_deadline, spec, "
+      + "record, node, owner, lease_token";
+  static final String GET = "SELECT " + COLUMNS + " FROM tasks WHERE id = $1";
+  /**
+   * A cancel asked for: recorded in the row of a pending task, and its id notified (at commit) to the nodes;
+   * answers whether it was recorded and the task's state before.
+   */
+  static final String REQUEST_CANCEL = "WITH u AS (UPDATE tasks SET cancel_requested = true WHERE id = $1 AND state = "
+      + "'pending' RETURNING id) SELECT (SELECT count(*) FROM (SELECT pg_notify('" + CANCEL_CHANNEL + "', id) FROM u) n), "
+      + "(SELECT state FROM tasks WHERE id = $1)";
+  /**
+   * A done task's row removed, and its id notified (at commit) to the nodes unless it is pending (also when
+   * the row is gone already: its node's own queued delete may have been first); answers the state before.
+   */
+  static final String DELETE_DONE = "WITH d AS (DELETE FROM tasks WHERE id = $1 AND state <> 'pending' RETURNING id) "
+      + "SELECT (SELECT count(*) FROM d) + (SELECT count(*) FROM (SELECT pg_notify('" + DELETED_CHANNEL + "', $1) "
+      + "WHERE NOT EXISTS (SELECT 1 FROM tasks WHERE id = $1 AND state = 'pending')) n), (SELECT state FROM tasks WHERE id = $1)";
+
   private final String shownUrl;
   private final PgConnectOptions connect;
   private final int poolSize;
@@ -449,6 +472,92 @@ public final class PostgresTaskStore implements TaskStore {
   }
 
   @Override
+  public boolean shared() {
+    return true;
+  }
+
+  /** Through the pool, as the database stands: a write still queued here is not seen. */
+  @Override
+  public Future<StoredTask> get(String id) {
+    return read(GET, Tuple.of(id), "read task " + id).map(rows -> rows.size() == 0 ? null : row(rows.iterator().next()));
+  }
+
+  /**
+   * Through the pool, newest first by the primary key; {@code kind} and {@code name} are read from the
+   * JSON of each row the other filters leave.
+   */
+  @Override
+  public Future<TaskQuery.Page> list(TaskQuery q) {
+    StringBuilder sql = new StringBuilder("SELECT ").append(COLUMNS).append(" FROM tasks WHERE true");
+    Tuple args = Tuple.tuple();
+    if (q.state() != null) {
+      args.addString(q.state());
+      sql.append(" AND state = $").append(args.size());
+    }
+    if (q.kind() != null) {
+      args.addString(q.kind());
+      sql.append(" AND (spec::jsonb ->> 'kind') = $").append(args.size());
+    }
+    if (q.loop() != null) {
+      args.addString(q.loop());
+      sql.append(" AND loop = $").append(args.size());
+    }
+    if (q.name() != null) {
+      args.addString(q.name());
+      sql.append(" AND (record::jsonb ->> 'name') = $").append(args.size());
+    }
+    if (q.cursor() != null) {
+      args.addString(q.cursor());
+      sql.append(" AND id < $").append(args.size());
+    }
+    args.addInteger(q.limit() + 1);
+    sql.append(" ORDER BY id DESC LIMIT $").append(args.size());
+    return read(sql.toString(), args, "list tasks").map(rows -> {
+      List<StoredTask> out = new ArrayList<>(rows.size());
+      for (Row r : rows) {
+        out.add(row(r));
+      }
+      return TaskQuery.Page.of(out, q.limit());
+    });
+  }
+
+  @Override
+  public Future<Found> requestCancel(String id) {
+    return read(REQUEST_CANCEL, Tuple.of(id), "record a cancel of task " + id).map(PostgresTaskStore::found);
+  }
+
+  @Override
+  public Future<Found> deleteDone(String id) {
+    return read(DELETE_DONE, Tuple.of(id), "delete task " + id).map(PostgresTaskStore::found);
+  }
+
+  /** The answer of {@link #REQUEST_CANCEL} or {@link #DELETE_DONE}: DONE when the row was removed, for the latter. */
+  private static Found found(RowSet<Row> rows) {
+    Row r = rows.iterator().next();
+    String state = r.getString(1);
+    return state == null ? Found.MISSING : "pending".equals(state) ? Found.PENDING : Found.DONE;
+  }
+
+  /** One statement through the pool, within the store's timeout; a failure as a {@link StoreException}. */
+  private Future<RowSet<Row>> read(String sql, Tuple args, String what) {
+    if (closed || pool == null) {
+      return Future.failedFuture(new StoreException("The task store " + describe() + " is closed"));
+    }
+    statements.incrementAndGet();
+    return pool.preparedQuery(sql).execute(args).timeout(timeoutMillis, TimeUnit.MILLISECONDS)
+        .recover(e -> Future.failedFuture(new StoreException("The task store " + describe() + " could not " + what + ": "
+            + describe(e), e)));
+  }
+
+  /** A {@code tasks} row as the store reads it, by column name (at least {@link #COLUMNS}). */
+  public static StoredTask row(Row r) {
+    String record = r.getString("record");
+    return new StoredTask(r.getString("id"), r.getString("loop"), r.getString("node"), r.getString("parent"),
+        r.getString("state"), r.getLong("created_at"), r.getLong("done_at"), r.getLong("sleep_deadline"),
+        r.getLong("timeout_deadline"), r.getString("spec"), () -> record, r.getString("owner"), r.getString("lease_token"));
+  }
+
+  @Override
   public Future<Void> sync() {
     Promise<Void> p = Promise.promise();
     if (closed) {
@@ -508,11 +617,8 @@ public final class PostgresTaskStore implements TaskStore {
         LOG.info("task store {}: schema version -> {} (migrations {})", describe(), PostgresMigrations.CURRENT, applied);
       }
       List<StoredTask> tasks = new ArrayList<>();
-      for (Row r : await(pool.query("SELECT id, loop, parent, state, created_at, done_at, sleep_deadline, timeout_deadline, "
-          + "spec, record, node, owner, lease_token FROM tasks ORDER BY id").execute(), openMillis)) {
-        String record = r.getString(9);
-        tasks.add(new StoredTask(r.getString(0), r.getString(1), r.getString(10), r.getString(2), r.getString(3), r.getLong(4),
-            r.getLong(5), r.getLong(6), r.getLong(7), r.getString(8), () -> record, r.getString(11), r.getString(12)));
+      for (Row r : await(pool.query("SELECT " + COLUMNS + " FROM tasks ORDER BY id").execute(), openMillis)) {
+        tasks.add(row(r));
       }
       List<Stored.StoredLoop> loops = new ArrayList<>();
       for (Row r : await(pool.query("SELECT name, state FROM loops ORDER BY position").execute(), openMillis)) {

@@ -74,7 +74,7 @@ public final class SqliteTaskStore implements TaskStore {
   /** The last task-name number reserved and committed; the writer thread's. */
   private long namesReserved;
 
-  private sealed interface Op permits Put, PutAll, Finish, Call, Delete, PutLoop, PutMeta, ReserveNames, Barrier, Close {
+  private sealed interface Op permits Put, PutAll, Finish, Call, Delete, PutLoop, PutMeta, ReserveNames, Read, Barrier, Close {
   }
 
   private record Finish(StoredTask task, List<StoredDelivery> deliveries, double leaseSeconds) implements Op {
@@ -105,6 +105,15 @@ public final class SqliteTaskStore implements TaskStore {
   }
 
   private record ReserveNames(int block, Promise<Long> promise) implements Op {
+  }
+
+  /** A read, run by the writer once the writes queued before it are committed. */
+  private record Read(SqlRead<?> read, Promise<Object> promise) implements Op {
+  }
+
+  @FunctionalInterface
+  private interface SqlRead<T> {
+    T run(Connection c) throws SQLException;
   }
 
   private record Barrier(Promise<Void> promise) implements Op {
@@ -353,6 +362,83 @@ public final class SqliteTaskStore implements TaskStore {
     return p.future();
   }
 
+  /** On the writer thread, after the writes queued before it: a task written and then read is seen. */
+  @Override
+  public Future<StoredTask> get(String id) {
+    return read(c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM tasks WHERE id = ?")) {
+        ps.setString(1, id);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() ? row(rs) : null;
+        }
+      }
+    });
+  }
+
+  /** As {@link #get}; newest first by the primary key, {@code kind} and {@code name} read from each row's JSON. */
+  @Override
+  public Future<TaskQuery.Page> list(TaskQuery q) {
+    StringBuilder sql = new StringBuilder("SELECT ").append(COLUMNS).append(" FROM tasks WHERE 1");
+    List<Object> args = new ArrayList<>();
+    if (q.state() != null) {
+      sql.append(" AND state = ?");
+      args.add(q.state());
+    }
+    if (q.kind() != null) {
+      sql.append(" AND json_extract(spec, '$.kind') = ?");
+      args.add(q.kind());
+    }
+    if (q.loop() != null) {
+      sql.append(" AND loop = ?");
+      args.add(q.loop());
+    }
+    if (q.name() != null) {
+      sql.append(" AND json_extract(record, '$.name') = ?");
+      args.add(q.name());
+    }
+    if (q.cursor() != null) {
+      sql.append(" AND id < ?");
+      args.add(q.cursor());
+    }
+    sql.append(" ORDER BY id DESC LIMIT ?");
+    args.add(q.limit() + 1);
+    return read(c -> {
+      try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+        for (int i = 0; i < args.size(); i++) {
+          ps.setObject(i + 1, args.get(i));
+        }
+        List<StoredTask> out = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(row(rs));
+          }
+        }
+        return TaskQuery.Page.of(out, q.limit());
+      }
+    });
+  }
+
+  @SuppressWarnings("unchecked")
+  private <T> Future<T> read(SqlRead<T> r) {
+    Promise<Object> p = Promise.promise();
+    if (closed) {
+      p.fail(new StoreException("The task store " + file + " is closed"));
+    } else {
+      queue.add(new Read(r, p));
+    }
+    return (Future<T>) p.future();
+  }
+
+  private static final String COLUMNS = "id, loop, parent, state, created_at, done_at, sleep_deadline, timeout_deadline, "
+      + "spec, record, node";
+
+  /** The row at {@code rs}, read with {@link #COLUMNS}. */
+  private static StoredTask row(ResultSet rs) throws SQLException {
+    String record = rs.getString(10);
+    return new StoredTask(rs.getString(1), rs.getString(2), rs.getString(11), rs.getString(3), rs.getString(4), rs.getLong(5),
+        nullableLong(rs, 6), nullableLong(rs, 7), nullableLong(rs, 8), rs.getString(9), () -> record);
+  }
+
   @Override
   public Future<Void> sync() {
     Promise<Void> p = Promise.promise();
@@ -500,12 +586,9 @@ public final class SqliteTaskStore implements TaskStore {
     List<Stored.StoredLoop> loops = new ArrayList<>();
     long reserved = 0;
     try (Statement s = conn.createStatement()) {
-      try (ResultSet rs = s.executeQuery("SELECT id, loop, parent, state, created_at, done_at, sleep_deadline, "
-          + "timeout_deadline, spec, record, node FROM tasks ORDER BY id")) {
+      try (ResultSet rs = s.executeQuery("SELECT " + COLUMNS + " FROM tasks ORDER BY id")) {
         while (rs.next()) {
-          String record = rs.getString(10);
-          tasks.add(new StoredTask(rs.getString(1), rs.getString(2), rs.getString(11), rs.getString(3), rs.getString(4), rs.getLong(5),
-              nullableLong(rs, 6), nullableLong(rs, 7), nullableLong(rs, 8), rs.getString(9), () -> record));
+          tasks.add(row(rs));
         }
       }
       try (ResultSet rs = s.executeQuery("SELECT name, state FROM loops ORDER BY position")) {
@@ -603,6 +686,8 @@ public final class SqliteTaskStore implements TaskStore {
         r.promise().fail(t);
       } else if (op instanceof Call<?> c) {
         c.promise().fail(t);
+      } else if (op instanceof Read r) {
+        r.promise().fail(t);
       } else if (op instanceof Close c) {
         c.promise().complete();
       }
@@ -616,6 +701,7 @@ public final class SqliteTaskStore implements TaskStore {
     Map<String, String> loops = new LinkedHashMap<>();
     Map<String, String> meta = new LinkedHashMap<>();
     List<Promise<Void>> barriers = new ArrayList<>();
+    List<Read> reads = new ArrayList<>();
     List<Promise<Long>> reservations = new ArrayList<>();
     List<Long> firsts = new ArrayList<>();
     Map<String, StoredDelivery> deliveries = new LinkedHashMap<>();
@@ -649,10 +735,12 @@ public final class SqliteTaskStore implements TaskStore {
           meta.put(NAMES_RESERVED, Long.toString(namesReserved));
         }
         case Barrier b -> barriers.add(b.promise());
+        case Read r -> reads.add(r);
         case Close c -> {
         }
       }
     }
+    int writes = ops.size() - barriers.size() - reads.size();
     Throwable failure = null;
     if (!puts.isEmpty() || !deletes.isEmpty() || !loops.isEmpty() || !meta.isEmpty() || !calls.isEmpty()) {
       long t0 = System.nanoTime();
@@ -663,9 +751,9 @@ public final class SqliteTaskStore implements TaskStore {
           answers.add(c.work().run(conn));
         }
         conn.commit();
-        listener.committed(ops.size() - barriers.size(), System.nanoTime() - t0, false);
+        listener.committed(writes, System.nanoTime() - t0, false);
       } catch (Throwable t) {
-        listener.committed(ops.size() - barriers.size(), System.nanoTime() - t0, true);
+        listener.committed(writes, System.nanoTime() - t0, true);
         failure = t;
         namesReserved = namesBefore; // not committed: reserved by nobody
         LOG.error("task store {}: a commit of {} write(s) failed: {}", file, ops.size(), String.valueOf(t), t);
@@ -699,6 +787,14 @@ public final class SqliteTaskStore implements TaskStore {
         b.complete();
       } else {
         b.fail(failed);
+      }
+    }
+    // after the commit: they see what was queued before them (a failed batch's writes are not kept)
+    for (Read r : reads) {
+      try {
+        r.promise().complete(r.read().run(conn));
+      } catch (SQLException | RuntimeException e) {
+        r.promise().fail(new StoreException("The task store " + file + " could not be read: " + e.getMessage(), e));
       }
     }
   }

@@ -125,6 +125,83 @@ public interface TaskStore {
   /** Commits what is queued and closes the store; later writes are dropped. */
   Future<Void> close();
 
+  /**
+   * True if other processes share this store's tasks (several nodes on one database): a task this node does
+   * not hold in memory may be in the store, and reads of tasks go to it.
+   */
+  default boolean shared() {
+    return false;
+  }
+
+  /**
+   * Reads one task as the store last committed it: everything queued before the call is committed first
+   * (SQLite), or the database answers as it stands (PostgreSQL). The memory store keeps nothing: null.
+   *
+   * @return the row (its record is the task as the API shows it), or null if the store has no such task;
+   *     failed with a {@link StoreException} when the store cannot be read. It may complete on the store's
+   *     thread: hop back to your context before touching your state.
+   */
+  default Future<StoredTask> get(String id) {
+    return Future.succeededFuture(null);
+  }
+
+  /**
+   * Reads one page of the tasks the store keeps, newest first, with {@code GET /tasks}'s filters and
+   * cursor; as {@link #get} for what it sees and where it completes. The memory store keeps nothing: an
+   * empty page.
+   *
+   * @return failed with a {@link StoreException} when the store cannot be read
+   */
+  default Future<TaskQuery.Page> list(TaskQuery query) {
+    return Future.succeededFuture(new TaskQuery.Page(List.of(), null));
+  }
+
+  /** What {@link #requestCancel} and {@link #deleteDone} found. */
+  enum Found {
+    /** No such task. */
+    MISSING,
+    /** The task is pending (a cancel was recorded; a delete was refused). */
+    PENDING,
+    /** The task is done (a cancel did nothing; a delete removed it). */
+    DONE
+  }
+
+  /**
+   * Records in a pending task's row that it is to be cancelled and wakes the node that holds it, which
+   * cancels its coroutine; a node that claims the task later cancels it before it runs. In one atomic step:
+   * the answer is the task's state at that instant. Stores whose tasks all live in this process's memory
+   * have nothing to record: they answer from {@link #get}.
+   *
+   * @return {@code PENDING} if the request was recorded (asyncio's {@code cancel()} answers true),
+   *     {@code DONE} if the task was done, {@code MISSING}; failed with a {@link StoreException} when the
+   *     store cannot be reached
+   */
+  default Future<Found> requestCancel(String id) {
+    return get(id).map(TaskStore::found);
+  }
+
+  /**
+   * Removes a done task's row and tells the other nodes to forget it; a pending task's row is left alone. A
+   * shared store does it in one atomic step, before the future completes; the others answer from {@link #get}
+   * and queue the removal ({@link #delete}).
+   *
+   * @return {@code DONE} if the row was removed, {@code PENDING} if it was left, {@code MISSING}; failed with
+   *     a {@link StoreException} when the store cannot be reached
+   */
+  default Future<Found> deleteDone(String id) {
+    return get(id).map(t -> {
+      Found f = found(t);
+      if (f == Found.DONE) {
+        delete(id);
+      }
+      return f;
+    });
+  }
+
+  private static Found found(StoredTask t) {
+    return t == null ? Found.MISSING : "pending".equals(t.state()) ? Found.PENDING : Found.DONE;
+  }
+
   /** Told of each commit: how many writes it carried, how long it took; on the store's thread. */
   @FunctionalInterface
   interface CommitListener {

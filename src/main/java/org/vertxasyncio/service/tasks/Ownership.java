@@ -32,4 +32,13 @@ public interface Ownership {
 
   /** {@code rec} needs the lease no more: its finish is committed, or the node dropped it. */
   void settled(TaskRecord rec);
+
+  /**
+   * A future, on {@code loop}, of the outcome of task {@code taskId}, which another node runs (or nobody
+   * holds yet): it completes on {@code loop}'s thread once that task's finish is committed. Asked only when
+   * the store is {@linkplain org.vertxasyncio.service.store.TaskStore#shared() shared}.
+   */
+  default org.vertxasyncio.asyncio.AsyncFuture<Object> elsewhere(String taskId, org.vertxasyncio.asyncio.EventLoop loop) {
+    throw new UnsupportedOperationException("task " + taskId + ": one node runs every task of its store");
+  }
 }

@@ -102,6 +102,14 @@ public final class TaskRecovery {
    * @return what was done; failed if a claimed task cannot be read (the message names it)
    */
   public Future<Report> rescue(List<StoredTask> claimed, Elsewhere elsewhere) {
+    return rescue(claimed, elsewhere, java.util.Set.of());
+  }
+
+  /**
+   * As {@link #rescue(List, Elsewhere)}; the tasks named in {@code cancelRequested} (a cancel was asked for
+   * while nobody ran them) are cancelled before they run.
+   */
+  public Future<Report> rescue(List<StoredTask> claimed, Elsewhere elsewhere, java.util.Set<String> cancelRequested) {
     Map<String, List<TaskRecord>> perLoop;
     try {
       perLoop = restorePerLoop(claimed);
@@ -113,7 +121,7 @@ public final class TaskRecovery {
       String name = e.getKey();
       NamedLoop known = service.loops().get(name);
       Future<NamedLoop> loop = known != null ? Future.succeededFuture(known) : service.loops().create(name);
-      parts.add(loop.compose(l -> l.call(() -> rescueLoop(l, e.getValue(), elsewhere))));
+      parts.add(loop.compose(l -> l.call(() -> rescueLoop(l, e.getValue(), elsewhere, cancelRequested))));
     }
     return Future.all(parts).map(cf -> {
       Report sum = new Report(0, 0, 0, 0);
@@ -125,7 +133,7 @@ public final class TaskRecovery {
   }
 
   /** On the loop's thread. */
-  private Report rescueLoop(NamedLoop l, List<TaskRecord> recs, Elsewhere elsewhere) {
+  private Report rescueLoop(NamedLoop l, List<TaskRecord> recs, Elsewhere elsewhere, java.util.Set<String> cancelRequested) {
     Map<String, TaskRecord> byId = new LinkedHashMap<>();
     for (TaskRecord r : recs) {
       byId.put(r.id(), r);
@@ -139,6 +147,13 @@ public final class TaskRecovery {
         cancelOnClosedLoop(l, r);
       } else {
         resume(l, r, byId, now, late, elsewhere);
+      }
+    }
+    for (TaskRecord r : recs) {
+      // before its first step, which the loop runs after this one: its coroutine never starts
+      if (cancelRequested.contains(r.id()) && r.task() != null && !r.task().done()) {
+        r.task().cancel();
+        LOG.info("task {} cancelled as it was claimed: a cancel was asked for while no node ran it", r.id());
       }
     }
     return new Report(recs.size(), 0, recs.size(), late[0]);

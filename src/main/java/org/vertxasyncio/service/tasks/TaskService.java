@@ -30,6 +30,7 @@ import org.vertxasyncio.service.loops.LoopRegistry;
 import org.vertxasyncio.service.loops.NamedLoop;
 import org.vertxasyncio.service.metrics.ServiceMetrics;
 import org.vertxasyncio.service.store.StoredDelivery;
+import org.vertxasyncio.service.store.StoredTask;
 import org.vertxasyncio.service.webhooks.Webhook;
 import org.vertxasyncio.service.webhooks.WebhookSender;
 
@@ -74,6 +75,7 @@ public final class TaskService {
   private volatile Ownership ownership = Ownership.NONE;
   private final String node;
   private final WebhookOutbox outbox;
+  private final StoredTasks stored;
 
   /**
    * @param node this node's id: the {@code node} of the tasks it makes and recovers
@@ -91,12 +93,18 @@ public final class TaskService {
     this.ids = ids;
     this.clock = clock;
     this.names = new TaskNames(journal::reserveNames);
+    this.stored = new StoredTasks(this);
     this.outbox = new WebhookOutbox(vertx, this, webhooks, deliveryLease);
   }
 
   /** The webhook outbox this node delivers. */
   public WebhookOutbox outbox() {
     return outbox;
+  }
+
+  /** What this node answers, from the store, for the tasks it does not hold in memory. */
+  public StoredTasks stored() {
+    return stored;
   }
 
   public TaskRegistry registry() {
@@ -125,7 +133,7 @@ public final class TaskService {
     return webhooks;
   }
 
-  EventHub events() {
+  public EventHub events() {
     return events;
   }
 
@@ -161,14 +169,18 @@ public final class TaskService {
       LOG.error("no names for new tasks: the task store could not reserve them: {}", String.valueOf(e));
       return Future.failedFuture(new ServiceError.StoreUnavailable("The task store could not record the task; retry later"));
     });
-    return named.compose(given -> l.call(() -> {
+    return named.compose(given -> storedRefs(spec).compose(away -> l.call(() -> {
       if (l.closing()) {
         throw new ServiceError.LoopClosed();
       }
       Map<String, TaskRecord> refs = new LinkedHashMap<>();
-      resolveRefs(spec, l, "", refs);
+      Map<String, StoredTask> elsewhere = new LinkedHashMap<>();
+      resolveRefs(spec, l, "", refs, away, elsewhere);
+      Map<String, AsyncFuture<?>> awaited = new LinkedHashMap<>();
+      refs.forEach((id, r) -> awaited.put(id, r.task()));
+      elsewhere.forEach((id, row) -> awaited.put(id, outcomeElsewhere(row, l)));
       List<TaskRecord> made = new ArrayList<>();
-      TaskRecord rec = launch(spec, l, null, refs, made, given.iterator());
+      TaskRecord rec = launch(spec, l, null, awaited, made, given.iterator());
       return journal.created(made, l.loop().context()).transform(ar -> {
         if (ar.succeeded()) {
           for (TaskRecord r : made) {
@@ -188,11 +200,73 @@ public final class TaskService {
         }
         return Future.<TaskRecord>failedFuture(new ServiceError.StoreUnavailable("The task store could not record the task; retry later"));
       });
-    })).onFailure(e -> registry.release(n)).compose(f -> f);
+    }))).onFailure(e -> registry.release(n)).compose(f -> f);
   }
 
-  /** Checks, before anything is created, that every task id a gather names exists on this loop. */
-  private void resolveRefs(TaskSpec spec, NamedLoop l, String at, Map<String, TaskRecord> refs) {
+  /**
+   * The rows of the task ids a gather names that this node does not hold, when other nodes share the store
+   * (they may run them); empty otherwise.
+   */
+  private Future<Map<String, StoredTask>> storedRefs(TaskSpec spec) {
+    List<String> missing = new ArrayList<>();
+    collectRefs(spec, missing);
+    missing.removeIf(id -> registry.get(id) != null);
+    if (missing.isEmpty() || !journal.store().shared()) {
+      return Future.succeededFuture(Map.of());
+    }
+    List<Future<StoredTask>> reads = new ArrayList<>();
+    for (String id : missing) {
+      reads.add(journal.store().get(id));
+    }
+    return Future.all(reads).transform(ar -> {
+      if (ar.failed()) {
+        LOG.error("a gather's tasks could not be read from the task store: {}", String.valueOf(ar.cause()));
+        return Future.failedFuture(new ServiceError.StoreUnavailable("The task store could not be read; retry later"));
+      }
+      Map<String, StoredTask> rows = new LinkedHashMap<>();
+      for (int i = 0; i < missing.size(); i++) {
+        StoredTask t = ar.result().resultAt(i);
+        if (t != null) {
+          rows.put(t.id(), t);
+        }
+      }
+      return Future.succeededFuture(rows);
+    });
+  }
+
+  private static void collectRefs(TaskSpec spec, List<String> out) {
+    if (spec.items() == null) {
+      return;
+    }
+    for (Object item : spec.items()) {
+      if (item instanceof String id) {
+        out.add(id);
+      } else {
+        collectRefs((TaskSpec) item, out);
+      }
+    }
+  }
+
+  /**
+   * A future, on {@code l}, of the outcome of a task another node runs: settled now if its row is done, else
+   * when the node that runs it has committed its finish ({@link Ownership#elsewhere}); on the loop thread.
+   */
+  private AsyncFuture<Object> outcomeElsewhere(StoredTask row, NamedLoop l) {
+    if ("pending".equals(row.state())) {
+      return ownership.elsewhere(row.id(), l.loop());
+    }
+    AsyncFuture<Object> f = l.loop().createFuture();
+    TaskRecovery.settle(f, row.id(), row.state(), row.record().get());
+    return f;
+  }
+
+  /**
+   * Checks, before anything is created, that every task id a gather names exists on this loop: held here
+   * ({@code refs}), or in {@code away} (the store's rows of tasks other nodes run; those named go to
+   * {@code elsewhere}).
+   */
+  private void resolveRefs(TaskSpec spec, NamedLoop l, String at, Map<String, TaskRecord> refs, Map<String, StoredTask> away,
+      Map<String, StoredTask> elsewhere) {
     if (spec.items() == null) {
       return;
     }
@@ -201,16 +275,22 @@ public final class TaskService {
       String here = at + "tasks[" + i + "]";
       if (item instanceof String id) {
         TaskRecord r = registry.get(id);
-        if (r == null) {
+        StoredTask row = r == null ? away.get(id) : null;
+        if (r == null && row == null) {
           throw new ServiceError.NotFound(here, "Task " + id + " not found");
         }
-        if (!r.loopName().equals(l.name())) {
-          throw new ServiceError.Invalid(here, "task " + id + " runs on loop '" + r.loopName()
+        String loop = r != null ? r.loopName() : row.loop();
+        if (!loop.equals(l.name())) {
+          throw new ServiceError.Invalid(here, "task " + id + " runs on loop '" + loop
               + "'; a gather's tasks must share its loop ('" + l.name() + "')");
         }
-        refs.put(id, r);
+        if (r != null) {
+          refs.put(id, r);
+        } else {
+          elsewhere.put(id, row);
+        }
       } else {
-        resolveRefs((TaskSpec) item, l, here + ".", refs);
+        resolveRefs((TaskSpec) item, l, here + ".", refs, away, elsewhere);
       }
     }
   }
@@ -219,7 +299,7 @@ public final class TaskService {
    * Creates the record and the task, and those of a gather's new children (all added to {@code made}),
    * each task without a name of its spec named from {@code names}; on the loop thread.
    */
-  private TaskRecord launch(TaskSpec spec, NamedLoop l, String parentId, Map<String, TaskRecord> refs, List<TaskRecord> made,
+  private TaskRecord launch(TaskSpec spec, NamedLoop l, String parentId, Map<String, AsyncFuture<?>> refs, List<TaskRecord> made,
       java.util.Iterator<String> names) {
     TaskRecord rec = new TaskRecord(ids.next(), spec.name() != null ? spec.name() : names.next(), node, spec, parentId,
         clock.instant());
@@ -232,9 +312,14 @@ public final class TaskService {
     List<String> childIds = new ArrayList<>();
     if (spec.items() != null) {
       for (Object item : spec.items()) {
-        TaskRecord child = item instanceof TaskSpec cs ? launch(cs, l, rec.id(), refs, made, names) : refs.get((String) item);
-        children.add(child.task());
-        childIds.add(child.id());
+        if (item instanceof TaskSpec cs) {
+          TaskRecord child = launch(cs, l, rec.id(), refs, made, names);
+          children.add(child.task());
+          childIds.add(child.id());
+        } else {
+          children.add(refs.get((String) item));
+          childIds.add((String) item);
+        }
       }
     }
     start(rec, l, children, childIds, spec.seconds(), spec.timeout());
@@ -517,6 +602,38 @@ public final class TaskService {
       journal.deleted(rec);
       LOG.info("task {} deleted", rec.id());
       events.publish("task.deleted", rec.id(), new JsonObject().put("id", rec.id()));
+    }
+  }
+
+  /**
+   * A cancel of task {@code id} was asked for on another node (and recorded in its row): if this node runs
+   * it, its coroutine is cancelled on its loop, once, so that the {@code CancelledError} reaches its await
+   * here. Any thread.
+   */
+  public void cancelAsked(String id) {
+    TaskRecord rec = registry.get(id);
+    NamedLoop l = rec == null || rec.dropped() ? null : loops.get(rec.loopName());
+    if (l == null) {
+      return;
+    }
+    l.loop().context().runOnContext(v -> {
+      AsyncFuture<Object> t = rec.task();
+      if (t == null || t.done() || rec.dropped() || (t instanceof Task<?> task && task.cancelling() > 0)) {
+        return;
+      }
+      LOG.info("task {} cancel requested on another node: {}", rec.id(), t.cancel());
+    });
+  }
+
+  /**
+   * Done task {@code id} was deleted on another node (its row is gone): this node forgets it too, writing
+   * nothing. Any thread.
+   */
+  public void deletedElsewhere(String id) {
+    TaskRecord rec = registry.get(id);
+    if (rec != null && rec.view().done() && registry.remove(rec)) {
+      LOG.info("task {} deleted on another node", id);
+      events.publish("task.deleted", id, new JsonObject().put("id", id));
     }
   }
 

@@ -67,7 +67,7 @@ class LeasesTest {
     task("t2", "pending", "a", -5.0); // expired, nobody took it: still a's
     task("t3", "finished", "a", 1.0);
     task("t4", "pending", "b", 1.0);
-    Set<String> held = await(new Leases(pool, "a", 30).heartbeat());
+    Set<String> held = await(new Leases(pool, "a", 30).heartbeat()).held();
     assertEquals(Set.of("t1", "t2"), held, "the node's pending tasks");
     Map<String, Row> rows = rows();
     assertTrue(rows.get("t1").getDouble("left") > 25, "t1 renewed for a lease: " + rows.get("t1").getDouble("left"));
@@ -75,7 +75,7 @@ class LeasesTest {
     assertTrue(rows.get("t3").getDouble("left") < 2, "a finished task is not renewed");
     assertTrue(rows.get("t4").getDouble("left") < 2, "another node's task is not renewed");
     assertEquals(1, schema.sql("SELECT count(*) FROM nodes WHERE id = 'a'").iterator().next().getLong(0), "the node's row");
-    await(new Leases(pool, "a", 30).heartbeat());
+    await(new Leases(pool, "a", 30).heartbeat()).held();
     assertEquals(1, schema.sql("SELECT count(*) FROM nodes").iterator().next().getLong(0), "one row per node");
   }
 
@@ -149,7 +149,7 @@ class LeasesTest {
     String fence = "UPDATE tasks SET state = 'finished' WHERE id = $1 AND lease_token = $2";
     Leases.Claimed c = await(new Leases(pool, "b", 10).claim(10)).get(0);
     assertEquals(0, schema.sql(fence, "t1", "token-t1").rowCount(), "the old owner's finish");
-    assertEquals(Set.of(), await(new Leases(pool, "a", 10).heartbeat()), "the old owner's heartbeat no longer lists it");
+    assertEquals(Set.of(), await(new Leases(pool, "a", 10).heartbeat()).held(), "the old owner's heartbeat no longer lists it");
     assertEquals(1, schema.sql(fence, "t1", c.token()).rowCount(), "the new owner's finish");
     assertEquals(List.of(), await(new Leases(pool, "c", 10).claim(10)), "a finished task is never claimed");
   }

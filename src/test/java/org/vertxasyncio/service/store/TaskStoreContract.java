@@ -300,4 +300,68 @@ abstract class TaskStoreContract {
     assertTrue(first.get(0).leaseToken() != null && !first.get(0).leaseToken().startsWith("tok-"), "a new token per claim");
     get(s.close());
   }
+
+  static StoredTask row(String id, String state, String loop, String kind, String name) {
+    return new StoredTask(id, loop, "n1", null, state, 1000, null, null, null, "{\"kind\":\"" + kind + "\"}",
+        () -> "{\"id\":\"" + id + "\",\"name\":\"" + name + "\"}");
+  }
+
+  @Test
+  void aTaskIsReadByItsIdOnceWrittenWithItsLatestRecord() throws Exception {
+    TaskStore s = store();
+    get(s.open());
+    try {
+      s.put(insert("R1", "pending"));
+      s.put(update("R1", "finished", 2000L, null));
+      get(s.sync());
+      StoredTask t = get(s.get("R1"));
+      if (!keeps()) {
+        assertEquals(null, t, "a store that keeps nothing reads nothing");
+        return;
+      }
+      assertEquals("finished", t.state());
+      assertEquals(2000L, t.doneAt());
+      assertEquals("{\"id\":\"R1\",\"state\":\"finished\"}", t.record().get());
+      assertEquals("default", t.loop());
+      assertEquals(null, get(s.get("R2")), "no such task");
+    } finally {
+      get(s.close());
+    }
+  }
+
+  @Test
+  void aListIsNewestFirstFilteredAndPagedByCursor() throws Exception {
+    TaskStore s = store();
+    get(s.open());
+    try {
+      s.put(row("L1", "finished", "default", "sleep", "x"));
+      s.put(row("L2", "pending", "default", "work", "x"));
+      s.put(row("L3", "finished", "other", "sleep", "y"));
+      s.put(row("L4", "cancelled", "default", "sleep", "x"));
+      s.put(row("L5", "finished", "default", "gather", "x"));
+      get(s.sync());
+      TaskQuery.Page all = get(s.list(new TaskQuery(null, null, null, null, null, 10)));
+      if (!keeps()) {
+        assertEquals(List.of(), all.tasks());
+        return;
+      }
+      assertEquals(List.of("L5", "L4", "L3", "L2", "L1"), ids(all));
+      assertEquals(null, all.nextCursor());
+      TaskQuery.Page first = get(s.list(new TaskQuery(null, null, null, "x", null, 2)));
+      assertEquals(List.of("L5", "L4"), ids(first));
+      assertEquals("L4", first.nextCursor());
+      TaskQuery.Page second = get(s.list(new TaskQuery(null, null, null, "x", "L4", 2)));
+      assertEquals(List.of("L2", "L1"), ids(second));
+      assertEquals(null, second.nextCursor(), "nothing after it");
+      assertEquals(List.of("L3", "L1"), ids(get(s.list(new TaskQuery("finished", "sleep", null, null, null, 10)))));
+      assertEquals(List.of("L3"), ids(get(s.list(new TaskQuery(null, null, "other", null, null, 10)))));
+      assertEquals(List.of("L2"), ids(get(s.list(new TaskQuery("pending", "work", "default", "x", null, 10)))));
+    } finally {
+      get(s.close());
+    }
+  }
+
+  private static List<String> ids(TaskQuery.Page p) {
+    return p.tasks().stream().map(StoredTask::id).toList();
+  }
 }

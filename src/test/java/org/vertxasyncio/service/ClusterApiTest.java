@@ -1,0 +1,205 @@
+package org.vertxasyncio.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.vertxasyncio.service.ServiceHarness.sleep;
+import static org.vertxasyncio.testing.Eventually.eventually;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.vertxasyncio.testing.Postgres;
+
+/**
+ * Two nodes on one PostgreSQL schema ({@code store.type} {@code postgres}), each a real service on its own
+ * port: every node answers for every task, whichever node runs it. A task accepted on B is read, listed,
+ * cancelled, deleted and gathered on A.
+ */
+class ClusterApiTest {
+  static final String SCHEMA = Postgres.newSchema();
+  static ServiceHarness a;
+  static ServiceHarness b;
+
+  static Map<String, Object> node(String id) {
+    Map<String, Object> c = new HashMap<>();
+    c.put("store.type", "postgres");
+    c.put("store.postgres.url", Postgres.URL);
+    c.put("store.postgres.schema", SCHEMA);
+    c.put("node.id", id);
+    c.put("cluster.heartbeat", 0.2);
+    c.put("loops", "default,other");
+    return c;
+  }
+
+  @BeforeAll
+  static void start() throws Exception {
+    a = ServiceHarness.start(node("node-a"));
+    b = ServiceHarness.start(node("node-b"));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    try {
+      if (a != null) {
+        a.close();
+      }
+    } finally {
+      try {
+        if (b != null) {
+          b.close();
+        }
+      } finally {
+        Postgres.drop(SCHEMA);
+      }
+    }
+  }
+
+  static String unique(String prefix) {
+    return prefix + "-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  @Test
+  void aTaskAcceptedOnBIsReadOnAWithTheSameJson() {
+    JsonObject done = b.submitAndWait(sleep(0).put("result", "from b"), 10);
+    assertTrue(done.getBoolean("done"), done.encode());
+    String id = done.getString("id");
+    assertEquals(b.get("/tasks/" + id).expect(200).json(), a.get("/tasks/" + id).expect(200).json());
+    assertEquals("node-b", a.get("/tasks/" + id).json().getString("node"));
+
+    String pending = b.submit(sleep(60)).getString("id");
+    eventually("A shows B's pending task as B does", Duration.ofSeconds(10),
+        () -> a.get("/tasks/" + pending).expect(200).json().equals(b.get("/tasks/" + pending).json()));
+    JsonObject seen = a.get("/tasks/" + pending).json();
+    assertEquals("pending", seen.getString("state"));
+    assertEquals("node-b", seen.getString("node"));
+    b.post("/tasks/" + pending + "/cancel").expect(200);
+  }
+
+  @Test
+  void aTaskNoNodeHasIsNotFoundOnEither() {
+    a.get("/tasks/01ARZ3NDEKTSV4RRFFQ69G5FAV").expectError(404, "not_found", null);
+    a.post("/tasks/01ARZ3NDEKTSV4RRFFQ69G5FAV/cancel").expectError(404, "not_found", null);
+    a.delete("/tasks/01ARZ3NDEKTSV4RRFFQ69G5FAV").expectError(404, "not_found", null);
+  }
+
+  @Test
+  void aListOnAShowsTheTasksOfBothNodesWithFiltersAndPaging() {
+    String name = unique("listed");
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      ServiceHarness node = i % 2 == 0 ? b : a;
+      ids.add(node.submitAndWait(sleep(0).put("name", name).put("result", i), 10).getString("id"));
+    }
+    String pendingOnB = b.submit(sleep(60).put("name", name)).getString("id");
+    ids.add(pendingOnB);
+    List<String> newestFirst = new ArrayList<>(ids);
+    java.util.Collections.reverse(newestFirst);
+
+    // pages of two, newest first, on either node
+    for (ServiceHarness node : List.of(a, b)) {
+      List<String> seen = new ArrayList<>();
+      String cursor = null;
+      do {
+        JsonObject page = node.get("/tasks?name=" + name + "&limit=2" + (cursor == null ? "" : "&cursor=" + cursor)).expect(200).json();
+        JsonArray tasks = page.getJsonArray("tasks");
+        assertTrue(tasks.size() <= 2, page.encode());
+        tasks.forEach(t -> seen.add(((JsonObject) t).getString("id")));
+        cursor = page.getString("nextCursor");
+      } while (cursor != null);
+      assertEquals(newestFirst, seen, "every task of both nodes, newest first");
+    }
+    JsonArray pending = a.get("/tasks?name=" + name + "&state=pending").expect(200).json().getJsonArray("tasks");
+    assertEquals(1, pending.size(), pending.encode());
+    assertEquals(pendingOnB, pending.getJsonObject(0).getString("id"));
+    assertEquals("node-b", pending.getJsonObject(0).getString("node"));
+    assertEquals(5, a.get("/tasks?name=" + name + "&state=finished&kind=sleep&loop=default").json().getJsonArray("tasks").size());
+    assertEquals(0, a.get("/tasks?name=" + name + "&kind=work").json().getJsonArray("tasks").size());
+    assertEquals(0, a.get("/tasks?name=" + name + "&loop=other").json().getJsonArray("tasks").size());
+    JsonObject last = a.get("/tasks?name=" + name + "&limit=6").json();
+    assertEquals(6, last.getJsonArray("tasks").size());
+    assertNull(last.getValue("nextCursor"), "no page after the last: " + last.encode());
+    b.post("/tasks/" + pendingOnB + "/cancel").expect(200);
+  }
+
+  @Test
+  void aCancelOnAOfASleepRunningOnBAnswersTrueAndEndsItOnBAtItsAwait() {
+    String id = b.submit(sleep(60)).getString("id");
+    eventually("the sleep has started on B", Duration.ofSeconds(10),
+        () -> b.get("/tasks/" + id).json().getValue("startedAt") != null);
+    assertEquals(Boolean.TRUE, a.post("/tasks/" + id + "/cancel").expect(200).json().getBoolean("cancelled"));
+
+    JsonObject onB = b.awaitDone(id);
+    assertEquals("cancelled", onB.getString("state"), onB.encode());
+    assertEquals("CancelledError", onB.getJsonObject("exception").getString("type"));
+    assertEquals("node-b", onB.getString("node"), "it ended on the node that ran it");
+    assertNotNull(onB.getValue("startedAt"), "it was cancelled at its await, after it started");
+    eventually("A reads it cancelled", Duration.ofSeconds(10),
+        () -> "cancelled".equals(a.get("/tasks/" + id).json().getString("state")));
+
+    assertEquals(Boolean.FALSE, a.post("/tasks/" + id + "/cancel").expect(200).json().getBoolean("cancelled"),
+        "a done task: cancel() answers false");
+    String finished = b.submitAndWait(sleep(0).put("result", 1), 10).getString("id");
+    assertEquals(Boolean.FALSE, a.post("/tasks/" + finished + "/cancel").expect(200).json().getBoolean("cancelled"));
+    assertEquals("finished", b.get("/tasks/" + finished).json().getString("state"));
+  }
+
+  @Test
+  void aDeleteOnARemovesADoneTaskOfBEverywhere() {
+    String id = b.submitAndWait(sleep(0).put("result", "gone"), 10).getString("id");
+    a.delete("/tasks/" + id).expect(204);
+    a.get("/tasks/" + id).expectError(404, "not_found", null);
+    eventually("B forgets it too", Duration.ofSeconds(10), () -> b.get("/tasks/" + id).status() == 404);
+    assertEquals(0L, ((Number) Postgres.value("SELECT count(*) FROM " + SCHEMA + ".tasks WHERE id = $1", id)).longValue());
+    a.delete("/tasks/" + id).expectError(404, "not_found", null);
+
+    String pending = b.submit(sleep(60)).getString("id");
+    a.delete("/tasks/" + pending).expectError(409, "task_pending", null);
+    assertEquals("pending", b.get("/tasks/" + pending).expect(200).json().getString("state"), "left alone");
+    b.post("/tasks/" + pending + "/cancel").expect(200);
+  }
+
+  @Test
+  void aDeleteOnTheNodeThatRanATaskIsHeardByANodeThatRestoredItAtItsStart() throws Exception {
+    String id = b.submitAndWait(sleep(0).put("result", "kept"), 10).getString("id");
+    try (ServiceHarness c = ServiceHarness.start(node("node-c"))) {
+      assertEquals("kept", c.get("/tasks/" + id).expect(200).json().getString("result"));
+      b.delete("/tasks/" + id).expect(204);
+      b.get("/tasks/" + id).expectError(404, "not_found", null);
+      eventually("the node that restored it forgets it", Duration.ofSeconds(10), () -> c.get("/tasks/" + id).status() == 404);
+    }
+  }
+
+  @Test
+  void aGatherOnAOverTasksOfBFinishesWithTheirResultsInOrder() {
+    String slow = b.submit(sleep(0.6).put("result", "first")).getString("id");
+    String quick = b.submit(sleep(0.1).put("result", "second")).getString("id");
+    String done = b.submitAndWait(sleep(0).put("result", "third"), 10).getString("id");
+    JsonObject g = a.submit(new JsonObject().put("kind", "gather").put("tasks", new JsonArray().add(slow).add(quick).add(done)));
+    assertEquals(new JsonArray().add(slow).add(quick).add(done), g.getJsonArray("children"));
+    JsonObject out = a.awaitDone(g.getString("id"));
+    assertEquals("finished", out.getString("state"), out.encode());
+    assertEquals(new JsonArray().add("first").add("second").add("third"), out.getJsonArray("result"));
+    assertEquals("node-a", out.getString("node"));
+  }
+
+  @Test
+  void aGatherOnAOverATaskOfBOnAnotherLoopIsRefused() {
+    String other = b.submit(sleep(0).put("loop", "other")).getString("id");
+    JsonObject e = a.post("/tasks", new JsonObject().put("kind", "gather").put("tasks", new JsonArray().add(other)))
+        .expectError(400, "invalid_request", "tasks[0]");
+    assertTrue(e.getString("message").contains("loop 'other'"), e.encode());
+    a.post("/tasks", new JsonObject().put("kind", "gather").put("tasks", new JsonArray().add("01ARZ3NDEKTSV4RRFFQ69G5FAV")))
+        .expectError(404, "not_found", "tasks[0]");
+    assertFalse(a.get("/tasks/" + other).json().isEmpty());
+  }
+}
