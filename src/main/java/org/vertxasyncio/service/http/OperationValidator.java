@@ -53,11 +53,14 @@ import java.util.Set;
  * is a {@code oneOf} with a {@code discriminator} whose branches each fix the discriminating property with a
  * distinct {@code const} (the task specs by {@code kind}) is validated against the branch its value names
  * only: with distinct constants, the other branches cannot match, so the {@code oneOf} holds exactly when
- * that branch does. A request found invalid goes through vertx-openapi's own validator, which throws the
- * exception the error answer is made from: the answers to bad requests are the library's, by construction.
+ * that branch does; a parameter whose schema is only a string's length bounds (a task's id) is checked here
+ * when its value is within them ({@link StringBounds}). A request found invalid goes through vertx-openapi's
+ * own validator, which throws the exception the error answer is made from: the answers to bad requests are
+ * the library's, by construction.
  *
- * <p>Threading: immutable once built; its validators keep no state between calls. Requests whose body is at
- * most {@link #INLINE_BODY_MAX} bytes are validated on the calling event loop (a few microseconds); larger
+ * <p>Threading: immutable once built, but for a concurrent map of the media type each {@code Content-Type}
+ * value names; its validators keep no state between calls. Requests whose body is at most
+ * {@link #INLINE_BODY_MAX} bytes are validated on the calling event loop (a few microseconds); larger
  * ones on a worker, as vertx-openapi does for every request, since the schema validator's time grows with
  * every element of a body.
  */
@@ -76,7 +79,43 @@ final class OperationValidator {
   private final RequestValidatorImpl library;
   private final Map<Style, ParameterTransformer> transformers = new EnumMap<>(Style.class);
   private final Map<Parameter, Validator> parameters = new IdentityHashMap<>();
+  /** The parameters whose schema is a string's length bounds alone, checked here when they hold. */
+  private final Map<Parameter, StringBounds> strings = new IdentityHashMap<>();
   private final Map<MediaType, BodySchema> bodies = new IdentityHashMap<>();
+  /** The media type each {@code Content-Type} value seen names; a few values, from the clients in use. */
+  private final Map<String, MediaType> mediaTypes = new java.util.concurrent.ConcurrentHashMap<>();
+  /** The most {@code Content-Type} values {@link #mediaTypes} keeps (a header is the client's to choose). */
+  private static final int MEDIA_TYPES_KEPT = 32;
+
+  /**
+   * A parameter schema that says only {@code type: string} and at most {@code minLength} and {@code maxLength}
+   * (a task's id): a value within the bounds, counted in chars and in code points alike, is valid whichever
+   * way the schema library counts, and is not run through it; any other value is.
+   */
+  record StringBounds(long min, long max) {
+    private static final Set<String> KEYWORDS = Set.of("type", "minLength", "maxLength");
+
+    /** The bounds of {@code schema}, or null when it says anything else. */
+    static StringBounds of(JsonSchema schema) {
+      if (!KEYWORDS.containsAll(schema.fieldNames()) || !"string".equals(schema.get("type"))) {
+        return null;
+      }
+      Object min = schema.get("minLength");
+      Object max = schema.get("maxLength");
+      if ((min != null && !(min instanceof Integer || min instanceof Long)) || (max != null && !(max instanceof Integer || max instanceof Long))) {
+        return null;
+      }
+      return new StringBounds(min == null ? 0 : ((Number) min).longValue(), max == null ? Long.MAX_VALUE : ((Number) max).longValue());
+    }
+
+    boolean holds(Object value) {
+      if (!(value instanceof String s)) {
+        return false;
+      }
+      int chars = s.length();
+      return chars >= min && chars <= max && s.codePointCount(0, chars) >= min;
+    }
+  }
 
   /** A body media type's prepared validation: the whole schema, and its branches by discriminator value (or none). */
   private record BodySchema(Validator full, String discriminator, Map<String, Validator> branches) {
@@ -94,6 +133,10 @@ final class OperationValidator {
     for (Parameter p : operation.getParameters()) {
       if (p.getSchema() != null) {
         parameters.put(p, repo.validator(p.getSchema()));
+        StringBounds b = StringBounds.of(p.getSchema());
+        if (b != null) {
+          strings.put(p, b);
+        }
       }
     }
     RequestBody body = operation.getRequestBody();
@@ -145,7 +188,14 @@ final class OperationValidator {
    * The values of the discriminating property whose branch alone is checked, for bodies of media type
    * {@code mediaType}; empty when its bodies are checked against the whole schema.
    */
-  Set<String> discriminated(String mediaType) {
+  /** The names of the parameters checked here when their value is within their schema's bounds. */
+  Set<String> checkedHere() {
+    Set<String> names = new java.util.TreeSet<>();
+    strings.keySet().forEach(p -> names.add(p.getName()));
+    return names;
+  }
+
+    Set<String> discriminated(String mediaType) {
     for (var e : bodies.entrySet()) {
       if (e.getKey().getIdentifier().equals(mediaType) && e.getValue().branches() != null) {
         return e.getValue().branches().keySet();
@@ -202,7 +252,8 @@ final class OperationValidator {
       return library.validateParameter(p, value); // no schema to apply: the library's answer is cheap
     }
     Object transformed = t.transform(p, String.valueOf(value.get()));
-    if (v.validate(transformed).getValid()) {
+    StringBounds b = strings.get(p);
+    if ((b != null && b.holds(transformed)) || v.validate(transformed).getValid()) {
       return new RequestParameterImpl(transformed);
     }
     return library.validateParameter(p, value); // throws the error of this value
@@ -214,7 +265,7 @@ final class OperationValidator {
       return new RequestParameterImpl(null);
     }
     RequestParameter raw = request.getBody();
-    MediaType mt = raw == null || raw.isEmpty() ? null : spec.determineContentType(request.getContentType());
+    MediaType mt = raw == null || raw.isEmpty() ? null : mediaType(spec, request.getContentType());
     BodySchema schema = mt == null ? null : bodies.get(mt);
     if (schema == null) {
       return library.validateBody(spec, request); // none, or not JSON: as the library does it
@@ -230,6 +281,24 @@ final class OperationValidator {
       return new RequestParameterImpl(decoded);
     }
     return library.validateBody(spec, request); // throws the error of this body
+  }
+
+  /**
+   * {@code spec.determineContentType(contentType)}, remembered per {@code Content-Type} value (up to
+   * {@link #MEDIA_TYPES_KEPT} of them): the library strips and compares the header's text at every call.
+   */
+  private MediaType mediaType(RequestBody spec, String contentType) {
+    if (contentType == null) {
+      return spec.determineContentType(null);
+    }
+    MediaType mt = mediaTypes.get(contentType);
+    if (mt == null) {
+      mt = spec.determineContentType(contentType);
+      if (mt != null && mediaTypes.size() < MEDIA_TYPES_KEPT) {
+        mediaTypes.put(contentType, mt);
+      }
+    }
+    return mt;
   }
 
   private static boolean valid(BodySchema schema, Object body) {

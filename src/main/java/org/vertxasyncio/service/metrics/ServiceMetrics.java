@@ -8,6 +8,8 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.config.MeterFilter;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Set;
 import java.util.function.Supplier;
 
@@ -32,6 +34,16 @@ public final class ServiceMetrics {
   private final MeterRegistry registry;
   /** The tags every meter of the service carries: {@code node}. */
   private final Tags common;
+  /**
+   * The meters counted per task or per commit, by their tags' values: found once, not looked up in the
+   * registry (an id built, its tags merged and hashed) at every task.
+   */
+  private final Map<String, Counter> submitted = new ConcurrentHashMap<>();
+  private final Map<String, Timer> done = new ConcurrentHashMap<>();
+  private final Map<String, Counter> callbacks = new ConcurrentHashMap<>();
+  private final Map<String, Timer> attempts = new ConcurrentHashMap<>();
+  private final Map<String, Timer> commits = new ConcurrentHashMap<>();
+  private volatile Counter writes;
 
   /** The filter that keeps {@link #VERTX_REREGISTERED_GAUGES} out of a registry. */
   public static MeterFilter denyVertxReregisteredGauges() {
@@ -60,26 +72,28 @@ public final class ServiceMetrics {
   }
 
   public void taskSubmitted(String kind, String loop) {
-    Counter.builder("asyncio.tasks.submitted").description("Tasks created, gather children included")
-        .tag("kind", kind).tag("loop", loop).tags(common).register(registry).increment();
+    submitted.computeIfAbsent(kind + '\0' + loop, k -> Counter.builder("asyncio.tasks.submitted")
+        .description("Tasks created, gather children included").tag("kind", kind).tag("loop", loop).tags(common)
+        .register(registry)).increment();
   }
 
   /** A task is done: {@code outcome} is {@code result}, {@code exception} or {@code cancelled}. */
   public void taskDone(String kind, String loop, String outcome, Duration runTime) {
-    Timer.builder("asyncio.tasks.done").description("Tasks done, by outcome, and their time from creation to done")
-        .tag("kind", kind).tag("loop", loop).tag("outcome", outcome).tags(common).register(registry).record(runTime);
+    done.computeIfAbsent(kind + '\0' + loop + '\0' + outcome, k -> Timer.builder("asyncio.tasks.done")
+        .description("Tasks done, by outcome, and their time from creation to done")
+        .tag("kind", kind).tag("loop", loop).tag("outcome", outcome).tags(common).register(registry)).record(runTime);
   }
 
   /** A done callback fired: {@code record} or {@code webhook}. */
   public void callbackFired(String callback) {
-    Counter.builder("asyncio.callbacks.fired").description("Done callbacks that fired")
-        .tag("callback", callback).tags(common).register(registry).increment();
+    callbacks.computeIfAbsent(callback, k -> Counter.builder("asyncio.callbacks.fired").description("Done callbacks that fired")
+        .tag("callback", callback).tags(common).register(registry)).increment();
   }
 
   /** One webhook delivery attempt: {@code outcome} is {@code 2xx}, {@code 4xx}, {@code 5xx} or {@code error}. */
   public void webhookAttempt(String outcome, Duration took) {
-    Timer.builder("asyncio.webhook.attempts").description("Webhook delivery attempts, by outcome")
-        .tag("outcome", outcome).tags(common).register(registry).record(took);
+    attempts.computeIfAbsent(outcome, k -> Timer.builder("asyncio.webhook.attempts").description("Webhook delivery attempts, by outcome")
+        .tag("outcome", outcome).tags(common).register(registry)).record(took);
   }
 
   /** The lag of a loop: how long a callSoon waited for its turn, measured periodically. */
@@ -107,10 +121,17 @@ public final class ServiceMetrics {
 
   /** One commit of the task store. */
   public void storeCommit(int writes, long nanos, boolean failed) {
-    Timer.builder("asyncio.store.commits").description("Commits of the task store (one transaction each), by outcome")
-        .tag("outcome", failed ? "failed" : "ok").tags(common).register(registry).record(Duration.ofNanos(nanos));
-    Counter.builder("asyncio.store.writes").description("Writes the task store committed (or tried to), merged ones counted")
-        .tags(common).register(registry).increment(writes);
+    String outcome = failed ? "failed" : "ok";
+    commits.computeIfAbsent(outcome, k -> Timer.builder("asyncio.store.commits")
+        .description("Commits of the task store (one transaction each), by outcome")
+        .tag("outcome", outcome).tags(common).register(registry)).record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    Counter w = this.writes;
+    if (w == null) {
+      w = Counter.builder("asyncio.store.writes").description("Writes the task store committed (or tried to), merged ones counted")
+          .tags(common).register(registry);
+      this.writes = w;
+    }
+    w.increment(writes);
   }
 
   /** The HTTP server's open connections and the requests it is answering (long polls and event streams included). */

@@ -24,6 +24,11 @@ public final class MemoryTaskStore implements TaskStore {
   }
 
   @Override
+  public boolean keepsTasks() {
+    return false;
+  }
+
+  @Override
   public String describe() {
     return "memory (nothing is kept across restarts)";
   }

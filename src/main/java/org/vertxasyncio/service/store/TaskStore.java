@@ -33,6 +33,14 @@ public interface TaskStore {
   /** True if what is written survives a restart. */
   boolean durable();
 
+  /**
+   * False if the store drops every task row it is given ({@link #put}, {@link #putAll}): the journal then
+   * does not build them.
+   */
+  default boolean keepsTasks() {
+    return true;
+  }
+
   /** What the log says about the store: {@code sqlite data/tasks.db}. */
   String describe();
 

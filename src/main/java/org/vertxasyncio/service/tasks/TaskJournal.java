@@ -44,6 +44,9 @@ public final class TaskJournal {
     if (frozen) {
       return Future.failedFuture(new org.vertxasyncio.service.store.StoreException("The task store is closed (shutting down)"));
     }
+    if (!store.keepsTasks()) {
+      return sync(ctx); // the rows would be dropped: not built, and no change of these records journaled
+    }
     List<org.vertxasyncio.service.store.StoredTask> rows = new ArrayList<>(recs.size());
     for (TaskRecord r : recs) {
       rows.add(r.row(true));

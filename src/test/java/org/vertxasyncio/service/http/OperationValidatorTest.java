@@ -181,6 +181,38 @@ class OperationValidatorTest {
   }
 
   @Test
+  void oneValidatorDecidesEachContentTypeAsTheLibraryEveryTimeItComesBack() throws Exception {
+    Operation op = contract.operation("submitTask");
+    OperationValidator v = new OperationValidator(vertx, contract, op, library);
+    List<String> types = List.of("application/json", "application/json; charset=utf-8", "text/plain", "application/json ;charset=UTF-8",
+        "application/hal+json", "application/xml");
+    for (int round = 0; round < 2; round++) {
+      for (String type : types) {
+        for (String body : List.of("{\"kind\":\"sleep\",\"seconds\":1}", "{\"kind\":\"nap\"}")) {
+          ValidatableRequest r = request(op, Map.of(), body, type);
+          assertEquals(theLibrarys("submitTask", r), ours(v, r), "round " + round + " " + type + " " + body);
+        }
+      }
+    }
+  }
+
+  @Test
+  void aTaskIdWithinItsBoundsIsCheckedHereAndEveryIdIsDecidedAsTheLibraryDecidesIt() throws Exception {
+    assertEquals(Set.of("id"), new OperationValidator(vertx, contract, contract.operation("getTask"), library).checkedHere());
+    // the enums (state, kind), the number (limit) and the patterned cursor go through the schema library
+    assertEquals(Set.of("loop", "name"), new OperationValidator(vertx, contract, contract.operation("listTasks"), library).checkedHere());
+    String smile = new String(Character.toChars(0x1F600));
+    List<Map<String, String>> ids = new ArrayList<>();
+    for (String id : List.of("", "a", "01ABC", "x".repeat(64), "x".repeat(65), smile, smile.repeat(32), smile.repeat(33),
+        smile.repeat(64), smile.repeat(65), "\u00e9".repeat(64), "a b", "%2F")) {
+      ids.add(Map.of("id", id));
+    }
+    for (String op : List.of("getTask", "deleteTask", "cancelTask")) {
+      sameAsTheLibrary(op, ids, List.of(""), null);
+    }
+  }
+
+  @Test
   void aTaskSpecIsCheckedAgainstTheBranchItsKindNames() {
     OperationValidator submit = new OperationValidator(vertx, contract, contract.operation("submitTask"), library);
     assertEquals(Set.of("sleep", "work", "gather"), submit.discriminated("application/json"));

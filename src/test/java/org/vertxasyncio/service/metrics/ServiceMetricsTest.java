@@ -92,6 +92,37 @@ class ServiceMetricsTest {
     }
   }
 
+  @Test
+  void eachTaskAndCommitCountsOnTheSeriesOfItsTags() {
+    var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    ServiceMetrics metrics = new ServiceMetrics(registry, "n1");
+    metrics.taskSubmitted("sleep", "default");
+    metrics.taskSubmitted("sleep", "default");
+    metrics.taskSubmitted("sleep", "batch");
+    metrics.taskDone("sleep", "default", "result", Duration.ofMillis(5));
+    metrics.taskDone("sleep", "default", "cancelled", Duration.ofMillis(7));
+    metrics.taskDone("sleep", "default", "result", Duration.ofMillis(9));
+    metrics.callbackFired("record");
+    metrics.callbackFired("record");
+    metrics.callbackFired("webhook");
+    metrics.webhookAttempt("2xx", Duration.ofMillis(3));
+    metrics.storeCommit(3, 1_000_000, false);
+    metrics.storeCommit(2, 2_000_000, false);
+    metrics.storeCommit(4, 3_000_000, true);
+    assertEquals(2, registry.get("asyncio.tasks.submitted").tags("kind", "sleep", "loop", "default", "node", "n1").counter().count());
+    assertEquals(1, registry.get("asyncio.tasks.submitted").tags("loop", "batch").counter().count());
+    assertEquals(2, registry.get("asyncio.tasks.done").tags("outcome", "result", "node", "n1").timer().count());
+    assertEquals(14, registry.get("asyncio.tasks.done").tags("outcome", "result").timer().totalTime(java.util.concurrent.TimeUnit.MILLISECONDS));
+    assertEquals(1, registry.get("asyncio.tasks.done").tags("outcome", "cancelled").timer().count());
+    assertEquals(2, registry.get("asyncio.callbacks.fired").tags("callback", "record").counter().count());
+    assertEquals(1, registry.get("asyncio.callbacks.fired").tags("callback", "webhook").counter().count());
+    assertEquals(1, registry.get("asyncio.webhook.attempts").tags("outcome", "2xx").timer().count());
+    assertEquals(2, registry.get("asyncio.store.commits").tags("outcome", "ok").timer().count());
+    assertEquals(3, registry.get("asyncio.store.commits").tags("outcome", "ok").timer().totalTime(java.util.concurrent.TimeUnit.MILLISECONDS));
+    assertEquals(1, registry.get("asyncio.store.commits").tags("outcome", "failed").timer().count());
+    assertEquals(9, registry.get("asyncio.store.writes").tags("node", "n1").counter().count());
+  }
+
   static double gauge(String scrape, String name) {
     Matcher g = Pattern.compile("(?m)^" + name + "\\{node=\"[^\"]+\"} (\\S+)$").matcher(scrape);
     assertTrue(g.find(), name + " in the scrape");

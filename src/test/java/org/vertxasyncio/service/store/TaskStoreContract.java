@@ -101,6 +101,12 @@ abstract class TaskStoreContract {
   }
 
   @Test
+  void aStoreThatReadsBackNoTaskSaysItKeepsNone() {
+    // the journal builds no rows for a store that drops them: it must be one that reads back nothing
+    org.junit.jupiter.api.Assertions.assertEquals(keeps(), store().keepsTasks());
+  }
+
+  @Test
   void nameReservationsAreConsecutiveBlocksThatNoReopeningHandsOutAgain() throws Exception {
     TaskStore s = store();
     get(s.open());

@@ -35,6 +35,24 @@ class TaskViewTest {
   }
 
   @Test
+  void theJsonTextIsExactlyWhatEncodingTheApisObjectGives() {
+    Instant t = Instant.parse("2026-01-02T03:04:05Z");
+    Instant u = Instant.parse("2026-01-02T03:04:06.007Z");
+    List<Object> results = List.of("h\u00e9llo \"q\" \\ \n\t\u0001 \u2028 / \ud83d\ude00", 42, -7L, 0.1, 1e300, 2.5f, true,
+        new JsonArray().add(1).addNull().add(new JsonObject().put("x", "y")), new JsonObject().put("n", 1).putNull("z"));
+    for (Object result : results) {
+      TaskView v = new TaskView("01ABC", "n\u00e4me \"1\"\u0007", TaskSpec.Kind.GATHER, "default", "node-1", "01PARENT",
+          TaskState.FINISHED, result, new TaskView.ExceptionInfo("TimeoutError", "l\u00e4te \"x\""), t, u, u,
+          List.of("01C1", "01C2"), List.of(CallbackEntry.webhook(u, "http://example.com/h?a=1&b=\u00e9", "msg_01ABC_1")),
+          new JsonObject().put("kind", "gather").put("tasks", new JsonArray().add("01C1")), 0.25, 2);
+      assertEquals(v.toJson().encode(), v.json(), "result " + result);
+    }
+    TaskView bare = new TaskView("01ABC", "Task-1", TaskSpec.Kind.SLEEP, "default", "node-1", null, TaskState.PENDING, null, null,
+        t, null, null, List.of(), List.of(), new JsonObject(), null, 0);
+    assertEquals(bare.toJson().encode(), bare.json());
+  }
+
+  @Test
   void eachSnapshotHasTheJsonOfItsOwnState() {
     assertEquals("pending", new JsonObject(view(TaskState.PENDING, null).json()).getString("state"));
     assertEquals("cancelled", new JsonObject(view(TaskState.CANCELLED, null).json()).getString("state"));
