@@ -154,6 +154,26 @@ class ClusterApiTest {
   }
 
   @Test
+  void aTaskNoNodeHoldsWithACancelAskedForIsCancelledByTheNodeThatClaimsItBeforeItRuns() {
+    // a task left unowned (its node gave it back) and not started, whose cancel was recorded meanwhile
+    JsonObject model = b.submitAndWait(sleep(30).put("timeout", 0.01), 10);
+    String id = model.getString("id").substring(0, 20) + "ZZZZZZ";
+    List<List<Object>> row = Postgres.query("SELECT spec, loop, created_at FROM " + SCHEMA + ".tasks WHERE id = $1", model.getString("id"));
+    JsonObject record = model.copy().put("id", id).put("name", unique("unowned")).put("state", "pending").put("done", false)
+        .put("exception", null).put("startedAt", null).put("doneAt", null).put("callbacks", new JsonArray());
+    Postgres.query("INSERT INTO " + SCHEMA + ".tasks (id, loop, state, created_at, spec, record, node, cancel_requested) "
+        + "VALUES ($1, $2, 'pending', $3, $4, $5, 'node-gone', true) RETURNING id", id, row.get(0).get(1), row.get(0).get(2),
+        row.get(0).get(0), record.encode());
+
+    JsonObject done = eventually("a node claims it and cancels it", Duration.ofSeconds(10), () -> a.get("/tasks/" + id).json(),
+        t -> t.getBoolean("done"));
+    assertEquals("cancelled", done.getString("state"), done.encode());
+    assertEquals("CancelledError", done.getJsonObject("exception").getString("type"));
+    assertNull(done.getValue("startedAt"), "its coroutine never ran: " + done.encode());
+    assertTrue(List.of("node-a", "node-b").contains(done.getString("node")), done.encode());
+  }
+
+  @Test
   void aDeleteOnARemovesADoneTaskOfBEverywhere() {
     String id = b.submitAndWait(sleep(0).put("result", "gone"), 10).getString("id");
     a.delete("/tasks/" + id).expect(204);
@@ -190,6 +210,17 @@ class ClusterApiTest {
     assertEquals("finished", out.getString("state"), out.encode());
     assertEquals(new JsonArray().add("first").add("second").add("third"), out.getJsonArray("result"));
     assertEquals("node-a", out.getString("node"));
+  }
+
+  @Test
+  void aGatherCancelledOnACancelsItsChildOnBAsAsyncioGatherDoes() {
+    String child = b.submit(sleep(60)).getString("id");
+    String g = a.submit(new JsonObject().put("kind", "gather").put("tasks", new JsonArray().add(child))).getString("id");
+    assertEquals(Boolean.TRUE, a.post("/tasks/" + g + "/cancel").expect(200).json().getBoolean("cancelled"));
+    assertEquals("cancelled", a.awaitDone(g).getString("state"));
+    JsonObject onB = b.awaitDone(child);
+    assertEquals("cancelled", onB.getString("state"), onB.encode());
+    assertEquals("node-b", onB.getString("node"));
   }
 
   @Test

@@ -53,7 +53,7 @@ final class TaskRoutes {
   void get(RoutingContext rc) {
     Double wait = waitParam(rc);
     String id = Http.path(rc, "id");
-    TaskRecord rec = api.registry().get(id);
+    TaskRecord rec = held(id);
     if (rec != null) {
       answerWhenDone(rc, rec, wait, 200);
       return;
@@ -114,7 +114,7 @@ final class TaskRoutes {
    */
   void cancel(RoutingContext rc) {
     String id = Http.path(rc, "id");
-    TaskRecord rec = api.registry().get(id);
+    TaskRecord rec = held(id);
     Http.back(rec != null ? api.tasks().cancel(rec) : api.tasks().stored().cancel(id)).onComplete(ar -> {
       if (ar.failed()) {
         Http.fail(rc, ar.cause());
@@ -148,7 +148,7 @@ final class TaskRoutes {
    */
   void delete(RoutingContext rc) {
     String id = Http.path(rc, "id");
-    TaskRecord rec = api.registry().get(id);
+    TaskRecord rec = held(id);
     if (rec != null) {
       api.tasks().delete(rec);
       Http.back(api.tasks().stored().deletedHere(id)).onComplete(ar -> rc.response().setStatusCode(204).end());
@@ -192,11 +192,18 @@ final class TaskRoutes {
 
   private TaskRecord record(RoutingContext rc) {
     String id = Http.path(rc, "id");
-    TaskRecord rec = api.registry().get(id);
+    TaskRecord rec = held(id);
     if (rec == null) {
       throw ApiError.notFound(null, "Task " + id + " not found");
     }
     return rec;
+  }
+
+  /** The record of task {@code id} if this node runs it (or ran it), else null: another node answers for it. */
+  private TaskRecord held(String id) {
+    TaskRecord rec = api.registry().get(id);
+    // a task whose lease this node lost is a peer's now, though its record is still being forgotten here
+    return rec == null || rec.dropped() ? null : rec;
   }
 
   private Double waitParam(RoutingContext rc) {

@@ -203,7 +203,9 @@ public final class TaskRecovery {
         if (here != null && here.task() != null && here.loopName().equals(l.name())) {
           kids.add(here.task()); // a child this node runs already
         } else {
-          kids.add(elsewhere.outcome(cid, l.loop()));
+          AsyncFuture<Object> away = elsewhere.outcome(cid, l.loop());
+          service.cancelWithGather(r, away, cid);
+          kids.add(away);
         }
         continue;
       }

@@ -31,6 +31,7 @@ import org.vertxasyncio.service.loops.NamedLoop;
 import org.vertxasyncio.service.metrics.ServiceMetrics;
 import org.vertxasyncio.service.store.StoredDelivery;
 import org.vertxasyncio.service.store.StoredTask;
+import org.vertxasyncio.service.store.TaskStore;
 import org.vertxasyncio.service.webhooks.Webhook;
 import org.vertxasyncio.service.webhooks.WebhookSender;
 
@@ -181,6 +182,13 @@ public final class TaskService {
       elsewhere.forEach((id, row) -> awaited.put(id, outcomeElsewhere(row, l)));
       List<TaskRecord> made = new ArrayList<>();
       TaskRecord rec = launch(spec, l, null, awaited, made, given.iterator());
+      for (TaskRecord g : made) {
+        for (String child : g.children()) {
+          if (elsewhere.containsKey(child)) {
+            cancelWithGather(g, awaited.get(child), child);
+          }
+        }
+      }
       return journal.created(made, l.loop().context()).transform(ar -> {
         if (ar.succeeded()) {
           for (TaskRecord r : made) {
@@ -231,6 +239,21 @@ public final class TaskService {
         }
       }
       return Future.succeededFuture(rows);
+    });
+  }
+
+  /**
+   * As asyncio's gather cancels its children when it is cancelled, a child another node runs gets a cancel
+   * recorded in its row ({@link TaskStore#requestCancel}); not when this node lost the gather (a peer runs it
+   * now) or is shutting down keeping its tasks. A child that ended cancelled on its node asks again, to no
+   * effect. On the loop thread.
+   */
+  void cancelWithGather(TaskRecord gather, AsyncFuture<?> child, String childId) {
+    child.addDoneCallback(f -> {
+      if (f.cancelled() && !gather.dropped() && !journal.frozen()) {
+        journal.store().requestCancel(childId).onFailure(e -> LOG.warn("task {}: its gather {} was cancelled, and the "
+            + "cancel of this child could not be recorded: {}", childId, gather.id(), String.valueOf(e)));
+      }
     });
   }
 

@@ -80,6 +80,17 @@ class LeasesTest {
   }
 
   @Test
+  void aHeartbeatAlsoListsTheHeldTasksACancelWasAskedFor() throws Exception {
+    task("t1", "pending", "a", 1.0);
+    task("t2", "pending", "a", 1.0);
+    task("t3", "pending", "b", 1.0);
+    schema.sql("UPDATE tasks SET cancel_requested = true WHERE id IN ('t2', 't3')");
+    Leases.Beat beat = await(new Leases(pool, "a", 30).heartbeat());
+    assertEquals(Set.of("t1", "t2"), beat.held());
+    assertEquals(Set.of("t2"), beat.cancelRequested(), "its own tasks only");
+  }
+
+  @Test
   void aClaimTakesPendingTasksWhoseLeaseExpiredOrThatNobodyHolds() throws Exception {
     task("t1", "pending", "a", -1.0);
     task("t2", "pending", null, null);
