@@ -32,7 +32,9 @@ import org.vertxasyncio.service.cluster.ClusterNode;
 import org.vertxasyncio.service.config.ConfigKeys;
 import org.vertxasyncio.service.config.NodeId;
 import org.vertxasyncio.service.config.ServiceConfig;
+import org.vertxasyncio.service.cluster.EventLogTail;
 import org.vertxasyncio.service.events.EventHub;
+import org.vertxasyncio.service.events.TaskFinishes;
 import org.vertxasyncio.service.http.Api;
 import org.vertxasyncio.service.http.HttpActivity;
 import org.vertxasyncio.service.http.OpenApiDocument;
@@ -94,6 +96,10 @@ public final class ServiceVerticle extends VerticleBase {
   private TaskJournal journal;
   private long sweepTimer = -1;
   private Future<Void> shutdown;
+  /** This node's reader of the cluster's event log ({@code store.type} {@code postgres}), else null. */
+  private EventLogTail tail;
+  /** "Task X finished" from the event log, for waits on tasks that run on other nodes (empty without a log). */
+  private final TaskFinishes finishes = new TaskFinishes();
   /** This node's part in a cluster ({@code store.type} {@code postgres}), else null. */
   private ClusterNode cluster;
 
@@ -131,8 +137,27 @@ public final class ServiceVerticle extends VerticleBase {
 
   private Future<?> startWith(Stored stored, OpenApiDocument document) {
     ServiceMetrics metrics = new ServiceMetrics(prometheus, nodeId);
-    events = new EventHub(context, config.eventsBufferSize, stored.eventIdsReserved(), journal::eventIdsReserved,
-        config.eventsFlushInterval);
+    if (store.logsEvents() && store instanceof PostgresTaskStore pg) {
+      // the cluster's event log: every node streams it, with PostgreSQL's ids
+      Pool tailPool = PgBuilder.pool().with(new PoolOptions().setMaxSize(2)).connectingTo(pg.connectOptions()).using(vertx)
+          .build();
+      events = EventHub.logged(context, config.eventsBufferSize, config.eventsFlushInterval, new EventHub.Log() {
+        @Override
+        public Future<EventHub.LogPage> after(long id, int limit) {
+          return tail.after(id, limit);
+        }
+
+        @Override
+        public Future<Void> catchUp() {
+          return tail.catchUp();
+        }
+      }, config.get(ConfigKeys.EVENTS_REPLAY_MAX));
+      tail = new EventLogTail(vertx, tailPool, pg.connectOptions(), pg.eventsChannel(), events, finishes,
+          config.get(ConfigKeys.EVENTS_LOG_POLL), config.eventsBufferSize);
+    } else {
+      events = new EventHub(context, config.eventsBufferSize, stored.eventIdsReserved(), journal::eventIdsReserved,
+          config.eventsFlushInterval);
+    }
     registry = new TaskRegistry(config.maxPendingTasks, config.retentionSeconds, config.retentionMaxTasks);
     executor = Executors.newFixedThreadPool(config.workerPoolSize, threads("asyncio-executor-"));
     loops = new LoopRegistry(vertx, (l, event) -> {
@@ -140,8 +165,10 @@ public final class ServiceVerticle extends VerticleBase {
         metrics.loopLag(l.name(), l::lagSeconds);
         metrics.loopRunning(l.name(), () -> l.loop().isRunning() ? 1 : 0);
       }
-      events.publish(event.eventName(), null, loopJson(l));
-      journal.loopState(l.name(), event.state());
+      JsonObject data = loopJson(l);
+      events.publish(event.eventName(), null, data);
+      journal.withEvents(() -> journal.loopState(l.name(), event.state()),
+          () -> List.of(TaskJournal.event(event.eventName(), null, data)));
     }, loop -> loop.setDefaultExecutor(executor));
     TaskIds ids = new TaskIds(clock);
     // the one guard: task specs check their URLs with it, the client its connections
@@ -162,6 +189,8 @@ public final class ServiceVerticle extends VerticleBase {
           config.retentionSeconds, config.retentionMaxTasks, tasks, PostgresTaskStore::row);
       pg.leases(lease, cluster::fencedOut);
       tasks.outbox().readLogWith(pg::callbackLog);
+      cluster.finishes(finishes);
+      cluster.eventRetention(config.get(ConfigKeys.EVENTS_LOG_RETENTION), config.get(ConfigKeys.EVENTS_LOG_MAX));
       tasks.ownership(cluster);
     }
 
@@ -212,6 +241,10 @@ public final class ServiceVerticle extends VerticleBase {
         // their lease expires, by whichever node is first
         .compose(v -> new TaskRecovery(tasks).recover(cluster == null ? stored.tasks()
             : stored.tasks().stream().filter(t -> !"pending".equals(t.state())).toList()))
+        .compose(r -> tail == null ? Future.succeededFuture() : onContext(tail.start().recover(e -> {
+          LOG.error("the first read of the event log failed (retried every events.log.poll): {}", String.valueOf(e));
+          return Future.succeededFuture();
+        })))
         .compose(r -> cluster == null ? Future.succeededFuture() : onContext(cluster.start().recover(e -> {
           LOG.error("the first cluster round failed (retried every cluster.heartbeat): {}", String.valueOf(e));
           return Future.succeededFuture();
@@ -251,8 +284,9 @@ public final class ServiceVerticle extends VerticleBase {
    */
   private void sweep() {
     for (var forgotten : registry.sweep(clock.instant())) {
-      journal.deleted(forgotten);
-      events.publish("task.deleted", forgotten.id(), new JsonObject().put("id", forgotten.id()).put("reason", "retention"));
+      JsonObject gone = new JsonObject().put("id", forgotten.id()).put("reason", "retention");
+      journal.withEvents(() -> journal.deleted(forgotten), () -> List.of(TaskJournal.event("task.deleted", forgotten.id(), gone)));
+      events.publish("task.deleted", forgotten.id(), gone);
     }
   }
 
@@ -342,8 +376,10 @@ public final class ServiceVerticle extends VerticleBase {
         .compose(v -> {
           journal.freeze(); // closing the loops for shutdown is not a state to keep
           events.closeAll(vertx);
-          // nobody saw an id after this one: the next start goes on from it
-          store.putEventIdsReserved(events.lastId());
+          if (!events.logged()) {
+            // nobody saw an id after this one: the next start goes on from it
+            store.putEventIdsReserved(events.lastId());
+          }
           loops.stopProbes();
           if (sweepTimer >= 0) {
             vertx.cancelTimer(sweepTimer);
@@ -361,6 +397,7 @@ public final class ServiceVerticle extends VerticleBase {
               + "the task store {}", nodeId, cluster.rescuedCount(), cluster.statements(), ((PostgresTaskStore) store).statements());
           return onContext(cluster.stop());
         })
+        .eventually(() -> tail == null ? Future.succeededFuture() : onContext(tail.stop()))
         .eventually(() -> onContext(store.close()))
         .onComplete(ar -> {
           webhooks.close();

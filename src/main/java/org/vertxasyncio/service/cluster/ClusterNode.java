@@ -20,6 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vertxasyncio.asyncio.AsyncFuture;
 import org.vertxasyncio.asyncio.EventLoop;
+import org.vertxasyncio.service.events.TaskFinishes;
 import org.vertxasyncio.service.store.PostgresTaskStore;
 import org.vertxasyncio.service.store.StoredTask;
 import org.vertxasyncio.service.tasks.Ownership;
@@ -83,6 +84,9 @@ public final class ClusterNode implements Ownership {
   private long lastRenewal;
   private long timer = -1;
   private PgSubscriber subscriber;
+  private TaskFinishes finishes;
+  private double eventRetentionSeconds = 3600;
+  private int eventRetentionMax = 1_000_000;
 
   /**
    * @param pool    the node's connections to the store's database (its own: heartbeats never queue behind
@@ -105,6 +109,17 @@ public final class ClusterNode implements Ownership {
     this.retentionSeconds = retentionSeconds;
     this.retentionMax = retentionMax;
     this.lastRenewal = System.nanoTime();
+  }
+
+  /** Where this node hears that a task finished on another node (the event log's feed); before {@link #start}. */
+  public void finishes(TaskFinishes f) {
+    this.finishes = f;
+  }
+
+  /** How long, and how many, events the leader keeps in the event log; before {@link #start}. */
+  public void eventRetention(double seconds, int max) {
+    this.eventRetentionSeconds = seconds;
+    this.eventRetentionMax = max;
   }
 
   /** This node's id, the owner of the tasks it holds. */
@@ -328,6 +343,7 @@ public final class ClusterNode implements Ownership {
       }
       return count(pool.preparedQuery(DELETE_DEAD_NODES).execute(Tuple.of(3 * leaseNanos / 1e9)))
           .compose(v -> count(pool.preparedQuery(RETENTION).execute(Tuple.of((long) (retentionSeconds * 1000), retentionMax))))
+          .compose(v -> count(pool.preparedQuery(EVENT_RETENTION).execute(Tuple.of(eventRetentionSeconds, (long) eventRetentionMax))))
           .compose(v -> count(leases.claimable()))
           .compose(n -> n > 0 ? count(leases.notifyPeers()) : Future.succeededFuture())
           .mapEmpty();
@@ -345,6 +361,17 @@ public final class ClusterNode implements Ownership {
         done_at < (extract(epoch FROM now()) * 1000)::bigint - $1
         OR id IN (SELECT id FROM tasks WHERE state <> 'pending' ORDER BY done_at DESC, id DESC OFFSET $2))""";
 
+  /**
+   * The event log's oldest events: those past {@code events.log.retention} and those beyond the newest
+   * {@code events.log.max}, always a prefix of the log (ids below a cut); the cut is recorded as
+   * {@code event_ids.pruned}, so a stream resuming from before it says those events are no longer kept.
+   */
+  static final String EVENT_RETENTION = """
+      WITH cut AS (SELECT GREATEST((SELECT max(id) FROM events WHERE at < now() - make_interval(secs => $1)),
+        (SELECT last FROM event_ids) - $2) AS id),
+      gone AS (DELETE FROM events WHERE id <= (SELECT id FROM cut))
+      UPDATE event_ids SET pruned = cut.id FROM cut WHERE cut.id > event_ids.pruned""";
+
   // ------------------------------------------------------------------ children that run elsewhere
 
   /**
@@ -354,7 +381,26 @@ public final class ClusterNode implements Ownership {
   @Override
   public AsyncFuture<Object> elsewhere(String id, EventLoop loop) {
     AsyncFuture<Object> f = loop.createFuture();
-    awaiting.computeIfAbsent(id, k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(new Awaiting(loop, f));
+    Awaiting w = new Awaiting(loop, f);
+    awaiting.computeIfAbsent(id, k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(w);
+    if (finishes != null) {
+      // told as soon as the log says it finished; the heartbeat's read covers a finish before this watch
+      finishes.watch(id, data -> {
+        List<Awaiting> ws = awaiting.get(id);
+        if (ws != null) {
+          ws.remove(w);
+          if (ws.isEmpty()) {
+            awaiting.remove(id, ws);
+          }
+        }
+        String state = data == null ? null : new io.vertx.core.json.JsonObject(data).getString("state");
+        loop.context().runOnContext(v -> {
+          if (!f.done()) {
+            TaskRecovery.settle(f, id, state, data);
+          }
+        });
+      });
+    }
     return f;
   }
 

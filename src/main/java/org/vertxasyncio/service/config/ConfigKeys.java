@@ -104,6 +104,17 @@ public final class ConfigKeys {
   public static final ConfigKey<Double> EVENTS_FLUSH_INTERVAL = number("events.flush.interval", 0.025, 0, true, 10,
       "the least time between two writes to one event stream, seconds: events that come sooner wait and go in one "
           + "write (a lone event goes at once); `0`: one write per event-loop turn");
+  public static final ConfigKey<Integer> EVENTS_REPLAY_MAX = integer("events.replay.max", 10000, 1, 10_000_000,
+      "with the `postgres` store: events a stream resuming from before `events.buffer.size` reads back from the "
+          + "cluster's event log at most (it says which it skips beyond)");
+  public static final ConfigKey<Double> EVENTS_LOG_POLL = number("events.log.poll", 1.0, 0, false, 3600,
+      "with the `postgres` store: seconds between a node's reads of the cluster's event log when no notification "
+          + "woke it sooner (a commit with events notifies every node at once)");
+  public static final ConfigKey<Double> EVENTS_LOG_RETENTION = number("events.log.retention", 3600.0, 0, false, 1e9,
+      "with the `postgres` store: seconds the cluster's event log keeps an event (the leader removes older ones); "
+          + "a stream resuming from before that says which events are no longer kept");
+  public static final ConfigKey<Integer> EVENTS_LOG_MAX = integer("events.log.max", 1_000_000, 1, 1_000_000_000,
+      "with the `postgres` store: events the cluster's event log keeps at most (the leader removes the oldest beyond)");
   public static final ConfigKey<ServiceConfig.StoreType> STORE_TYPE = choice("store.type", ServiceConfig.StoreType.class,
       ServiceConfig.StoreType.SQLITE, "where tasks are kept: `sqlite` (a database file, they survive restarts and "
           + "crashes), `postgres` (a PostgreSQL database, `store.postgres.url`) or `memory` (nothing is kept across a "

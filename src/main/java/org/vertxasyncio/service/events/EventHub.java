@@ -32,6 +32,14 @@ import org.vertxasyncio.service.tasks.TaskView;
  * ({@link #ID_BLOCK} at a time, written to the store by the reserver), and a new run starts after the
  * last reservation of the previous one, so a {@code Last-Event-ID} from before a restart is older than
  * every new event (the stream says which events are no longer buffered).
+ *
+ * <p>In a cluster ({@link #logged}: the {@code postgres} store keeps the event log), the hub publishes nothing
+ * itself: the store writes each event with the change it describes, PostgreSQL numbers them in commit order,
+ * and the node's tail of the log {@linkplain #appendLogged appends} them here, in id order, with those ids. So
+ * every node streams the same events in the same order with the same ids, and a client may resume on any
+ * node: what the buffer no longer has is read back from the log (at most {@code replayMax} events; the
+ * stream says which events are no longer kept, past the log's retention, or were skipped, beyond that
+ * bound). The stream's identity is the log's, the same on every node and across restarts.
  */
 public final class EventHub {
   /**
@@ -73,9 +81,35 @@ public final class EventHub {
   /** Event ids reserved at a time. */
   public static final long ID_BLOCK = 10_000;
 
+  /** One event of the cluster's log, as read from it. */
+  public record LogRow(long id, String type, String taskId, String data) {
+  }
+
+  /**
+   * The events of the log after an id, oldest first, at most {@code limit}; and the highest id retention
+   * removed ({@code pruned}: the events up to it are no longer kept).
+   */
+  public record LogPage(List<LogRow> rows, long pruned) {
+  }
+
+  /** The cluster's log, as this node reads it. */
+  public interface Log {
+    /** The events after {@code id} (a resume from before the buffer's oldest event). */
+    io.vertx.core.Future<LogPage> after(long id, int limit);
+
+    /**
+     * Completes once the node has read the log as it is now: a client that subscribes after it saw a change
+     * (a task's answer) gets the change's events.
+     */
+    io.vertx.core.Future<Void> catchUp();
+  }
+
   private final Context context;
   private final int capacity;
-  private final String streamId = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 1);
+  private volatile String streamId = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 1);
+  /** The cluster's log, or null: this node numbers and publishes its own events. */
+  private final Log log;
+  private final int replayMax;
   private final ArrayDeque<Event> buffer = new ArrayDeque<>();
   private final List<Subscriber> subscribers = new ArrayList<>();
   private final LongConsumer reserver;
@@ -88,11 +122,11 @@ public final class EventHub {
   private long reservedUpTo;
   private long heartbeatTimer = -1;
 
-  /** A connected client. */
-  private record Subscriber(HttpServerResponse response, String taskFilter) {
-    boolean wants(Event e) {
-      return taskFilter == null || taskFilter.equals(e.taskId());
-    }
+  /**
+   * A connected client; {@code after}: it has seen the events up to this id (a resume on a node whose tail of the
+   * cluster's log is behind the node it left), so they are not sent again.
+   */
+  private record Subscriber(HttpServerResponse response, String taskFilter, long after) {
   }
 
   public EventHub(Context context, int capacity) {
@@ -108,6 +142,23 @@ public final class EventHub {
    *                   context turn)
    */
   public EventHub(Context context, int capacity, long startAfter, LongConsumer reserver, double flushInterval) {
+    this(context, capacity, startAfter, reserver, flushInterval, null, 0);
+  }
+
+  /**
+   * A hub that streams the cluster's event log: its events come from {@link #appendLogged}, a resume from
+   * before its buffer is read from {@code log} (at most {@code replayMax} events), and {@link #publish} does
+   * nothing (the store writes the events with their changes).
+   */
+  public static EventHub logged(Context context, int capacity, double flushInterval, Log log, int replayMax) {
+    return new EventHub(context, capacity, 0, upTo -> {
+    }, flushInterval, log, replayMax);
+  }
+
+  private EventHub(Context context, int capacity, long startAfter, LongConsumer reserver, double flushInterval, Log log,
+      int replayMax) {
+    this.log = log;
+    this.replayMax = replayMax;
     this.context = context;
     this.flushIntervalNanos = (long) (flushInterval * 1e9);
     this.capacity = capacity;
@@ -115,6 +166,33 @@ public final class EventHub {
     this.lastId = startAfter;
     this.reservedUpTo = startAfter + ID_BLOCK;
     reserver.accept(reservedUpTo);
+  }
+
+  /** True if this hub streams the cluster's event log. */
+  public boolean logged() {
+    return log != null;
+  }
+
+  /**
+   * Appends an event of the cluster's log, in id order; one already appended (an id not above the last) is
+   * ignored. On the hub's context.
+   */
+  public void appendLogged(long id, String type, String taskId, String data) {
+    if (id <= lastId) {
+      return;
+    }
+    lastId = id;
+    append(new Event(id, type, taskId, () -> data));
+  }
+
+  /** The log's identity: named in each stream's first comment instead of this start's. */
+  public void streamId(String id) {
+    this.streamId = id;
+  }
+
+  /** Starts the log's ids after {@code id} (the tail starts there); on the hub's context, before any append. */
+  public void startAfter(long id) {
+    lastId = Math.max(lastId, id);
   }
 
   /** The id of the last event published; on the hub's context. */
@@ -127,12 +205,16 @@ public final class EventHub {
    * needed: the caller must not change it afterwards (callers build it for the event).
    */
   public void publish(String type, String taskId, JsonObject data) {
-    context.runOnContext(v -> append(type, taskId, data::encode));
+    if (log == null) {
+      context.runOnContext(v -> append(type, taskId, data::encode));
+    }
   }
 
   /** Publishes an event whose data is a task (an immutable snapshot, encoded when first needed), from any thread. */
   public void publish(String type, String taskId, TaskView task) {
-    context.runOnContext(v -> append(type, taskId, task::json));
+    if (log == null) {
+      context.runOnContext(v -> append(type, taskId, task::json));
+    }
   }
 
   private void append(String type, String taskId, Supplier<String> data) {
@@ -141,6 +223,10 @@ public final class EventHub {
       reservedUpTo += ID_BLOCK;
       reserver.accept(reservedUpTo);
     }
+    append(e);
+  }
+
+  private void append(Event e) {
     buffer.addLast(e);
     if (buffer.size() > capacity) {
       buffer.removeFirst();
@@ -172,7 +258,12 @@ public final class EventHub {
     while (it.hasNext()) {
       Subscriber s = it.next();
       Buffer out;
-      if (s.taskFilter() == null) {
+      if (s.after() >= unsent.get(0).id()) {
+        out = frames(unsent.stream().filter(e -> e.id() > s.after()).toList(), s.taskFilter());
+        if (out == null) {
+          continue;
+        }
+      } else if (s.taskFilter() == null) {
         if (all == null) {
           all = frames(unsent, null);
         }
@@ -220,6 +311,41 @@ public final class EventHub {
    * {@code lastEventId} still in the buffer (all of them when null), then live events.
    */
   public void subscribe(HttpServerResponse response, String taskFilter, Long lastEventId) {
+    if (log == null) {
+      subscribeNow(response, taskFilter, lastEventId);
+    } else {
+      // failed: the stream starts from what was read (the tail keeps trying)
+      log.catchUp().onComplete(ar -> context.runOnContext(v -> {
+        if (!response.closed() && !response.ended()) {
+          subscribeNow(response, taskFilter, lastEventId);
+        }
+      }));
+    }
+  }
+
+  private void subscribeNow(HttpServerResponse response, String taskFilter, Long lastEventId) {
+    Event oldest = buffer.peekFirst();
+    long bufferedFrom = oldest != null ? oldest.id() : lastId + 1;
+    if (log != null && lastEventId != null && lastEventId < bufferedFrom - 1) {
+      // older than the buffer: read back from the log what it still keeps
+      log.after(lastEventId, replayMax).onComplete(ar -> context.runOnContext(v -> {
+        if (response.closed() || response.ended()) {
+          return;
+        }
+        if (ar.failed()) {
+          response.setStatusCode(503).putHeader("Retry-After", "2").putHeader("Content-Type", "application/json")
+              .end(new JsonObject().put("error", new JsonObject().put("code", "store_unavailable").put("message",
+                  "The event log cannot be read now (" + ar.cause().getMessage() + "); retry later")).encode());
+          return;
+        }
+        subscribe(response, taskFilter, lastEventId, ar.result());
+      }));
+      return;
+    }
+    subscribe(response, taskFilter, lastEventId, null);
+  }
+
+  private void subscribe(HttpServerResponse response, String taskFilter, Long lastEventId, LogPage replay) {
     // the events appended so far go to the subscribers they were appended for; this one gets them from the
     // buffer (when it resumes), not twice
     flush();
@@ -230,23 +356,46 @@ public final class EventHub {
         .putHeader("X-Accel-Buffering", "no");
     StringBuilder head = new StringBuilder("retry: 2000\n");
     Event oldest = buffer.peekFirst();
-    if (lastEventId != null && oldest != null && lastEventId < oldest.id() - 1) {
-      head.append(": events ").append(lastEventId + 1).append(" to ").append(oldest.id() - 1)
-          .append(" are no longer buffered\n");
+    long oldestId = oldest != null ? oldest.id() : Long.MAX_VALUE;
+    // the last id this stream has given, or said it skips, before the buffer's events
+    Long upTo = lastEventId;
+    List<Event> replayed = new ArrayList<>();
+    if (replay != null) {
+      if (replay.pruned() > lastEventId) {
+        head.append(": events ").append(lastEventId + 1).append(" to ").append(replay.pruned())
+            .append(" are no longer buffered (past the log's retention)\n");
+        upTo = replay.pruned();
+      }
+      for (LogRow r : replay.rows()) {
+        if (r.id() > upTo && r.id() < oldestId) {
+          upTo = r.id();
+          if (taskFilter == null || taskFilter.equals(r.taskId())) {
+            replayed.add(new Event(r.id(), r.type(), r.taskId(), r::data));
+          }
+        }
+      }
+    }
+    if (upTo != null && oldest != null && upTo < oldest.id() - 1) {
+      head.append(": events ").append(upTo + 1).append(" to ").append(oldest.id() - 1)
+          .append(replay != null ? " are no longer buffered (more than events.replay.max to replay)\n" : " are no longer buffered\n");
     }
     // the stream's identity changes with each start of the service (the buffer does not survive one), so a
-    // client resuming with Last-Event-ID can tell a new run from the one it left and reload instead
+    // client resuming with Last-Event-ID can tell a new run from the one it left and reload instead; in a
+    // cluster it is the log's
     head.append(": connected, stream ").append(streamId).append(", last event id ").append(lastId).append("\n\n");
     Buffer first = Buffer.buffer(head.toString());
-    if (lastEventId != null) {
+    for (Event e : replayed) {
+      first.appendBuffer(e.frame());
+    }
+    if (upTo != null) {
       for (Event e : buffer) {
-        if (e.id() > lastEventId && (taskFilter == null || taskFilter.equals(e.taskId()))) {
+        if (e.id() > upTo && (taskFilter == null || taskFilter.equals(e.taskId()))) {
           first.appendBuffer(e.frame());
         }
       }
     }
     response.write(first);
-    Subscriber s = new Subscriber(response, taskFilter);
+    Subscriber s = new Subscriber(response, taskFilter, lastEventId != null && lastEventId > lastId ? lastEventId : -1);
     subscribers.add(s);
     response.closeHandler(v -> subscribers.remove(s));
   }

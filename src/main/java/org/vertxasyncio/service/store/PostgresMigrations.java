@@ -64,7 +64,30 @@ public final class PostgresMigrations {
               )""")),
       new Migrations.Migration(3, "tasks: a cancel asked for on any node, for the node that runs the task (or claims it)",
           List.of("ALTER TABLE tasks ADD COLUMN cancel_requested boolean NOT NULL DEFAULT false")),
-      new Migrations.Migration(4, "webhook_outbox: one row per webhook delivery, committed with its task's finish, leased "
+      new Migrations.Migration(4, "the cluster's event log: events, numbered in commit order by the event_ids row", List.of(
+          """
+          CREATE TABLE events (
+            id      bigint PRIMARY KEY,
+            key     text NOT NULL UNIQUE,
+            type    text NOT NULL,
+            task_id text,
+            data    text NOT NULL,
+            at      timestamptz NOT NULL DEFAULT now()
+          )""",
+          // one row: the last id handed out, the last id retention removed, and the log's identity (named in each
+          // stream's first comment); ids go on from those the nodes reserved before the log existed, so no older
+          // Last-Event-ID is taken for a newer event
+          """
+          CREATE TABLE event_ids (
+            one    boolean PRIMARY KEY DEFAULT true CHECK (one),
+            last   bigint NOT NULL,
+            pruned bigint NOT NULL,
+            stream text NOT NULL
+          )""",
+          "INSERT INTO event_ids(last, pruned, stream) SELECT r.v, r.v, substr(md5(random()::text || clock_timestamp()::text), "
+              + "1, 16) FROM (SELECT COALESCE((SELECT value FROM meta WHERE key = 'events.reserved'), 0) AS v) r",
+          "CREATE INDEX events_at ON events (at)")),
+      new Migrations.Migration(5, "webhook_outbox: one row per webhook delivery, committed with its task's finish, leased "
           + "to the node delivering it", List.of(
               """
               CREATE TABLE webhook_outbox (

@@ -53,6 +53,17 @@ import org.slf4j.LoggerFactory;
  * sent again, and replaying one is harmless: inserts are upserts, updates and deletes set values); an
  * update ({@code spec} null) never creates a row. Several stores (processes) may share one schema: the
  * migrations are serialised by an advisory lock, the reservations are single atomic statements.
+ *
+ * <p>The cluster's event log: the events given with writes ({@link #withEvents}) are inserted by the last
+ * statement of the batch's transaction, which first updates the one row of {@code event_ids} (the last id
+ * handed out) and numbers the batch's events after it. That row stays locked until the transaction ends, so
+ * the event-writing transactions of every node on the schema run that step one at a time, and each sees the
+ * previous one's commit: <b>ids increase in commit order</b>, and once a reader sees id {@code n}, every
+ * event with a lower id is committed and visible too (a reader tailing {@code id > last} misses nothing). A
+ * plain sequence would not do: two transactions can take ids in one order and commit in the other. The same
+ * statement NOTIFYs {@link #eventsChannel()} with the batch's last id (one NOTIFY per batch). Each event
+ * carries a key unique to it ({@code events.key}), so a batch sent again after an answer was lost (its
+ * commit unknown) adds no event twice; its ids then leave a gap, which readers skip.
  */
 public final class PostgresTaskStore implements TaskStore {
   private static final Logger LOG = LoggerFactory.getLogger(PostgresTaskStore.class);
@@ -139,6 +150,16 @@ public final class PostgresTaskStore implements TaskStore {
       + "state = excluded.state";
   static final String PUT_EVENTS = "INSERT INTO meta(key, value) VALUES ('" + EVENTS_RESERVED + "', $1) ON CONFLICT (key) "
       + "DO UPDATE SET value = GREATEST(meta.value, excluded.value)";
+  /**
+   * A batch's events in one statement: the {@code event_ids} row moves on by their number (and stays locked until
+   * the commit: see the class header), they are numbered after it in the order given, an event whose key is
+   * already in the log (a batch sent again) is skipped, and the batch's last id is NOTIFYed.
+   */
+  static final String INSERT_EVENTS = "WITH n AS (UPDATE event_ids SET last = last + cardinality($1::text[]) "
+      + "RETURNING last - cardinality($1::text[]) AS base), i AS (INSERT INTO events(id, key, type, task_id, data) "
+      + "SELECT n.base + u.k, u.key, u.type, u.task_id, u.data FROM n, unnest($1::text[], $2::text[], $3::text[], "
+      + "$4::text[]) WITH ORDINALITY AS u(key, type, task_id, data, k) ON CONFLICT (key) DO NOTHING RETURNING id) "
+      + "SELECT pg_notify($5, max(id)::text) FROM i";
   static final String RESERVE_NAMES = "INSERT INTO meta(key, value) VALUES ('" + NAMES_RESERVED + "', $1) ON CONFLICT (key) "
       + "DO UPDATE SET value = meta.value + excluded.value RETURNING value";
 
@@ -180,6 +201,11 @@ public final class PostgresTaskStore implements TaskStore {
   private volatile CommitListener listener = (writes, nanos, failed) -> {
   };
   private final AtomicLong statements = new AtomicLong();
+  /** The writes {@link #withEvents} collects on this thread, else null. */
+  private final ThreadLocal<List<Op>> unit = new ThreadLocal<>();
+  /** The keys of this store's events: a prefix of its own (per open), and a counter. */
+  private final String keyPrefix = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()) + "-";
+  private final AtomicLong eventKeys = new AtomicLong();
   /** The cluster's lease length (seconds), and who hears of a fenced write that matched nothing. */
   private volatile double leaseSeconds = 10;
   private volatile java.util.function.Consumer<String> fencedOut = id -> {
@@ -197,7 +223,15 @@ public final class PostgresTaskStore implements TaskStore {
   /** When the writer first tried to close with writes it could not commit (0: not yet); the writer's. */
   private long closingSince;
 
-  private sealed interface Op permits Put, PutAll, Finish, Delete, PutLoop, PutEvents, Barrier, Close {
+  private sealed interface Op permits Put, PutAll, Finish, Delete, PutLoop, PutEvents, LogEvents, Group, Barrier, Close {
+  }
+
+  /** Events for the log; their keys are {@code keyPrefix + (firstKey + i)}, the same when sent again. */
+  private record LogEvents(List<LoggedEvent> events, long firstKey) implements Op {
+  }
+
+  /** Writes and their events, queued as one unit: always in one batch. */
+  private record Group(List<Op> ops) implements Op {
   }
 
   private record Finish(StoredTask task, List<StoredDelivery> deliveries, double leaseSeconds) implements Op {
@@ -591,9 +625,56 @@ public final class PostgresTaskStore implements TaskStore {
   }
 
   private void offer(Op op) {
-    if (!closed) {
+    List<Op> u = unit.get();
+    if (u != null) {
+      u.add(op);
+    } else if (!closed) {
       queue.add(op);
     }
+  }
+
+  @Override
+  public boolean logsEvents() {
+    return true;
+  }
+
+  @Override
+  public void withEvents(Runnable writes, java.util.function.Supplier<List<LoggedEvent>> events) {
+    if (unit.get() != null) {
+      writes.run(); // nested: part of the enclosing unit
+      List<LoggedEvent> evs = events.get();
+      if (!evs.isEmpty()) {
+        unit.get().add(new LogEvents(List.copyOf(evs), eventKeys.getAndAdd(evs.size())));
+      }
+      return;
+    }
+    List<Op> ops = new ArrayList<>(2);
+    unit.set(ops);
+    try {
+      writes.run();
+      List<LoggedEvent> evs = events.get();
+      if (!evs.isEmpty()) {
+        ops.add(new LogEvents(List.copyOf(evs), eventKeys.getAndAdd(evs.size())));
+      }
+    } finally {
+      unit.remove();
+    }
+    if (!ops.isEmpty()) {
+      offer(ops.size() == 1 ? ops.get(0) : new Group(ops));
+    }
+  }
+
+  /**
+   * The channel this store NOTIFYs after each batch with events (the payload: the batch's last id): one per
+   * schema, so clusters on other schemas of the database are not woken.
+   */
+  public String eventsChannel() {
+    return eventsChannel(schema);
+  }
+
+  static String eventsChannel(String schema) {
+    String c = "vertx_asyncio_events" + (schema.isEmpty() ? "" : "_" + schema);
+    return c.length() > 63 ? c.substring(0, 63) : c;
   }
 
   // ------------------------------------------------------------------ the writer thread
@@ -848,9 +929,21 @@ public final class PostgresTaskStore implements TaskStore {
     Map<String, StoredDelivery> deliveries = new LinkedHashMap<>();
     double leaseOfDeliveries = leaseSeconds;
     long events = -1;
+    List<LogEvents> logged = new ArrayList<>();
     List<Promise<Void>> barriers = new ArrayList<>();
     List<Op> writes = new ArrayList<>(ops.size());
-    for (Op op : ops) {
+    List<Op> flat = ops;
+    if (ops.stream().anyMatch(o -> o instanceof Group)) {
+      flat = new ArrayList<>(ops.size() + 8);
+      for (Op op : ops) {
+        if (op instanceof Group g) {
+          flat.addAll(g.ops());
+        } else {
+          flat.add(op);
+        }
+      }
+    }
+    for (Op op : flat) {
       switch (op) {
         case Put p -> merge(puts, p.task());
         case PutAll p -> p.tasks().forEach(t -> merge(puts, t));
@@ -866,6 +959,8 @@ public final class PostgresTaskStore implements TaskStore {
         }
         case PutLoop l -> loops.put(l.name(), l.state());
         case PutEvents e -> events = Math.max(events, e.upTo());
+        case LogEvents e -> logged.add(e);
+        case Group g -> throw new IllegalStateException("groups do not nest");
         case Barrier b -> barriers.add(b.promise());
         case Close c -> {
         }
@@ -874,7 +969,7 @@ public final class PostgresTaskStore implements TaskStore {
         writes.add(op);
       }
     }
-    if (puts.isEmpty() && deletes.isEmpty() && loops.isEmpty() && events < 0 && deliveries.isEmpty()) {
+    if (puts.isEmpty() && deletes.isEmpty() && loops.isEmpty() && events < 0 && logged.isEmpty() && deliveries.isEmpty()) {
       barriers.forEach(Promise::complete);
       return true;
     }
@@ -884,7 +979,7 @@ public final class PostgresTaskStore implements TaskStore {
       if (conn == null) {
         conn = connectWriter();
       }
-      failure = write(conn, puts, deletes, loops, events, deliveries.values(), leaseOfDeliveries);
+      failure = write(conn, puts, deletes, loops, events, logged, deliveries.values(), leaseOfDeliveries);
     } catch (Exception e) {
       failure = e;
     }
@@ -943,7 +1038,8 @@ public final class PostgresTaskStore implements TaskStore {
    * @throws Exception when the answers do not all come within the timeout
    */
   private Throwable write(PgConnection c, Map<String, StoredTask> puts, Set<String> deletes, Map<String, String> loops,
-      long events, java.util.Collection<StoredDelivery> deliveries, double leaseOfDeliveries) throws Exception {
+      long events, List<LogEvents> logged, java.util.Collection<StoredDelivery> deliveries, double leaseOfDeliveries)
+      throws Exception {
     Columns inserts = new Columns(13);
     Columns updates = new Columns(8);
     List<String> fencedIds = new ArrayList<>();
@@ -987,10 +1083,14 @@ public final class PostgresTaskStore implements TaskStore {
     if (events >= 0) {
       answers.add(c.preparedQuery(PUT_EVENTS).execute(Tuple.of(events)));
     }
+    if (!logged.isEmpty()) {
+      // last: the event_ids row it locks is held only for the commit
+      answers.add(c.preparedQuery(INSERT_EVENTS).execute(eventColumns(logged)));
+    }
     answers.add(c.query("COMMIT").execute());
     statements.addAndGet(2L + (inserts.rows > 0 ? 1 : 0) + (updates.rows > 0 ? 1 : 0) + (deletes.isEmpty() ? 0 : 1)
         + (deliveries.isEmpty() ? 0 : 1)
-        + loops.size() + (events >= 0 ? 1 : 0));
+        + loops.size() + (events >= 0 ? 1 : 0) + (logged.isEmpty() ? 0 : 1));
     try {
       await(Future.join(answers));
       if (fenced != null && !fencedIds.isEmpty()) {
@@ -1016,6 +1116,29 @@ public final class PostgresTaskStore implements TaskStore {
       }
       return e;
     }
+  }
+
+  /** The parameters of {@link #INSERT_EVENTS}: the batch's events in the order they were queued. */
+  private Tuple eventColumns(List<LogEvents> logged) {
+    int n = 0;
+    for (LogEvents e : logged) {
+      n += e.events().size();
+    }
+    String[] keys = new String[n];
+    String[] types = new String[n];
+    String[] tasks = new String[n];
+    String[] data = new String[n];
+    int i = 0;
+    for (LogEvents e : logged) {
+      for (int k = 0; k < e.events().size(); k++, i++) {
+        LoggedEvent ev = e.events().get(k);
+        keys[i] = keyPrefix + (e.firstKey() + k);
+        types[i] = ev.type();
+        tasks[i] = ev.taskId();
+        data[i] = ev.data().get();
+      }
+    }
+    return Tuple.of(keys, types, tasks, data).addString(eventsChannel());
   }
 
   /** The values of a batch's rows, column by column: the arrays an {@code unnest} statement takes. */

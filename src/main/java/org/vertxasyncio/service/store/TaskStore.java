@@ -228,6 +228,25 @@ public interface TaskStore {
     return true;
   }
 
+  /**
+   * True if this store keeps the cluster's event log ({@link PostgresTaskStore}): events given to
+   * {@link #withEvents} are written, and {@code GET /events} is served from the log. Else they are dropped, and
+   * the service publishes its events itself.
+   */
+  default boolean logsEvents() {
+    return false;
+  }
+
+  /**
+   * Runs {@code writes} (calls of this store's write methods, on this thread), then takes {@code events} (built
+   * after the writes, so they can describe their outcome), and queues all of it as one unit: a store that
+   * {@linkplain #logsEvents() logs events} commits the events in the transaction of the writes, so an event is
+   * in the log if and only if the change it describes was committed. Others only run {@code writes}.
+   */
+  default void withEvents(Runnable writes, java.util.function.Supplier<List<LoggedEvent>> events) {
+    writes.run();
+  }
+
   /** Writes queued and not committed yet. */
   default int queued() {
     return 0;

@@ -139,7 +139,11 @@ public final class StoredTasks {
             + " is pending; cancel it or wait for it first"));
         case DONE -> {
           LOG.info("task {} deleted", id);
-          service.events().publish("task.deleted", id, new JsonObject().put("id", id));
+          JsonObject gone = new JsonObject().put("id", id);
+          service.events().publish("task.deleted", id, gone);
+          // with the cluster's event log: queued once the row's removal is committed
+          service.journal().withEvents(() -> {
+          }, () -> List.of(TaskJournal.event("task.deleted", id, gone)));
           yield Future.<Void>succeededFuture();
         }
       };

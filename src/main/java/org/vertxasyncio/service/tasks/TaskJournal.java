@@ -52,8 +52,37 @@ public final class TaskJournal {
       rows.add(r.row(true));
       r.journal(this);
     }
-    store.putAll(rows);
+    withEvents(() -> store.putAll(rows), () -> recs.stream().map(r -> taskEvent("task.created", r)).toList());
     return sync(ctx);
+  }
+
+  /** True if the store keeps the cluster's event log: the service's events go through {@link #withEvents}. */
+  public boolean logsEvents() {
+    return store.logsEvents();
+  }
+
+  /**
+   * Runs {@code change} (which writes through this journal) and, when the store keeps the cluster's event log,
+   * writes {@code events} (built after the change) in the same transaction as it ({@link TaskStore#withEvents}).
+   * Once frozen, nothing is written: neither the change nor the events.
+   */
+  public void withEvents(Runnable change, java.util.function.Supplier<List<org.vertxasyncio.service.store.LoggedEvent>> events) {
+    if (frozen || !store.logsEvents()) {
+      change.run();
+    } else {
+      store.withEvents(change, events);
+    }
+  }
+
+  /** An event whose data is a task's snapshot as it is now (after the change it describes). */
+  static org.vertxasyncio.service.store.LoggedEvent taskEvent(String type, TaskRecord r) {
+    org.vertxasyncio.service.tasks.TaskView v = r.view();
+    return new org.vertxasyncio.service.store.LoggedEvent(type, r.id(), v::json);
+  }
+
+  /** An event whose data is {@code data} (not changed after). */
+  public static org.vertxasyncio.service.store.LoggedEvent event(String type, String taskId, io.vertx.core.json.JsonObject data) {
+    return new org.vertxasyncio.service.store.LoggedEvent(type, taskId, data::encode);
   }
 
   /** A record changed; on its loop thread. */

@@ -200,8 +200,9 @@ public final class TaskService {
         for (TaskRecord r : made) {
           r.task().addDoneCallback(f -> {
             if (registry.remove(r)) {
-              journal.deleted(r);
-              events.publish("task.deleted", r.id(), new JsonObject().put("id", r.id()));
+              JsonObject gone = new JsonObject().put("id", r.id());
+              journal.withEvents(() -> journal.deleted(r), () -> List.of(TaskJournal.event("task.deleted", r.id(), gone)));
+              events.publish("task.deleted", r.id(), gone);
             }
           });
           r.task().cancel();
@@ -366,7 +367,8 @@ public final class TaskService {
     TaskSpec spec = rec.spec();
     Coroutine<Object> body = async(spec.kind().label(), () -> {
       if (!rec.hasStarted()) {
-        rec.started(clock.instant());
+        journal.withEvents(() -> rec.started(clock.instant()), () -> rec.dropped() ? List.of()
+            : List.of(TaskJournal.taskEvent("task.started", rec)));
         events.publish("task.started", rec.id(), rec.view());
         LOG.info("task {} started", rec.id());
       }
@@ -411,9 +413,9 @@ public final class TaskService {
     }
     Instant now = clock.instant();
     boolean hooks = !rec.spec().callbacks().isEmpty();
-    if (hooks) {
-      rec.holdWrites(); // written by the last webhook's done callback, with the outbox rows of all of them
-    }
+    // written by commitFinish (the last webhook's done callback, if any) with the outbox rows of the webhooks
+    // and, with the cluster's event log, the finish's events: one unit
+    rec.holdWrites();
     rec.finished(f, now);
     registry.markDone(rec);
     TaskView v = rec.view();
@@ -449,7 +451,20 @@ public final class TaskService {
     }
     TaskView v = rec.view();
     List<StoredDelivery> rows = outbox.rowsOf(rec, entries, v.json());
-    journal.finished(rec, rows, outbox.leaseSeconds());
+    List<Webhook> hooks = rec.spec().callbacks();
+    journal.withEvents(() -> journal.finished(rec, rows, outbox.leaseSeconds()), () -> {
+      if (rec.dropped()) {
+        return List.of();
+      }
+      List<org.vertxasyncio.service.store.LoggedEvent> evs = new ArrayList<>();
+      evs.add(TaskJournal.event("callback.fired", rec.id(), recordFired(rec, now)));
+      evs.add(TaskJournal.taskEvent("task.done", rec));
+      for (int k = 0; k < rows.size(); k++) {
+        StoredDelivery d = rows.get(k);
+        evs.add(TaskJournal.event("callback.fired", rec.id(), webhookFired(rec, hooks.get(k), d.id(), rec.callbackAt(d.entry()).firedAt())));
+      }
+      return evs;
+    });
     journal.sync(contextOf(rec)).onComplete(ar -> {
       if (rec.dropped()) {
         // the lease was lost before the finish was written: a peer runs the task, this finish counts for nothing
@@ -461,8 +476,7 @@ public final class TaskService {
       } else {
         ownership.settled(rec);
       }
-      events.publish("callback.fired", rec.id(), new JsonObject().put("taskId", rec.id()).put("callback", CallbackEntry.Kind.RECORD.label())
-          .put("firedAt", Times.format(now)));
+      events.publish("callback.fired", rec.id(), recordFired(rec, now));
       events.publish("task.done", rec.id(), v);
       if (v.exception() != null) {
         LOG.info("task {} {}: {}: {}", rec.id(), v.state().label(), v.exception().type(), v.exception().message());
@@ -471,9 +485,8 @@ public final class TaskService {
       }
       rec.completeWaiters();
       for (StoredDelivery d : rows) {
-        CallbackEntry e = rec.callbackAt(d.entry());
-        events.publish("callback.fired", rec.id(), new JsonObject().put("taskId", rec.id()).put("callback", CallbackEntry.Kind.WEBHOOK.label())
-            .put("url", d.url()).put("deliveryId", d.id()).put("firedAt", Times.format(e.firedAt())));
+        events.publish("callback.fired", rec.id(), webhookFired(rec, hooks.get(rows.indexOf(d)), d.id(),
+            rec.callbackAt(d.entry()).firedAt()));
         LOG.info("task {} webhook callback fired: {} ({})", rec.id(), d.url(), d.id());
       }
       if (ar.succeeded()) {
@@ -483,6 +496,16 @@ public final class TaskService {
             rec.id(), rows.size());
       }
     });
+  }
+
+  private static JsonObject recordFired(TaskRecord rec, Instant now) {
+    return new JsonObject().put("taskId", rec.id()).put("callback", CallbackEntry.Kind.RECORD.label())
+        .put("firedAt", Times.format(now));
+  }
+
+  private static JsonObject webhookFired(TaskRecord rec, Webhook hook, String deliveryId, Instant now) {
+    return new JsonObject().put("taskId", rec.id()).put("callback", CallbackEntry.Kind.WEBHOOK.label())
+        .put("url", hook.url()).put("deliveryId", deliveryId).put("firedAt", Times.format(now));
   }
 
   private io.vertx.core.Context contextOf(TaskRecord rec) {
@@ -622,9 +645,10 @@ public final class TaskService {
     }
     journal.requireAvailable();
     if (registry.remove(rec)) {
-      journal.deleted(rec);
+      JsonObject gone = new JsonObject().put("id", rec.id());
+      journal.withEvents(() -> journal.deleted(rec), () -> List.of(TaskJournal.event("task.deleted", rec.id(), gone)));
       LOG.info("task {} deleted", rec.id());
-      events.publish("task.deleted", rec.id(), new JsonObject().put("id", rec.id()));
+      events.publish("task.deleted", rec.id(), gone);
     }
   }
 

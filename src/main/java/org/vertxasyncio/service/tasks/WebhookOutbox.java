@@ -164,8 +164,12 @@ public final class WebhookOutbox {
         l.loop().context().runOnContext(v -> rec.showCallbackAt(row.entry(), e));
       }
     }
-    service.events().publish("webhook.attempt", row.taskId(), a.toJson().put("taskId", row.taskId()).put("url", row.url())
-        .put("deliveryId", row.id()).put("outcome", e.outcome().label()));
+    JsonObject data = a.toJson().put("taskId", row.taskId()).put("url", row.url()).put("deliveryId", row.id())
+        .put("outcome", e.outcome().label());
+    service.events().publish("webhook.attempt", row.taskId(), data);
+    // with the cluster's event log: queued once the attempt is written
+    service.journal().withEvents(() -> {
+    }, () -> List.of(TaskJournal.event("webhook.attempt", row.taskId(), data)));
   }
 
   /** How the callback log of a task is read from the store when another node wrote it ({@link #changedElsewhere}). */

@@ -1,0 +1,59 @@
+package org.vertxasyncio.service.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.vertx.core.Vertx;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The leader's retention of the event log ({@link ClusterNode#EVENT_RETENTION}) on the real server. */
+class EventLogRetentionTest {
+  private static Vertx vertx;
+  private static PgSchema schema;
+
+  @BeforeAll
+  static void start() throws Exception {
+    vertx = Vertx.vertx();
+    schema = new PgSchema(vertx);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    schema.close();
+    PgSchema.await(vertx.close());
+  }
+
+  private static List<Long> ids() throws Exception {
+    List<Long> out = new ArrayList<>();
+    schema.sql("SELECT id FROM events ORDER BY id").forEach(r -> out.add(r.getLong(0)));
+    return out;
+  }
+
+  @Test
+  void removesThePrefixPastItsAgeOrBeyondItsCountAndRecordsTheCut() throws Exception {
+    schema.sql("INSERT INTO events(id, key, type, data, at) SELECT g, 'k' || g, 't', '{}', CASE WHEN g <= 3 "
+        + "THEN now() - interval '2 hours' ELSE now() END FROM generate_series(1, 10) g");
+    schema.sql("UPDATE event_ids SET last = 10, pruned = 0");
+    Pool p = schema.pool(1);
+    try {
+      // by age: the three events older than an hour
+      PgSchema.await(p.preparedQuery(ClusterNode.EVENT_RETENTION).execute(Tuple.of(3600.0, 1000L)));
+      assertEquals(List.of(4L, 5L, 6L, 7L, 8L, 9L, 10L), ids());
+      assertEquals(3L, schema.sql("SELECT pruned FROM event_ids").iterator().next().getLong(0));
+      // by count: the newest five stay
+      PgSchema.await(p.preparedQuery(ClusterNode.EVENT_RETENTION).execute(Tuple.of(3600.0, 5L)));
+      assertEquals(List.of(6L, 7L, 8L, 9L, 10L), ids());
+      assertEquals(5L, schema.sql("SELECT pruned FROM event_ids").iterator().next().getLong(0));
+      // nothing more to remove: the cut stays
+      PgSchema.await(p.preparedQuery(ClusterNode.EVENT_RETENTION).execute(Tuple.of(3600.0, 5L)));
+      assertEquals(5L, schema.sql("SELECT pruned FROM event_ids").iterator().next().getLong(0));
+    } finally {
+      PgSchema.await(p.close());
+    }
+  }
+}

@@ -1,0 +1,119 @@
+package org.vertxasyncio.service.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.vertxasyncio.testing.Postgres;
+
+/**
+ * The cluster's event log as {@link PostgresTaskStore} writes it: with several stores committing events at
+ * once on one schema, a reader that tails {@code id > last} misses none of them (ids increase in commit
+ * order), and the events are committed with the writes they were given with.
+ */
+class PostgresEventLogTest {
+  final String schema = Postgres.newSchema();
+  final List<TaskStore> stores = new ArrayList<>();
+
+  PostgresTaskStore store() throws Exception {
+    PostgresTaskStore s = new PostgresTaskStore(Postgres.URL, "", 2, schema, 100, 0.001, 5);
+    stores.add(s);
+    TaskStoreContract.get(s.open());
+    return s;
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    for (TaskStore s : stores) {
+      TaskStoreContract.get(s.close());
+    }
+    Postgres.drop(schema);
+  }
+
+  private static List<LoggedEvent> events(String task, int n) {
+    List<LoggedEvent> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      int k = i;
+      out.add(new LoggedEvent("task.x", task, () -> "{\"n\":" + k + "}"));
+    }
+    return out;
+  }
+
+  @Test
+  void aReaderTailingTheLogWhileSeveralStoresCommitMissesNoEvent() throws Exception {
+    List<PostgresTaskStore> writers = List.of(store(), store(), store());
+    AtomicBoolean writing = new AtomicBoolean(true);
+    List<Long> tailed = new ArrayList<>();
+    Thread tail = new Thread(() -> {
+      long last = 0;
+      while (true) {
+        boolean more = writing.get();
+        for (List<Object> r : Postgres.query("SELECT id FROM " + schema + ".events WHERE id > $1 ORDER BY id", last)) {
+          last = (Long) r.get(0);
+          tailed.add(last);
+        }
+        if (!more) {
+          return; // a last read after every commit
+        }
+      }
+    }, "tail");
+    tail.start();
+    List<Thread> threads = new ArrayList<>();
+    int perThread = 150;
+    for (PostgresTaskStore w : writers) {
+      for (int t = 0; t < 3; t++) {
+        String prefix = "T" + threads.size() + "-";
+        Thread th = new Thread(() -> {
+          for (int i = 0; i < perThread; i++) {
+            String id = prefix + i;
+            int n = 1 + i % 3;
+            w.withEvents(() -> w.put(TaskStoreContract.insert(id, "pending")), () -> events(id, n));
+          }
+        });
+        threads.add(th);
+        th.start();
+      }
+    }
+    for (Thread th : threads) {
+      th.join();
+    }
+    for (PostgresTaskStore w : writers) {
+      TaskStoreContract.get(w.sync());
+    }
+    writing.set(false);
+    tail.join(30_000);
+    long total = (Long) Postgres.value("SELECT count(*) FROM " + schema + ".events");
+    int expected = 0;
+    for (int i = 0; i < perThread; i++) {
+      expected += 1 + i % 3;
+    }
+    assertEquals(expected * threads.size(), total);
+    assertEquals(total, tailed.size(), "the tail read every event, each once");
+    for (int i = 1; i < tailed.size(); i++) {
+      assertTrue(tailed.get(i) > tailed.get(i - 1));
+    }
+    assertEquals(total, (long) (Long) Postgres.value("SELECT last FROM " + schema + ".event_ids"), "no id skipped");
+    // each task's events are in the log with its row
+    assertEquals(0L, Postgres.value("SELECT count(*) FROM " + schema + ".events e WHERE NOT EXISTS (SELECT 1 FROM " + schema
+        + ".tasks t WHERE t.id = e.task_id)"));
+  }
+
+  @Test
+  void aUnitOfWritesAndEventsIsOneTransactionAndNotifiesOnce() throws Exception {
+    PostgresTaskStore s = store();
+    long before = s.statements();
+    s.withEvents(() -> {
+      s.put(TaskStoreContract.insert("A", "pending"));
+      s.put(TaskStoreContract.insert("B", "pending"));
+    }, () -> events("A", 3));
+    TaskStoreContract.get(s.sync());
+    // BEGIN, the inserts, the events (with their NOTIFY), COMMIT
+    assertEquals(4, s.statements() - before);
+    assertEquals(List.of(List.of(1L, "A", "{\"n\":0}"), List.of(2L, "A", "{\"n\":1}"), List.of(3L, "A", "{\"n\":2}")),
+        Postgres.query("SELECT id, task_id, data FROM " + schema + ".events ORDER BY id"));
+  }
+}
