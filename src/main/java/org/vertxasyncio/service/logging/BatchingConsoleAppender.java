@@ -19,7 +19,9 @@ import java.util.concurrent.locks.LockSupport;
  * event loop, most often) only queues the event, and neither formats the line nor makes a system call.
  * The lines are the encoder's, byte for byte, in the order they were logged.
  *
- * <p>Invariants: the writer thread alone encodes and writes; a logging thread never waits. Once the
+ * <p>Invariants: the writer thread alone encodes and writes; a logging thread never waits, and takes the
+ * parts of the event that could change before the writer gets to it (the thread's name, the MDC, and the
+ * message unless all its arguments are strings, boxed numbers, booleans, characters or enum values). Once the
  * queue holds {@code queueSize} events, events below {@code WARN} are dropped and counted, and the next
  * write says how many were ({@code N log line(s) dropped: ...}); {@code WARN} and {@code ERROR} are
  * always queued. A line reaches stdout within about {@code lingerMillis} of being logged (the writer
@@ -141,12 +143,31 @@ public final class BatchingConsoleAppender extends UnsynchronizedAppenderBase<IL
       droppedTotal.incrementAndGet();
       return;
     }
-    // the message, the thread's name and the MDC as they are now: the writer formats the line later
-    event.prepareForDeferredProcessing();
+    // the thread's name and the MDC as they are now; the message too, unless its arguments cannot change
+    // (strings, numbers, ...), when the writer formats it with the rest of the line
+    event.getThreadName();
+    event.getMDCPropertyMap();
+    if (!immutableArguments(event.getArgumentArray())) {
+      event.getFormattedMessage();
+    }
     queue.offer(event);
     if (idle) {
       LockSupport.unpark(writer);
     }
+  }
+
+  /** True if formatting the message later gives what formatting it now would: no argument can change. */
+  static boolean immutableArguments(Object[] args) {
+    if (args == null) {
+      return true;
+    }
+    for (Object a : args) {
+      if (!(a == null || a instanceof String || a instanceof Integer || a instanceof Long || a instanceof Double
+          || a instanceof Boolean || a instanceof Character || a instanceof Enum<?>)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private void writeLoop() {

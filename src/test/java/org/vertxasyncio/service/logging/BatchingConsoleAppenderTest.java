@@ -87,6 +87,15 @@ class BatchingConsoleAppenderTest {
   }
 
   @Test
+  void onlyAMessageWhoseArgumentsCannotChangeIsLeftForTheWriterToFormat() {
+    assertTrue(BatchingConsoleAppender.immutableArguments(null));
+    assertTrue(BatchingConsoleAppender.immutableArguments(new Object[] {"id", 3, 4L, 0.5, true, 'c', Level.class.getName(), null,
+        java.util.concurrent.TimeUnit.SECONDS}));
+    assertTrue(!BatchingConsoleAppender.immutableArguments(new Object[] {"id", new ArrayList<>()}));
+    assertTrue(!BatchingConsoleAppender.immutableArguments(new Object[] {new StringBuilder("x")}));
+  }
+
+  @Test
   void beyondTheQueueInfoLinesAreDroppedAndCountedWarningsNever() throws Exception {
     Sink blocked = new Sink();
     blocked.hold = new CountDownLatch(1);
