@@ -183,15 +183,9 @@ public final class ServiceVerticle extends VerticleBase {
     int perHost = config.get(ConfigKeys.WEBHOOK_CONCURRENCY_HOST);
     WebhookClient client = new WebhookClient(vertx, guard, config.webhookConnectTimeout, config.webhookRequestTimeout,
         config.webhookResponseMax, 2 * perHost);
-    webhooks = new WebhookSender(vertx, client, RetryPolicy.of(config), perEndpoint, perHost, metrics, clock, (rec, entry, attempt) -> {
-      JsonObject data = attempt.toJson().put("taskId", rec.id()).put("url", entry.url()).put("deliveryId", entry.deliveryId())
-          .put("outcome", entry.outcome().label());
-      events.publish("webhook.attempt", rec.id(), data);
-      // with the cluster's event log: queued right after the attempt's change, on the same thread
-      journal.withEvents(() -> {
-      }, () -> rec.dropped() ? List.of() : List.of(TaskJournal.event("webhook.attempt", rec.id(), data)));
-    });
-    tasks = new TaskService(registry, loops, events, webhooks, metrics, ids, clock, journal, nodeId);
+    webhooks = new WebhookSender(vertx, client, RetryPolicy.of(config), perEndpoint, perHost, metrics, clock);
+    tasks = new TaskService(vertx, registry, loops, events, webhooks, metrics, ids, clock, journal, nodeId,
+        config.get(ConfigKeys.CLUSTER_LEASE));
     if (store instanceof PostgresTaskStore pg) {
       double lease = config.get(ConfigKeys.CLUSTER_LEASE);
       PgConnectOptions where = pg.connectOptions();
@@ -200,6 +194,7 @@ public final class ServiceVerticle extends VerticleBase {
       cluster = new ClusterNode(vertx, pool, where, nodeId, lease, config.get(ConfigKeys.CLUSTER_HEARTBEAT),
           config.retentionSeconds, config.retentionMaxTasks, tasks, PostgresTaskStore::row);
       pg.leases(lease, cluster::fencedOut);
+      tasks.outbox().readLogWith(pg::callbackLog);
       cluster.finishes(finishes);
       cluster.eventRetention(config.get(ConfigKeys.EVENTS_LOG_RETENTION), config.get(ConfigKeys.EVENTS_LOG_MAX));
       tasks.ownership(cluster);
@@ -274,6 +269,9 @@ public final class ServiceVerticle extends VerticleBase {
           LOG.error("the first cluster round failed (retried every cluster.heartbeat): {}", String.valueOf(e));
           return Future.succeededFuture();
         })))
+        // the webhook outbox: what a previous run left (one node), then, in a cluster, every heartbeat what
+        // a dead peer left
+        .compose(v -> onContext(tasks.outbox().start(cluster == null ? 0 : config.get(ConfigKeys.CLUSTER_HEARTBEAT))))
         // back on this verticle's context (the loops complete on theirs): the HTTP server listens from
         // here, so its requests are handled on the event hub's context and off every asyncio loop's thread
         .compose(v -> onContext(contract)).compose(c -> {
@@ -362,6 +360,7 @@ public final class ServiceVerticle extends VerticleBase {
       case FINISH -> "left to finish";
     }, webhooks.inFlight(), grace);
     Future<Void> settled;
+    tasks.outbox().stop();
     if (cluster != null) {
       cluster.stopClaiming();
     }
@@ -390,6 +389,10 @@ public final class ServiceVerticle extends VerticleBase {
     }
     return onContext(settled)
         .compose(v -> onContext(webhooks.awaitIdle(secondsUntil(settleBy))))
+        .compose(v -> onContext(tasks.outbox().release()).recover(e -> {
+          LOG.warn("webhook deliveries not given back ({}); they are taken up when their leases expire", String.valueOf(e));
+          return Future.succeededFuture();
+        }))
         .compose(v -> {
           journal.freeze(); // closing the loops for shutdown is not a state to keep
           events.closeAll(vertx);

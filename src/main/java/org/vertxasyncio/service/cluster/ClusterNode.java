@@ -193,6 +193,9 @@ public final class ClusterNode implements Ownership {
       }
       subscriber.channel(PostgresTaskStore.CANCEL_CHANNEL).handler(tasks::cancelAsked);
       subscriber.channel(PostgresTaskStore.DELETED_CHANNEL).handler(tasks::deletedElsewhere);
+      // another node wrote the callback log of a task this node ran (it delivers one of its webhooks)
+      subscriber.channel(PostgresTaskStore.CALLBACKS_CHANNEL)
+          .handler(taskId -> tasks.outbox().changedElsewhere(taskId));
       subscriber.connect().onFailure(e -> LOG.warn("cannot LISTEN for peers (polling every {} ms instead): {}", heartbeatMs,
           String.valueOf(e)));
     }
