@@ -66,7 +66,7 @@ for a in "$@"; do
   case "$a" in
     --quick) ;;
     --list|--help|-h) service=no; break ;;
-    service|http|stores|pending|sse|webhooks|soak) service=yes; break ;;
+    service|http|stores|cluster|pending|sse|webhooks|soak) service=yes; break ;;
     *) service=no ;;
   esac
 done

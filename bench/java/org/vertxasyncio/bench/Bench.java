@@ -246,6 +246,12 @@ public final class Bench {
       throw new IOException("no " + key + " in /proc/" + pid() + "/status");
     }
 
+    /** Kills the peer with SIGKILL (no shutdown of its own) and waits for it to be gone. */
+    public void kill() throws InterruptedException {
+      process.destroyForcibly();
+      process.waitFor();
+    }
+
     @Override
     public void close() throws InterruptedException {
       if (process.isAlive()) {

@@ -76,6 +76,8 @@ final class Report {
           "http", "node50.p99", "asyncio-memory", "http", "node50.p99", "vertx", 1.0, false),
       new Target("sqlite_vs_memory", "POST /tasks requests/s with the SQLite store >= 80 % of the memory store's",
           "http", "post.requests_per_s", "asyncio-sqlite", "http", "post.requests_per_s", "asyncio-memory", 0.8, false, true),
+      new Target("postgres_vs_sqlite", "POST /tasks requests/s with the postgres store (one node) >= 70 % of the SQLite store's",
+          "cluster", "post.requests_per_s", "asyncio-postgres", "cluster", "post.requests_per_s", "asyncio-sqlite", 0.7, false, true),
       new Target("pending_1m_rss", "1,000,000 pending tasks in <= 1.5 GB RSS (peak; 1.5e9 bytes = 1430.5 MiB)",
           "pending", "1m.peak_rss", "asyncio-memory", null, null, null, GB_1_5_IN_MIB, false),
       new Target("post_vs_vertx_sqlite", "for information, the SQLite store: POST /tasks requests/s >= 50 % of the bare Vert.x endpoint's",

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import org.vertxasyncio.bench.suites.ClusterSuite;
 import org.vertxasyncio.bench.suites.HttpSuite;
 import org.vertxasyncio.bench.suites.LatenessSuite;
 import org.vertxasyncio.bench.suites.OpsSuite;
@@ -39,7 +40,7 @@ public final class Runner {
   static final List<Suite> LIBRARY = List.of(new SleepsSuite(), new ThreadsSuite(), new LatenessSuite(), new OpsSuite(),
       new StreamsSuite());
   /** The service's suites (HTTP, wrk on loopback), run after the library's. */
-  static final List<Suite> SERVICE = List.of(new HttpSuite(), new StoresSuite(), new PendingSuite(), new SseSuite(),
+  static final List<Suite> SERVICE = List.of(new HttpSuite(), new StoresSuite(), new ClusterSuite(), new PendingSuite(), new SseSuite(),
       new WebhooksSuite());
   /** Every suite, in the order a full run runs them. */
   static final List<Suite> SUITES = java.util.stream.Stream.concat(LIBRARY.stream(), SERVICE.stream()).toList();

@@ -149,7 +149,13 @@ final class ServicePeers {
    */
   static Map<String, Double> wrk(Bench bench, String label, Bench.Server server, String path, String script,
       double seconds, String... scriptArgs) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("wrk", "-t1", "-c" + CONNECTIONS, "-d" + Math.round(seconds) + "s",
+    return wrk(bench, label, server, CONNECTIONS, path, script, seconds, scriptArgs);
+  }
+
+  /** {@link #wrk(Bench, String, Bench.Server, String, String, double, String...)} with {@code connections} connections. */
+  static Map<String, Double> wrk(Bench bench, String label, Bench.Server server, int connections, String path, String script,
+      double seconds, String... scriptArgs) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("wrk", "-t1", "-c" + connections, "-d" + Math.round(seconds) + "s",
         "--timeout", "30s", "--latency", "-s", bench.root().resolve("bench/wrk/" + script).toString(), server.url(path)));
     if (scriptArgs.length > 0) {
       cmd.add("--");

@@ -54,6 +54,8 @@ public abstract sealed class ServiceError extends RuntimeException {
     public enum Reason {
       /** A loop of that name exists already. */
       LOOP_EXISTS,
+      /** The service has {@code limits.loops.max} loops. */
+      LOOP_LIMIT,
       /** The loop runs already. */
       LOOP_RUNNING,
       /** The task is not done. */

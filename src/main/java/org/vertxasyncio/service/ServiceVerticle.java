@@ -102,6 +102,8 @@ public final class ServiceVerticle extends VerticleBase {
   private final TaskFinishes finishes = new TaskFinishes();
   /** This node's part in a cluster ({@code store.type} {@code postgres}), else null. */
   private ClusterNode cluster;
+  /** The named loops shared with the peers (a cluster's loops table), else null. */
+  private org.vertxasyncio.service.cluster.ClusterLoops sharedLoops;
 
   /**
    * @param prometheus the registry vertx-micrometer-metrics writes to (the service adds its meters); null
@@ -167,8 +169,12 @@ public final class ServiceVerticle extends VerticleBase {
       }
       JsonObject data = loopJson(l);
       events.publish(event.eventName(), null, data);
-      journal.withEvents(() -> journal.loopState(l.name(), event.state()),
-          () -> List.of(TaskJournal.event(event.eventName(), null, data)));
+      // in a cluster the loops table is written by ClusterLoops only; each node logs its own loop's change
+      journal.withEvents(() -> {
+        if (cluster == null) {
+          journal.loopState(l.name(), event.state());
+        }
+      }, () -> List.of(TaskJournal.event(event.eventName(), null, data)));
     }, loop -> loop.setDefaultExecutor(executor));
     TaskIds ids = new TaskIds(clock);
     // the one guard: task specs check their URLs with it, the client its connections
@@ -177,15 +183,9 @@ public final class ServiceVerticle extends VerticleBase {
     int perHost = config.get(ConfigKeys.WEBHOOK_CONCURRENCY_HOST);
     WebhookClient client = new WebhookClient(vertx, guard, config.webhookConnectTimeout, config.webhookRequestTimeout,
         config.webhookResponseMax, 2 * perHost);
-    webhooks = new WebhookSender(vertx, client, RetryPolicy.of(config), perEndpoint, perHost, metrics, clock, (rec, entry, attempt) -> {
-      JsonObject data = attempt.toJson().put("taskId", rec.id()).put("url", entry.url()).put("deliveryId", entry.deliveryId())
-          .put("outcome", entry.outcome().label());
-      events.publish("webhook.attempt", rec.id(), data);
-      // with the cluster's event log: queued right after the attempt's change, on the same thread
-      journal.withEvents(() -> {
-      }, () -> rec.dropped() ? List.of() : List.of(TaskJournal.event("webhook.attempt", rec.id(), data)));
-    });
-    tasks = new TaskService(registry, loops, events, webhooks, metrics, ids, clock, journal, nodeId);
+    webhooks = new WebhookSender(vertx, client, RetryPolicy.of(config), perEndpoint, perHost, metrics, clock);
+    tasks = new TaskService(vertx, registry, loops, events, webhooks, metrics, ids, clock, journal, nodeId,
+        config.get(ConfigKeys.CLUSTER_LEASE));
     if (store instanceof PostgresTaskStore pg) {
       double lease = config.get(ConfigKeys.CLUSTER_LEASE);
       PgConnectOptions where = pg.connectOptions();
@@ -194,15 +194,19 @@ public final class ServiceVerticle extends VerticleBase {
       cluster = new ClusterNode(vertx, pool, where, nodeId, lease, config.get(ConfigKeys.CLUSTER_HEARTBEAT),
           config.retentionSeconds, config.retentionMaxTasks, tasks, PostgresTaskStore::row);
       pg.leases(lease, cluster::fencedOut);
+      tasks.outbox().readLogWith(pg::callbackLog);
       cluster.finishes(finishes);
+      tasks.finishes(finishes);
       cluster.eventRetention(config.get(ConfigKeys.EVENTS_LOG_RETENTION), config.get(ConfigKeys.EVENTS_LOG_MAX));
       tasks.ownership(cluster);
+      sharedLoops = cluster.shareLoops(loops, config.maxLoops, config.shutdownTimeout);
     }
 
     metrics.taskStates(registry::pendingCount, registry::finishedCount, registry::cancelledCount);
     metrics.store(store::queued);
     if (store instanceof org.vertxasyncio.service.store.PostgresTaskStore pg) {
       metrics.storeStatements(pg, org.vertxasyncio.service.store.PostgresTaskStore::statements);
+      metrics.clusterStatements(cluster, ClusterNode::statements);
     }
     store.onCommit(metrics::storeCommit);
 
@@ -225,23 +229,35 @@ public final class ServiceVerticle extends VerticleBase {
       promise.complete(ok ? Status.OK() : Status.KO(new JsonObject().put("reason", "the default loop is not running")));
     });
 
-    // the loops: those kept (in their kept states), those configured, those the kept tasks run on
+    // the loops: those kept (in their kept states), those configured, those the kept tasks run on; in a
+    // cluster, the loops table's (the configured ones added where missing)
     Map<String, LoopState> keptStates = new LinkedHashMap<>();
     stored.loops().forEach(l -> keptStates.put(l.name(), LoopState.fromLabel(l.state())));
     java.util.LinkedHashSet<String> names = new java.util.LinkedHashSet<>(keptStates.keySet());
     names.addAll(config.loops);
     names.addAll(TaskRecovery.loopsOf(stored.tasks()));
-    List<Future<NamedLoop>> made = new ArrayList<>();
-    for (String name : names) {
-      LoopState state = keptStates.getOrDefault(name, LoopState.RUNNING);
-      made.add(loops.create(name).compose(l -> switch (state) {
-        case STOPPED -> loops.stop(l);
-        case CLOSED -> loops.close(l, config.shutdownTimeout);
-        case RUNNING -> Future.succeededFuture(l);
-      }));
-    }
+    Future<Map<String, LoopState>> states = sharedLoops == null ? Future.succeededFuture(keptStates)
+        : onContext(sharedLoops.seed(List.copyOf(names)));
     Future<OpenAPIContract> contract = document.contract(vertx);
-    return Future.all(made)
+    return states.compose(table -> {
+      java.util.LinkedHashSet<String> all = new java.util.LinkedHashSet<>(table.keySet());
+      all.addAll(names);
+      List<Future<NamedLoop>> made = new ArrayList<>();
+      for (String name : all) {
+        LoopState state = table.getOrDefault(name, LoopState.RUNNING);
+        made.add(loops.create(name).compose(l -> switch (state) {
+          case STOPPED -> loops.stop(l);
+          case CLOSED -> loops.close(l, config.shutdownTimeout);
+          case RUNNING -> Future.succeededFuture(l);
+        }));
+      }
+      return Future.all(made);
+    })
+        .onSuccess(v -> {
+          if (sharedLoops != null) {
+            loops.control(sharedLoops); // from now on the API's changes of loops are the cluster's
+          }
+        })
         // in a cluster, the pending tasks kept are not this node's to run: they are claimed (below) once
         // their lease expires, by whichever node is first
         .compose(v -> new TaskRecovery(tasks).recover(cluster == null ? stored.tasks()
@@ -254,6 +270,9 @@ public final class ServiceVerticle extends VerticleBase {
           LOG.error("the first cluster round failed (retried every cluster.heartbeat): {}", String.valueOf(e));
           return Future.succeededFuture();
         })))
+        // the webhook outbox: what a previous run left (one node), then, in a cluster, every heartbeat what
+        // a dead peer left
+        .compose(v -> onContext(tasks.outbox().start(cluster == null ? 0 : config.get(ConfigKeys.CLUSTER_HEARTBEAT))))
         // back on this verticle's context (the loops complete on theirs): the HTTP server listens from
         // here, so its requests are handled on the event hub's context and off every asyncio loop's thread
         .compose(v -> onContext(contract)).compose(c -> {
@@ -342,6 +361,7 @@ public final class ServiceVerticle extends VerticleBase {
       case FINISH -> "left to finish";
     }, webhooks.inFlight(), grace);
     Future<Void> settled;
+    tasks.outbox().stop();
     if (cluster != null) {
       cluster.stopClaiming();
     }
@@ -370,6 +390,10 @@ public final class ServiceVerticle extends VerticleBase {
     }
     return onContext(settled)
         .compose(v -> onContext(webhooks.awaitIdle(secondsUntil(settleBy))))
+        .compose(v -> onContext(tasks.outbox().release()).recover(e -> {
+          LOG.warn("webhook deliveries not given back ({}); they are taken up when their leases expire", String.valueOf(e));
+          return Future.succeededFuture();
+        }))
         .compose(v -> {
           journal.freeze(); // closing the loops for shutdown is not a state to keep
           events.closeAll(vertx);

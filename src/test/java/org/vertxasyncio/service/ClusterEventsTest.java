@@ -18,7 +18,8 @@ import org.vertxasyncio.testing.Postgres;
 
 /**
  * {@code GET /events} in a cluster: two nodes in one JVM on one PostgreSQL schema stream one log, with the ids
- * PostgreSQL gave its events, whichever node made them.
+ * PostgreSQL gave its events, whichever node made them; and long polls on one node for tasks that run on the
+ * other end when they finish, from that log (the nodes' heartbeats are far apart: no heartbeat answers them).
  */
 class ClusterEventsTest {
   private static final Duration T = Duration.ofSeconds(15);
@@ -34,8 +35,13 @@ class ClusterEventsTest {
   }
 
   static Map<String, Object> node(String id) {
-    return Map.of("store.type", "postgres", "store.postgres.url", Postgres.URL, "store.postgres.schema", schema,
-        "node.id", id, "events.buffer.size", 20, "cluster.heartbeat", 0.5, "cluster.lease", 5);
+    // the lease first: the heartbeat must stay below it at each step
+    Map<String, Object> c = new java.util.LinkedHashMap<>();
+    c.put("cluster.lease", 60);
+    c.put("cluster.heartbeat", 30);
+    c.putAll(Map.of("store.type", "postgres", "store.postgres.url", Postgres.URL, "store.postgres.schema", schema,
+        "node.id", id, "events.buffer.size", 20));
+    return c;
   }
 
   @AfterAll
@@ -168,5 +174,49 @@ class ClusterEventsTest {
       assertEquals(cut + 1, sse.next(T).id());
     }
     assertTrue(pruned <= cut);
+  }
+
+  @Test
+  void aLongPollOnOneNodeForATaskRunningOnAnotherAnswersWhenItFinishes() throws Exception {
+    String id = b.submit(ServiceHarness.sleep(1).put("result", "there")).getString("id");
+    long t0 = System.nanoTime();
+    JsonObject t = a.get("/tasks/" + id + "?wait=25").expect(200).json();
+    double took = (System.nanoTime() - t0) / 1e9;
+    assertEquals("finished", t.getString("state"), t.encode());
+    assertEquals("there", t.getString("result"));
+    assertEquals("b", t.getString("node"));
+    assertTrue(took < 25, "answered when the task finished, not when the wait ran out: " + took + " s");
+  }
+
+  @Test
+  void aLongPollForATaskDoneElsewhereAnswersAtOnceAndAnUnknownIdIs404() throws Exception {
+    String id = b.submit(ServiceHarness.sleep(0)).getString("id");
+    b.awaitDone(id);
+    assertEquals("finished", a.get("/tasks/" + id + "?wait=25").expect(200).json().getString("state"));
+    a.get("/tasks/01ZZZZZZZZZZZZZZZZZZZZZZZZ?wait=1").expectError(404, "not_found", null);
+  }
+
+  @Test
+  void waitOnOneNodeOverTasksOfBothNodesEndsWhenTheyFinish() throws Exception {
+    String there = b.submit(ServiceHarness.sleep(1)).getString("id");
+    String here = a.submit(ServiceHarness.sleep(0.2)).getString("id");
+    JsonObject out = a.post("/wait", new JsonObject().put("tasks", new io.vertx.core.json.JsonArray().add(there).add(here))
+        .put("timeout", 25)).expect(200).json();
+    assertEquals(List.of(there, here), out.getJsonArray("done").getList(), out.encode());
+    assertEquals(List.of(), out.getJsonArray("pending").getList());
+    JsonObject first = a.post("/wait", new JsonObject().put("tasks", new io.vertx.core.json.JsonArray()
+        .add(b.submit(ServiceHarness.sleep(20)).getString("id")).add(b.submit(ServiceHarness.sleep(0.5)).getString("id")))
+        .put("returnWhen", "FIRST_COMPLETED").put("timeout", 25)).expect(200).json();
+    assertEquals(1, first.getJsonArray("done").size(), first.encode());
+    assertEquals(1, first.getJsonArray("pending").size(), first.encode());
+  }
+
+  @Test
+  void aGatherOnOneNodeOverATaskRunningOnAnotherEndsWhenItFinishes() throws Exception {
+    String there = b.submit(ServiceHarness.sleep(1).put("result", 7)).getString("id");
+    JsonObject g = a.post("/tasks?wait=25", new JsonObject().put("kind", "gather")
+        .put("tasks", new io.vertx.core.json.JsonArray().add(there).add(ServiceHarness.sleep(0).put("result", 8)))).expect(201).json();
+    assertEquals("finished", g.getString("state"), g.encode());
+    assertEquals(List.of(7, 8), g.getJsonArray("result").getList());
   }
 }

@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.vertxasyncio.service.store.StoreException;
 import org.vertxasyncio.service.store.Stored;
+import org.vertxasyncio.service.store.StoredDelivery;
 import org.vertxasyncio.service.store.StoredTask;
 import org.vertxasyncio.service.store.TaskStore;
 
@@ -108,6 +109,31 @@ class StoreFailuresTest {
     @Override
     public Future<Long> reserveNames(int block) {
       return inner.reserveNames(block);
+    }
+
+    @Override
+    public void finish(StoredTask task, List<StoredDelivery> deliveries, double leaseSeconds) {
+      inner.finish(task, deliveries, leaseSeconds);
+    }
+
+    @Override
+    public Future<List<StoredDelivery>> claimDeliveries(String owner, int max, double leaseSeconds) {
+      return inner.claimDeliveries(owner, max, leaseSeconds);
+    }
+
+    @Override
+    public Future<Void> renewDeliveries(String owner, List<String> tokens, double leaseSeconds) {
+      return inner.renewDeliveries(owner, tokens, leaseSeconds);
+    }
+
+    @Override
+    public Future<Boolean> deliveryAttempted(StoredDelivery d, Long retryInMillis, String entryJson, double leaseSeconds) {
+      return inner.deliveryAttempted(d, retryInMillis, entryJson, leaseSeconds);
+    }
+
+    @Override
+    public Future<StoredDelivery> redeliver(String taskId, int entry, String owner, String token, double leaseSeconds) {
+      return inner.redeliver(taskId, entry, owner, token, leaseSeconds);
     }
 
     @Override

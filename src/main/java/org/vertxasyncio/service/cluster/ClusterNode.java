@@ -56,7 +56,7 @@ public final class ClusterNode implements Ownership {
   }
 
   /** A rescued gather waiting for a child that runs elsewhere: its future, on its loop. */
-  private record Awaiting(EventLoop loop, AsyncFuture<Object> future) {
+  private record Awaiting(EventLoop loop, AsyncFuture<Object> future, Runnable[] unwatch) {
   }
 
   private final Vertx vertx;
@@ -77,13 +77,23 @@ public final class ClusterNode implements Ownership {
   private final List<String> toRelease = new ArrayList<>();
   private final AtomicLong statements = new AtomicLong();
   private final AtomicLong rescued = new AtomicLong();
+  /**
+   * How many tasks this node may still place with its peers: the free room they published, less the tasks
+   * nobody holds yet, as of the last round; taken from by each placement.
+   */
+  private final java.util.concurrent.atomic.AtomicInteger peerRoom = new java.util.concurrent.atomic.AtomicInteger();
   private volatile boolean draining;
   private boolean busy;
   private boolean again;
   private boolean firstClaim = true;
+  /** A NOTIFY of placed tasks is on its way, and another is due after it; on this node's context. */
+  private boolean notifying;
+  private boolean notifyAgain;
   private long lastRenewal;
   private long timer = -1;
   private PgSubscriber subscriber;
+  /** The named loops the nodes share, once {@link #shareLoops} made it. */
+  private volatile ClusterLoops loops;
   private TaskFinishes finishes;
   private double eventRetentionSeconds = 3600;
   private int eventRetentionMax = 1_000_000;
@@ -109,6 +119,17 @@ public final class ClusterNode implements Ownership {
     this.retentionSeconds = retentionSeconds;
     this.retentionMax = retentionMax;
     this.lastRenewal = System.nanoTime();
+  }
+
+  /**
+   * Shares the named loops with the peers through the loops table, from now on (call it before {@link #start}).
+   *
+   * @param maxLoops     {@code limits.loops.max}, for the whole cluster
+   * @param graceSeconds how long closing a loop waits for its cancelled tasks
+   */
+  public ClusterLoops shareLoops(org.vertxasyncio.service.loops.LoopRegistry registry, int maxLoops, double graceSeconds) {
+    loops = new ClusterLoops(context, pool, registry, tasks.registry(), leases.node(), maxLoops, graceSeconds, statements);
+    return loops;
   }
 
   /** Where this node hears that a task finished on another node (the event log's feed); before {@link #start}. */
@@ -161,9 +182,20 @@ public final class ClusterNode implements Ownership {
     });
     if (listen != null) {
       subscriber = PgSubscriber.subscriber(vertx, listen).reconnectPolicy(retries -> heartbeatMs);
-      subscriber.channel(Leases.CHANNEL).handler(payload -> context.runOnContext(v -> wake()));
+      // a node's own wake-ups (their payload is its id) are not for it: it claims in its own rounds
+      subscriber.channel(Leases.CHANNEL).handler(payload -> {
+        if (!leases.node().equals(payload)) {
+          context.runOnContext(v -> wake());
+        }
+      });
+      if (loops != null) {
+        subscriber.channel(ClusterLoops.CHANNEL).handler(payload -> loops.refresh());
+      }
       subscriber.channel(PostgresTaskStore.CANCEL_CHANNEL).handler(tasks::cancelAsked);
       subscriber.channel(PostgresTaskStore.DELETED_CHANNEL).handler(tasks::deletedElsewhere);
+      // another node wrote the callback log of a task this node ran (it delivers one of its webhooks)
+      subscriber.channel(PostgresTaskStore.CALLBACKS_CHANNEL)
+          .handler(taskId -> tasks.outbox().changedElsewhere(taskId));
       subscriber.connect().onFailure(e -> LOG.warn("cannot LISTEN for peers (polling every {} ms instead): {}", heartbeatMs,
           String.valueOf(e)));
     }
@@ -189,6 +221,47 @@ public final class ClusterNode implements Ownership {
     held.remove(rec.id());
   }
 
+  /** Takes room for {@code n} tasks from what the peers published (less the tasks nobody holds yet). */
+  @Override
+  public boolean placeElsewhere(int n) {
+    if (draining) {
+      return false;
+    }
+    while (true) {
+      int room = peerRoom.get();
+      if (room < n) {
+        return false;
+      }
+      if (peerRoom.compareAndSet(room, room - n)) {
+        return true;
+      }
+    }
+  }
+
+  /** Wakes the peers: one {@code NOTIFY} at a time, and one more after it for all the placements meanwhile. */
+  @Override
+  public void placed() {
+    context.runOnContext(v -> {
+      if (notifying) {
+        notifyAgain = true;
+        return;
+      }
+      notifying = true;
+      notifyPlaced();
+    });
+  }
+
+  private void notifyPlaced() {
+    count(leases.notifyPeers()).onComplete(ar -> {
+      if (notifyAgain) {
+        notifyAgain = false;
+        notifyPlaced();
+      } else {
+        notifying = false;
+      }
+    });
+  }
+
   /**
    * A write fenced with the lease of task {@code id} matched nothing: a peer holds it now. Called by the
    * store (on its thread) before it reports the write committed.
@@ -212,7 +285,7 @@ public final class ClusterNode implements Ownership {
     busy = true;
     long sentAt = System.nanoTime();
     return release()
-        .compose(v -> count(leases.heartbeat()))
+        .compose(v -> count(leases.heartbeat(tasks.registry().free(), loops == null ? "{}" : loops.published())))
         .transform(ar -> {
           if (ar.succeeded()) {
             lastRenewal = sentAt;
@@ -222,7 +295,7 @@ public final class ClusterNode implements Ownership {
           } else if (sentAt - lastRenewal > leaseNanos) {
             dropAll(ar.cause());
           }
-          return draining ? Future.<Void>succeededFuture() : claim();
+          return draining ? Future.<Void>succeededFuture() : look().transform(v -> claim());
         })
         .transform(ar -> upkeep())
         .transform(ar -> pollElsewhere())
@@ -233,6 +306,42 @@ public final class ClusterNode implements Ownership {
             context.runOnContext(v -> round());
           }
         });
+  }
+
+  /**
+   * What the cluster looks like, in one statement: the loops table (applied here, should a notification of
+   * a change have been lost), the live nodes' published rows, and how many pending tasks nobody holds.
+   */
+  static final String LOOK = """
+      SELECT (SELECT COALESCE(json_agg(json_build_object('name', name, 'state', state) ORDER BY position), '[]'::json)
+                FROM loops)::text,
+             (SELECT COALESCE(json_agg(json_build_object('node', id, 'free', free, 'loops', loops::json,
+                'age', extract(epoch FROM now() - seen_at))), '[]'::json)
+                FROM nodes WHERE seen_at > now() - make_interval(secs => $1))::text,
+             (SELECT count(*) FROM tasks WHERE state = 'pending' AND owner IS NULL)""";
+
+  /** Reads {@link #LOOK}: applies the loops, keeps the peers' rows, and the room the peers have for placed tasks. */
+  private Future<Void> look() {
+    return count(pool.preparedQuery(LOOK).execute(Tuple.of(leaseNanos / 1e9))).map(rs -> {
+      Row r = rs.iterator().next();
+      io.vertx.core.json.JsonArray nodes = new io.vertx.core.json.JsonArray(r.getString(1));
+      long free = 0;
+      for (Object o : nodes) {
+        io.vertx.core.json.JsonObject n = (io.vertx.core.json.JsonObject) o;
+        if (!leases.node().equals(n.getString("node"))) {
+          free += n.getInteger("free", 0);
+        }
+      }
+      peerRoom.set((int) Math.max(0, Math.min(Integer.MAX_VALUE, free - r.getLong(2))));
+      if (loops != null) {
+        loops.seen(nodes, System.nanoTime());
+        loops.apply(new io.vertx.core.json.JsonArray(r.getString(0)));
+      }
+      return (Void) null;
+    }).recover(e -> {
+      LOG.warn("the cluster's loops and nodes could not be read: {}", String.valueOf(e));
+      return Future.succeededFuture();
+    });
   }
 
   /** A peer said there is work to claim. */
@@ -322,8 +431,13 @@ public final class ClusterNode implements Ownership {
     });
   }
 
-  /** The claim of {@link Leases#CLAIM}, answering whole rows. */
-  static final String CLAIM_ROWS = Leases.CLAIM.replace("RETURNING t.id, t.lease_token", "RETURNING t.*");
+  /**
+   * The claim of {@link Leases#CLAIM}, answering whole rows; it also takes what it claimed from the free room
+   * the node published, so that peers placing tasks do not count that room twice before its next heartbeat.
+   */
+  static final String CLAIM_ROWS = Leases.CLAIM.replace(")\nUPDATE tasks t SET", "),\nclaimed AS (\nUPDATE tasks t SET")
+      .replace("RETURNING t.id, t.lease_token", "RETURNING t.*\n),\nroom AS (\nUPDATE nodes SET free = GREATEST(0, free - "
+          + "(SELECT count(*) FROM claimed)) WHERE id = $1\n)\nSELECT * FROM claimed");
   /**
    * The first claim of a start also takes the tasks a previous run under the same node id held: that run is
    * over, so their leases need not be waited for.
@@ -378,11 +492,11 @@ public final class ClusterNode implements Ownership {
   @Override
   public AsyncFuture<Object> elsewhere(String id, EventLoop loop) {
     AsyncFuture<Object> f = loop.createFuture();
-    Awaiting w = new Awaiting(loop, f);
+    Awaiting w = new Awaiting(loop, f, new Runnable[1]);
     awaiting.computeIfAbsent(id, k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(w);
     if (finishes != null) {
       // told as soon as the log says it finished; the heartbeat's read covers a finish before this watch
-      finishes.watch(id, data -> {
+      w.unwatch()[0] = finishes.watch(id, data -> {
         List<Awaiting> ws = awaiting.get(id);
         if (ws != null) {
           ws.remove(w);
@@ -420,6 +534,9 @@ public final class ClusterNode implements Ownership {
             }
             List<Awaiting> ws = awaiting.remove(id);
             for (Awaiting w : ws == null ? List.<Awaiting>of() : ws) {
+              if (w.unwatch()[0] != null) {
+                w.unwatch()[0].run(); // its finish was before the watch: the feed will not tell it
+              }
               w.loop().context().runOnContext(v -> {
                 if (!w.future().done()) {
                   TaskRecovery.settle(w.future(), id, f == null ? null : f[0], f == null ? null : f[1]);
@@ -451,11 +568,17 @@ public final class ClusterNode implements Ownership {
   /** Claims nothing more (shutting down). */
   public void stopClaiming() {
     draining = true;
+    if (loops != null) {
+      loops.stop();
+    }
   }
 
   /** Stops the rounds, resigns the leadership, closes the connections. */
   public Future<Void> stop() {
     draining = true;
+    if (loops != null) {
+      loops.stop();
+    }
     if (timer >= 0) {
       vertx.cancelTimer(timer);
     }

@@ -26,13 +26,14 @@ public final class Leases {
   public static final String CHANNEL = "vertx_asyncio_claimable";
 
   /**
-   * One statement per node and heartbeat: the node's row in {@code nodes} and every lease of its pending
-   * tasks are renewed; it answers the ids still held.
+   * One statement per node and heartbeat: the node's row in {@code nodes} (with what it publishes: its free
+   * room for tasks, its loops' states and counts) and every lease of its pending tasks are renewed; it
+   * answers the ids still held.
    */
   static final String HEARTBEAT = """
       WITH node AS (
-        INSERT INTO nodes (id, started_at, seen_at) VALUES ($1, now(), now())
-        ON CONFLICT (id) DO UPDATE SET seen_at = now()
+        INSERT INTO nodes (id, started_at, seen_at, free, loops) VALUES ($1, now(), now(), $3, $4)
+        ON CONFLICT (id) DO UPDATE SET seen_at = now(), free = excluded.free, loops = excluded.loops
       )
       UPDATE tasks SET lease_until = now() + make_interval(secs => $2)
       WHERE owner = $1 AND state = 'pending'
@@ -97,12 +98,23 @@ public final class Leases {
   }
 
   /**
-   * Renews the node's row and all its leases, in one statement.
+   * Renews the node's row and all its leases, in one statement, publishing no room and no loops.
    *
-   * @return the ids of the pending tasks the node still holds; failed when PostgreSQL did not answer
+   * @return the pending tasks the node still holds; failed when PostgreSQL did not answer
    */
   public Future<Beat> heartbeat() {
-    return pool.preparedQuery(HEARTBEAT).execute(Tuple.of(node, leaseSeconds)).map(rows -> {
+    return heartbeat(0, "{}");
+  }
+
+  /**
+   * Renews the node's row and all its leases, in one statement, and publishes {@code free} (the tasks it
+   * has room for) and {@code loops} (a JSON object: each loop's state and counts on this node).
+   *
+   * @return the pending tasks the node still holds, and those a cancel was asked for; failed when PostgreSQL
+   *     did not answer
+   */
+  public Future<Beat> heartbeat(int free, String loops) {
+    return pool.preparedQuery(HEARTBEAT).execute(Tuple.of(node, leaseSeconds, free, loops)).map(rows -> {
       Set<String> held = new HashSet<>();
       Set<String> cancel = new HashSet<>();
       for (Row r : rows) {
@@ -158,8 +170,8 @@ public final class Leases {
     return pool.query(CLAIMABLE).execute().map(rows -> rows.iterator().next().getLong(0));
   }
 
-  /** Wakes the peers: there is work to claim. */
+  /** Wakes the peers: there is work to claim (the payload is this node's id). */
   public Future<Void> notifyPeers() {
-    return pool.query("NOTIFY " + CHANNEL).execute().mapEmpty();
+    return pool.preparedQuery("SELECT pg_notify($1, $2)").execute(Tuple.of(CHANNEL, node)).mapEmpty();
   }
 }

@@ -153,7 +153,7 @@ public final class ConfigKeys {
           + "the rest); inside `docker stop`'s 10 s");
   public static final ConfigKey<Double> CLUSTER_LEASE = number("cluster.lease", 10.0, 0, false, 3600,
       "with the `postgres` store: seconds a node holds the tasks it runs without renewing them (PostgreSQL's clock); "
-          + "a node silent for longer loses them to its peers, which resume them");
+          + "a node silent for longer loses them to its peers, which resume them (its webhook deliveries too)");
   public static final ConfigKey<Double> CLUSTER_HEARTBEAT = number("cluster.heartbeat", 2.0, 0, false, 3600,
       "with the `postgres` store: seconds between a node's heartbeats (one statement renews all its leases); less "
           + "than `cluster.lease`; peers also look for expired or unowned tasks this often");

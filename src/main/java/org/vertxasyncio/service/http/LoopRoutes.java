@@ -19,7 +19,11 @@ final class LoopRoutes {
 
   JsonObject json(NamedLoop l) {
     TaskRegistry.Counts c = api.registry().counts(l.name());
-    return l.toJson(c.pending().get(), c.done().get());
+    int pending = c.pending().get();
+    int done = c.done().get();
+    JsonObject j = l.toJson(pending, done);
+    JsonObject cluster = api.loops().control().cluster(l, pending, done);
+    return cluster == null ? j : j.put("cluster", cluster);
   }
 
   /** {@code GET /loops}: {@code curl -s localhost:8080/loops} */
@@ -45,28 +49,28 @@ final class LoopRoutes {
     if (api.loops().all().size() >= max && api.loops().get(name) == null) {
       throw ApiError.conflict("loop_limit", "The service has " + max + " event loops, its most (limits.loops.max)");
     }
-    answer(rc, api.loops().create(name), 201);
+    answer(rc, api.loops().control().create(name), 201);
   }
 
   /** {@code POST /loops/{name}/start}: {@code curl -s -XPOST localhost:8080/loops/batch/start} */
   void start(RoutingContext rc) {
     NamedLoop l = loop(rc);
     api.tasks().journal().requireAvailable();
-    answer(rc, api.loops().start(l), 200);
+    answer(rc, api.loops().control().start(l), 200);
   }
 
   /** {@code POST /loops/{name}/stop}: {@code curl -s -XPOST localhost:8080/loops/batch/stop} */
   void stop(RoutingContext rc) {
     NamedLoop l = loop(rc);
     api.tasks().journal().requireAvailable();
-    answer(rc, api.loops().stop(l), 200);
+    answer(rc, api.loops().control().stop(l), 200);
   }
 
   /** {@code POST /loops/{name}/close}: {@code curl -s -XPOST localhost:8080/loops/batch/close} */
   void close(RoutingContext rc) {
     NamedLoop l = loop(rc);
     api.tasks().journal().requireAvailable();
-    answer(rc, api.loops().close(l, api.config().shutdownTimeout), 200);
+    answer(rc, api.loops().control().close(l, api.config().shutdownTimeout), 200);
   }
 
   private void answer(RoutingContext rc, Future<NamedLoop> f, int status) {

@@ -58,7 +58,7 @@ final class TaskRoutes {
       answerWhenDone(rc, rec, wait, 200);
       return;
     }
-    Http.back(api.tasks().stored().json(id)).onComplete(ar -> {
+    Http.back(api.tasks().stored().jsonWhenDone(id, wait == null ? 0 : wait, vertx)).onComplete(ar -> {
       if (ar.failed()) {
         Http.fail(rc, ar.cause());
       } else if (ar.result() == null) {
@@ -125,13 +125,15 @@ final class TaskRoutes {
   }
 
   /**
-   * {@code POST /tasks/{id}/callbacks/{n}/redeliver}: delivers webhook {@code n} of the callback log again;
-   * 202 with the log entry. {@code curl -s -XPOST localhost:8080/tasks/ID/callbacks/1/redeliver}
+   * {@code POST /tasks/{id}/callbacks/{n}/redeliver}: delivers webhook {@code n} of the callback log again,
+   * from this node, whichever node ran the task; 202 with the log entry. {@code curl -s -XPOST localhost:8080/tasks/ID/callbacks/1/redeliver}
    */
   void redeliver(RoutingContext rc) {
-    TaskRecord rec = record(rc);
+    String id = Http.path(rc, "id");
+    TaskRecord rec = api.registry().get(id);
     int n = Integer.parseInt(Http.path(rc, "n"));
-    Http.back(api.tasks().redeliver(rec, n)).onComplete(ar -> {
+    // a task this node does not have (another node of the cluster ran it): its delivery, from the outbox
+    Http.back(rec != null ? api.tasks().redeliver(rec, n) : api.tasks().redeliverStored(id, n)).onComplete(ar -> {
       if (ar.failed()) {
         Http.fail(rc, ar.cause());
       } else {

@@ -26,7 +26,7 @@ import org.vertxasyncio.service.ServiceError;
  * {@code asyncio.run} does before it closes its loop), so that no task of the service stays pending
  * forever; then the loop is stopped and closed.
  */
-public final class LoopRegistry {
+public final class LoopRegistry implements LoopControl {
   private static final Logger LOG = LoggerFactory.getLogger(LoopRegistry.class);
 
   /** What the registry tells the rest of the service. */
@@ -40,6 +40,8 @@ public final class LoopRegistry {
   private final Listener listener;
   private final Consumer<EventLoop> setup;
   private long probeTimer = -1;
+  /** Who makes the API's changes: this registry, or a cluster's loops table. */
+  private volatile LoopControl control = this;
 
   /**
    * @param setup called on each new loop's context before it first runs (to set its default executor)
@@ -48,6 +50,16 @@ public final class LoopRegistry {
     this.vertx = vertx;
     this.listener = listener;
     this.setup = setup;
+  }
+
+  /** Who makes the API's changes of loops: this registry on one node, the cluster's loops table in a cluster. */
+  public LoopControl control() {
+    return control;
+  }
+
+  /** Makes the API's changes through {@code c} (a cluster's loops table) from now on. */
+  public void control(LoopControl c) {
+    this.control = c;
   }
 
   public NamedLoop get(String name) {
@@ -84,6 +96,7 @@ public final class LoopRegistry {
    *
    * @return a future of the running loop, failed with {@link ServiceError.Conflict} if the name is taken
    */
+  @Override
   public Future<NamedLoop> create(String name) {
     NamedLoop l = new NamedLoop(name, Asyncio.newEventLoop(vertx));
     if (loops.putIfAbsent(name, l) != null) {
@@ -107,6 +120,7 @@ public final class LoopRegistry {
    * @return failed with {@link ServiceError.LoopClosed}, or {@link ServiceError.Conflict} {@code This event loop is
    *     already running}
    */
+  @Override
   public Future<NamedLoop> start(NamedLoop l) {
     return l.call(() -> {
       if (l.closing()) {
@@ -127,6 +141,7 @@ public final class LoopRegistry {
    * Stops a running loop (asyncio's {@code loop.stop()}: the callbacks already scheduled run, then the
    * loop stops); the future completes once it has stopped. A loop that is not running is left as it is.
    */
+  @Override
   public Future<NamedLoop> stop(NamedLoop l) {
     return l.call(() -> {
       EventLoop loop = l.loop();
@@ -147,6 +162,7 @@ public final class LoopRegistry {
    * Closes a loop: refuses new tasks at once, cancels the loop's tasks and waits for them (at most
    * {@code graceSeconds}; a stopped loop is run for this), stops the loop and closes it.
    */
+  @Override
   public Future<NamedLoop> close(NamedLoop l, double graceSeconds) {
     l.markClosing();
     return cancelTasks(l, graceSeconds)

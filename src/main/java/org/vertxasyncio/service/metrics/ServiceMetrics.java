@@ -119,6 +119,16 @@ public final class ServiceMetrics {
         .description("SQL statements the task store sent its database (postgres store)").tags(common).register(registry);
   }
 
+  /**
+   * The SQL statements a node's cluster duties sent (heartbeats, claims, the leader's upkeep, the loops table);
+   * held weakly by Micrometer, so {@code node} must be the node itself, which the service holds.
+   */
+  public <T> void clusterStatements(T node, java.util.function.ToDoubleFunction<T> sent) {
+    io.micrometer.core.instrument.FunctionCounter.builder("asyncio.cluster.statements", node, sent)
+        .description("SQL statements this node's cluster duties sent PostgreSQL (heartbeats, claims, upkeep, loops)")
+        .tags(common).register(registry);
+  }
+
   /** One commit of the task store. */
   public void storeCommit(int writes, long nanos, boolean failed) {
     String outcome = failed ? "failed" : "ok";

@@ -1,17 +1,22 @@
 package org.vertxasyncio.service.store;
 
 import io.vertx.core.Future;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The store that keeps nothing ({@code store.type} {@code memory}): the service then holds its tasks in
  * memory only, as it did before it had a store, and a restart forgets them all, by design. For tests,
- * demos, and work that need not survive a restart.
+ * demos, and work that need not survive a restart. Its webhook outbox lives in this process's memory too,
+ * with the same leases and fencing as the durable stores' (a lease here never expires: one process).
  */
 public final class MemoryTaskStore implements TaskStore {
   /** The last task-name number reserved: kept for this process only, as everything here. */
   private final AtomicLong namesReserved = new AtomicLong();
+  /** The outbox: task id to its deliveries by log entry; guarded by itself. */
+  private final Map<String, Map<Integer, StoredDelivery>> outbox = new java.util.HashMap<>();
 
   @Override
   public boolean durable() {
@@ -43,6 +48,57 @@ public final class MemoryTaskStore implements TaskStore {
 
   @Override
   public void delete(String id) {
+    synchronized (outbox) {
+      outbox.remove(id);
+    }
+  }
+
+  @Override
+  public void finish(StoredTask task, List<StoredDelivery> deliveries, double leaseSeconds) {
+    synchronized (outbox) {
+      for (StoredDelivery d : deliveries) {
+        outbox.computeIfAbsent(d.taskId(), k -> new LinkedHashMap<>()).putIfAbsent(d.entry(), d);
+      }
+    }
+  }
+
+  /** Nothing to claim: a lease here is held until its holder ends it. */
+  @Override
+  public Future<List<StoredDelivery>> claimDeliveries(String owner, int max, double leaseSeconds) {
+    return Future.succeededFuture(List.of());
+  }
+
+  @Override
+  public Future<Void> renewDeliveries(String owner, List<String> tokens, double leaseSeconds) {
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<Boolean> deliveryAttempted(StoredDelivery d, Long retryInMillis, String entryJson, double leaseSeconds) {
+    synchronized (outbox) {
+      Map<Integer, StoredDelivery> rows = outbox.get(d.taskId());
+      StoredDelivery row = rows == null ? null : rows.get(d.entry());
+      if (row == null || !java.util.Objects.equals(row.leaseToken(), d.leaseToken())) {
+        return Future.succeededFuture(false);
+      }
+      rows.put(d.entry(), row.after(d.attempts(), d.state()));
+      return Future.succeededFuture(true);
+    }
+  }
+
+  @Override
+  public Future<StoredDelivery> redeliver(String taskId, int entry, String owner, String token, double leaseSeconds) {
+    synchronized (outbox) {
+      Map<Integer, StoredDelivery> rows = outbox.get(taskId);
+      StoredDelivery d = rows == null ? null : rows.get(entry);
+      if (d == null || d.state().equals("pending")) {
+        return Future.succeededFuture(d);
+      }
+      StoredDelivery again = new StoredDelivery(d.id(), taskId, d.taskToken(), entry, d.url(), d.key(), d.body(),
+          d.attempts(), d.attempts() + 1, "pending", 0, owner, token, null);
+      rows.put(entry, again);
+      return Future.succeededFuture(again);
+    }
   }
 
   @Override

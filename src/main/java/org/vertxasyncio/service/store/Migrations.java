@@ -48,7 +48,26 @@ public final class Migrations {
             value TEXT NOT NULL
           )""")),
       new Migration(3, "tasks: the node that runs each task, or ran it (null in rows written before)", List.of(
-          "ALTER TABLE tasks ADD COLUMN node TEXT")));
+          "ALTER TABLE tasks ADD COLUMN node TEXT")),
+      new Migration(4, "webhook_outbox: one row per webhook delivery, committed with its task's finish", List.of(
+          """
+          CREATE TABLE webhook_outbox (
+            id            TEXT PRIMARY KEY,
+            task_id       TEXT NOT NULL,
+            entry         INTEGER NOT NULL,
+            url           TEXT NOT NULL,
+            signing_key   TEXT,
+            body          TEXT NOT NULL,
+            attempts      INTEGER NOT NULL,
+            first_attempt INTEGER NOT NULL,
+            next_at       INTEGER NOT NULL,
+            state         TEXT NOT NULL,
+            owner         TEXT,
+            lease_token   TEXT,
+            lease_until   INTEGER
+          )""",
+          "CREATE INDEX webhook_outbox_task ON webhook_outbox (task_id)",
+          "CREATE INDEX webhook_outbox_pending ON webhook_outbox (next_at) WHERE state = 'pending'")));
 
   /** The schema version this build writes. */
   public static final int CURRENT = ALL.get(ALL.size() - 1).version();

@@ -86,7 +86,32 @@ public final class PostgresMigrations {
           )""",
           "INSERT INTO event_ids(last, pruned, stream) SELECT r.v, r.v, substr(md5(random()::text || clock_timestamp()::text), "
               + "1, 16) FROM (SELECT COALESCE((SELECT value FROM meta WHERE key = 'events.reserved'), 0) AS v) r",
-          "CREATE INDEX events_at ON events (at)")));
+          "CREATE INDEX events_at ON events (at)")),
+      new Migrations.Migration(5, "webhook_outbox: one row per webhook delivery, committed with its task's finish, leased "
+          + "to the node delivering it", List.of(
+              """
+              CREATE TABLE webhook_outbox (
+                id            text PRIMARY KEY,
+                task_id       text NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+                entry         integer NOT NULL,
+                url           text NOT NULL,
+                signing_key   text,
+                body          text NOT NULL,
+                attempts      integer NOT NULL,
+                first_attempt integer NOT NULL,
+                next_at       bigint NOT NULL,
+                state         text NOT NULL,
+                owner         text,
+                lease_token   text,
+                lease_until   timestamptz
+              )""",
+              "CREATE INDEX webhook_outbox_task ON webhook_outbox (task_id)",
+              // the claim's rows: pending deliveries only, so the index stays small
+              "CREATE INDEX webhook_outbox_pending ON webhook_outbox (next_at) WHERE state = 'pending'")),
+      new Migrations.Migration(6, "cluster: what each node publishes on its heartbeat (its free room for tasks, its loops' counts)",
+          List.of(
+              "ALTER TABLE nodes ADD COLUMN free integer NOT NULL DEFAULT 0",
+              "ALTER TABLE nodes ADD COLUMN loops text NOT NULL DEFAULT '{}'")));
 
   /** The schema version this build writes. */
   public static final int CURRENT = ALL.get(ALL.size() - 1).version();

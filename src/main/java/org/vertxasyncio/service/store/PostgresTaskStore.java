@@ -97,6 +97,55 @@ public final class PostgresTaskStore implements TaskStore {
       + "sleep_deadline, timeout_deadline, record, node, lease_token) WHERE t.id = u.id "
       + "AND t.lease_token IS NOT DISTINCT FROM u.lease_token RETURNING t.id";
   static final String DELETE = "DELETE FROM tasks WHERE id = ANY($1)";
+  /** The epoch milliseconds of PostgreSQL's clock. */
+  private static final String NOW_MS = "(extract(epoch FROM now()) * 1000)::bigint";
+  /**
+   * A batch's webhook deliveries in one statement, after its tasks' rows: each only where its task's row
+   * carries the lease its finish was written under (a finish fenced out writes no delivery either).
+   */
+  static final String INSERT_DELIVERIES = "INSERT INTO webhook_outbox(id, task_id, entry, url, signing_key, body, attempts, "
+      + "first_attempt, next_at, state, owner, lease_token, lease_until) SELECT u.id, u.task_id, u.entry, u.url, u.signing_key, "
+      + "u.body, 0, 1, " + NOW_MS + ", 'pending', u.owner, u.lease_token, now() + make_interval(secs => $10) FROM unnest("
+      + "$1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[]) AS u(id, "
+      + "task_id, entry, url, signing_key, body, task_token, owner, lease_token) JOIN tasks t ON t.id = u.task_id "
+      + "AND t.lease_token IS NOT DISTINCT FROM u.task_token ON CONFLICT (id) DO NOTHING";
+  /** What the outbox statements answer of a row, in the order {@link #delivery} reads it. */
+  private static final String DELIVERY_COLUMNS = "o.id, o.task_id, o.entry, o.url, o.signing_key, o.body, o.attempts, "
+      + "o.first_attempt, o.state, GREATEST(0, o.next_at - " + NOW_MS + ") AS due_in, o.owner, o.lease_token";
+  /**
+   * The claim of due deliveries, as the tasks' claim: rows nobody holds locked with {@code SKIP LOCKED} (a
+   * peer claiming at the same moment takes others), then given to the node with a new token each.
+   */
+  static final String CLAIM_DELIVERIES = "WITH claimable AS (SELECT id FROM webhook_outbox WHERE state = 'pending' AND "
+      + "(lease_until IS NULL OR lease_until < now()) ORDER BY next_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) "
+      + "UPDATE webhook_outbox o SET owner = $1, lease_token = gen_random_uuid()::text, lease_until = now() + "
+      + "make_interval(secs => $3) FROM claimable c WHERE o.id = c.id RETURNING " + DELIVERY_COLUMNS
+      + ", (SELECT (t.record::jsonb -> 'callbacks' -> o.entry)::text FROM tasks t WHERE t.id = o.task_id) AS entry_json";
+  static final String RENEW_DELIVERIES = "UPDATE webhook_outbox SET lease_until = now() + make_interval(secs => $3) "
+      + "WHERE owner = $1 AND lease_token = ANY($2)";
+  /** The channel on which a node hears that another node wrote the callback log of a task it ran. */
+  public static final String CALLBACKS_CHANNEL = "vertx_asyncio_callbacks";
+  /** Tells the node that ran each task of {@code t} (if not the writer, {@code $me}) that its log changed. */
+  private static final String TELL_RUNNER = "(SELECT count(pg_notify('" + CALLBACKS_CHANNEL + "', t.id)) FROM t "
+      + "WHERE t.node IS DISTINCT FROM $me)";
+  /**
+   * An attempt: the row, fenced by its lease, and its entry in the task's callback log, in one statement; the
+   * node that ran the task, if another, is told (it shows the log from its memory).
+   */
+  static final String DELIVERY_ATTEMPTED = "WITH o AS (UPDATE webhook_outbox SET attempts = $3, state = $4, next_at = "
+      + NOW_MS + " + $5, lease_until = now() + make_interval(secs => $6) WHERE id = $1 AND lease_token = $2 "
+      + "RETURNING task_id, entry), t AS (UPDATE tasks SET record = jsonb_set(tasks.record::jsonb, ARRAY['callbacks', "
+      + "o.entry::text], $7::text::jsonb)::text FROM o WHERE tasks.id = o.task_id RETURNING tasks.id, tasks.node) "
+      + "SELECT (SELECT count(*) FROM o), " + TELL_RUNNER.replace("$me", "$8");
+  /** A redelivery: the row, if its delivery is over, and its log entry's outcome, in one statement. */
+  static final String REDELIVER = "WITH o AS (UPDATE webhook_outbox o SET state = 'pending', first_attempt = o.attempts + 1, "
+      + "next_at = " + NOW_MS + ", owner = $3, lease_token = $4, lease_until = now() + make_interval(secs => $5) "
+      + "WHERE o.task_id = $1 AND o.entry = $2 AND o.state <> 'pending' RETURNING o.*), t AS (UPDATE tasks SET record = "
+      + "jsonb_set(record::jsonb, ARRAY['callbacks', $2::text, 'outcome'], '\"pending\"')::text WHERE id = $1 AND EXISTS "
+      + "(SELECT 1 FROM o) RETURNING id, node, (record::jsonb -> 'callbacks' -> $2::int)::text AS entry_json) SELECT "
+      + DELIVERY_COLUMNS + ", (SELECT entry_json FROM t) AS entry_json, " + TELL_RUNNER.replace("$me", "$3") + " FROM o";
+  static final String DELIVERY = "SELECT " + DELIVERY_COLUMNS + ", (SELECT (t.record::jsonb -> 'callbacks' -> o.entry)::text "
+      + "FROM tasks t WHERE t.id = o.task_id) AS entry_json FROM webhook_outbox o WHERE o.task_id = $1 AND o.entry = $2";
   static final String PUT_LOOP = "INSERT INTO loops(name, state) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET "
       + "state = excluded.state";
   static final String PUT_EVENTS = "INSERT INTO meta(key, value) VALUES ('" + EVENTS_RESERVED + "', $1) ON CONFLICT (key) "
@@ -174,7 +223,7 @@ public final class PostgresTaskStore implements TaskStore {
   /** When the writer first tried to close with writes it could not commit (0: not yet); the writer's. */
   private long closingSince;
 
-  private sealed interface Op permits Put, PutAll, Delete, PutLoop, PutEvents, LogEvents, Group, Barrier, Close {
+  private sealed interface Op permits Put, PutAll, Finish, Delete, PutLoop, PutEvents, LogEvents, Group, Barrier, Close {
   }
 
   /** Events for the log; their keys are {@code keyPrefix + (firstKey + i)}, the same when sent again. */
@@ -183,6 +232,9 @@ public final class PostgresTaskStore implements TaskStore {
 
   /** Writes and their events, queued as one unit: always in one batch. */
   private record Group(List<Op> ops) implements Op {
+  }
+
+  private record Finish(StoredTask task, List<StoredDelivery> deliveries, double leaseSeconds) implements Op {
   }
 
   private record Put(StoredTask task) implements Op {
@@ -363,6 +415,68 @@ public final class PostgresTaskStore implements TaskStore {
   @Override
   public void delete(String id) {
     offer(new Delete(id));
+  }
+
+  @Override
+  public void finish(StoredTask task, List<StoredDelivery> deliveries, double leaseSeconds) {
+    offer(new Finish(task, List.copyOf(deliveries), leaseSeconds));
+  }
+
+  @Override
+  public Future<List<StoredDelivery>> claimDeliveries(String owner, int max, double leaseSeconds) {
+    return outbox(CLAIM_DELIVERIES, Tuple.of(owner, max, leaseSeconds)).map(rows -> {
+      List<StoredDelivery> out = new ArrayList<>();
+      for (Row r : rows) {
+        out.add(delivery(r));
+      }
+      out.sort(java.util.Comparator.comparing(StoredDelivery::id));
+      return out;
+    });
+  }
+
+  @Override
+  public Future<Void> renewDeliveries(String owner, List<String> tokens, double leaseSeconds) {
+    if (tokens.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return outbox(RENEW_DELIVERIES, Tuple.tuple().addString(owner).addArrayOfString(tokens.toArray(new String[0]))
+        .addDouble(leaseSeconds)).mapEmpty();
+  }
+
+  @Override
+  public Future<Boolean> deliveryAttempted(StoredDelivery d, Long retryInMillis, String entryJson, double leaseSeconds) {
+    return outbox(DELIVERY_ATTEMPTED, Tuple.tuple().addString(d.id()).addString(d.leaseToken()).addInteger(d.attempts())
+        .addString(d.state()).addLong(retryInMillis == null ? 0L : retryInMillis).addDouble(leaseSeconds).addString(entryJson)
+        .addString(d.owner()))
+        .map(rows -> rows.iterator().next().getLong(0) > 0);
+  }
+
+  @Override
+  public Future<StoredDelivery> redeliver(String taskId, int entry, String owner, String token, double leaseSeconds) {
+    return outbox(REDELIVER, Tuple.of(taskId, entry, owner, token, leaseSeconds)).compose(rows -> rows.rowCount() > 0
+        ? Future.succeededFuture(delivery(rows.iterator().next()))
+        : outbox(DELIVERY, Tuple.of(taskId, entry)).map(found -> found.rowCount() == 0 ? null : delivery(found.iterator().next())));
+  }
+
+  /** One statement of the outbox, through the pool (never behind the writer's batches). */
+  private Future<RowSet<Row>> outbox(String sql, Tuple args) {
+    if (closed || pool == null) {
+      return Future.failedFuture(new StoreException("The task store " + describe() + " is closed"));
+    }
+    statements.incrementAndGet();
+    return pool.preparedQuery(sql).execute(args).timeout(timeoutMillis, TimeUnit.MILLISECONDS);
+  }
+
+  /** Task {@code id}'s callback log (a JSON array) as its row has it; null when there is no such task. */
+  public Future<String> callbackLog(String id) {
+    return outbox("SELECT (record::jsonb -> 'callbacks')::text FROM tasks WHERE id = $1", Tuple.of(id))
+        .map(rows -> rows.rowCount() == 0 ? null : rows.iterator().next().getString(0));
+  }
+
+  private static StoredDelivery delivery(Row r) {
+    return new StoredDelivery(r.getString("id"), r.getString("task_id"), null, r.getInteger("entry"), r.getString("url"),
+        r.getString("signing_key"), r.getString("body"), r.getInteger("attempts"), r.getInteger("first_attempt"),
+        r.getString("state"), r.getLong("due_in"), r.getString("owner"), r.getString("lease_token"), r.getString("entry_json"));
   }
 
   @Override
@@ -812,6 +926,8 @@ public final class PostgresTaskStore implements TaskStore {
     Map<String, StoredTask> puts = new LinkedHashMap<>();
     Set<String> deletes = new LinkedHashSet<>();
     Map<String, String> loops = new LinkedHashMap<>();
+    Map<String, StoredDelivery> deliveries = new LinkedHashMap<>();
+    double leaseOfDeliveries = leaseSeconds;
     long events = -1;
     List<LogEvents> logged = new ArrayList<>();
     List<Promise<Void>> barriers = new ArrayList<>();
@@ -831,9 +947,15 @@ public final class PostgresTaskStore implements TaskStore {
       switch (op) {
         case Put p -> merge(puts, p.task());
         case PutAll p -> p.tasks().forEach(t -> merge(puts, t));
+        case Finish f -> {
+          merge(puts, f.task());
+          f.deliveries().forEach(d -> deliveries.put(d.id(), d));
+          leaseOfDeliveries = f.leaseSeconds();
+        }
         case Delete d -> {
           puts.remove(d.id());
           deletes.add(d.id());
+          deliveries.values().removeIf(x -> x.taskId().equals(d.id()));
         }
         case PutLoop l -> loops.put(l.name(), l.state());
         case PutEvents e -> events = Math.max(events, e.upTo());
@@ -847,7 +969,7 @@ public final class PostgresTaskStore implements TaskStore {
         writes.add(op);
       }
     }
-    if (puts.isEmpty() && deletes.isEmpty() && loops.isEmpty() && events < 0 && logged.isEmpty()) {
+    if (puts.isEmpty() && deletes.isEmpty() && loops.isEmpty() && events < 0 && logged.isEmpty() && deliveries.isEmpty()) {
       barriers.forEach(Promise::complete);
       return true;
     }
@@ -857,7 +979,7 @@ public final class PostgresTaskStore implements TaskStore {
       if (conn == null) {
         conn = connectWriter();
       }
-      failure = write(conn, puts, deletes, loops, events, logged);
+      failure = write(conn, puts, deletes, loops, events, logged, deliveries.values(), leaseOfDeliveries);
     } catch (Exception e) {
       failure = e;
     }
@@ -916,7 +1038,8 @@ public final class PostgresTaskStore implements TaskStore {
    * @throws Exception when the answers do not all come within the timeout
    */
   private Throwable write(PgConnection c, Map<String, StoredTask> puts, Set<String> deletes, Map<String, String> loops,
-      long events, List<LogEvents> logged) throws Exception {
+      long events, List<LogEvents> logged, java.util.Collection<StoredDelivery> deliveries, double leaseOfDeliveries)
+      throws Exception {
     Columns inserts = new Columns(13);
     Columns updates = new Columns(8);
     List<String> fencedIds = new ArrayList<>();
@@ -942,6 +1065,13 @@ public final class PostgresTaskStore implements TaskStore {
       fenced = c.preparedQuery(UPDATE).execute(updates.tuple(2, 3, 4));
       answers.add(fenced);
     }
+    if (!deliveries.isEmpty()) {
+      Columns ds = new Columns(9);
+      for (StoredDelivery d : deliveries) {
+        ds.add(d.id(), d.taskId(), (long) d.entry(), d.url(), d.key(), d.body(), d.taskToken(), d.owner(), d.leaseToken());
+      }
+      answers.add(c.preparedQuery(INSERT_DELIVERIES).execute(ds.tuple(2).addDouble(leaseOfDeliveries)));
+    }
     if (!deletes.isEmpty()) {
       answers.add(c.preparedQuery(DELETE).execute(Tuple.of(deletes.toArray(new String[0]))));
     }
@@ -959,6 +1089,7 @@ public final class PostgresTaskStore implements TaskStore {
     }
     answers.add(c.query("COMMIT").execute());
     statements.addAndGet(2L + (inserts.rows > 0 ? 1 : 0) + (updates.rows > 0 ? 1 : 0) + (deletes.isEmpty() ? 0 : 1)
+        + (deliveries.isEmpty() ? 0 : 1)
         + loops.size() + (events >= 0 ? 1 : 0) + (logged.isEmpty() ? 0 : 1));
     try {
       await(Future.join(answers));

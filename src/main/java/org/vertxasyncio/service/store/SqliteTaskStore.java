@@ -14,6 +14,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -37,6 +38,11 @@ import org.slf4j.LoggerFactory;
  * connection); an update ({@code spec} null) never creates a row, so a task deleted before its last
  * update stays deleted. The database is opened with {@code locking_mode=EXCLUSIVE}: a second service on
  * the same data directory is refused instead of writing into the first one's file.
+ *
+ * <p>The webhook outbox ({@code webhook_outbox}) is written in the same batches: a finish's deliveries
+ * in the transaction of its update; a claim, an attempt or a redelivery as a statement of the batch it
+ * falls in, answered once that batch has committed. One process holds the file, so at open the leases a
+ * previous run held on deliveries are ended: its pending deliveries are claimable at once.
  */
 public final class SqliteTaskStore implements TaskStore {
   private static final Logger LOG = LoggerFactory.getLogger(SqliteTaskStore.class);
@@ -63,10 +69,24 @@ public final class SqliteTaskStore implements TaskStore {
   private PreparedStatement delete;
   private PreparedStatement putLoop;
   private PreparedStatement putMeta;
+  private PreparedStatement insertDelivery;
+  private PreparedStatement deleteDeliveries;
   /** The last task-name number reserved and committed; the writer thread's. */
   private long namesReserved;
 
-  private sealed interface Op permits Put, PutAll, Delete, PutLoop, PutMeta, ReserveNames, Read, Barrier, Close {
+  private sealed interface Op permits Put, PutAll, Finish, Call, Delete, PutLoop, PutMeta, ReserveNames, Read, Barrier, Close {
+  }
+
+  private record Finish(StoredTask task, List<StoredDelivery> deliveries, double leaseSeconds) implements Op {
+  }
+
+  /** Work on the connection, inside a batch's transaction; its promise completes once the batch committed. */
+  @FunctionalInterface
+  private interface SqlWork<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  private record Call<T>(SqlWork<T> work, Promise<T> promise) implements Op {
   }
 
   private record Put(StoredTask task) implements Op {
@@ -173,6 +193,148 @@ public final class SqliteTaskStore implements TaskStore {
   @Override
   public void delete(String id) {
     offer(new Delete(id));
+  }
+
+  @Override
+  public void finish(StoredTask task, List<StoredDelivery> deliveries, double leaseSeconds) {
+    offer(new Finish(task, List.copyOf(deliveries), leaseSeconds));
+  }
+
+  @Override
+  public Future<List<StoredDelivery>> claimDeliveries(String owner, int max, double leaseSeconds) {
+    return call(c -> {
+      long now = System.currentTimeMillis();
+      List<StoredDelivery> out = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement("UPDATE webhook_outbox SET owner = ?, lease_token = lower(hex(randomblob(16))), "
+          + "lease_until = ? WHERE id IN (SELECT id FROM webhook_outbox WHERE state = 'pending' AND (lease_until IS NULL OR "
+          + "lease_until < ?) ORDER BY next_at, id LIMIT ?) RETURNING " + DELIVERY_COLUMNS)) {
+        ps.setString(1, owner);
+        ps.setLong(2, now + (long) (leaseSeconds * 1000));
+        ps.setLong(3, now);
+        ps.setInt(4, max);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(delivery(rs, now));
+          }
+        }
+      }
+      for (int i = 0; i < out.size(); i++) {
+        out.set(i, withEntry(c, out.get(i)));
+      }
+      out.sort(java.util.Comparator.comparing(StoredDelivery::id));
+      return out;
+    });
+  }
+
+  /** The columns a claim answers, in the order {@link #delivery} reads them. */
+  private static final String DELIVERY_COLUMNS = "id, task_id, entry, url, signing_key, body, attempts, first_attempt, state, "
+      + "next_at, owner, lease_token";
+
+  private static StoredDelivery delivery(ResultSet rs, long now) throws SQLException {
+    return new StoredDelivery(rs.getString(1), rs.getString(2), null, rs.getInt(3), rs.getString(4), rs.getString(5),
+        rs.getString(6), rs.getInt(7), rs.getInt(8), rs.getString(9), Math.max(0, rs.getLong(10) - now), rs.getString(11),
+        rs.getString(12), null);
+  }
+
+  /** {@code d} with its entry of its task's callback log. */
+  private static StoredDelivery withEntry(Connection c, StoredDelivery d) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT json_extract(record, '$.callbacks[' || ? || ']') FROM tasks WHERE id = ?")) {
+      ps.setInt(1, d.entry());
+      ps.setString(2, d.taskId());
+      try (ResultSet rs = ps.executeQuery()) {
+        String entry = rs.next() ? rs.getString(1) : null;
+        return new StoredDelivery(d.id(), d.taskId(), d.taskToken(), d.entry(), d.url(), d.key(), d.body(), d.attempts(),
+            d.first(), d.state(), d.dueIn(), d.owner(), d.leaseToken(), entry);
+      }
+    }
+  }
+
+  @Override
+  public Future<Void> renewDeliveries(String owner, List<String> tokens, double leaseSeconds) {
+    if (tokens.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return call(c -> {
+      try (PreparedStatement ps = c.prepareStatement("UPDATE webhook_outbox SET lease_until = ? WHERE owner = ? AND lease_token = ?")) {
+        long until = System.currentTimeMillis() + (long) (leaseSeconds * 1000);
+        for (String t : tokens) {
+          ps.setLong(1, until);
+          ps.setString(2, owner);
+          ps.setString(3, t);
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public Future<Boolean> deliveryAttempted(StoredDelivery d, Long retryInMillis, String entryJson, double leaseSeconds) {
+    return call(c -> {
+      long now = System.currentTimeMillis();
+      try (PreparedStatement ps = c.prepareStatement("UPDATE webhook_outbox SET attempts = ?, state = ?, next_at = ?, lease_until = ? "
+          + "WHERE id = ? AND lease_token = ?")) {
+        ps.setInt(1, d.attempts());
+        ps.setString(2, d.state());
+        ps.setLong(3, now + (retryInMillis == null ? 0 : retryInMillis));
+        ps.setLong(4, now + (long) (leaseSeconds * 1000));
+        ps.setString(5, d.id());
+        ps.setString(6, d.leaseToken());
+        if (ps.executeUpdate() == 0) {
+          return false;
+        }
+      }
+      try (PreparedStatement ps = c.prepareStatement("UPDATE tasks SET record = json_set(record, '$.callbacks[' || ? || ']', "
+          + "json(?)) WHERE id = ?")) {
+        ps.setInt(1, d.entry());
+        ps.setString(2, entryJson);
+        ps.setString(3, d.taskId());
+        ps.executeUpdate();
+      }
+      return true;
+    });
+  }
+
+  @Override
+  public Future<StoredDelivery> redeliver(String taskId, int entry, String owner, String token, double leaseSeconds) {
+    return call(c -> {
+      long now = System.currentTimeMillis();
+      try (PreparedStatement ps = c.prepareStatement("UPDATE webhook_outbox SET state = 'pending', first_attempt = attempts + 1, "
+          + "next_at = ?, owner = ?, lease_token = ?, lease_until = ? WHERE task_id = ? AND entry = ? AND state <> 'pending'")) {
+        ps.setLong(1, now);
+        ps.setString(2, owner);
+        ps.setString(3, token);
+        ps.setLong(4, now + (long) (leaseSeconds * 1000));
+        ps.setString(5, taskId);
+        ps.setInt(6, entry);
+        if (ps.executeUpdate() > 0) {
+          try (PreparedStatement u = c.prepareStatement("UPDATE tasks SET record = json_set(record, '$.callbacks[' || ? || "
+              + "'].outcome', 'pending') WHERE id = ?")) {
+            u.setInt(1, entry);
+            u.setString(2, taskId);
+            u.executeUpdate();
+          }
+        }
+      }
+      try (PreparedStatement ps = c.prepareStatement("SELECT " + DELIVERY_COLUMNS + " FROM webhook_outbox WHERE task_id = ? AND entry = ?")) {
+        ps.setString(1, taskId);
+        ps.setInt(2, entry);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() ? withEntry(c, delivery(rs, now)) : null;
+        }
+      }
+    });
+  }
+
+  private <T> Future<T> call(SqlWork<T> work) {
+    Promise<T> p = Promise.promise();
+    if (closed) {
+      p.fail(new StoreException("The task store " + file + " is closed"));
+    } else {
+      queue.add(new Call<>(work, p));
+    }
+    return p.future();
   }
 
   @Override
@@ -378,6 +540,20 @@ public final class SqliteTaskStore implements TaskStore {
           + "(SELECT COALESCE(MAX(position), 0) + 1 FROM loops)) ON CONFLICT(name) DO UPDATE SET state = excluded.state");
       putMeta = conn.prepareStatement(
           "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+      // written only with its task's row (a task deleted in the same batch has none)
+      insertDelivery = conn.prepareStatement("INSERT INTO webhook_outbox(id, task_id, entry, url, signing_key, body, attempts, "
+          + "first_attempt, next_at, state, owner, lease_token, lease_until) SELECT ?, ?, ?, ?, ?, ?, 0, 1, ?, 'pending', ?, ?, ? "
+          + "WHERE EXISTS (SELECT 1 FROM tasks WHERE id = ?) ON CONFLICT(id) DO NOTHING");
+      deleteDeliveries = conn.prepareStatement("DELETE FROM webhook_outbox WHERE task_id = ?");
+      try (Statement s = conn.createStatement()) {
+        // the previous run is over (this process holds the file): its deliveries are anyone's
+        int n = s.executeUpdate("UPDATE webhook_outbox SET owner = NULL, lease_token = NULL, lease_until = NULL "
+            + "WHERE owner IS NOT NULL");
+        conn.commit();
+        if (n > 0) {
+          LOG.info("task store {}: {} webhook delivery(ies) of the previous run to resume", file, n);
+        }
+      }
       LOG.info("task store {} opened{}: {} task(s), {} loop(s) kept", file, existed ? "" : " (new)", stored.tasks().size(),
           stored.loops().size());
       return stored;
@@ -508,6 +684,8 @@ public final class SqliteTaskStore implements TaskStore {
         b.promise().fail(t);
       } else if (op instanceof ReserveNames r) {
         r.promise().fail(t);
+      } else if (op instanceof Call<?> c) {
+        c.promise().fail(t);
       } else if (op instanceof Read r) {
         r.promise().fail(t);
       } else if (op instanceof Close c) {
@@ -526,14 +704,27 @@ public final class SqliteTaskStore implements TaskStore {
     List<Read> reads = new ArrayList<>();
     List<Promise<Long>> reservations = new ArrayList<>();
     List<Long> firsts = new ArrayList<>();
+    Map<String, StoredDelivery> deliveries = new LinkedHashMap<>();
+    Map<String, Double> leases = new HashMap<>();
+    List<Call<?>> calls = new ArrayList<>();
+    List<Object> answers = new ArrayList<>();
     long namesBefore = namesReserved;
     for (Op op : ops) {
       switch (op) {
         case Put p -> merge(puts, p.task());
         case PutAll p -> p.tasks().forEach(t -> merge(puts, t));
+        case Finish f -> {
+          merge(puts, f.task());
+          for (StoredDelivery d : f.deliveries()) {
+            deliveries.put(d.id(), d);
+            leases.put(d.id(), f.leaseSeconds());
+          }
+        }
+        case Call<?> c -> calls.add(c);
         case Delete d -> {
           puts.remove(d.id());
           deletes.add(d.id());
+          deliveries.values().removeIf(x -> x.taskId().equals(d.id()));
         }
         case PutLoop l -> loops.put(l.name(), l.state());
         case PutMeta m -> meta.put(m.key(), m.value());
@@ -551,10 +742,14 @@ public final class SqliteTaskStore implements TaskStore {
     }
     int writes = ops.size() - barriers.size() - reads.size();
     Throwable failure = null;
-    if (!puts.isEmpty() || !deletes.isEmpty() || !loops.isEmpty() || !meta.isEmpty()) {
+    if (!puts.isEmpty() || !deletes.isEmpty() || !loops.isEmpty() || !meta.isEmpty() || !calls.isEmpty()) {
       long t0 = System.nanoTime();
       try {
         write(puts, deletes, loops, meta);
+        writeDeliveries(deliveries.values(), leases);
+        for (Call<?> c : calls) {
+          answers.add(c.work().run(conn));
+        }
         conn.commit();
         listener.committed(writes, System.nanoTime() - t0, false);
       } catch (Throwable t) {
@@ -576,6 +771,15 @@ public final class SqliteTaskStore implements TaskStore {
         reservations.get(i).complete(firsts.get(i));
       } else {
         reservations.get(i).fail(failed);
+      }
+    }
+    for (int i = 0; i < calls.size(); i++) {
+      @SuppressWarnings("unchecked")
+      Promise<Object> p = (Promise<Object>) calls.get(i).promise();
+      if (failed == null) {
+        p.complete(answers.get(i));
+      } else {
+        p.fail(failed);
       }
     }
     for (Promise<Void> b : barriers) {
@@ -641,8 +845,11 @@ public final class SqliteTaskStore implements TaskStore {
       for (String id : deletes) {
         delete.setString(1, id);
         delete.addBatch();
+        deleteDeliveries.setString(1, id);
+        deleteDeliveries.addBatch();
       }
       delete.executeBatch();
+      deleteDeliveries.executeBatch();
     }
     for (Map.Entry<String, String> e : loops.entrySet()) {
       putLoop.setString(1, e.getKey());
@@ -657,6 +864,29 @@ public final class SqliteTaskStore implements TaskStore {
       }
       putMeta.executeBatch();
     }
+  }
+
+  /** A finish's deliveries, after the rows of the batch: each where its task's row is. */
+  private void writeDeliveries(java.util.Collection<StoredDelivery> ds, Map<String, Double> leases) throws SQLException {
+    if (ds.isEmpty()) {
+      return;
+    }
+    long now = System.currentTimeMillis();
+    for (StoredDelivery d : ds) {
+      insertDelivery.setString(1, d.id());
+      insertDelivery.setString(2, d.taskId());
+      insertDelivery.setInt(3, d.entry());
+      insertDelivery.setString(4, d.url());
+      insertDelivery.setString(5, d.key());
+      insertDelivery.setString(6, d.body());
+      insertDelivery.setLong(7, now);
+      insertDelivery.setString(8, d.owner());
+      insertDelivery.setString(9, d.leaseToken());
+      insertDelivery.setLong(10, now + (long) (leases.get(d.id()) * 1000));
+      insertDelivery.setString(11, d.taskId());
+      insertDelivery.addBatch();
+    }
+    insertDelivery.executeBatch();
   }
 
   private static void setLong(PreparedStatement ps, int i, Long v) throws SQLException {

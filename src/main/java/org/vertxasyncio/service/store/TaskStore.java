@@ -59,6 +59,49 @@ public interface TaskStore {
   /** Queues tasks that are committed together (a gather and the children it makes), or not at all. */
   void putAll(List<StoredTask> tasks);
 
+  /**
+   * Queues a task's finish (an update of its row) with its webhook deliveries, the outbox rows, committed
+   * in one transaction: the finish and its deliveries are kept together or not at all, and where the
+   * update is fenced out (the task's lease is gone) the deliveries are not written either. The rows are
+   * held by their {@code owner} with their {@code leaseToken} for {@code leaseSeconds}.
+   */
+  void finish(StoredTask task, List<StoredDelivery> deliveries, double leaseSeconds);
+
+  /**
+   * Claims up to {@code max} due deliveries ({@code pending}) that nobody holds (their lease expired, or
+   * they never had one) for {@code owner}, each with a new token, for {@code leaseSeconds}: one statement.
+   *
+   * @return the rows claimed, with their log entries; failed when the database did not answer (nothing claimed)
+   */
+  Future<List<StoredDelivery>> claimDeliveries(String owner, int max, double leaseSeconds);
+
+  /**
+   * Renews the leases of the deliveries {@code owner} holds with {@code tokens}, for {@code leaseSeconds}
+   * (0: gives them back, for anyone to claim): one statement.
+   */
+  Future<Void> renewDeliveries(String owner, List<String> tokens, double leaseSeconds);
+
+  /**
+   * Records an attempt of delivery {@code d} ({@code d.attempts()} made, now in {@code d.state()}): in its
+   * row, fenced by its lease token, and as {@code entryJson} at its entry of the task's callback log; the
+   * lease runs {@code leaseSeconds} from now.
+   *
+   * @param retryInMillis when the next attempt is due (null: none)
+   * @return true if written; false if the row no longer carries the token (another node holds it, or it was
+   *     deleted with its task): the delivery is not this node's any more
+   */
+  Future<Boolean> deliveryAttempted(StoredDelivery d, Long retryInMillis, String entryJson, double leaseSeconds);
+
+  /**
+   * Starts delivering entry {@code entry} of task {@code taskId}'s callback log again, if its delivery is not
+   * under way: its row becomes {@code pending}, due now, its next attempt the first of the redelivery, held
+   * by {@code owner} with {@code token}; the log entry's outcome becomes {@code pending}.
+   *
+   * @return the row as it is now (its log entry included): held with {@code token} if the redelivery began,
+   *     with another token while a delivery is still under way; null when there is no such delivery
+   */
+  Future<StoredDelivery> redeliver(String taskId, int entry, String owner, String token, double leaseSeconds);
+
   /** Queues the removal of a task (DELETE, retention); a later update of it changes nothing. */
   void delete(String id);
 

@@ -41,4 +41,17 @@ public interface Ownership {
   default org.vertxasyncio.asyncio.AsyncFuture<Object> elsewhere(String taskId, org.vertxasyncio.asyncio.EventLoop loop) {
     throw new UnsupportedOperationException("task " + taskId + ": one node runs every task of its store");
   }
+
+  /**
+   * This node has no room for {@code n} more tasks: takes room for them with the peers, as they last
+   * published it. True if they had it: the tasks are then committed unowned, for a peer to claim; false
+   * (one node, or no peer with room): the request is refused.
+   */
+  default boolean placeElsewhere(int n) {
+    return false;
+  }
+
+  /** Tasks taken room for with {@link #placeElsewhere} are committed, unowned: the peers are told. */
+  default void placed() {
+  }
 }

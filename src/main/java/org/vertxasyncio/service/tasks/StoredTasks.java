@@ -62,6 +62,51 @@ public final class StoredTasks {
         : ar.result().record().get()) : unreadable(ar.cause()));
   }
 
+  /**
+   * The JSON of task {@code id}, which this node does not hold, once it is done or after {@code wait} seconds,
+   * whichever comes first: a long poll on a task that runs on another node ends as soon as this node's feed of
+   * the cluster's event log says it finished (watched before the row is read, so a finish between the two is
+   * not missed). Without that feed (no cluster), at once.
+   *
+   * @return null when the store has no such task (or it was deleted meanwhile); failed with
+   *     {@code StoreUnavailable} when it cannot be read
+   */
+  public Future<String> jsonWhenDone(String id, double wait, io.vertx.core.Vertx vertx) {
+    org.vertxasyncio.service.events.TaskFinishes feed = service.finishes();
+    if (feed == null || wait <= 0) {
+      return json(id);
+    }
+    io.vertx.core.Promise<String> answer = io.vertx.core.Promise.promise();
+    Runnable unwatch = feed.watch(id, data -> {
+      if (data != null) {
+        answer.tryComplete(data);
+      } else {
+        json(id).onComplete(r -> settle(answer, r)); // deleted: as the store has it now (gone)
+      }
+    });
+    json(id).onComplete(ar -> {
+      if (ar.failed() || ar.result() == null || new JsonObject(ar.result()).getBoolean("done", false)) {
+        unwatch.run();
+        settle(answer, ar);
+        return;
+      }
+      long timer = vertx.setTimer(Math.max(1, Math.round(wait * 1000)), t -> {
+        unwatch.run();
+        json(id).onComplete(r -> settle(answer, r));
+      });
+      answer.future().onComplete(x -> vertx.cancelTimer(timer));
+    });
+    return answer.future();
+  }
+
+  private static void settle(io.vertx.core.Promise<String> p, io.vertx.core.AsyncResult<String> r) {
+    if (r.succeeded()) {
+      p.tryComplete(r.result());
+    } else {
+      p.tryFail(r.cause());
+    }
+  }
+
   /** One page of a listing: each task's JSON text, newest first, and the cursor of the next page (null: the last). */
   public record Listing(List<String> tasks, String nextCursor) {
   }

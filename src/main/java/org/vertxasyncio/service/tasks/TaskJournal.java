@@ -11,7 +11,7 @@ import org.vertxasyncio.service.store.TaskStore;
 /**
  * What the service writes to its {@link TaskStore}, and when: a new task's row (with its gather's new
  * children, in one unit) before its {@code 201}; each change of a record as it is published (state, log,
- * webhook attempts); removals (DELETE, retention); loop states; the SSE event-id and task-name reservations.
+ * a finish with its webhooks' outbox rows, in one unit); removals (DELETE, retention); loop states; the SSE event-id and task-name reservations.
  *
  * <p>Invariants: a record's row is queued before any change of it (its journal is set only then), and
  * the store applies writes in the order they were queued. Once {@link #freeze() frozen} (shutdown, when
@@ -89,6 +89,15 @@ public final class TaskJournal {
   void changed(TaskRecord r) {
     if (!frozen) {
       store.put(r.row(false));
+    }
+  }
+
+  /**
+   * A record's finish, with the outbox rows of its webhooks: written in one transaction; on its loop thread.
+   */
+  void finished(TaskRecord r, List<org.vertxasyncio.service.store.StoredDelivery> deliveries, double leaseSeconds) {
+    if (!frozen) {
+      store.finish(r.row(false), deliveries, leaseSeconds);
     }
   }
 

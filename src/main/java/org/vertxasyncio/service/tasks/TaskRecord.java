@@ -49,6 +49,8 @@ public final class TaskRecord {
   /** In a cluster: the node holding the task's lease, and the lease's token (its writes are fenced with it). */
   private volatile String owner;
   private volatile String leaseToken;
+  /** While set, changes are published but not written: a finish waits for its webhook entries ({@link #holdWrites}). */
+  private boolean writesHeld;
   /** Set once the node lost the task's lease: it finishes, publishes and writes nothing more for it. */
   private volatile boolean dropped;
 
@@ -96,6 +98,15 @@ public final class TaskRecord {
   }
 
   // ------------------------------------------------------------------ on the loop thread
+
+  /**
+   * A task this node accepted and placed with its peers (it runs none of it): its children's ids, and its
+   * first snapshot; no task is ever attached here.
+   */
+  void placed(List<String> childIds) {
+    this.children = List.copyOf(childIds);
+    publish();
+  }
 
   /** The asyncio task (or, for a task done before a restart, a done future); on the loop thread only. */
   AsyncFuture<Object> task() {
@@ -292,12 +303,37 @@ public final class TaskRecord {
     publish();
   }
 
+  /**
+   * Shows entry {@code i} of the callback log as the outbox wrote it to the store (so it is not written
+   * again from here); on the loop thread. An entry of another delivery at {@code i} is left alone.
+   */
+  void showCallbackAt(int i, CallbackEntry e) {
+    if (i < log.size() && java.util.Objects.equals(log.get(i).deliveryId(), e.deliveryId())) {
+      log.set(i, e);
+      view = snapshot();
+    }
+  }
+
+  /** Publishes changes without writing them until {@link #releaseWrites}: the finish and its webhook entries are one write. */
+  void holdWrites() {
+    writesHeld = true;
+  }
+
+  /** Ends {@link #holdWrites}; the caller writes the record as it stands. */
+  void releaseWrites() {
+    writesHeld = false;
+  }
+
   void publish() {
-    view = new TaskView(id, name, spec.kind(), spec.loop(), node, parent, state, result, exception,
-        createdAt, startedAt, doneAt, children, List.copyOf(log), spec.echo(), lateSeconds, recoveries);
-    if (journal != null && !dropped) {
+    view = snapshot();
+    if (journal != null && !dropped && !writesHeld) {
       journal.changed(this);
     }
+  }
+
+  private TaskView snapshot() {
+    return new TaskView(id, name, spec.kind(), spec.loop(), node, parent, state, result, exception,
+        createdAt, startedAt, doneAt, children, List.copyOf(log), spec.echo(), lateSeconds, recoveries);
   }
 
   /** A task's result as JSON: gathered lists become arrays, exceptions in them {@code {"exception": {...}}}. */

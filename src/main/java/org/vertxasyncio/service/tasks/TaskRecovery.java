@@ -28,19 +28,18 @@ import org.vertxasyncio.service.webhooks.Webhook;
  *   <li>a {@code timeout} keeps its absolute deadline (past: {@code TimeoutError} at once, unless the
  *       sleep it guards was due first);</li>
  *   <li>a task that had not started yet starts as if new;</li>
- *   <li>a webhook delivery not acknowledged (or not begun) goes on with the same delivery id and the
- *       attempts it had left (at least one);</li>
  *   <li>a pending task of a closed loop (the service stopped while closing it) is cancelled.</li>
  * </ul>
- * A done task is never run again; every kept task is brought back.
+ * A done task is never run again; every kept task is brought back. Webhook deliveries not finished
+ * before the restart are the {@link WebhookOutbox}'s: its first round takes them up.
  */
 public final class TaskRecovery {
   private static final Logger LOG = LoggerFactory.getLogger(TaskRecovery.class);
 
   /** What recovery did: counts for the log and the tests. */
-  public record Report(int tasks, int done, int resumed, int late, int webhooks) {
+  public record Report(int tasks, int done, int resumed, int late) {
     Report plus(Report o) {
-      return new Report(tasks + o.tasks, done + o.done, resumed + o.resumed, late + o.late, webhooks + o.webhooks);
+      return new Report(tasks + o.tasks, done + o.done, resumed + o.resumed, late + o.late);
     }
   }
 
@@ -73,15 +72,15 @@ public final class TaskRecovery {
       parts.add(l.call(() -> recoverLoop(l, e.getValue())));
     }
     return Future.all(parts).map(cf -> {
-      Report sum = new Report(0, 0, 0, 0, 0);
+      Report sum = new Report(0, 0, 0, 0);
       for (int i = 0; i < cf.size(); i++) {
         sum = sum.plus(cf.resultAt(i));
       }
       return sum;
     }).onSuccess(r -> {
       if (r.tasks() > 0) {
-        LOG.info("recovered {} task(s): {} done, {} pending resumed ({} past their deadline), {} webhook deliveries resumed",
-            r.tasks(), r.done(), r.resumed(), r.late(), r.webhooks());
+        LOG.info("recovered {} task(s): {} done, {} pending resumed ({} past their deadline)",
+            r.tasks(), r.done(), r.resumed(), r.late());
       }
     });
   }
@@ -125,7 +124,7 @@ public final class TaskRecovery {
       parts.add(loop.compose(l -> l.call(() -> rescueLoop(l, e.getValue(), elsewhere, cancelRequested))));
     }
     return Future.all(parts).map(cf -> {
-      Report sum = new Report(0, 0, 0, 0, 0);
+      Report sum = new Report(0, 0, 0, 0);
       for (int i = 0; i < cf.size(); i++) {
         sum = sum.plus(cf.resultAt(i));
       }
@@ -157,7 +156,7 @@ public final class TaskRecovery {
         LOG.info("task {} cancelled as it was claimed: a cancel was asked for while no node ran it", r.id());
       }
     }
-    return new Report(recs.size(), 0, recs.size(), late[0], 0);
+    return new Report(recs.size(), 0, recs.size(), late[0]);
   }
 
   /** On the loop's thread. */
@@ -188,11 +187,7 @@ public final class TaskRecovery {
         resume(l, r, byId, now, late, null);
       }
     }
-    int webhooks = 0;
-    for (TaskRecord r : done) {
-      webhooks += resumeWebhooks(r);
-    }
-    return new Report(recs.size(), done.size(), pending.size(), late[0], webhooks);
+    return new Report(recs.size(), done.size(), pending.size(), late[0]);
   }
 
   /** Starts {@code r}'s task, its children's first; a record with a task already is left alone. */
@@ -266,35 +261,6 @@ public final class TaskRecovery {
       service.webhookFired(r, hooks.get(i), i);
     }
     LOG.info("task {} cancelled: its loop {} is closed", r.id(), l.name());
-  }
-
-  /** Webhook deliveries of a done task that were not finished (or not begun) before the restart. */
-  private int resumeWebhooks(TaskRecord r) {
-    List<Webhook> hooks = r.spec().callbacks();
-    if (hooks.isEmpty()) {
-      return 0;
-    }
-    List<Integer> entries = new ArrayList<>();
-    for (int i = 0; i < r.log().size(); i++) {
-      if (r.log().get(i).isWebhook()) {
-        entries.add(i);
-      }
-    }
-    int n = 0;
-    for (int k = 0; k < hooks.size(); k++) {
-      if (k >= entries.size()) {
-        service.webhookFired(r, hooks.get(k), k); // its done callback had not run (or not been kept)
-        n++;
-        continue;
-      }
-      int index = entries.get(k);
-      CallbackEntry e = r.log().get(index);
-      if (e.outcome() == CallbackEntry.Outcome.PENDING) {
-        service.webhooks().resume(r, index, hooks.get(k));
-        n++;
-      }
-    }
-    return n;
   }
 
   /**

@@ -26,9 +26,11 @@ import org.vertxasyncio.asyncio.Task;
 import org.vertxasyncio.asyncio.WaitResult;
 import org.vertxasyncio.service.ServiceError;
 import org.vertxasyncio.service.events.EventHub;
+import org.vertxasyncio.service.events.TaskFinishes;
 import org.vertxasyncio.service.loops.LoopRegistry;
 import org.vertxasyncio.service.loops.NamedLoop;
 import org.vertxasyncio.service.metrics.ServiceMetrics;
+import org.vertxasyncio.service.store.StoredDelivery;
 import org.vertxasyncio.service.store.StoredTask;
 import org.vertxasyncio.service.store.TaskStore;
 import org.vertxasyncio.service.webhooks.Webhook;
@@ -73,12 +75,17 @@ public final class TaskService {
   private final TaskJournal journal;
   private final TaskNames names;
   private volatile Ownership ownership = Ownership.NONE;
+  private volatile TaskFinishes finishes;
   private final String node;
+  private final WebhookOutbox outbox;
   private final StoredTasks stored;
 
-  /** @param node this node's id: the {@code node} of the tasks it makes and recovers */
-  public TaskService(TaskRegistry registry, LoopRegistry loops, EventHub events, WebhookSender webhooks,
-      ServiceMetrics metrics, TaskIds ids, Clock clock, TaskJournal journal, String node) {
+  /**
+   * @param node this node's id: the {@code node} of the tasks it makes and recovers
+   * @param deliveryLease how long this node's lease on a webhook delivery lasts past its last renewal
+   */
+  public TaskService(io.vertx.core.Vertx vertx, TaskRegistry registry, LoopRegistry loops, EventHub events, WebhookSender webhooks,
+      ServiceMetrics metrics, TaskIds ids, Clock clock, TaskJournal journal, String node, double deliveryLease) {
     this.node = node;
     this.journal = journal;
     this.registry = registry;
@@ -90,11 +97,27 @@ public final class TaskService {
     this.clock = clock;
     this.names = new TaskNames(journal::reserveNames);
     this.stored = new StoredTasks(this);
+    this.outbox = new WebhookOutbox(vertx, this, webhooks, deliveryLease);
+  }
+
+  /** The webhook outbox this node delivers. */
+  public WebhookOutbox outbox() {
+    return outbox;
   }
 
   /** What this node answers, from the store, for the tasks it does not hold in memory. */
   public StoredTasks stored() {
     return stored;
+  }
+
+  /** Where this node hears that a task finished on another node (the cluster's event log); null without one. */
+  public void finishes(TaskFinishes f) {
+    this.finishes = f;
+  }
+
+  /** The feed of tasks finished on other nodes, or null (no cluster's event log). */
+  public TaskFinishes finishes() {
+    return finishes;
   }
 
   public TaskRegistry registry() {
@@ -151,7 +174,9 @@ public final class TaskService {
       return Future.failedFuture(new ServiceError.LoopClosed());
     }
     int n = spec.newTaskCount();
-    if (!registry.reserve(n)) {
+    // no room here: in a cluster whose peers published room, the task is committed unowned and a peer runs it
+    boolean here = registry.reserve(n);
+    if (!here && !ownership.placeElsewhere(n)) {
       return Future.failedFuture(new ServiceError.LimitReached(1, "Too many pending tasks (limits.pending.max is "
           + registry.maxPending() + "); retry later"));
     }
@@ -170,6 +195,17 @@ public final class TaskService {
       refs.forEach((id, r) -> awaited.put(id, r.task()));
       elsewhere.forEach((id, row) -> awaited.put(id, outcomeElsewhere(row, l)));
       List<TaskRecord> made = new ArrayList<>();
+      if (!here) {
+        TaskRecord placed = place(spec, null, made, given.iterator());
+        return journal.created(made, l.loop().context()).transform(ar -> {
+          if (ar.failed()) {
+            LOG.error("task {} not committed to the store: {}", placed.id(), String.valueOf(ar.cause()));
+            return Future.<TaskRecord>failedFuture(new ServiceError.StoreUnavailable("The task store could not record the task; retry later"));
+          }
+          ownership.placed();
+          return Future.succeededFuture(placed);
+        });
+      }
       TaskRecord rec = launch(spec, l, null, awaited, made, given.iterator());
       for (TaskRecord g : made) {
         for (String child : g.children()) {
@@ -198,7 +234,34 @@ public final class TaskService {
         }
         return Future.<TaskRecord>failedFuture(new ServiceError.StoreUnavailable("The task store could not record the task; retry later"));
       });
-    }))).onFailure(e -> registry.release(n)).compose(f -> f);
+    }))).onFailure(e -> {
+      if (here) {
+        registry.release(n);
+      }
+    }).compose(f -> f);
+  }
+
+  /**
+   * Makes the records of a task (and of its gather's new children, all added to {@code made}) that this node
+   * accepts and places with its peers: their rows are committed unowned and a peer claims them; nothing of
+   * them runs here. On the loop thread.
+   */
+  private TaskRecord place(TaskSpec spec, String parentId, List<TaskRecord> made, java.util.Iterator<String> names) {
+    TaskRecord rec = new TaskRecord(ids.next(), spec.name() != null ? spec.name() : names.next(), node, spec, parentId,
+        clock.instant());
+    made.add(rec);
+    List<String> childIds = new ArrayList<>();
+    if (spec.items() != null) {
+      for (Object item : spec.items()) {
+        childIds.add(item instanceof TaskSpec cs ? place(cs, rec.id(), made, names).id() : (String) item);
+      }
+    }
+    rec.placed(childIds);
+    metrics.taskSubmitted(spec.kind().label(), spec.loop());
+    events.publish("task.created", rec.id(), rec.view());
+    LOG.info("task {} created and placed with the peers (this node is at limits.pending.max): kind={} loop={} name={}{}",
+        rec.id(), spec.kind().label(), spec.loop(), rec.view().name(), parentId == null ? "" : " parent=" + parentId);
+    return rec;
   }
 
   /**
@@ -401,16 +464,59 @@ public final class TaskService {
       return;
     }
     Instant now = clock.instant();
-    // with the cluster's event log, the events of the finish are committed with it
-    journal.withEvents(() -> rec.finished(f, now), () -> rec.dropped() ? List.of() : List.of(
-        TaskJournal.event("callback.fired", rec.id(), recordFired(rec, now)), TaskJournal.taskEvent("task.done", rec)));
+    boolean hooks = !rec.spec().callbacks().isEmpty();
+    // written by commitFinish (the last webhook's done callback, if any) with the outbox rows of the webhooks
+    // and, with the cluster's event log, the finish's events: one unit
+    rec.holdWrites();
+    rec.finished(f, now);
     registry.markDone(rec);
     TaskView v = rec.view();
     metrics.callbackFired(CallbackEntry.Kind.RECORD.label());
     String outcome = f.cancelled() ? "cancelled" : v.exception() != null ? "exception" : "result";
     metrics.taskDone(v.kind().label(), v.loop(), outcome, Duration.between(v.createdAt(), now));
-    // told to the world once committed (the events, the log line, the long polls; then the webhooks,
-    // whose syncs come after this one): nobody hears of a finish that a restart could take back
+    if (!hooks) {
+      commitFinish(rec, now);
+    }
+  }
+
+  /**
+   * Writes the finish of {@code rec}, with the outbox rows of its webhooks, as one unit; once committed, tells
+   * the world (the events, the log line, the long polls) and delivers the webhooks: nobody hears of a
+   * finish that a restart could take back, and no finish is kept without its deliveries.
+   */
+  private void commitFinish(TaskRecord rec, Instant now) {
+    rec.releaseWrites();
+    if (rec.dropped()) {
+      forgetDropped(rec);
+      return;
+    }
+    if (journal.frozen()) {
+      LOG.info("task {} left pending in the store (shutting down)", rec.id());
+      rec.completeWaiters();
+      return;
+    }
+    List<Integer> entries = new ArrayList<>();
+    for (int i = 0; i < rec.log().size(); i++) {
+      if (rec.log().get(i).isWebhook()) {
+        entries.add(i);
+      }
+    }
+    TaskView v = rec.view();
+    List<StoredDelivery> rows = outbox.rowsOf(rec, entries, v.json());
+    List<Webhook> hooks = rec.spec().callbacks();
+    journal.withEvents(() -> journal.finished(rec, rows, outbox.leaseSeconds()), () -> {
+      if (rec.dropped()) {
+        return List.of();
+      }
+      List<org.vertxasyncio.service.store.LoggedEvent> evs = new ArrayList<>();
+      evs.add(TaskJournal.event("callback.fired", rec.id(), recordFired(rec, now)));
+      evs.add(TaskJournal.taskEvent("task.done", rec));
+      for (int k = 0; k < rows.size(); k++) {
+        StoredDelivery d = rows.get(k);
+        evs.add(TaskJournal.event("callback.fired", rec.id(), webhookFired(rec, hooks.get(k), d.id(), rec.callbackAt(d.entry()).firedAt())));
+      }
+      return evs;
+    });
     journal.sync(contextOf(rec)).onComplete(ar -> {
       if (rec.dropped()) {
         // the lease was lost before the finish was written: a peer runs the task, this finish counts for nothing
@@ -430,6 +536,17 @@ public final class TaskService {
         LOG.info("task {} finished with a result", rec.id());
       }
       rec.completeWaiters();
+      for (StoredDelivery d : rows) {
+        events.publish("callback.fired", rec.id(), webhookFired(rec, hooks.get(rows.indexOf(d)), d.id(),
+            rec.callbackAt(d.entry()).firedAt()));
+        LOG.info("task {} webhook callback fired: {} ({})", rec.id(), d.url(), d.id());
+      }
+      if (ar.succeeded()) {
+        outbox.deliverCommitted(rec, rows);
+      } else if (!rows.isEmpty()) {
+        LOG.warn("task {}: its {} webhook delivery(ies) go out once their rows are committed and their lease has expired",
+            rec.id(), rows.size());
+      }
     });
   }
 
@@ -455,27 +572,22 @@ public final class TaskService {
     return "msg_" + rec.id() + "_" + (index + 1);
   }
 
+  /**
+   * A webhook's done callback: its entry goes into the log (pending); the last webhook's writes the finish
+   * with the outbox rows of all of them.
+   */
   void webhookFired(TaskRecord rec, Webhook hook, int hookIndex) {
-    if (journal.frozen() || rec.dropped()) {
-      return; // the task stays pending in the store: it is not done for the next start
+    if (!rec.view().done()) {
+      return; // its record's callback did not finish it (dropped, or shutting down keeping it pending)
     }
-    Instant now = clock.instant();
-    String deliveryId = deliveryId(rec, hookIndex);
-    int[] added = new int[1];
-    journal.withEvents(() -> added[0] = rec.addCallback(CallbackEntry.webhook(now, hook.url(), deliveryId)),
-        () -> List.of(TaskJournal.event("callback.fired", rec.id(), webhookFired(rec, hook, deliveryId, now))));
-    int index = added[0];
-    metrics.callbackFired(CallbackEntry.Kind.WEBHOOK.label());
-    // delivered once the done state and this entry are committed: a receiver never hears of a finish
-    // that a restart could take back
-    journal.sync(contextOf(rec)).onComplete(ar -> {
-      if (rec.dropped()) {
-        return;
-      }
-      events.publish("callback.fired", rec.id(), webhookFired(rec, hook, deliveryId, now));
-      LOG.info("task {} webhook callback fired: {} ({})", rec.id(), hook.url(), deliveryId);
-      webhooks.deliver(rec, index, hook, deliveryId);
-    });
+    if (!journal.frozen() && !rec.dropped()) {
+      Instant now = clock.instant();
+      rec.addCallback(CallbackEntry.webhook(now, hook.url(), deliveryId(rec, hookIndex)));
+      metrics.callbackFired(CallbackEntry.Kind.WEBHOOK.label());
+    }
+    if (hookIndex == rec.spec().callbacks().size() - 1) {
+      commitFinish(rec, rec.view().doneAt());
+    }
   }
 
   /**
@@ -495,25 +607,32 @@ public final class TaskService {
     if (!log.get(index).isWebhook()) {
       return Future.failedFuture(new ServiceError.Invalid("n", "callback " + index + " is the task's own done callback, not a webhook"));
     }
-    // webhooks fire in the order they were given, so the k-th webhook entry is the k-th webhook
-    int k = 0;
-    for (int i = 0; i < index; i++) {
-      if (log.get(i).isWebhook()) {
-        k++;
-      }
-    }
-    Webhook hook = rec.spec().callbacks().get(k);
     NamedLoop l = loops.require(rec.loopName(), null);
     if (!journal.available()) {
       return Future.failedFuture(TaskJournal.unavailable());
     }
     return l.call(() -> {
-      if (!webhooks.redeliver(rec, index, hook)) {
+      if (rec.callbackAt(index).outcome() == CallbackEntry.Outcome.PENDING) {
         throw new ServiceError.Conflict(ServiceError.Conflict.Reason.DELIVERY_PENDING, "Callback " + index + " of task " + rec.id()
             + " is still being delivered; redeliver it once its outcome is delivered, failed or refused");
       }
-      return rec.callbackAt(index);
-    });
+      return outbox.redeliver(rec, index);
+    }).compose(f -> f);
+  }
+
+  /**
+   * Delivers webhook {@code index} of the callback log of task {@code id}, which this node does not have in
+   * memory (another node ran it), again: from the outbox, by this node.
+   *
+   * @return the log entry as it is once the redelivery has begun; failed with a {@link ServiceError}:
+   *     {@code NotFound} when the store has no such task or no delivery at that entry, {@code Conflict} while
+   *     its delivery is under way, {@code StoreUnavailable} while the store cannot reach its database
+   */
+  public Future<CallbackEntry> redeliverStored(String id, int index) {
+    if (!journal.available()) {
+      return Future.failedFuture(TaskJournal.unavailable());
+    }
+    return outbox.redeliverStored(id, index);
   }
 
   /**
@@ -630,6 +749,10 @@ public final class TaskService {
    *     different loops
    */
   public Future<WaitOutcome> wait(List<String> taskIds, Double timeout, ReturnWhen returnWhen) {
+    TaskFinishes feed = finishes;
+    if (feed != null && taskIds.stream().anyMatch(id -> registry.get(id) == null)) {
+      return waitAcrossNodes(taskIds, timeout, returnWhen, feed);
+    }
     Map<String, TaskRecord> recs = new LinkedHashMap<>();
     String loopName = null;
     for (int i = 0; i < taskIds.size(); i++) {
@@ -674,6 +797,108 @@ public final class TaskService {
         return Future.succeededFuture(new WaitOutcome(done, pending));
       });
     }).compose(f -> f);
+  }
+
+  /**
+   * {@code asyncio.wait} over tasks of which some run on other nodes: each of those stands for a future on the
+   * wait's loop, done when the task's row says it is done or when this node's feed of the event log says it
+   * finished (watched before the rows are read, so a finish between the two is not missed).
+   */
+  private Future<WaitOutcome> waitAcrossNodes(List<String> taskIds, Double timeout, ReturnWhen returnWhen, TaskFinishes feed) {
+    Map<String, io.vertx.core.Promise<Void>> finished = new LinkedHashMap<>();
+    List<Runnable> unwatch = new ArrayList<>();
+    List<Future<org.vertxasyncio.service.store.StoredTask>> rows = new ArrayList<>();
+    for (String id : taskIds) {
+      if (registry.get(id) == null && !finished.containsKey(id)) {
+        io.vertx.core.Promise<Void> p = io.vertx.core.Promise.promise();
+        finished.put(id, p);
+        unwatch.add(feed.watch(id, json -> p.tryComplete()));
+      }
+    }
+    for (String id : finished.keySet()) {
+      rows.add(journal.store().get(id));
+    }
+    return Future.all(rows).transform(read -> {
+      if (read.failed()) {
+        unwatch.forEach(Runnable::run);
+        return Future.failedFuture(new ServiceError.StoreUnavailable("The task store cannot be read now; retry later"));
+      }
+      Map<String, org.vertxasyncio.service.store.StoredTask> found = new LinkedHashMap<>();
+      for (Future<org.vertxasyncio.service.store.StoredTask> f : rows) {
+        if (f.result() != null) {
+          found.put(f.result().id(), f.result());
+        }
+      }
+      String loopName = null;
+      Map<String, TaskRecord> recs = new LinkedHashMap<>();
+      for (int i = 0; i < taskIds.size(); i++) {
+        String id = taskIds.get(i);
+        TaskRecord r = registry.get(id);
+        org.vertxasyncio.service.store.StoredTask row = found.get(id);
+        String loop = r != null ? r.loopName() : row != null ? row.loop() : null;
+        if (loop == null) {
+          unwatch.forEach(Runnable::run);
+          return Future.failedFuture(new ServiceError.NotFound("tasks[" + i + "]", "Task " + id + " not found"));
+        }
+        if (loopName == null) {
+          loopName = loop;
+        } else if (!loopName.equals(loop)) {
+          unwatch.forEach(Runnable::run);
+          return Future.failedFuture(new ServiceError.Invalid("tasks[" + i + "]", "task " + id + " runs on loop '" + loop
+              + "' and task " + taskIds.get(0) + " on loop '" + loopName + "': asyncio.wait takes tasks of one loop"));
+        }
+        if (r != null) {
+          recs.put(id, r);
+        }
+      }
+      NamedLoop l = loops.get(loopName);
+      if (l == null) {
+        unwatch.forEach(Runnable::run);
+        return Future.failedFuture(new ServiceError.NotFound("tasks", "Loop '" + loopName + "' not found on this node"));
+      }
+      return l.call(() -> {
+        EventLoop loop = l.loop();
+        Set<AsyncFuture<Object>> futures = new LinkedHashSet<>();
+        Map<AsyncFuture<?>, String> idOf = new LinkedHashMap<>();
+        for (String id : new LinkedHashSet<>(taskIds)) {
+          TaskRecord r = recs.get(id);
+          AsyncFuture<Object> f;
+          if (r != null) {
+            f = r.task();
+          } else {
+            f = loop.createFuture();
+            io.vertx.core.Promise<Void> p = finished.get(id);
+            if (!"pending".equals(found.get(id).state()) || p.future().isComplete()) {
+              f.setResult(null);
+            } else {
+              AsyncFuture<Object> g = f;
+              p.future().onComplete(x -> loop.context().runOnContext(v -> {
+                if (!g.done()) {
+                  g.setResult(null);
+                }
+              }));
+            }
+          }
+          futures.add(f);
+          idOf.put(f, id);
+        }
+        if (loop.isClosed()) {
+          return Future.succeededFuture(split(idOf, recs));
+        }
+        Task<WaitResult<Object>> waiter = loop.createTask(Asyncio.wait(futures, timeout, returnWhen), "wait");
+        return waiter.asVertxFuture().transform(ar -> {
+          if (ar.failed()) {
+            return Future.succeededFuture(split(idOf, recs));
+          }
+          List<String> done = new ArrayList<>();
+          List<String> pending = new ArrayList<>();
+          for (Map.Entry<AsyncFuture<?>, String> e : idOf.entrySet()) {
+            (ar.result().done().contains(e.getKey()) ? done : pending).add(e.getValue());
+          }
+          return Future.succeededFuture(new WaitOutcome(done, pending));
+        });
+      }).compose(f -> f).onComplete(ar -> unwatch.forEach(Runnable::run));
+    });
   }
 
   private static WaitOutcome split(Map<AsyncFuture<?>, String> idOf, Map<String, TaskRecord> recs) {

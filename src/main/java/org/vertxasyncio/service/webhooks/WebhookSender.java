@@ -14,7 +14,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vertxasyncio.service.metrics.ServiceMetrics;
 import org.vertxasyncio.service.tasks.CallbackEntry;
-import org.vertxasyncio.service.tasks.TaskRecord;
 
 /**
  * Delivers webhooks: POSTs the task as JSON, signed the Standard Webhooks way ({@code webhook-id},
@@ -24,10 +23,11 @@ import org.vertxasyncio.service.tasks.TaskRecord;
  * <p>Where a webhook may go is the {@link WebhookGuard}'s call, and {@link WebhookClient} makes each POST
  * (to the checked address, no redirects, the answer's body capped); a target the guard refuses ends the
  * delivery as {@code refused}. A delivery that failed or was refused can be tried again with
- * {@link #redeliver}: the same webhook id, new attempts numbered on from the last. Every attempt goes
- * into the task's callback log and out as a {@code webhook.attempt} event. The webhook id stays the same
- * across the attempts of one delivery (so a receiver can drop duplicates); the timestamp and signature
- * are new for each.
+ * a redelivery: the same webhook id, new attempts numbered on from the last. Each attempt is handed to
+ * the delivery's {@link Recorder} (the outbox, which writes it to the store and the task's callback log)
+ * before the next is planned; a recorder that says the delivery is not this node's any more ends it. The
+ * webhook id stays the same across the attempts of one delivery (so a receiver can drop duplicates); the
+ * timestamp and signature are new for each.
  *
  * <p>Volume: each attempt waits for a slot in its endpoint's queue ({@link DeliveryQueues}: at most
  * {@code webhook.concurrency.endpoint} attempts in progress per webhook URL, {@code webhook.concurrency.host}
@@ -36,16 +36,25 @@ import org.vertxasyncio.service.tasks.TaskRecord;
  * deliveries to one receiver queues instead of failing, and a slow or dead endpoint holds back only its
  * own deliveries.
  *
- * <p>Threads: {@link #deliver} is called by a done callback on the task's loop thread; a queued attempt
- * starts on that loop's Vert.x context, the web client then answers there and the retry timers fire
- * there, so the record is only touched on its loop's thread.
+ * <p>Threads: a delivery runs on the Vert.x context {@link #deliver} was called on: its attempts start
+ * there, and its recorder is called there.
  */
 public final class WebhookSender {
   private static final Logger LOG = LoggerFactory.getLogger(WebhookSender.class);
 
-  /** What the sender tells the rest of the service about each attempt. */
-  public interface Listener {
-    void attempted(TaskRecord rec, CallbackEntry entry, CallbackEntry.Attempt attempt);
+  /** One delivery: its webhook id (the same on every attempt), the task and log entry it reports, where to, what. */
+  public record Delivery(String id, String taskId, int entry, Webhook hook, Buffer body) {
+  }
+
+  /** Where the attempts of a delivery are recorded. */
+  public interface Recorder {
+    /**
+     * Records attempt {@code a} of {@code d} and the outcome after it ({@code pending}: a retry follows in
+     * {@code a.retryIn()} s); called on the context the delivery started on.
+     *
+     * @return true to go on; false (or failed) when the delivery is not this node's any more: no attempt follows
+     */
+    Future<Boolean> attempted(Delivery d, CallbackEntry.Attempt a, CallbackEntry.Outcome outcome);
   }
 
   private final Vertx vertx;
@@ -53,7 +62,6 @@ public final class WebhookSender {
   private final RetryPolicy retry;
   private final ServiceMetrics metrics;
   private final Clock clock;
-  private final Listener listener;
   private final DeliveryQueues queues;
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile Promise<Void> idle;
@@ -65,91 +73,58 @@ public final class WebhookSender {
    * @param perHost attempts in progress at once to one host (scheme, name, port), at most
    */
   public WebhookSender(Vertx vertx, WebhookClient client, RetryPolicy retry, int perEndpoint, int perHost,
-      ServiceMetrics metrics, Clock clock, Listener listener) {
+      ServiceMetrics metrics, Clock clock) {
     this.queues = new DeliveryQueues(perEndpoint, perHost);
     this.vertx = vertx;
     this.client = client;
     this.retry = retry;
     this.metrics = metrics;
     this.clock = clock;
-    this.listener = listener;
-  }
-
-  /** Starts delivering {@code rec}'s current snapshot to {@code hook}; log entry {@code index} is its own. */
-  public void deliver(TaskRecord rec, int index, Webhook hook, String deliveryId) {
-    inFlight.incrementAndGet();
-    attempt(rec, index, hook, deliveryId, Buffer.buffer(rec.view().json()), 1, retry.attempts());
   }
 
   /**
-   * Goes on, after a restart, with the delivery of log entry {@code index} that was under way (its outcome
-   * {@code pending}): the same delivery id, attempts numbered on from the kept ones, and the attempts the
-   * delivery had left. A delivery, and each redelivery, may make {@link RetryPolicy#attempts()} attempts
-   * counted from its own first one ({@link #firstAttemptOfDelivery}); a restart takes none of them away,
-   * and a delivery that had used them all (the count was lowered meanwhile) still gets one.
+   * The number of the last attempt a delivery may make when its next is {@code next} and the delivery (or
+   * redelivery) under way began at attempt {@code first}: {@link RetryPolicy#attempts()} counted from
+   * {@code first}, so a restart or a takeover by another node takes none away; and at least {@code next}, so
+   * a delivery that had used them all (the count was lowered meanwhile) still gets one.
    */
-  public void resume(TaskRecord rec, int index, Webhook hook) {
-    CallbackEntry e = rec.callbackAt(index);
-    int next = e.attempts().size() + 1;
-    int last = Math.max(next, firstAttemptOfDelivery(e.attempts()) - 1 + retry.attempts());
-    LOG.info("task {} webhook {} delivery {} resumed at attempt {} (up to attempt {})", rec.id(), hook.url(),
-        e.deliveryId(), next, last);
-    inFlight.incrementAndGet();
-    attempt(rec, index, hook, e.deliveryId(), Buffer.buffer(rec.view().json()), next, last);
+  public int lastAttempt(int next, int first) {
+    return Math.max(next, first - 1 + retry.attempts());
   }
 
   /**
-   * The number of the first attempt of the delivery under way: the one after the last attempt that ended
-   * a delivery (no retry planned: delivered, failed or refused), or 1. A delivery's attempts before its
-   * last all planned a retry.
+   * Makes attempts {@code next} to {@code last} of {@code d}, the first after {@code delayMillis}, each recorded
+   * with {@code recorder} before the next is planned; on the calling thread's Vert.x context.
    */
-  static int firstAttemptOfDelivery(java.util.List<CallbackEntry.Attempt> attempts) {
-    for (int i = attempts.size() - 1; i >= 0; i--) {
-      if (attempts.get(i).retryIn() == null) {
-        return attempts.get(i).attempt() + 1;
-      }
-    }
-    return 1;
-  }
-
-  /**
-   * Delivers entry {@code index} of {@code rec}'s callback log again, with up to
-   * {@link RetryPolicy#attempts()} more attempts (a restart in between takes none of them away, see
-   * {@link #resume}); on the record's loop thread.
-   *
-   * @return false if a delivery of that entry is still under way (nothing is started)
-   */
-  public boolean redeliver(TaskRecord rec, int index, Webhook hook) {
-    CallbackEntry e = rec.callbackAt(index);
-    if (e.outcome() == CallbackEntry.Outcome.PENDING) {
-      return false;
-    }
-    int first = e.attempts().size() + 1;
-    rec.updateCallbackAt(index, e.withOutcome(CallbackEntry.Outcome.PENDING));
+  public void deliver(Delivery d, int next, int last, long delayMillis, Recorder recorder) {
     inFlight.incrementAndGet();
-    LOG.info("task {} webhook {} redelivery requested ({})", rec.id(), hook.url(), e.deliveryId());
-    attempt(rec, index, hook, e.deliveryId(), Buffer.buffer(rec.view().json()), first, first - 1 + retry.attempts());
-    return true;
-  }
-
-  /** Queues attempt {@code n}; it starts, on the calling thread's context, when the endpoint has a free slot. */
-  private void attempt(TaskRecord rec, int index, Webhook hook, String deliveryId, Buffer body, int n, int last) {
     Context ctx = Vertx.currentContext() != null ? Vertx.currentContext() : vertx.getOrCreateContext();
-    queues.submit(hook.url(), r -> ctx.runOnContext(v -> r.run()), () -> send(rec, index, hook, deliveryId, body, n, last));
+    if (delayMillis > 0) {
+      vertx.setTimer(delayMillis, t -> ctx.runOnContext(v -> attempt(ctx, d, next, last, recorder)));
+    } else {
+      attempt(ctx, d, next, last, recorder);
+    }
+  }
+
+  /** Queues attempt {@code n}; it starts, on {@code ctx}, when the endpoint has a free slot. */
+  private void attempt(Context ctx, Delivery d, int n, int last, Recorder recorder) {
+    queues.submit(d.hook().url(), r -> ctx.runOnContext(v -> r.run()), () -> send(ctx, d, n, last, recorder));
   }
 
   /** Makes attempt {@code n}, in the endpoint slot it holds (released when the attempt has ended). */
-  private void send(TaskRecord rec, int index, Webhook hook, String deliveryId, Buffer body, int n, int last) {
+  private void send(Context ctx, Delivery d, int n, int last, Recorder recorder) {
+    Webhook hook = d.hook();
+    Buffer body = d.body();
     Instant at = clock.instant();
     long t0 = System.nanoTime();
     long timestamp = at.getEpochSecond();
     MultiMap headers = MultiMap.caseInsensitiveMultiMap()
         .add("content-type", "application/json")
         .add("user-agent", "vertx-asyncio-webhooks/1")
-        .add("webhook-id", deliveryId)
+        .add("webhook-id", d.id())
         .add("webhook-timestamp", Long.toString(timestamp));
     if (hook.signed()) {
-      headers.add("webhook-signature", WebhookSignature.sign(hook.key(), deliveryId, timestamp, body.getBytes()));
+      headers.add("webhook-signature", WebhookSignature.sign(hook.key(), d.id(), timestamp, body.getBytes()));
     }
     client.post(hook.url(), headers, body).onComplete(ar -> {
       queues.release(hook.url());
@@ -163,18 +138,21 @@ public final class WebhookSender {
       CallbackEntry.Outcome outcome = ok ? CallbackEntry.Outcome.DELIVERED : again ? CallbackEntry.Outcome.PENDING
           : o.refused() ? CallbackEntry.Outcome.REFUSED : CallbackEntry.Outcome.FAILED;
       CallbackEntry.Attempt a = new CallbackEntry.Attempt(n, at, status, error, ms, delay);
-      CallbackEntry e = rec.callbackAt(index).withAttempt(a, outcome);
-      rec.updateCallbackAt(index, e);
       metrics.webhookAttempt(o.refused() ? "refused" : status == null ? "error" : (status / 100) + "xx", Duration.ofMillis(ms));
-      listener.attempted(rec, e, a);
-      LOG.info("task {} webhook {} attempt {}: {} in {} ms{}", rec.id(), hook.url(), n,
+      LOG.info("task {} webhook {} attempt {}: {} in {} ms{}", d.taskId(), hook.url(), n,
           status != null ? "HTTP " + status : error, ms,
           again ? ", retry in " + String.format("%.3f", delay) + " s" : ", " + outcome.label());
-      if (again) {
-        vertx.setTimer(Math.max(1, Math.round(delay * 1000)), t -> attempt(rec, index, hook, deliveryId, body, n + 1, last));
-      } else {
-        done();
-      }
+      recorder.attempted(d, a, outcome).onComplete(rec -> ctx.runOnContext(v -> {
+        if (rec.failed() || !rec.result()) {
+          LOG.warn("task {} webhook {} delivery {}: no further attempt here ({})", d.taskId(), hook.url(), d.id(),
+              rec.failed() ? "its attempt could not be recorded: " + rec.cause().getMessage() : "another node holds it now");
+          done();
+        } else if (again) {
+          vertx.setTimer(Math.max(1, Math.round(delay * 1000)), t -> ctx.runOnContext(x -> attempt(ctx, d, n + 1, last, recorder)));
+        } else {
+          done();
+        }
+      }));
     });
   }
 

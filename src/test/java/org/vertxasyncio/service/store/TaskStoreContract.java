@@ -217,6 +217,96 @@ abstract class TaskStoreContract {
     assertEquals(1000, numbers.size());
   }
 
+  /** A new delivery of task {@code taskId}, entry {@code entry}, held by {@code owner} with {@code token}. */
+  static StoredDelivery delivery(String taskId, int entry, String owner, String token) {
+    return new StoredDelivery("msg_" + taskId + "_" + entry, taskId, null, entry, "http://127.0.0.1:9/hook", null,
+        "{\"id\":\"" + taskId + "\"}", 0, 1, "pending", 0, owner, token, null);
+  }
+
+  static StoredTask finished(String id) {
+    return new StoredTask(id, "default", "n1", null, "finished", 1000, 2000L, null, null, null,
+        () -> "{\"id\":\"" + id + "\",\"callbacks\":[{\"callback\":\"record\"},{\"callback\":\"webhook\",\"outcome\":\"pending\"}]}");
+  }
+
+  @Test
+  void aFinishIsCommittedWithItsDeliveriesAndEachAttemptIsFencedByTheDeliverysLease() throws Exception {
+    TaskStore s = store();
+    get(s.open());
+    s.put(insert("W1", "pending"));
+    s.finish(finished("W1"), List.of(delivery("W1", 1, "n1", "tok-a")), 30);
+    get(s.sync());
+    StoredDelivery row = get(s.redeliver("W1", 1, "n2", "tok-b", 30));
+    assertEquals("msg_W1_1", row.id(), "the delivery was committed with the finish");
+    assertEquals("tok-a", row.leaseToken(), "a delivery under way is not redelivered: it keeps its holder");
+    assertEquals(false, get(s.deliveryAttempted(row.after(1, "delivered").withToken("tok-x"), null, "{}", 30)),
+        "an attempt under a lease that is not the row's is not written");
+    assertEquals(true, get(s.deliveryAttempted(row.after(1, "delivered").withToken("tok-a"), null,
+        "{\"callback\":\"webhook\",\"outcome\":\"delivered\"}", 30)), "its holder's attempt is written");
+    StoredDelivery again = get(s.redeliver("W1", 1, "n2", "tok-b", 30));
+    assertEquals("tok-b", again.leaseToken(), "a finished delivery is redelivered, by whoever asks");
+    assertEquals(2, again.first(), "the redelivery's first attempt follows the last one made");
+    assertEquals(false, get(s.deliveryAttempted(again.after(2, "failed").withToken("tok-a"), null, "{}", 30)),
+        "the former holder writes nothing any more");
+    if (keeps()) {
+      assertEquals("pending", new io.vertx.core.json.JsonObject(again.entryJson()).getString("outcome"),
+          "the task's log shows the redelivery: " + again.entryJson());
+    }
+    get(s.close());
+  }
+
+  @Test
+  void aFinishOfATaskTheStoreDoesNotHaveWritesNoDelivery() throws Exception {
+    TaskStore s = store();
+    get(s.open());
+    s.put(insert("W2", "pending"));
+    s.delete("W2");
+    s.finish(finished("W2"), List.of(delivery("W2", 1, "n1", "tok-a")), 30);
+    s.put(insert("W3", "pending"));
+    s.finish(finished("W3"), List.of(delivery("W3", 1, "n1", "tok-a")), 30);
+    s.delete("W3");
+    get(s.sync());
+    if (keeps()) {
+      assertEquals(null, get(s.redeliver("W2", 1, "n1", "tok-b", 30)), "no row of a deleted task's delivery");
+    }
+    assertEquals(null, get(s.redeliver("W3", 1, "n1", "tok-b", 30)), "a task's deliveries go with it");
+    get(s.close());
+  }
+
+  @Test
+  void deliveriesGivenBackAreClaimedOnceWithTheirLogEntry() throws Exception {
+    TaskStore s = store();
+    get(s.open());
+    List<StoredDelivery> ds = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      String id = String.format("C%03d", i);
+      s.put(insert(id, "pending"));
+      StoredDelivery d = delivery(id, 1, "n1", "tok-" + i);
+      s.finish(finished(id), List.of(d), 30);
+      ds.add(d);
+    }
+    get(s.sync());
+    assertEquals(List.of(), get(s.claimDeliveries("n2", 100, 30)), "deliveries held by a live node are not claimed");
+    get(s.renewDeliveries("n1", ds.stream().map(StoredDelivery::leaseToken).toList(), 0));
+    Thread.sleep(5); // past the given-back lease on the store's clock
+    if (!keeps()) {
+      get(s.close());
+      return; // the memory store's leases end only with their holder's process
+    }
+    List<StoredDelivery> first = get(s.claimDeliveries("n2", 15, 30));
+    List<StoredDelivery> second = get(s.claimDeliveries("n3", 15, 30));
+    assertEquals(15, first.size());
+    assertEquals(5, second.size(), "the rest, none twice");
+    Set<String> ids = new HashSet<>();
+    first.forEach(d -> ids.add(d.id()));
+    second.forEach(d -> ids.add(d.id()));
+    assertEquals(20, ids.size());
+    assertEquals("webhook", new io.vertx.core.json.JsonObject(first.get(0).entryJson()).getString("callback"),
+        "a claim reads the log entry: " + first.get(0).entryJson());
+    assertEquals("n2", first.get(0).owner());
+    assertTrue(first.get(0).leaseToken() != null && !first.get(0).leaseToken().startsWith("tok-"), "a new token per claim");
+    get(s.close());
+  }
+
   static StoredTask row(String id, String state, String loop, String kind, String name) {
     return new StoredTask(id, loop, "n1", null, state, 1000, null, null, null, "{\"kind\":\"" + kind + "\"}",
         () -> "{\"id\":\"" + id + "\",\"name\":\"" + name + "\"}");
