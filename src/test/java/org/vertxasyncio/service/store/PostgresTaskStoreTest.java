@@ -205,4 +205,102 @@ class PostgresTaskStoreTest extends TaskStoreContract {
       get(s.close());
     }
   }
+
+  /** A row of node {@code n1}'s, held under a lease whose token is {@code "k-" + id}. */
+  static StoredTask leased(String id, String state) {
+    boolean inserted = "pending".equals(state);
+    return new StoredTask(id, "default", "n1", null, state, 1000, inserted ? null : 2000L, null, null,
+        inserted ? "{\"kind\":\"sleep\"}" : null, () -> "{\"id\":\"" + id + "\"}", "n1", "k-" + id);
+  }
+
+  @Test
+  void batchesOfFinishesAndTheHeartbeatRenewingTheSameRowsNeverDeadlock() throws Exception {
+    PostgresTaskStore s = store(Postgres.URL);
+    get(s.open());
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    io.vertx.sqlclient.Pool pool = io.vertx.pgclient.PgBuilder.pool().with(new io.vertx.sqlclient.PoolOptions().setMaxSize(1))
+        .connectingTo(s.connectOptions()).using(vertx).build();
+    try {
+      List<String> ids = new ArrayList<>();
+      List<StoredTask> rows = new ArrayList<>();
+      for (int i = 0; i < 600; i++) {
+        ids.add(String.format("T%04d", i));
+        rows.add(leased(ids.get(i), "pending"));
+      }
+      s.putAll(rows);
+      get(s.sync());
+      // the node's heartbeat, back to back (a tiny cluster.heartbeat), renewing every lease it holds
+      org.vertxasyncio.service.cluster.Leases leases = new org.vertxasyncio.service.cluster.Leases(pool, "n1", 30);
+      java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+      java.util.concurrent.atomic.AtomicInteger beats = new java.util.concurrent.atomic.AtomicInteger();
+      List<Throwable> failedBeats = new java.util.concurrent.CopyOnWriteArrayList<>();
+      io.vertx.core.Promise<Void> stopped = io.vertx.core.Promise.promise();
+      Runnable[] beat = new Runnable[1];
+      beat[0] = () -> leases.heartbeat().onComplete(ar -> {
+        beats.incrementAndGet();
+        if (ar.failed()) {
+          failedBeats.add(ar.cause());
+        }
+        if (stop.get()) {
+          stopped.complete();
+        } else {
+          beat[0].run();
+        }
+      });
+      vertx.runOnContext(v -> beat[0].run());
+      // meanwhile the node finishes its tasks in batches, in no order of their ids (here: newest first)
+      java.util.Collections.reverse(ids);
+      for (int from = 0; from < ids.size(); from += 40) {
+        for (String id : ids.subList(from, from + 40)) {
+          s.put(leased(id, "finished"));
+        }
+        get(s.sync()); // a batch PostgreSQL aborted failed its sync: the client of a finished write told it was lost
+        assertTrue(s.available(), "no batch made the store look unreachable");
+      }
+      stop.set(true);
+      get(stopped.future());
+      assertEquals(List.of(), failedBeats.stream().map(String::valueOf).toList(), "heartbeats that failed, of " + beats.get());
+      assertTrue(beats.get() > 1, "the heartbeats ran alongside the batches: " + beats.get());
+      assertEquals(0L, column("SELECT count(*) FROM tasks WHERE state = 'pending'"), "every finish committed");
+    } finally {
+      get(pool.close());
+      get(vertx.close());
+      get(s.close());
+    }
+  }
+
+  @Test
+  void aBatchPostgresqlAbortsForADeadlockIsSentAgainAndItsSyncSucceeds() throws Exception {
+    PostgresTaskStore s = store(Postgres.URL);
+    get(s.open());
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    try {
+      s.put(insert("A", "pending"));
+      s.put(insert("B", "pending"));
+      get(s.sync());
+      io.vertx.pgclient.PgConnection other = get(io.vertx.pgclient.PgConnection.connect(vertx, s.connectOptions()));
+      get(other.query("BEGIN").execute());
+      // the store's connection is the one to find the deadlock (after its 1 s), so the batch is the one aborted
+      get(other.query("SET LOCAL deadlock_timeout = '60s'").execute());
+      get(other.query("SELECT id FROM tasks WHERE id = 'B' FOR UPDATE").execute());
+      s.put(update("A", "finished", 2000L, null));
+      s.put(update("B", "finished", 2000L, null));
+      Future<Void> synced = s.sync();
+      int otherPid = other.processId();
+      org.vertxasyncio.testing.Eventually.eventually("the batch holds A and waits for B", java.time.Duration.ofSeconds(10),
+          () -> ((Number) Postgres.value("SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))",
+              otherPid)).longValue() > 0);
+      // the other transaction asks for A: each waits for the other, and PostgreSQL aborts the batch (40P01)
+      get(other.query("SELECT id FROM tasks WHERE id = 'A' FOR UPDATE").execute());
+      get(other.query("ROLLBACK").execute());
+      get(synced); // the batch was sent again and committed: its sync never failed
+      assertTrue(s.available(), "a deadlock is no outage");
+      assertEquals("finished", column("SELECT state FROM tasks WHERE id = 'A'"));
+      assertEquals("finished", column("SELECT state FROM tasks WHERE id = 'B'"));
+      get(other.close());
+    } finally {
+      get(vertx.close());
+      get(s.close());
+    }
+  }
 }
