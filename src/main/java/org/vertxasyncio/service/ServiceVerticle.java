@@ -197,6 +197,8 @@ public final class ServiceVerticle extends VerticleBase {
       tasks.outbox().readLogWith(pg::callbackLog);
       cluster.finishes(finishes);
       tasks.finishes(finishes);
+      // a deletion whose NOTIFY this node missed still reaches it: the log has its task.deleted
+      finishes.onDeleted(tasks::deletedElsewhere);
       cluster.eventRetention(config.get(ConfigKeys.EVENTS_LOG_RETENTION), config.get(ConfigKeys.EVENTS_LOG_MAX));
       tasks.ownership(cluster);
       sharedLoops = cluster.shareLoops(loops, config.maxLoops, config.shutdownTimeout);
