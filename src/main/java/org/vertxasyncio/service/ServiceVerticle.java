@@ -169,12 +169,14 @@ public final class ServiceVerticle extends VerticleBase {
       }
       JsonObject data = loopJson(l);
       events.publish(event.eventName(), null, data);
-      // in a cluster the loops table is written by ClusterLoops only; each node logs its own loop's change
+      // in a cluster the loops table is written by ClusterLoops only, and a change is logged once: by the
+      // node that made it, not again by each peer that applies it
       journal.withEvents(() -> {
         if (cluster == null) {
           journal.loopState(l.name(), event.state());
         }
-      }, () -> List.of(TaskJournal.event(event.eventName(), null, data)));
+      }, () -> sharedLoops == null || sharedLoops.changingHere(l.name())
+          ? List.of(TaskJournal.event(event.eventName(), null, data)) : List.of());
     }, loop -> loop.setDefaultExecutor(executor));
     TaskIds ids = new TaskIds(clock);
     // the one guard: task specs check their URLs with it, the client its connections
