@@ -141,8 +141,8 @@ public final class ServiceVerticle extends VerticleBase {
     ServiceMetrics metrics = new ServiceMetrics(prometheus, nodeId);
     if (store.logsEvents() && store instanceof PostgresTaskStore pg) {
       // the cluster's event log: every node streams it, with PostgreSQL's ids
-      Pool tailPool = PgBuilder.pool().with(new PoolOptions().setMaxSize(2)).connectingTo(pg.connectOptions()).using(vertx)
-          .build();
+      Pool tailPool = PgBuilder.pool().with(new PoolOptions().setName("event-log").setMaxSize(2))
+          .connectingTo(pg.connectOptions()).using(vertx).build();
       events = EventHub.logged(context, config.eventsBufferSize, config.eventsFlushInterval, new EventHub.Log() {
         @Override
         public Future<EventHub.LogPage> after(long id, int limit) {
@@ -192,7 +192,8 @@ public final class ServiceVerticle extends VerticleBase {
       double lease = config.get(ConfigKeys.CLUSTER_LEASE);
       PgConnectOptions where = pg.connectOptions();
       // connections of its own: a heartbeat never waits behind the store's writes
-      Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(2)).connectingTo(where).using(vertx).build();
+      Pool pool = PgBuilder.pool().with(new PoolOptions().setName("cluster").setMaxSize(2)).connectingTo(where).using(vertx)
+          .build();
       cluster = new ClusterNode(vertx, pool, where, nodeId, lease, config.get(ConfigKeys.CLUSTER_HEARTBEAT),
           config.retentionSeconds, config.retentionMaxTasks, tasks, PostgresTaskStore::row);
       pg.leases(lease, cluster::fencedOut);

@@ -390,8 +390,10 @@ public final class PostgresTaskStore implements TaskStore {
       vertx = Vertx.vertx();
       ownVertx = true;
     }
-    pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(poolSize).setConnectionTimeout((int) timeoutMillis)
-        .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS)).connectingTo(connect).using(vertx).build();
+    // named: each pool's gauges (vertx_pool_*) are registered once, under its own name
+    pool = PgBuilder.pool().with(new PoolOptions().setName("task-store").setMaxSize(poolSize)
+        .setConnectionTimeout((int) timeoutMillis).setConnectionTimeoutUnit(TimeUnit.MILLISECONDS))
+        .connectingTo(connect).using(vertx).build();
     writer = new Thread(() -> {
       Stored stored;
       try {
