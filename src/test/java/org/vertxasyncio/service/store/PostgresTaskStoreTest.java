@@ -214,6 +214,52 @@ class PostgresTaskStoreTest extends TaskStoreContract {
   }
 
   @Test
+  void aBatchAndAHeartbeatThatNeedEachOthersRowsBothCommit() throws Exception {
+    PostgresTaskStore s = store(Postgres.URL);
+    get(s.open());
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    io.vertx.sqlclient.Pool pool = io.vertx.pgclient.PgBuilder.pool().with(new io.vertx.sqlclient.PoolOptions().setMaxSize(1))
+        .connectingTo(s.connectOptions()).using(vertx).build();
+    try {
+      s.putAll(List.of(leased("A", "pending"), leased("M", "pending"), leased("Z", "pending")));
+      get(s.sync());
+      // their leases end in another order than their ids (as when the tasks were claimed or made between
+      // heartbeats): Z's first, then M's, then A's
+      Postgres.query("UPDATE " + schema + ".tasks SET lease_until = now() + make_interval(secs => CASE id WHEN 'Z' THEN 10 "
+          + "WHEN 'M' THEN 20 ELSE 30 END)");
+      // another transaction holds M, so that the heartbeat stops there, holding what it locked before
+      io.vertx.pgclient.PgConnection other = get(io.vertx.pgclient.PgConnection.connect(vertx, s.connectOptions()));
+      get(other.query("BEGIN").execute());
+      get(other.query("SELECT id FROM tasks WHERE id = 'M' FOR UPDATE").execute());
+      Future<org.vertxasyncio.service.cluster.Leases.Beat> beat = new org.vertxasyncio.service.cluster.Leases(pool, "n1", 30)
+          .heartbeat();
+      Object heartbeat = org.vertxasyncio.testing.Eventually.eventually("the heartbeat waits for M",
+          java.time.Duration.ofSeconds(10), () -> Postgres.query("SELECT pid FROM pg_stat_activity WHERE $1 = ANY("
+              + "pg_blocking_pids(pid))", other.processId()), rows -> rows.size() == 1).get(0).get(0);
+      // a batch that finishes A and Z: were it and the heartbeat to lock them in different orders, each would
+      // wait for the other once M is free, and PostgreSQL would abort one (40P01)
+      s.put(leased("Z", "finished"));
+      s.put(leased("A", "finished"));
+      Future<Void> synced = s.sync();
+      org.vertxasyncio.testing.Eventually.eventually("the batch waits for the heartbeat", java.time.Duration.ofSeconds(10),
+          () -> ((Number) Postgres.value("SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))",
+              heartbeat)).longValue() > 0);
+      get(other.query("ROLLBACK").execute()); // the heartbeat goes on, to M and Z
+      assertEquals(Set.of("A", "M", "Z"), get(beat).held(), "the heartbeat renewed every lease, none aborted");
+      get(synced); // and the batch committed after it, its sync never failed
+      assertTrue(s.available());
+      assertEquals("finished", column("SELECT state FROM tasks WHERE id = 'A'"));
+      assertEquals("pending", column("SELECT state FROM tasks WHERE id = 'M'"));
+      assertEquals("finished", column("SELECT state FROM tasks WHERE id = 'Z'"));
+      get(other.close());
+    } finally {
+      get(pool.close());
+      get(vertx.close());
+      get(s.close());
+    }
+  }
+
+  @Test
   void batchesOfFinishesAndTheHeartbeatRenewingTheSameRowsNeverDeadlock() throws Exception {
     PostgresTaskStore s = store(Postgres.URL);
     get(s.open());
