@@ -320,14 +320,19 @@ class PostgresTaskStoreTest extends TaskStoreContract {
     PostgresTaskStore s = store(Postgres.URL);
     get(s.open());
     io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(PostgresTaskStore.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs = new ch.qos.logback.core.read.ListAppender<>();
+    logs.start();
+    log.addAppender(logs);
     try {
       s.put(insert("A", "pending"));
       s.put(insert("B", "pending"));
       get(s.sync());
       io.vertx.pgclient.PgConnection other = get(io.vertx.pgclient.PgConnection.connect(vertx, s.connectOptions()));
       get(other.query("BEGIN").execute());
-      // the store's connection is the one to find the deadlock (after its 1 s), so the batch is the one aborted
-      get(other.query("SET LOCAL deadlock_timeout = '60s'").execute());
+      // the store's connection looks for the deadlock first (after the server's deadlock_timeout, 1 s), the other
+      // after 5 s: the batch is the one aborted
+      get(other.query("SET LOCAL deadlock_timeout = '5s'").execute());
       get(other.query("SELECT id FROM tasks WHERE id = 'B' FOR UPDATE").execute());
       s.put(update("A", "finished", 2000L, null));
       s.put(update("B", "finished", 2000L, null));
@@ -336,15 +341,24 @@ class PostgresTaskStoreTest extends TaskStoreContract {
       org.vertxasyncio.testing.Eventually.eventually("the batch holds A and waits for B", java.time.Duration.ofSeconds(10),
           () -> ((Number) Postgres.value("SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))",
               otherPid)).longValue() > 0);
-      // the other transaction asks for A: each waits for the other, and PostgreSQL aborts the batch (40P01)
-      get(other.query("SELECT id FROM tasks WHERE id = 'A' FOR UPDATE").execute());
+      // the other transaction asks for A: each waits for the other, and PostgreSQL aborts the batch (40P01), whose
+      // check comes 1 s after it began to wait (were this thread stalled past that, the other would be aborted
+      // at its own check, 5 s after it asked: the batch commits all the same)
+      boolean batchAborted = other.query("SELECT id FROM tasks WHERE id = 'A' FOR UPDATE").execute().map(true)
+          .recover(e -> PostgresTaskStore.conflict(e) ? Future.succeededFuture(false) : Future.failedFuture(e))
+          .toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
       get(other.query("ROLLBACK").execute());
       get(synced); // the batch was sent again and committed: its sync never failed
       assertTrue(s.available(), "a deadlock is no outage");
+      if (batchAborted) {
+        assertTrue(logs.list.stream().anyMatch(e -> e.getFormattedMessage().contains("for a conflict with another transaction")
+            && e.getFormattedMessage().endsWith("sending it again")), "the aborted batch was sent again: " + logs.list);
+      }
       assertEquals("finished", column("SELECT state FROM tasks WHERE id = 'A'"));
       assertEquals("finished", column("SELECT state FROM tasks WHERE id = 'B'"));
       get(other.close());
     } finally {
+      log.detachAppender(logs);
       get(vertx.close());
       get(s.close());
     }
