@@ -28,7 +28,14 @@ public class Task<T> extends AsyncFuture<T> {
   private final Coroutine<T> coro;
   private final int number;
   private String name;
-  private final ContextVars context;
+  /**
+   * The task's context; null while it is an empty copy that nothing has seen: each step then runs in a
+   * spare empty context of the loop's, which the task keeps only if the step set a variable in it or
+   * someone asked for it ({@link #getContext()}), so most tasks never hold a context object of their own.
+   */
+  private ContextVars context;
+  /** Whether {@code context} has been handed out, or was given: then it is the task's for good. */
+  private boolean contextKept;
   private Frame<T> frame;
   private AsyncFuture<?> futWaiter;
   private boolean mustCancel;
@@ -86,7 +93,12 @@ public class Task<T> extends AsyncFuture<T> {
     coro.scheduled = true;
     this.name = name;
     this.number = name == null ? COUNTER.incrementAndGet() : 0; // asyncio counts only the tasks it names
-    this.context = context != null ? context : ContextVars.copyContext();
+    if (context != null) {
+      this.context = context;
+      this.contextKept = true;
+    } else if (!ContextVars.current().vars.isEmpty()) {
+      this.context = ContextVars.copyContext(); // a copy of an empty one is made when it is first needed
+    }
     this.liveSlot = this.loop.register(this);
     if (eagerStart && this.loop.isRunning()) {
       eagerStart();
@@ -111,14 +123,34 @@ public class Task<T> extends AsyncFuture<T> {
   private void eagerStart() {
     Task<?> previousTask = loop.swapCurrentTask(this);
     try {
-      ContextVars previous = context.enter();
+      ContextVars c = enterContext();
+      ContextVars previous = c.enter();
       try {
         runStep(null);
       } finally {
-        context.exit(previous);
+        c.exit(previous);
+        exitContext(c);
       }
     } finally {
       loop.swapCurrentTask(previousTask);
+    }
+  }
+
+  /** The context a step runs in: the task's, or, while it has none, the loop's spare empty one. */
+  private ContextVars enterContext() {
+    ContextVars c = context;
+    if (c == null) {
+      c = loop.borrowEmptyContext();
+      context = c;
+    }
+    return c;
+  }
+
+  /** After a step: a spare context the step left empty and unseen goes back to the loop. */
+  private void exitContext(ContextVars c) {
+    if (!contextKept && c.untouched()) {
+      context = null;
+      loop.returnEmptyContext(c);
     }
   }
 
@@ -139,7 +171,13 @@ public class Task<T> extends AsyncFuture<T> {
    * <p>Python: {@code task.get_context()}
    */
   public ContextVars getContext() {
-    return context;
+    ContextVars c = context;
+    if (c == null) {
+      c = new ContextVars();
+      context = c;
+    }
+    contextKept = true;
+    return c;
   }
 
   /** Python: {@code task.get_coro()} */
@@ -230,11 +268,13 @@ public class Task<T> extends AsyncFuture<T> {
 
   /** One step, in the task's context. Python: {@code Task.__step}, run by its handle with {@code context.run}. */
   private void step(Throwable exc) {
-    ContextVars previous = context.enter();
+    ContextVars c = enterContext();
+    ContextVars previous = c.enter();
     try {
       stepInContext(exc);
     } finally {
-      context.exit(previous);
+      c.exit(previous);
+      exitContext(c);
     }
   }
 

@@ -76,6 +76,8 @@ public final class VertxEventLoop implements EventLoop {
   /** An error of the loop's own machinery that ended the last run; thrown by the blocking run methods. */
   private volatile Throwable fatal;
   private Task<?> currentTask;
+  /** An empty context that no task holds, lent to the steps of tasks that have none of their own. */
+  private ContextVars spareContext;
   /** The tasks not done yet, each in the slot {@link #register} gave it (the loop keeps them reachable). */
   private Task<?>[] live = new Task<?>[16];
   /** Slots below this have been handed out; the free ones among them are in {@code freeSlots}. */
@@ -719,6 +721,24 @@ public final class VertxEventLoop implements EventLoop {
 
   public Task<?> currentTask() {
     return currentTask;
+  }
+
+  /**
+   * An empty context for a task step that has no context of its own yet: the loop's spare one if it is
+   * free, else a new one. The task gives it back after the step if it stayed empty and unseen.
+   */
+  public ContextVars borrowEmptyContext() {
+    ContextVars c = spareContext;
+    if (c != null) {
+      spareContext = null;
+      return c;
+    }
+    return new ContextVars();
+  }
+
+  /** Takes back an empty context that nothing kept (see {@link #borrowEmptyContext()}). */
+  public void returnEmptyContext(ContextVars c) {
+    spareContext = c;
   }
 
   /** Makes {@code t} the current task (null: none) and returns the one it replaces: an eager task's first step. */
