@@ -395,6 +395,13 @@ public non-sealed class AsyncFuture<T> implements Awaitable<T> {
   }
 
 
+  /**
+   * Called by a task once its coroutine has suspended awaiting this future, in the same step, before the
+   * task's wakeup is registered: work a future can do off the coroutine's stack is done here.
+   */
+  void suspendedOn() {
+  }
+
   private static final class CallbackList extends ArrayList<Object> {
     private static final long serialVersionUID = 1L;
   }

@@ -40,6 +40,21 @@ final class SleepCoroutine<T> extends Coroutine<T> {
       this.value = value;
     }
 
+    /**
+     * Starts the timer of a sleep awaited inside a coroutine body, which {@link #awaitInline} leaves to the
+     * task: it runs in the same step, right after the coroutine has suspended, so that the timer queue's
+     * code is no part of the coroutine's saved stack.
+     */
+    @Override
+    void suspendedOn() {
+      if (bucket == UNSCHEDULED) {
+        bucket = null;
+        if (!timerCancelled) {
+          loop.scheduleTimer(this);
+        }
+      }
+    }
+
     /** Python: {@code h.cancel()} in sleep's {@code finally}. */
     void cancelTimer() {
       if (!timerCancelled) {
@@ -86,6 +101,9 @@ final class SleepCoroutine<T> extends Coroutine<T> {
     }
   }
 
+  /** The timer slot of a sleep whose timer its task starts once the coroutine is suspended ({@link SleepFuture#suspendedOn}). */
+  private static final Object UNSCHEDULED = new Object();
+
   private static <T> SleepFuture<T> start(VertxEventLoop loop, double delay, T value) {
     return loop.scheduleTimer(new SleepFuture<>(loop, loop.deadlineAfter(delay), value));
   }
@@ -129,7 +147,9 @@ final class SleepCoroutine<T> extends Coroutine<T> {
       Awaits.yieldOnce();
       return value;
     }
-    SleepFuture<T> f = start(Awaits.runningLoop("sleep"), delay, value);
+    VertxEventLoop loop = Awaits.runningLoop("sleep");
+    SleepFuture<T> f = new SleepFuture<>(loop, loop.deadlineAfter(delay), value);
+    f.bucket = UNSCHEDULED;
     try {
       return Awaits.awaitFuture(f);
     } finally {

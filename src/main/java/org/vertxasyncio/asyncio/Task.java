@@ -327,6 +327,7 @@ public class Task<T> extends AsyncFuture<T> {
     } else if (w == this) {
       loop.schedule(new Step(this, new IllegalStateException("Task cannot await on itself: " + this)));
     } else {
+      w.suspendedOn();
       w.addWakeup(this);
       futWaiter = w;
       if (mustCancel && w.cancel(cancelMessage())) {

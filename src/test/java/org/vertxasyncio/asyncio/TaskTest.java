@@ -297,6 +297,43 @@ class TaskTest extends LoopTestBase {
         assertThrows(IllegalArgumentException.class, () -> sleep(Double.NaN)).getMessage());
   }
 
+  // the timer of a sleep awaited in a coroutine body is put on the loop by its task, in the step that
+  // suspended: the next callback already sees it, and it is gone once the sleep is cancelled
+  @Test
+  void aSleepAwaitedInACoroutineIsTimedFromItsAwaitAndDroppedWhenCancelled() {
+    org.vertxasyncio.asyncio.impl.VertxEventLoop vl = (org.vertxasyncio.asyncio.impl.VertxEventLoop) loop;
+    List<Integer> scheduled = new ArrayList<>();
+    Task<Double> sleeper = loop.createTask(async(() -> {
+      long t0 = System.nanoTime();
+      loop.callSoon(() -> scheduled.add(vl.scheduledCount()));
+      await(sleep(0.05));
+      return since(t0);
+    }));
+    assertTrue(loop.runUntilComplete(sleeper) >= 0.05);
+    assertEquals(List.of(1), scheduled);
+    assertEquals(0, vl.scheduledCount());
+
+    Task<Void> cancelled = loop.createTask(async(() -> {
+      await(sleep(3600));
+    }));
+    loop.runUntilComplete(async(() -> {
+      await(sleep(0));
+      scheduled.add(vl.scheduledCount());
+      cancelled.cancel();
+      await(sleep(0));
+    }));
+    assertTrue(cancelled.cancelled());
+    assertEquals(List.of(1, 1), scheduled);
+    assertEquals(0, vl.scheduledCount());
+
+    Task<Void> cancelledAsItSleeps = loop.createTask(async(() -> {
+      Asyncio.currentTask().cancel(); // the sleep it awaits next is cancelled in the step that starts it
+      await(sleep(3600));
+    }));
+    assertThrows(CancelledError.class, () -> loop.runUntilComplete(cancelledAsItSleeps));
+    assertEquals(0, vl.scheduledCount());
+  }
+
   @Test
   void sleepAsATaskNeedsNoCoroutineBody() {
     Task<String> t = (Task<String>) ensureFuture(sleep(0.01, "timer"));
