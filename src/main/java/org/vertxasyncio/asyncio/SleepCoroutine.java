@@ -73,14 +73,24 @@ final class SleepCoroutine<T> extends Coroutine<T> {
       return timerCancelled;
     }
 
+    /** The future itself: the loop runs {@link #fire()} when it is due (see {@link ReadyEntries}). */
     @Override
-    public ReadyHandle dueHandle() {
+    public Object dueEntry() {
+      return this;
+    }
+
+    /** The timer's callback: {@code futures._set_result_unless_cancelled}. */
+    void fire() {
+      if (!timerCancelled && !cancelled()) {
+        setResult(value);
+      }
+    }
+
+    ReadyHandle dueHandle() {
       return new ReadyHandle() {
         @Override
         public void run() {
-          if (!timerCancelled && !cancelled()) { // futures._set_result_unless_cancelled
-            setResult(value);
-          }
+          fire();
         }
 
         @Override

@@ -13,7 +13,8 @@ import org.vertxasyncio.asyncio.impl.VertxEventLoop;
  *
  * <p>Invariants, kept as asyncio keeps them: while the task is not done, either a step is scheduled
  * (in the ready queue) or the task waits on exactly one future, {@code futWaiter}, whose done callbacks
- * include this task's wakeup. {@link #cancel} cancels that future, so {@link CancelledError} arrives at
+ * include this task's wakeup. The task itself stands in the ready queue for its next step (with no
+ * {@code futWaiter}) or its wakeup (on {@code futWaiter}, which is done), outside debug mode. {@link #cancel} cancels that future, so {@link CancelledError} arrives at
  * the coroutine's current await, where it may be caught; if there is none yet, the next step throws it.
  * Every step runs with the task's own context ({@link #getContext()}) current and the task as the loop's
  * current task, the first one too when it runs eagerly, inside the constructor.
@@ -103,7 +104,7 @@ public class Task<T> extends AsyncFuture<T> {
     if (eagerStart && this.loop.isRunning()) {
       eagerStart();
     } else {
-      this.loop.schedule(new Step(this, null));
+      scheduleStep();
     }
   }
 
@@ -261,6 +262,38 @@ public class Task<T> extends AsyncFuture<T> {
     return new Wakeup(this, f);
   }
 
+  /**
+   * Schedules the next step: the task itself stands for it in the ready queue (see {@link ReadyEntries}),
+   * or, in debug mode, a {@link Step} handle, which names it in log lines.
+   */
+  private void scheduleStep() {
+    if (loop.getDebug()) {
+      loop.schedule(new Step(this, null));
+    } else {
+      loop.scheduleEntry(this);
+    }
+  }
+
+  /** The task's step or wakeup, queued as the task itself: a wakeup if it waits on a future, else a step. */
+  final void runQueued() {
+    AsyncFuture<?> f = futWaiter;
+    try {
+      if (f == null) {
+        step(null);
+      } else {
+        wakeup(f);
+      }
+    } catch (Throwable t) {
+      loop.callbackFailed(f == null ? new Step(this, null) : new Wakeup(this, f), t);
+    }
+  }
+
+  /** The handle of what {@link #runQueued()} runs, to describe it. */
+  ReadyHandle queuedHandle() {
+    AsyncFuture<?> f = futWaiter;
+    return f == null ? new Step(this, null) : new Wakeup(this, f);
+  }
+
   private void wakeup(AsyncFuture<?> f) {
     Throwable exc = f.cancelled() ? f.makeCancelledError() : f.exceptionRaw();
     step(exc);
@@ -321,7 +354,7 @@ public class Task<T> extends AsyncFuture<T> {
     }
     AsyncFuture<?> w = f.waiter();
     if (w == null) {
-      loop.schedule(new Step(this, null)); // a bare yield gives up one iteration
+      scheduleStep(); // a bare yield gives up one iteration
     } else if (w.loop != loop) {
       loop.schedule(new Step(this, new IllegalStateException("Task " + this + " got Future " + w + " attached to a different loop")));
     } else if (w == this) {

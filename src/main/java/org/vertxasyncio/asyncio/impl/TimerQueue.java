@@ -189,7 +189,7 @@ final class TimerQueue {
    * At the start of an iteration: appends every entry due by now to {@code ready}, in deadline order
    * (equal deadlines in scheduling order), behind the callbacks already there.
    */
-  void moveDue(ArrayDeque<ReadyHandle> ready) {
+  void moveDue(ArrayDeque<Object> ready) {
     takeDue(System.nanoTime());
     int n = due.size();
     if (n == 0) {
@@ -202,7 +202,7 @@ final class TimerQueue {
     for (int i = 0; i < n; i++) {
       Timed t = due.get(i);
       if (!t.timerCancelled()) {
-        ready.add(t.dueHandle());
+        ready.add(t.dueEntry());
       }
     }
     due.clear();
