@@ -1,5 +1,6 @@
 package org.vertxasyncio.asyncio.impl;
 
+import io.netty.util.internal.PlatformDependent;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -15,9 +16,9 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -82,7 +83,8 @@ public final class VertxEventLoop implements EventLoop {
   private final FiberRunner runner;
   /** {@link ReadyHandle}s, and the entries {@link Entries} runs (a task to wake up, a sleep come due, ...). */
   private final ArrayDeque<Object> ready = new ArrayDeque<>();
-  private final ConcurrentLinkedQueue<Object> inbox = new ConcurrentLinkedQueue<>();
+  /** Entries queued from other threads: a multi-producer queue of array chunks (no node per entry). */
+  private final Queue<Object> inbox = PlatformDependent.newMpscQueue();
   private final AtomicBoolean wakeupPending = new AtomicBoolean();
   private final TimerQueue timers;
   private final Handler<Void> pump = v -> pump();
@@ -824,6 +826,7 @@ public final class VertxEventLoop implements EventLoop {
     } else {
       if (liveEnd == live.length) {
         live = Arrays.copyOf(live, liveEnd * 2);
+        freeSlots = Arrays.copyOf(freeSlots, live.length); // room for every slot: tasks that end allocate nothing
       }
       slot = liveEnd++;
     }
@@ -846,9 +849,6 @@ public final class VertxEventLoop implements EventLoop {
         freeSlots = new int[16];
       }
       return;
-    }
-    if (freeCount == freeSlots.length) {
-      freeSlots = Arrays.copyOf(freeSlots, freeCount * 2);
     }
     freeSlots[freeCount++] = slot;
   }
