@@ -152,16 +152,16 @@ final class SleepCoroutine<T> extends Coroutine<T> {
   }
 
   @Override
-  T awaitInline() {
+  T awaitInline(Task<?> task) {
     if (delay <= 0) {
-      Awaits.yieldOnce();
+      Awaits.yieldOnce(task.fiber());
       return value;
     }
-    VertxEventLoop loop = Awaits.runningLoop("sleep");
+    VertxEventLoop loop = task.loop;
     SleepFuture<T> f = new SleepFuture<>(loop, loop.deadlineAfter(delay), value);
     f.bucket = UNSCHEDULED;
     try {
-      return Awaits.awaitFuture(f);
+      return Awaits.suspendOn(task.fiber(), f);
     } finally {
       f.cancelTimer();
     }

@@ -334,6 +334,37 @@ class TaskTest extends LoopTestBase {
     assertEquals(0, vl.scheduledCount());
   }
 
+  // a sleep awaited in a coroutine that is itself awaited inline suspends the task that runs them both
+  @Test
+  void aSleepInsideANestedAwaitSuspendsTheOuterTaskAndCanBeCancelledThere() {
+    List<String> order = new ArrayList<>();
+    Coroutine<String> inner = async(() -> {
+      order.add("inner sleeps");
+      String v = await(sleep(0.01, "slept"));
+      await(sleep(0));
+      return v + " and yielded";
+    });
+    Task<String> outer = loop.createTask(async(() -> "outer got " + await(inner)));
+    Task<Void> other = loop.createTask(async(() -> {
+      order.add("other runs meanwhile");
+    }));
+    assertEquals("outer got slept and yielded", loop.runUntilComplete(outer));
+    loop.runUntilComplete(other);
+    assertEquals(List.of("inner sleeps", "other runs meanwhile"), order);
+
+    Task<String> sleeper = loop.createTask(async(() -> await(async(() -> {
+      try {
+        await(sleep(3600));
+        return "woke";
+      } catch (CancelledError e) {
+        return "cancelled inside";
+      }
+    }))));
+    loop.callLater(0.01, sleeper::cancel);
+    assertEquals("cancelled inside", loop.runUntilComplete(sleeper));
+    assertEquals(0, ((org.vertxasyncio.asyncio.impl.VertxEventLoop) loop).scheduledCount());
+  }
+
   @Test
   void sleepAsATaskNeedsNoCoroutineBody() {
     Task<String> t = (Task<String>) ensureFuture(sleep(0.01, "timer"));
