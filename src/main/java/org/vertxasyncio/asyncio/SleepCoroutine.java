@@ -27,17 +27,28 @@ final class SleepCoroutine<T> extends Coroutine<T> {
     this.value = value;
   }
 
-  /** The future of one sleep, and its timer: due at {@code whenNanos}, it sets the result unless cancelled. */
-  static final class SleepFuture<T> extends AsyncFuture<T> implements Timed {
+  /**
+   * The future of one sleep, and its timer: due at {@code whenNanos}, it sets the result unless cancelled.
+   * The result is null but for a {@link WithValue} (most sleeps have none: they hold no field for it).
+   */
+  static class SleepFuture<T> extends AsyncFuture<T> implements Timed {
     private final long whenNanos;
-    private final T value;
     private Object bucket;
     private boolean timerCancelled;
 
-    SleepFuture(VertxEventLoop loop, long whenNanos, T value) {
+    SleepFuture(VertxEventLoop loop, long whenNanos) {
       super(loop);
       this.whenNanos = whenNanos;
-      this.value = value;
+    }
+
+    /** A sleep's future with the result it sets. */
+    static <T> SleepFuture<T> of(VertxEventLoop loop, long whenNanos, T value) {
+      return value == null ? new SleepFuture<>(loop, whenNanos) : new WithValue<>(loop, whenNanos, value);
+    }
+
+    /** The result it sets when it comes due. */
+    T value() {
+      return null;
     }
 
     /**
@@ -82,7 +93,7 @@ final class SleepCoroutine<T> extends Coroutine<T> {
     /** The timer's callback: {@code futures._set_result_unless_cancelled}. */
     void fire() {
       if (!timerCancelled && !cancelled()) {
-        setResult(value);
+        setResult(value());
       }
     }
 
@@ -111,11 +122,26 @@ final class SleepCoroutine<T> extends Coroutine<T> {
     }
   }
 
+  /** The future of a sleep that has a result to set. */
+  static final class WithValue<T> extends SleepFuture<T> {
+    private final T value;
+
+    WithValue(VertxEventLoop loop, long whenNanos, T value) {
+      super(loop, whenNanos);
+      this.value = value;
+    }
+
+    @Override
+    T value() {
+      return value;
+    }
+  }
+
   /** The timer slot of a sleep whose timer its task starts once the coroutine is suspended ({@link SleepFuture#suspendedOn}). */
   private static final Object UNSCHEDULED = new Object();
 
   private static <T> SleepFuture<T> start(VertxEventLoop loop, double delay, T value) {
-    return loop.scheduleTimer(new SleepFuture<>(loop, loop.deadlineAfter(delay), value));
+    return loop.scheduleTimer(SleepFuture.of(loop, loop.deadlineAfter(delay), value));
   }
 
   @Override
@@ -158,7 +184,7 @@ final class SleepCoroutine<T> extends Coroutine<T> {
       return value;
     }
     VertxEventLoop loop = task.loop;
-    SleepFuture<T> f = new SleepFuture<>(loop, loop.deadlineAfter(delay), value);
+    SleepFuture<T> f = SleepFuture.of(loop, loop.deadlineAfter(delay), value);
     f.bucket = UNSCHEDULED;
     try {
       return Awaits.suspendOn(task.fiber(), f);

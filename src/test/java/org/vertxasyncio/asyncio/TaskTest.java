@@ -163,6 +163,44 @@ class TaskTest extends LoopTestBase {
     assertEquals("finished", loop.runUntilComplete(t));
   }
 
+  // the cancel counter and the flags share one field: many requests, a kept context and a withdrawn
+  // cancellation do not disturb each other
+  @Test
+  void manyCancelRequestsAKeptContextAndUncancelKeepTheirOwnCounts() {
+    ContextVar<String> var = new ContextVar<>("var", "unset");
+    Task<String> t = loop.createTask(async(() -> {
+      var.set("kept");
+      await(sleep(0));
+      return var.get();
+    }));
+    ContextVars ctx = t.getContext(); // asked for before the task runs: it is the task's for good
+    for (int i = 1; i <= 1000; i++) {
+      t.cancel();
+      assertEquals(i, t.cancelling());
+    }
+    for (int i = 999; i >= 0; i--) {
+      assertEquals(i, t.uncancel());
+    }
+    assertEquals(0, t.uncancel());
+    assertSame(ctx, t.getContext());
+    assertEquals("kept", loop.runUntilComplete(t), "the withdrawn cancellation never reached it");
+    assertEquals("kept", ctx.get(var));
+  }
+
+  // a coroutine's value may be an exception object: it is its result, not its error
+  @Test
+  void aCoroutineThatReturnsAnExceptionFinishesWithItAsItsResult() {
+    IOException value = new IOException("a value");
+    Task<IOException> t = loop.createTask(async(() -> {
+      await(sleep(0));
+      return value;
+    }));
+    assertSame(value, loop.runUntilComplete(t));
+    assertNull(t.exception());
+    assertEquals("v", loop.runUntilComplete(async(() -> await(sleep(0.001, "v")))));
+    assertNull(loop.runUntilComplete(async(() -> await(sleep(0.001)))));
+  }
+
   @Test
   void checkedExceptionsKeepTheirIdentity() {
     IOException io = new IOException("io");
