@@ -46,22 +46,18 @@ import java.util.Set;
  * same {@link ValidatedRequest} under {@link RouterBuilder#KEY_META_DATA_VALIDATED_REQUEST} for the
  * handlers, the same {@link ValidatorException}, as a 400 {@link HttpException}, for {@link Errors}).
  *
- * <p>What it does not redo per request, where vertx-openapi 5.0.7's validator does: a schema validator is
- * built once per parameter and per body media type (vertx-json-schema's copies the whole schema repository
- * when built); the body is decoded once (its JSON is validated, then handed to the handler; a body that
- * {@link Routes} has decoded already, under {@link #DECODED_BODY}, is not decoded again); a body whose schema
- * is a {@code oneOf} with a {@code discriminator} whose branches each fix the discriminating property with a
- * distinct {@code const} (the task specs by {@code kind}) is validated against the branch its value names
- * only: with distinct constants, the other branches cannot match, so the {@code oneOf} holds exactly when
- * that branch does; a parameter whose schema is only a string's length bounds (a task's id) is checked here
- * when its value is within them ({@link StringBounds}). A request found invalid goes through vertx-openapi's
- * own validator, which throws the exception the error answer is made from: the answers to bad requests are
- * the library's, by construction.
+ * <p>What it does not redo per request, where vertx-openapi 5.0.7's validator does: each parameter's schema
+ * and each JSON body's is compiled once into a {@link SchemaCheck}, which walks a value once (a schema that
+ * uses a keyword it does not know gets a vertx-json-schema validator, built once: that library's
+ * constructor copies the whole schema repository); the body is decoded once (its JSON is validated, then
+ * handed to the handler; a body that {@link Routes} has decoded already, under {@link #DECODED_BODY}, is
+ * not decoded again). A request found invalid goes through vertx-openapi's own validator, which throws the
+ * exception the error answer is made from: the answers to bad requests are the library's, by construction.
  *
  * <p>Threading: immutable once built, but for a concurrent map of the media type each {@code Content-Type}
  * value names; its validators keep no state between calls. Requests whose body is at most
  * {@link #INLINE_BODY_MAX} bytes are validated on the calling event loop (a few microseconds); larger
- * ones on a worker, as vertx-openapi does for every request, since the schema validator's time grows with
+ * ones on a worker, as vertx-openapi does for every request, since a validation's time grows with
  * every element of a body.
  */
 final class OperationValidator {
@@ -78,48 +74,13 @@ final class OperationValidator {
   /** vertx-openapi's validator: what produces the error of an invalid request. */
   private final RequestValidatorImpl library;
   private final Map<Style, ParameterTransformer> transformers = new EnumMap<>(Style.class);
-  private final Map<Parameter, Validator> parameters = new IdentityHashMap<>();
-  /** The parameters whose schema is a string's length bounds alone, checked here when they hold. */
-  private final Map<Parameter, StringBounds> strings = new IdentityHashMap<>();
-  private final Map<MediaType, BodySchema> bodies = new IdentityHashMap<>();
+  /** Each parameter's compiled schema, or (a schema {@link SchemaCheck} does not compile) the library's validator. */
+  private final Map<Parameter, SchemaCheck.Check> parameters = new IdentityHashMap<>();
+  private final Map<MediaType, SchemaCheck.Check> bodies = new IdentityHashMap<>();
   /** The media type each {@code Content-Type} value seen names; a few values, from the clients in use. */
   private final Map<String, MediaType> mediaTypes = new java.util.concurrent.ConcurrentHashMap<>();
   /** The most {@code Content-Type} values {@link #mediaTypes} keeps (a header is the client's to choose). */
   private static final int MEDIA_TYPES_KEPT = 32;
-
-  /**
-   * A parameter schema that says only {@code type: string} and at most {@code minLength} and {@code maxLength}
-   * (a task's id): a value within the bounds, counted in chars and in code points alike, is valid whichever
-   * way the schema library counts, and is not run through it; any other value is.
-   */
-  record StringBounds(long min, long max) {
-    private static final Set<String> KEYWORDS = Set.of("type", "minLength", "maxLength");
-
-    /** The bounds of {@code schema}, or null when it says anything else. */
-    static StringBounds of(JsonSchema schema) {
-      if (!KEYWORDS.containsAll(schema.fieldNames()) || !"string".equals(schema.get("type"))) {
-        return null;
-      }
-      Object min = schema.get("minLength");
-      Object max = schema.get("maxLength");
-      if ((min != null && !(min instanceof Integer || min instanceof Long)) || (max != null && !(max instanceof Integer || max instanceof Long))) {
-        return null;
-      }
-      return new StringBounds(min == null ? 0 : ((Number) min).longValue(), max == null ? Long.MAX_VALUE : ((Number) max).longValue());
-    }
-
-    boolean holds(Object value) {
-      if (!(value instanceof String s)) {
-        return false;
-      }
-      int chars = s.length();
-      return chars >= min && chars <= max && s.codePointCount(0, chars) >= min;
-    }
-  }
-
-  /** A body media type's prepared validation: the whole schema, and its branches by discriminator value (or none). */
-  private record BodySchema(Validator full, String discriminator, Map<String, Validator> branches) {
-  }
 
   OperationValidator(Vertx vertx, OpenAPIContract contract, Operation operation, RequestValidatorImpl library) {
     this.vertx = vertx;
@@ -132,18 +93,14 @@ final class OperationValidator {
     SchemaRepository repo = contract.getSchemaRepository();
     for (Parameter p : operation.getParameters()) {
       if (p.getSchema() != null) {
-        parameters.put(p, repo.validator(p.getSchema()));
-        StringBounds b = StringBounds.of(p.getSchema());
-        if (b != null) {
-          strings.put(p, b);
-        }
+        parameters.put(p, check(repo, p.getSchema()));
       }
     }
     RequestBody body = operation.getRequestBody();
     if (body != null) {
       for (MediaType mt : body.getContent().values()) {
         if (JSON_MEDIA_TYPES.contains(mt.getIdentifier()) && schemaValidationRequired(mt)) {
-          bodies.put(mt, prepare(repo, mt.getSchema()));
+          bodies.put(mt, check(repo, mt.getSchema()));
         }
       }
     }
@@ -184,24 +141,26 @@ final class OperationValidator {
     };
   }
 
-  /**
-   * The values of the discriminating property whose branch alone is checked, for bodies of media type
-   * {@code mediaType}; empty when its bodies are checked against the whole schema.
-   */
-  /** The names of the parameters checked here when their value is within their schema's bounds. */
-  Set<String> checkedHere() {
+  /** The names of the parameters whose schema {@link SchemaCheck} compiled (the others go through the schema library). */
+  Set<String> compiledParameters() {
     Set<String> names = new java.util.TreeSet<>();
-    strings.keySet().forEach(p -> names.add(p.getName()));
+    parameters.forEach((p, c) -> {
+      if (!(c instanceof LibraryCheck)) {
+        names.add(p.getName());
+      }
+    });
     return names;
   }
 
-    Set<String> discriminated(String mediaType) {
-    for (var e : bodies.entrySet()) {
-      if (e.getKey().getIdentifier().equals(mediaType) && e.getValue().branches() != null) {
-        return e.getValue().branches().keySet();
+  /** The media types of the bodies whose schema {@link SchemaCheck} compiled. */
+  Set<String> compiledBodies() {
+    Set<String> types = new java.util.TreeSet<>();
+    bodies.forEach((mt, c) -> {
+      if (!(c instanceof LibraryCheck)) {
+        types.add(mt.getIdentifier());
       }
-    }
-    return Set.of();
+    });
+    return types;
   }
 
   /** As vertx-web-openapi-router fails a request: a validation error is a 400 that carries it. */
@@ -246,14 +205,13 @@ final class OperationValidator {
   }
 
   private RequestParameter parameter(Parameter p, RequestParameter value) {
-    Validator v = parameters.get(p);
+    SchemaCheck.Check v = parameters.get(p);
     ParameterTransformer t = transformers.get(p.getStyle());
     if (value == null || value.isNull() || v == null || t == null) {
       return library.validateParameter(p, value); // no schema to apply: the library's answer is cheap
     }
     Object transformed = t.transform(p, String.valueOf(value.get()));
-    StringBounds b = strings.get(p);
-    if ((b != null && b.holds(transformed)) || v.validate(transformed).getValid()) {
+    if (v.test(transformed)) {
       return new RequestParameterImpl(transformed);
     }
     return library.validateParameter(p, value); // throws the error of this value
@@ -266,7 +224,7 @@ final class OperationValidator {
     }
     RequestParameter raw = request.getBody();
     MediaType mt = raw == null || raw.isEmpty() ? null : mediaType(spec, request.getContentType());
-    BodySchema schema = mt == null ? null : bodies.get(mt);
+    SchemaCheck.Check schema = mt == null ? null : bodies.get(mt);
     if (schema == null) {
       return library.validateBody(spec, request); // none, or not JSON: as the library does it
     }
@@ -277,7 +235,7 @@ final class OperationValidator {
         return library.validateBody(spec, request); // throws its "can't be decoded"
       }
     }
-    if (valid(schema, decoded)) {
+    if (schema.test(decoded)) {
       return new RequestParameterImpl(decoded);
     }
     return library.validateBody(spec, request); // throws the error of this body
@@ -301,51 +259,18 @@ final class OperationValidator {
     return mt;
   }
 
-  private static boolean valid(BodySchema schema, Object body) {
-    if (schema.branches() != null && body instanceof JsonObject o && o.getValue(schema.discriminator()) instanceof String value) {
-      Validator branch = schema.branches().get(value);
-      if (branch != null && branch.validate(body).getValid()) {
-        return true;
-      }
-    }
-    return schema.full().validate(body).getValid();
+  /** {@code schema} compiled, or else vertx-json-schema's validator of it. */
+  private static SchemaCheck.Check check(SchemaRepository repo, JsonSchema schema) {
+    SchemaCheck.Check compiled = SchemaCheck.compile(schema);
+    return compiled != null ? compiled : new LibraryCheck(repo.validator(schema));
   }
 
-  /**
-   * The validators of a body schema: the whole, and when it is a discriminated {@code oneOf} whose branches
-   * each fix the property with a distinct {@code const}, each branch by that constant.
-   */
-  private static BodySchema prepare(SchemaRepository repo, JsonSchema schema) {
-    Validator full = repo.validator(schema);
-    Object discriminator = schema.get("discriminator");
-    Object oneOf = schema.get("oneOf");
-    if (!(discriminator instanceof JsonObject d) || !(d.getValue("propertyName") instanceof String property)
-        || !(oneOf instanceof io.vertx.core.json.JsonArray branches) || branches.isEmpty()) {
-      return new BodySchema(full, null, null);
+  /** vertx-json-schema's validator of a schema that {@link SchemaCheck} does not compile. */
+  private record LibraryCheck(Validator validator) implements SchemaCheck.Check {
+    @Override
+    public boolean test(Object value) {
+      return validator.validate(value).getValid();
     }
-    Map<String, Validator> byValue = new HashMap<>();
-    List<String> seen = new ArrayList<>();
-    for (int i = 0; i < branches.size(); i++) {
-      JsonSchema branch = JsonSchema.of(branches.getJsonObject(i));
-      if (!(constant(repo, branches.getJsonObject(i), property) instanceof String c) || seen.contains(c)) {
-        return new BodySchema(full, null, null); // a branch that does not fix it, or two that fix it alike
-      }
-      seen.add(c);
-      byValue.put(c, repo.validator(branch));
-    }
-    return new BodySchema(full, property, Map.copyOf(byValue));
-  }
-
-  /** The {@code const} that a branch (or the schema its {@code $ref} names) gives {@code property}, or null. */
-  private static Object constant(SchemaRepository repo, JsonObject branch, String property) {
-    Object properties;
-    if (branch.getValue("$ref") instanceof String ref) {
-      JsonSchema target = repo.find(ref);
-      properties = target == null ? null : target.get("properties");
-    } else {
-      properties = branch.getValue("properties");
-    }
-    return properties instanceof JsonObject props && props.getValue(property) instanceof JsonObject p ? p.getValue("const") : null;
   }
 
   /** As vertx-openapi decides it: a schema other than a bare binary string is to be validated. */
