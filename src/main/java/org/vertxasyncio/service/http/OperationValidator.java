@@ -4,6 +4,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
@@ -13,6 +15,8 @@ import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.json.schema.JsonSchema;
 import io.vertx.json.schema.SchemaRepository;
 import io.vertx.json.schema.Validator;
+import io.vertx.json.schema.common.dsl.SchemaType;
+import io.vertx.openapi.contract.Location;
 import io.vertx.openapi.contract.MediaType;
 import io.vertx.openapi.contract.OpenAPIContract;
 import io.vertx.openapi.contract.Operation;
@@ -23,16 +27,19 @@ import io.vertx.openapi.validation.RequestParameter;
 import io.vertx.openapi.validation.RequestUtils;
 import io.vertx.openapi.validation.ValidatableRequest;
 import io.vertx.openapi.validation.ValidatedRequest;
+import io.vertx.openapi.validation.ValidatorErrorType;
 import io.vertx.openapi.validation.ValidatorException;
 import io.vertx.openapi.validation.impl.RequestParameterImpl;
 import io.vertx.openapi.validation.impl.RequestValidatorImpl;
+import io.vertx.openapi.validation.impl.ValidatableRequestImpl;
 import io.vertx.openapi.validation.impl.ValidatedRequestImpl;
 import io.vertx.openapi.validation.transformer.FormTransformer;
 import io.vertx.openapi.validation.transformer.LabelTransformer;
 import io.vertx.openapi.validation.transformer.MatrixTransformer;
 import io.vertx.openapi.validation.transformer.ParameterTransformer;
 import io.vertx.openapi.validation.transformer.SimpleTransformer;
-import java.util.ArrayList;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -74,6 +81,10 @@ final class OperationValidator {
   /** vertx-openapi's validator: what produces the error of an invalid request. */
   private final RequestValidatorImpl library;
   private final Map<Style, ParameterTransformer> transformers = new EnumMap<>(Style.class);
+  /** Whether this class extracts the operation's parameters itself: each a path, header or primitive query parameter. */
+  private final boolean extractHere;
+  /** The segment of the request's path each path parameter is (1 for the first), as vertx-openapi counts them. */
+  private final Map<Parameter, Integer> pathSegments = new IdentityHashMap<>();
   /** Each parameter's compiled schema, or (a schema {@link SchemaCheck} does not compile) the library's validator. */
   private final Map<Parameter, SchemaCheck.Check> parameters = new IdentityHashMap<>();
   private final Map<MediaType, SchemaCheck.Check> bodies = new IdentityHashMap<>();
@@ -86,10 +97,17 @@ final class OperationValidator {
     this.vertx = vertx;
     this.operation = operation;
     this.library = library;
-    transformers.put(Style.SIMPLE, new SimpleTransformer());
-    transformers.put(Style.LABEL, new LabelTransformer());
-    transformers.put(Style.MATRIX, new MatrixTransformer());
-    transformers.put(Style.FORM, new FormTransformer());
+    transformers.putAll(transformers());
+    extractHere = operation.getParameters().stream().allMatch(p -> switch (p.getIn()) {
+      case PATH, HEADER -> true;
+      case QUERY -> p.getSchemaType() != SchemaType.OBJECT && p.getSchemaType() != SchemaType.ARRAY;
+      default -> false;
+    });
+    for (Parameter p : operation.getParameters()) {
+      if (p.getIn() == Location.PATH) {
+        pathSegments.put(p, RequestUtils.findPathSegment(operation.getAbsoluteOpenAPIPath(), p.getName()));
+      }
+    }
     SchemaRepository repo = contract.getSchemaRepository();
     for (Parameter p : operation.getParameters()) {
       if (p.getSchema() != null) {
@@ -172,14 +190,105 @@ final class OperationValidator {
     }
   }
 
-  /** The request's parameters and body as vertx-openapi extracts them; on the event loop. */
-  private ValidatableRequest extract(RoutingContext rc) {
+  /**
+   * The request's parameters and body as vertx-openapi's {@code RequestUtils.extract} makes them; on the event loop.
+   * For path, header and primitive query parameters it does the same here, with each path parameter's segment
+   * counted once, not at every request; an operation with others goes through {@code RequestUtils}.
+   */
+  ValidatableRequest extract(RoutingContext rc) {
     Buffer raw = rc.body() == null ? null : rc.body().buffer();
-    Future<ValidatableRequest> extracted = RequestUtils.extract(rc.request(), operation, () -> Future.succeededFuture(raw));
-    if (extracted.failed()) {
-      throw extracted.cause() instanceof RuntimeException re ? re : new IllegalStateException(extracted.cause());
+    HttpServerRequest req = rc.request();
+    if (!extractHere) {
+      Future<ValidatableRequest> extracted = RequestUtils.extract(req, operation, () -> Future.succeededFuture(raw));
+      if (extracted.failed()) {
+        throw extracted.cause() instanceof RuntimeException re ? re : new IllegalStateException(extracted.cause());
+      }
+      return extracted.result();
     }
-    return extracted.result();
+    Map<String, RequestParameter> cookies = new HashMap<>(4);
+    Map<String, RequestParameter> headers = new HashMap<>(4);
+    Map<String, RequestParameter> path = new HashMap<>(4);
+    Map<String, RequestParameter> query = new HashMap<>(4);
+    String[] segments = null;
+    for (Parameter p : operation.getParameters()) {
+      switch (p.getIn()) {
+        case PATH -> {
+          if (segments == null) {
+            segments = req.path().substring(1).split("/");
+          }
+          int segment = pathSegments.get(p);
+          path.put(p.getName(), segments.length < segment ? new RequestParameterImpl(null)
+              : new RequestParameterImpl(decodeUrl(segments[segment - 1])));
+        }
+        case HEADER -> headers.put(p.getName(), new RequestParameterImpl(decodeUrl(req.getHeader(p.getName()))));
+        case QUERY -> {
+          List<String> values = req.params().getAll(p.getName());
+          query.put(p.getName(), new RequestParameterImpl(values.isEmpty() ? null : decodeUrl(values.get(0))));
+        }
+        default -> throw new IllegalStateException("parameter " + p.getName() + " in " + p.getIn()); // see extractHere
+      }
+    }
+    if (operation.getRequestBody() == null) {
+      return new ValidatableRequestImpl(cookies, headers, path, query);
+    }
+    return new ValidatableRequestImpl(cookies, headers, path, query, new RequestParameterImpl(raw),
+        req.headers().get(HttpHeaders.CONTENT_TYPE));
+  }
+
+  /** As vertx-openapi's {@code RequestUtils.decodeUrl}: the same value, or the same error (its cause left out). */
+  private static String decodeUrl(String encoded) {
+    try {
+      return encoded == null ? null : URLDecoder.decode(encoded, StandardCharsets.UTF_8);
+    } catch (Exception e) {
+      throw new ValidatorException("Can't decode URL value: " + encoded, ValidatorErrorType.ILLEGAL_VALUE);
+    }
+  }
+
+  /**
+   * vertx-openapi's parameter transformers, but for a string parameter whose value is a word ({@code \w+}): the
+   * library tests that with {@code String.matches}, compiling the pattern at every call; this tests it in place.
+   */
+  static Map<Style, ParameterTransformer> transformers() {
+    Map<Style, ParameterTransformer> t = new EnumMap<>(Style.class);
+    t.put(Style.SIMPLE, new SimpleTransformer() {
+      @Override
+      public Object transformPrimitive(Parameter parameter, String rawValue) {
+        return stringWord(parameter, rawValue) ? rawValue : super.transformPrimitive(parameter, rawValue);
+      }
+    });
+    t.put(Style.LABEL, new LabelTransformer() {
+      @Override
+      public Object transformPrimitive(Parameter parameter, String rawValue) {
+        return stringWord(parameter, rawValue) ? rawValue : super.transformPrimitive(parameter, rawValue);
+      }
+    });
+    t.put(Style.MATRIX, new MatrixTransformer() {
+      @Override
+      public Object transformPrimitive(Parameter parameter, String rawValue) {
+        return stringWord(parameter, rawValue) ? rawValue : super.transformPrimitive(parameter, rawValue);
+      }
+    });
+    t.put(Style.FORM, new FormTransformer() {
+      @Override
+      public Object transformPrimitive(Parameter parameter, String rawValue) {
+        return stringWord(parameter, rawValue) ? rawValue : super.transformPrimitive(parameter, rawValue);
+      }
+    });
+    return t;
+  }
+
+  /** Whether a string parameter's value matches {@code \w+}: one or more of {@code [a-zA-Z_0-9]}. */
+  private static boolean stringWord(Parameter parameter, String value) {
+    if (parameter.getSchemaType() != SchemaType.STRING || value.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
