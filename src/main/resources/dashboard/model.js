@@ -1,7 +1,8 @@
 // What the page knows: the tasks and loops, kept up to date from the task list and the event stream.
 //
 // Invariants: a task's state only moves forward (created -> started -> done), so a snapshot that is
-// older than what the page already holds (a listing that raced with the stream) never undoes it;
+// older than what the page already holds (a listing that raced with the stream) never undoes it; a
+// closed loop stays closed, whatever older state of it arrives later;
 // `order` holds every task id, ascending (ids are ULIDs: ascending is creation order); `version` grows
 // with every change, and the views redraw when it does.
 
@@ -193,16 +194,25 @@ export class Model {
     }
   }
 
+  /**
+   * A loop as an answer or an event shows it. Closed is final: an event from before the close that arrives
+   * after its answer (the stream may hold events back a moment) does not show the loop open again.
+   */
   setLoop(l) {
-    this.loops.set(l.name, {...this.loops.get(l.name), ...l});
+    this.mergeLoop(l);
     this.version++;
   }
 
   setLoops(list) {
     const names = new Set(list.map((l) => l.name));
     for (const name of [...this.loops.keys()]) if (!names.has(name)) this.loops.delete(name);
-    for (const l of list) this.loops.set(l.name, {...this.loops.get(l.name), ...l});
+    for (const l of list) this.mergeLoop(l);
     this.version++;
+  }
+
+  mergeLoop(l) {
+    const was = this.loops.get(l.name);
+    this.loops.set(l.name, {...was, ...l, ...(was && was.closed ? {closed: true, running: false} : {})});
   }
 
   /** Lets the oldest done tasks go when the page holds too many. */
