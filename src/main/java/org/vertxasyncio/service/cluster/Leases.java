@@ -20,6 +20,11 @@ import java.util.UUID;
  * owner; every claim gives it a new token, so a write fenced with an older token matches nothing; only
  * pending tasks are ever claimed, so a finished task is never run again. Times are PostgreSQL's
  * ({@code now()}), never a node's.
+ *
+ * <p>A parked task ({@code parked_until} set: its row only, due then) has no owner either, and is no unowned
+ * task to place or claim: a claim takes it only once it is due within the horizon, through the index on
+ * {@code parked_until} (the parked rows not due are never read), and the claim ends its parking. The count
+ * of parked rows ({@code meta} {@code tasks.parked}) goes down with the claim, in the same statement.
  */
 public final class Leases {
   /** The channel peers LISTEN on: a task became claimable (left unowned, released, or its lease expired). */
@@ -40,21 +45,48 @@ public final class Leases {
       RETURNING id, cancel_requested""";
 
   /**
-   * The claim, as River and Oban do it: the claimable rows are locked in a CTE with {@code SKIP LOCKED}
-   * (a peer claiming at the same moment takes others), then given to the node with a new token each.
+   * The claim's choice, as River and Oban do it: the claimable rows (not parked, their lease expired or never
+   * given) and the parked rows due within {@code $4} seconds are locked in CTEs with {@code SKIP LOCKED} (a peer
+   * claiming at the same moment takes others), the former first, {@code $2} in all.
    */
-  static final String CLAIM = """
+  static final String PICK = """
       WITH claimable AS (
-        SELECT id FROM tasks
-        WHERE state = 'pending' AND (lease_until IS NULL OR lease_until < now())
+        SELECT id, false AS parked FROM tasks
+        WHERE state = 'pending' AND parked_until IS NULL AND (lease_until IS NULL OR lease_until < now())
         ORDER BY id
         LIMIT $2
         FOR UPDATE SKIP LOCKED
-      )
-      UPDATE tasks t SET owner = $1, lease_token = gen_random_uuid()::text,
-        lease_until = now() + make_interval(secs => $3)
-      FROM claimable c WHERE t.id = c.id
-      RETURNING t.id, t.lease_token""";
+      ),
+      due AS (
+        SELECT id, true AS parked FROM tasks
+        WHERE parked_until <= (extract(epoch FROM now()) * 1000)::bigint + ($4::float8 * 1000)::bigint AND state = 'pending'
+        ORDER BY parked_until
+        LIMIT $2
+        FOR UPDATE SKIP LOCKED
+      ),
+      picked AS (
+        SELECT id, parked FROM claimable UNION ALL SELECT id, parked FROM due ORDER BY parked, id LIMIT $2
+      )""";
+
+  /**
+   * The claim's writes, after {@link #PICK}: each row picked is given to the node with a new token, and is parked
+   * no more ({@code claimed}, with {@code was_parked}); the count of parked rows goes down by those.
+   */
+  static final String TAKE = """
+      ,
+      claimed AS (
+        UPDATE tasks t SET owner = $1, lease_token = gen_random_uuid()::text,
+          lease_until = now() + make_interval(secs => $3), parked_until = NULL
+        FROM picked c WHERE t.id = c.id
+        RETURNING t.*, c.parked AS was_parked
+      ),
+      unparked AS (
+        UPDATE meta SET value = value - (SELECT count(*) FROM claimed WHERE was_parked)
+        WHERE key = 'tasks.parked' AND EXISTS (SELECT 1 FROM claimed WHERE was_parked)
+      )""";
+
+  /** The claim: {@link #PICK}, {@link #TAKE}, answering the ids and tokens. */
+  static final String CLAIM = PICK + TAKE + "\nSELECT id, lease_token FROM claimed";
 
   /** Gives tasks back (a draining node's, or those it dropped while PostgreSQL could not hear it). */
   static final String RELEASE = """
@@ -66,22 +98,38 @@ public final class Leases {
       UPDATE tasks SET owner = NULL, lease_token = NULL, lease_until = NULL
       WHERE owner = $1 AND state = 'pending'""";
 
-  /** How many pending tasks are claimable right now. */
+  /** How many pending tasks are claimable right now: unparked ones nobody holds, parked ones due within {@code $1} s. */
   static final String CLAIMABLE = """
-      SELECT count(*) FROM tasks WHERE state = 'pending' AND (lease_until IS NULL OR lease_until < now())""";
+      SELECT (SELECT count(*) FROM tasks
+                WHERE state = 'pending' AND parked_until IS NULL AND (lease_until IS NULL OR lease_until < now()))
+           + (SELECT count(*) FROM tasks
+                WHERE parked_until <= (extract(epoch FROM now()) * 1000)::bigint + ($1::float8 * 1000)::bigint)""";
 
   private final Pool pool;
   private final String node;
   private final double leaseSeconds;
+  private final double horizonSeconds;
+
+  /** With the default {@code store.horizon}. */
+  public Leases(Pool pool, String node, double leaseSeconds) {
+    this(pool, node, leaseSeconds, (Double) org.vertxasyncio.service.config.ConfigKeys.STORE_HORIZON.defaultValue());
+  }
 
   /**
-   * @param node         this node's id, the owner written on the tasks it holds
-   * @param leaseSeconds how long a lease lasts past its last renewal
+   * @param node           this node's id, the owner written on the tasks it holds
+   * @param leaseSeconds   how long a lease lasts past its last renewal
+   * @param horizonSeconds how long before it is due a parked task is claimed
    */
-  public Leases(Pool pool, String node, double leaseSeconds) {
+  public Leases(Pool pool, String node, double leaseSeconds, double horizonSeconds) {
     this.pool = pool;
     this.node = node;
     this.leaseSeconds = leaseSeconds;
+    this.horizonSeconds = horizonSeconds;
+  }
+
+  /** How long before it is due a parked task is claimed, seconds. */
+  public double horizon() {
+    return horizonSeconds;
   }
 
   public String node() {
@@ -132,7 +180,8 @@ public final class Leases {
   }
 
   /**
-   * Takes up to {@code max} pending tasks whose lease expired or that nobody owns.
+   * Takes up to {@code max} pending tasks whose lease expired or that nobody owns, and parked tasks due within
+   * the horizon.
    *
    * @return what was claimed, oldest first; failed when PostgreSQL did not answer (nothing was claimed)
    */
@@ -140,7 +189,7 @@ public final class Leases {
     if (max <= 0) {
       return Future.succeededFuture(List.of());
     }
-    return pool.preparedQuery(CLAIM).execute(Tuple.of(node, max, leaseSeconds)).map(Leases::claimed);
+    return pool.preparedQuery(CLAIM).execute(Tuple.of(node, max, leaseSeconds, horizonSeconds)).map(Leases::claimed);
   }
 
   private static List<Claimed> claimed(RowSet<Row> rows) {
@@ -167,7 +216,7 @@ public final class Leases {
 
   /** How many pending tasks are claimable now. */
   public Future<Long> claimable() {
-    return pool.query(CLAIMABLE).execute().map(rows -> rows.iterator().next().getLong(0));
+    return pool.preparedQuery(CLAIMABLE).execute(Tuple.of(horizonSeconds)).map(rows -> rows.iterator().next().getLong(0));
   }
 
   /** Wakes the peers: there is work to claim (the payload is this node's id). */
