@@ -200,6 +200,19 @@ class ClusterApiTest {
   }
 
   @Test
+  void aDeleteWhoseNotificationWasLostStillReachesANodeThatRestoredItThroughTheEventLog() throws Exception {
+    String id = b.submitAndWait(sleep(0).put("result", "kept"), 10).getString("id");
+    try (ServiceHarness c = ServiceHarness.start(node("node-c"))) {
+      assertEquals("kept", c.get("/tasks/" + id).expect(200).json().getString("result"));
+      // the row removed and its task.deleted logged, as a DELETE on a node does, but no NOTIFY on any channel
+      Postgres.query("WITH d AS (DELETE FROM " + SCHEMA + ".tasks WHERE id = $1::text), n AS (UPDATE " + SCHEMA
+          + ".event_ids SET last = last + 1 RETURNING last) INSERT INTO " + SCHEMA + ".events(id, key, type, task_id, data) "
+          + "SELECT n.last, 'lost-' || $1::text, 'task.deleted', $1::text, json_build_object('id', $1::text)::text FROM n", id);
+      eventually("the node that restored it forgets it", Duration.ofSeconds(10), () -> c.get("/tasks/" + id).status() == 404);
+    }
+  }
+
+  @Test
   void aGatherOnAOverTasksOfBFinishesWithTheirResultsInOrder() {
     String slow = b.submit(sleep(0.6).put("result", "first")).getString("id");
     String quick = b.submit(sleep(0.1).put("result", "second")).getString("id");
