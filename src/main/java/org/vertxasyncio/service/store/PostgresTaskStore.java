@@ -457,6 +457,16 @@ public final class PostgresTaskStore implements TaskStore {
     offer(new Park(task, parkedUntil));
   }
 
+  /** The parked rows of a closed loop made due at once, and the nodes woken to claim them (and cancel them). */
+  static final String DUE_NOW_OF_LOOP = "WITH u AS (UPDATE tasks SET parked_until = 0 WHERE loop = $1 AND parked_until > 0 "
+      + "RETURNING id) SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM (SELECT pg_notify('"
+      + org.vertxasyncio.service.cluster.Leases.CHANNEL + "', 'loop') WHERE EXISTS (SELECT 1 FROM u)) n)";
+
+  @Override
+  public Future<List<StoredTask>> unparkLoop(String loop, int max) {
+    return read(DUE_NOW_OF_LOOP, Tuple.of(loop), "make the parked tasks of loop " + loop + " due").map(rows -> List.of());
+  }
+
   /** The count {@link #INSERT_PARKED} and the claim keep: one row read, never the parked rows. */
   @Override
   public Future<Long> countParked() {

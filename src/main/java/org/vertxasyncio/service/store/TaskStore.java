@@ -101,7 +101,8 @@ public interface TaskStore {
 
   /**
    * Takes out of parking, as {@link #unparkDue} does, the parked rows of loop {@code loop}, whenever they are due,
-   * {@code max} at most (their loop was closed: they are cancelled).
+   * {@code max} at most (their loop was closed: they are cancelled). A store shared by several nodes makes them
+   * all due at once instead, and wakes the nodes, whose claims take them: it answers none.
    */
   default Future<List<StoredTask>> unparkLoop(String loop, int max) {
     return Future.succeededFuture(List.of());

@@ -30,7 +30,7 @@ import org.vertxasyncio.service.store.TaskStore;
  *   <li>Early: on one node a cancel, a long poll it may finish within, {@code POST /wait} and a gather that name a
  *       parked task bring it in at once ({@link #bringIn}); on a shared store a cancel makes it due at once, and
  *       the waits follow it wherever it runs, as any task of another node.</li>
- *   <li>A loop closed on one node has its parked tasks staged at once, to be cancelled there ({@link #loopClosed}).</li>
+ *   <li>A closed loop's parked tasks are cancelled at once ({@link #loopClosed}).</li>
  *   <li>Limits: {@code limits.parked.max} parked tasks at most (429 beyond); they take no place of
  *       {@code limits.pending.max}, which counts what is in memory. A staged task takes one, even beyond the limit,
  *       as a task recovered at start-up does: it was accepted.</li>
@@ -230,11 +230,17 @@ public final class ParkedTasks {
   }
 
   /**
-   * Loop {@code name} was closed: on one node, its parked tasks are taken out of parking and put on it now, where
-   * they are cancelled, as a close cancels the loop's pending tasks (not while shutting down: they stay parked).
+   * Loop {@code name} was closed: its parked tasks are cancelled, as a close cancels the loop's pending tasks (not
+   * while shutting down: they stay parked). On one node they are taken out of parking and put on it now, where
+   * they are cancelled; on a shared store they are made due at once, and the node that claims each cancels it.
    */
   public void loopClosed(String name) {
-    if (!local() || stopped) {
+    if (!enabled || stopped) {
+      return;
+    }
+    if (!local()) {
+      service.journal().store().unparkLoop(name, STAGE_BATCH).onFailure(e -> LOG.warn("the parked tasks of closed loop {} "
+          + "could not be made due (they are cancelled when they are): {}", name, String.valueOf(e)));
       return;
     }
     taken(service.journal().store().unparkLoop(name, STAGE_BATCH)).compose(this::stage).onComplete(ar -> {

@@ -184,6 +184,21 @@ class ParkedTasksTest {
     }
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgres"})
+  void closingALoopCancelsItsParkedTasks(String store) throws Exception {
+    try (ServiceHarness svc = ServiceHarness.start(node(store, "n1"))) {
+      svc.post("/loops", new JsonObject().put("name", "batch")).expect(201);
+      String id = svc.submit(sleep(600).put("loop", "batch")).getString("id");
+      String other = svc.submit(sleep(600)).getString("id");
+      assertEquals(2.0, parked(svc));
+      svc.post("/loops/batch/close").expect(200);
+      assertEquals("cancelled", doneWithoutWaiting(svc, id).getString("state"));
+      assertEquals("pending", svc.get("/tasks/" + other).expect(200).json().getString("state"), "another loop's stays parked");
+      eventually("one task is parked", SOON, () -> parked(svc) == 1.0);
+    }
+  }
+
   @Test
   void onOneNodeALongPollOnATaskParkedBeyondItsWaitAnswersItPendingOnceTheWaitIsOver() throws Exception {
     try (ServiceHarness svc = ServiceHarness.start(node("sqlite", "n1"))) {
