@@ -457,9 +457,13 @@ public final class PostgresTaskStore implements TaskStore {
     offer(new Park(task, parkedUntil));
   }
 
-  /** The parked rows of a closed loop made due at once, and the nodes woken to claim them (and cancel them). */
-  static final String DUE_NOW_OF_LOOP = "WITH u AS (UPDATE tasks SET parked_until = 0 WHERE loop = $1 AND parked_until > 0 "
-      + "RETURNING id) SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM (SELECT pg_notify('"
+  /**
+   * The parked rows of a closed loop made due at once (locked in the order of their ids: every node runs this when
+   * the loop closes), and the nodes woken to claim them (and cancel them).
+   */
+  static final String DUE_NOW_OF_LOOP = "WITH p AS (SELECT id FROM tasks WHERE loop = $1 AND parked_until > 0 ORDER BY id "
+      + "FOR NO KEY UPDATE), u AS (UPDATE tasks t SET parked_until = 0 FROM p WHERE t.id = p.id RETURNING t.id) "
+      + "SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM (SELECT pg_notify('"
       + org.vertxasyncio.service.cluster.Leases.CHANNEL + "', 'loop') WHERE EXISTS (SELECT 1 FROM u)) n)";
 
   @Override
