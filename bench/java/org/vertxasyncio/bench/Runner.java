@@ -16,6 +16,7 @@ import org.vertxasyncio.bench.suites.ClusterSuite;
 import org.vertxasyncio.bench.suites.HttpSuite;
 import org.vertxasyncio.bench.suites.LatenessSuite;
 import org.vertxasyncio.bench.suites.OpsSuite;
+import org.vertxasyncio.bench.suites.ParkedSuite;
 import org.vertxasyncio.bench.suites.PendingSuite;
 import org.vertxasyncio.bench.suites.SleepsSuite;
 import org.vertxasyncio.bench.suites.SoakSuite;
@@ -45,7 +46,7 @@ public final class Runner {
   /** Every suite, in the order a full run runs them. */
   static final List<Suite> SUITES = java.util.stream.Stream.concat(LIBRARY.stream(), SERVICE.stream()).toList();
   /** Suites run only when named (too long for a full run's 15 minutes). */
-  static final List<Suite> ON_REQUEST = List.of(new SoakSuite());
+  static final List<Suite> ON_REQUEST = List.of(new SoakSuite(), new ParkedSuite());
 
   private Runner() {
   }

@@ -28,6 +28,10 @@ import java.util.regex.Pattern;
  *       {@code {"kind":"sleep","seconds":S}} children each, {@code concurrency} requests in flight (so
  *       {@code sleeps / per gather} gathers are pending too). Prints {@code submit_s}, {@code sleeps},
  *       {@code gathers}, and {@code pending} as {@code GET /loops/default} counts it afterwards.</li>
+ *   <li>{@code park <base url> <sleeps> <concurrency> <seconds>}: {@code sleeps} tasks
+ *       {@code {"kind":"sleep","seconds":S}} posted one a request, {@code concurrency} requests in flight; prints
+ *       {@code submit_s}, {@code sleeps}, and {@code parked} and {@code pending} as {@code GET /metrics} counts them
+ *       afterwards ({@code asyncio_tasks_parked}, {@code asyncio_tasks{state="pending"}}).</li>
  *   <li>{@code count <base url>}: the tasks the service holds, every state, as {@code GET /metrics}
  *       counts them ({@code asyncio_tasks}); prints {@code tasks}.</li>
  * </ul>
@@ -44,8 +48,9 @@ public final class TaskClient {
     switch (args[0]) {
       case "seed" -> seed(http, args[1], Integer.parseInt(args[2]), args[3], Path.of(args[4]));
       case "fill" -> fill(http, args[1], Probe.intArg(args[2]), Probe.intArg(args[3]), Integer.parseInt(args[4]), args[5]);
+      case "park" -> park(http, args[1], Probe.intArg(args[2]), Integer.parseInt(args[3]), args[4]);
       case "count" -> count(http, args[1]);
-      default -> throw new IllegalArgumentException("seed, fill or count, not " + args[0]);
+      default -> throw new IllegalArgumentException("seed, fill, park or count, not " + args[0]);
     }
     System.exit(0);
   }
@@ -88,6 +93,46 @@ public final class TaskClient {
       throw new IOException("GET /metrics has no asyncio_tasks lines");
     }
     Probe.metric("tasks", (long) tasks);
+  }
+
+  private static void park(HttpClient http, String base, int sleeps, int concurrency, String seconds) throws Exception {
+    String body = "{\"kind\":\"sleep\",\"seconds\":" + seconds + "}";
+    AtomicInteger next = new AtomicInteger();
+    AtomicInteger made = new AtomicInteger();
+    long t0 = System.nanoTime();
+    ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+    List<Future<?>> workers = new ArrayList<>();
+    for (int c = 0; c < concurrency; c++) {
+      workers.add(pool.submit(() -> {
+        while (next.getAndIncrement() < sleeps) {
+          HttpResponse<String> r = http.send(post(base + "/tasks", body), HttpResponse.BodyHandlers.ofString());
+          if (r.statusCode() != 201) {
+            throw new IOException("POST /tasks answered " + r.statusCode() + ": " + r.body());
+          }
+          int m = made.incrementAndGet();
+          if (m % Math.max(1, sleeps / 10) == 0) {
+            System.out.printf("  %d of %d sleeps made, %.1f s%n", m, sleeps, (System.nanoTime() - t0) / 1e9);
+          }
+        }
+        return null;
+      }));
+    }
+    for (Future<?> w : workers) {
+      w.get();
+    }
+    pool.shutdown();
+    double took = (System.nanoTime() - t0) / 1e9;
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).timeout(Duration.ofSeconds(60))
+        .GET().build(), HttpResponse.BodyHandlers.ofString());
+    Matcher parked = Pattern.compile("(?m)^asyncio_tasks_parked\\{[^}]*} (\\S+)$").matcher(r.body());
+    Matcher pending = Pattern.compile("(?m)^asyncio_tasks\\{[^}]*state=\"pending\"[^}]*} (\\S+)$").matcher(r.body());
+    if (r.statusCode() != 200 || !parked.find() || !pending.find()) {
+      throw new IOException("GET /metrics answered " + r.statusCode() + " without asyncio_tasks_parked and pending tasks");
+    }
+    Probe.metric("submit_s", took);
+    Probe.metric("sleeps", sleeps);
+    Probe.metric("parked", Double.parseDouble(parked.group(1)));
+    Probe.metric("pending", Double.parseDouble(pending.group(1)));
   }
 
   private static void fill(HttpClient http, String base, int sleeps, int perGather, int concurrency, String seconds)

@@ -167,6 +167,9 @@ public final class ServiceVerticle extends VerticleBase {
         metrics.loopLag(l.name(), l::lagSeconds);
         metrics.loopRunning(l.name(), () -> l.loop().isRunning() ? 1 : 0);
       }
+      if (event == LoopEvent.CLOSED && tasks != null) {
+        tasks.parked().loopClosed(l.name()); // a close cancels its parked tasks too
+      }
       JsonObject data = loopJson(l);
       events.publish(event.eventName(), null, data);
       // in a cluster the loops table is written by ClusterLoops only, and a change is logged once: by the
@@ -188,6 +191,7 @@ public final class ServiceVerticle extends VerticleBase {
     webhooks = new WebhookSender(vertx, client, RetryPolicy.of(config), perEndpoint, perHost, metrics, clock);
     tasks = new TaskService(vertx, registry, loops, events, webhooks, metrics, ids, clock, journal, nodeId,
         config.get(ConfigKeys.CLUSTER_LEASE));
+    tasks.parking(config.get(ConfigKeys.STORE_HORIZON), config.get(ConfigKeys.LIMITS_PARKED_MAX));
     if (store instanceof PostgresTaskStore pg) {
       double lease = config.get(ConfigKeys.CLUSTER_LEASE);
       PgConnectOptions where = pg.connectOptions();
@@ -208,6 +212,7 @@ public final class ServiceVerticle extends VerticleBase {
     }
 
     metrics.taskStates(registry::pendingCount, registry::finishedCount, registry::cancelledCount);
+    metrics.parkedTasks(tasks.parked()::count);
     metrics.store(store::queued);
     if (store instanceof org.vertxasyncio.service.store.PostgresTaskStore pg) {
       metrics.storeStatements(pg, org.vertxasyncio.service.store.PostgresTaskStore::statements);
@@ -273,6 +278,11 @@ public final class ServiceVerticle extends VerticleBase {
         })))
         .compose(r -> cluster == null ? Future.succeededFuture() : onContext(cluster.start().recover(e -> {
           LOG.error("the first cluster round failed (retried every cluster.heartbeat): {}", String.valueOf(e));
+          return Future.succeededFuture();
+        })))
+        // the parked tasks: on one node those due within the horizon are staged now, and every half horizon
+        .compose(v -> onContext(tasks.parked().start(vertx).recover(e -> {
+          LOG.error("the first staging of parked tasks failed (tried again every half store.horizon): {}", String.valueOf(e));
           return Future.succeededFuture();
         })))
         // the webhook outbox: what a previous run left (one node), then, in a cluster, every heartbeat what
@@ -367,6 +377,7 @@ public final class ServiceVerticle extends VerticleBase {
     }, webhooks.inFlight(), grace);
     Future<Void> settled;
     tasks.outbox().stop();
+    tasks.parked().stop(); // what is parked stays parked, whatever shutdown.tasks says: it holds nothing
     if (cluster != null) {
       cluster.stopClaiming();
     }

@@ -35,7 +35,8 @@ import org.vertxasyncio.service.tasks.TaskService;
  * ({@link TaskRecovery#rescue}), drops the tasks whose lease it lost, and, while it is the leader, runs the
  * cluster's upkeep (dead nodes' rows, retention, waking peers). It hears of cancels and deletes asked for on
  * other nodes (LISTEN; a cancel is also in its heartbeat's answer, should a wake-up be missed) and of tasks a
- * gather here awaits elsewhere (read each round).
+ * gather here awaits elsewhere (read each round). Its claim also stages the parked tasks ({@code store.horizon})
+ * due within the horizon and a heartbeat: they are resumed as rescued ones are, to their absolute deadlines.
  *
  * <p>Invariants: a task is in {@code held} from the commit of the row that gives it this node's lease until
  * its finish is committed or it is dropped. A heartbeat that does not list a held task whose lease was
@@ -112,7 +113,8 @@ public final class ClusterNode implements Ownership {
     this.listen = listen;
     this.tasks = tasks;
     this.rows = rows;
-    this.leases = new Leases(pool, node, leaseSeconds);
+    // a round may come a heartbeat late: parked tasks are claimed a heartbeat earlier than the horizon says
+    this.leases = new Leases(pool, node, leaseSeconds, tasks.parked().horizon() + heartbeatSeconds);
     this.leader = new LeaderLease(pool, node, leaseSeconds);
     this.leaseNanos = (long) (leaseSeconds * 1e9);
     this.heartbeatMs = Math.max(1, (long) (heartbeatSeconds * 1000));
@@ -310,7 +312,8 @@ public final class ClusterNode implements Ownership {
 
   /**
    * What the cluster looks like, in one statement: the loops table (applied here, should a notification of
-   * a change have been lost), the live nodes' published rows, and how many pending tasks nobody holds.
+   * a change have been lost), the live nodes' published rows, and how many pending tasks nobody holds (placed
+   * ones: the parked ones, unowned too, take no node's room until they are due and claimed).
    */
   static final String LOOK = """
       SELECT (SELECT COALESCE(json_agg(json_build_object('name', name, 'state', state) ORDER BY position), '[]'::json)
@@ -318,7 +321,7 @@ public final class ClusterNode implements Ownership {
              (SELECT COALESCE(json_agg(json_build_object('node', id, 'free', free, 'loops', loops::json,
                 'age', extract(epoch FROM now() - seen_at))), '[]'::json)
                 FROM nodes WHERE seen_at > now() - make_interval(secs => $1))::text,
-             (SELECT count(*) FROM tasks WHERE state = 'pending' AND owner IS NULL)""";
+             (SELECT count(*) FROM tasks WHERE state = 'pending' AND parked_until IS NULL AND owner IS NULL)""";
 
   /** Reads {@link #LOOK}: applies the loops, keeps the peers' rows, and the room the peers have for placed tasks. */
   private Future<Void> look() {
@@ -399,7 +402,8 @@ public final class ClusterNode implements Ownership {
       return Future.succeededFuture();
     }
     String sql = firstClaim ? CLAIM_ROWS_AT_START : CLAIM_ROWS;
-    return count(pool.preparedQuery(sql).execute(Tuple.of(leases.node(), room, leaseNanos / 1e9))).compose(rs -> {
+    return count(pool.preparedQuery(sql).execute(Tuple.of(leases.node(), room, leaseNanos / 1e9, leases.horizon())))
+        .compose(rs -> {
       firstClaim = false;
       if (rs.rowCount() == 0) {
         return Future.succeededFuture();
@@ -407,22 +411,31 @@ public final class ClusterNode implements Ownership {
       long at = System.nanoTime();
       List<StoredTask> claimed = new ArrayList<>();
       Set<String> cancelRequested = new java.util.HashSet<>();
+      Set<String> staged = new java.util.HashSet<>();
       for (Row r : rs) {
         claimed.add(rows.apply(r));
         if (Boolean.TRUE.equals(r.getBoolean("cancel_requested"))) {
           cancelRequested.add(r.getString("id"));
         }
+        if (Boolean.TRUE.equals(r.getBoolean("was_parked"))) {
+          staged.add(r.getString("id"));
+        }
       }
       claimed.sort(java.util.Comparator.comparing(StoredTask::id));
-      LOG.info("claimed {} task(s) whose lease expired or that nobody held", claimed.size());
-      return new TaskRecovery(tasks).rescue(claimed, this::elsewhere, cancelRequested).map(report -> {
+      if (staged.size() < claimed.size()) {
+        LOG.info("claimed {} task(s) whose lease expired or that nobody held", claimed.size() - staged.size());
+      }
+      if (!staged.isEmpty()) {
+        LOG.info("claimed {} parked task(s) due within {} s", staged.size(), leases.horizon());
+      }
+      return new TaskRecovery(tasks).rescue(claimed, this::elsewhere, cancelRequested, staged).map(report -> {
         for (StoredTask t : claimed) {
           TaskRecord rec = tasks.registry().get(t.id());
           if (rec != null && t.leaseToken().equals(rec.leaseToken()) && !rec.view().done()) {
             held.putIfAbsent(rec.id(), new Held(rec, at));
           }
         }
-        rescued.addAndGet(claimed.size());
+        rescued.addAndGet(claimed.size() - staged.size());
         if (claimed.size() == room) {
           again = true; // there may be more
         }
@@ -435,9 +448,12 @@ public final class ClusterNode implements Ownership {
    * The claim of {@link Leases#CLAIM}, answering whole rows; it also takes what it claimed from the free room
    * the node published, so that peers placing tasks do not count that room twice before its next heartbeat.
    */
-  static final String CLAIM_ROWS = Leases.CLAIM.replace(")\nUPDATE tasks t SET", "),\nclaimed AS (\nUPDATE tasks t SET")
-      .replace("RETURNING t.id, t.lease_token", "RETURNING t.*\n),\nroom AS (\nUPDATE nodes SET free = GREATEST(0, free - "
-          + "(SELECT count(*) FROM claimed)) WHERE id = $1\n)\nSELECT * FROM claimed");
+  static final String CLAIM_ROWS = Leases.PICK + Leases.TAKE + """
+      ,
+      room AS (
+        UPDATE nodes SET free = GREATEST(0, free - (SELECT count(*) FROM claimed)) WHERE id = $1
+      )
+      SELECT * FROM claimed""";
   /**
    * The first claim of a start also takes the tasks a previous run under the same node id held: that run is
    * over, so their leases need not be waited for.

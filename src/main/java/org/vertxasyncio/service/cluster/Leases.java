@@ -22,6 +22,11 @@ import java.util.UUID;
  * ({@code now()}), never a node's. A statement that changes several rows of {@code tasks} locks them in the
  * order of their ids ({@code ORDER BY id FOR ...}), as the store's batches do, so that a heartbeat and a
  * batch never wait for each other (PostgreSQL's deadlock, 40P01); a claim skips the rows others lock.
+ *
+ * <p>A parked task ({@code parked_until} set: its row only, due then) has no owner either, and is no unowned
+ * task to place or claim: a claim takes it only once it is due within the horizon, through the index on
+ * {@code parked_until} (the parked rows not due are never read), and the claim ends its parking. The count
+ * of parked rows ({@code meta} {@code tasks.parked}) goes down with the claim, in the same statement.
  */
 public final class Leases {
   /** The channel peers LISTEN on: a task became claimable (left unowned, released, or its lease expired). */
@@ -45,21 +50,48 @@ public final class Leases {
       RETURNING t.id, t.cancel_requested""";
 
   /**
-   * The claim, as River and Oban do it: the claimable rows are locked in a CTE with {@code SKIP LOCKED}
-   * (a peer claiming at the same moment takes others), then given to the node with a new token each.
+   * The claim's choice, as River and Oban do it: the claimable rows (not parked, their lease expired or never
+   * given) and the parked rows due within {@code $4} seconds are locked in CTEs with {@code SKIP LOCKED} (a peer
+   * claiming at the same moment takes others), the former first, {@code $2} in all.
    */
-  static final String CLAIM = """
+  static final String PICK = """
       WITH claimable AS (
-        SELECT id FROM tasks
-        WHERE state = 'pending' AND (lease_until IS NULL OR lease_until < now())
+        SELECT id, false AS parked FROM tasks
+        WHERE state = 'pending' AND parked_until IS NULL AND (lease_until IS NULL OR lease_until < now())
         ORDER BY id
         LIMIT $2
         FOR UPDATE SKIP LOCKED
-      )
-      UPDATE tasks t SET owner = $1, lease_token = gen_random_uuid()::text,
-        lease_until = now() + make_interval(secs => $3)
-      FROM claimable c WHERE t.id = c.id
-      RETURNING t.id, t.lease_token""";
+      ),
+      due AS (
+        SELECT id, true AS parked FROM tasks
+        WHERE parked_until <= (extract(epoch FROM now()) * 1000)::bigint + ($4::float8 * 1000)::bigint AND state = 'pending'
+        ORDER BY parked_until
+        LIMIT $2
+        FOR UPDATE SKIP LOCKED
+      ),
+      picked AS (
+        SELECT id, parked FROM claimable UNION ALL SELECT id, parked FROM due ORDER BY parked, id LIMIT $2
+      )""";
+
+  /**
+   * The claim's writes, after {@link #PICK}: each row picked is given to the node with a new token, and is parked
+   * no more ({@code claimed}, with {@code was_parked}); the count of parked rows goes down by those.
+   */
+  static final String TAKE = """
+      ,
+      claimed AS (
+        UPDATE tasks t SET owner = $1, lease_token = gen_random_uuid()::text,
+          lease_until = now() + make_interval(secs => $3), parked_until = NULL
+        FROM picked c WHERE t.id = c.id
+        RETURNING t.*, c.parked AS was_parked
+      ),
+      unparked AS (
+        UPDATE meta SET value = value - (SELECT count(*) FROM claimed WHERE was_parked)
+        WHERE key = 'tasks.parked' AND EXISTS (SELECT 1 FROM claimed WHERE was_parked)
+      )""";
+
+  /** The claim: {@link #PICK}, {@link #TAKE}, answering the ids and tokens. */
+  static final String CLAIM = PICK + TAKE + "\nSELECT id, lease_token FROM claimed";
 
   /** Gives tasks back (a draining node's, or those it dropped while PostgreSQL could not hear it). */
   static final String RELEASE = """
@@ -77,22 +109,38 @@ public final class Leases {
       UPDATE tasks t SET owner = NULL, lease_token = NULL, lease_until = NULL
       FROM given WHERE t.id = given.id""";
 
-  /** How many pending tasks are claimable right now. */
+  /** How many pending tasks are claimable right now: unparked ones nobody holds, parked ones due within {@code $1} s. */
   static final String CLAIMABLE = """
-      SELECT count(*) FROM tasks WHERE state = 'pending' AND (lease_until IS NULL OR lease_until < now())""";
+      SELECT (SELECT count(*) FROM tasks
+                WHERE state = 'pending' AND parked_until IS NULL AND (lease_until IS NULL OR lease_until < now()))
+           + (SELECT count(*) FROM tasks
+                WHERE parked_until <= (extract(epoch FROM now()) * 1000)::bigint + ($1::float8 * 1000)::bigint)""";
 
   private final Pool pool;
   private final String node;
   private final double leaseSeconds;
+  private final double horizonSeconds;
+
+  /** With the default {@code store.horizon}. */
+  public Leases(Pool pool, String node, double leaseSeconds) {
+    this(pool, node, leaseSeconds, (Double) org.vertxasyncio.service.config.ConfigKeys.STORE_HORIZON.defaultValue());
+  }
 
   /**
-   * @param node         this node's id, the owner written on the tasks it holds
-   * @param leaseSeconds how long a lease lasts past its last renewal
+   * @param node           this node's id, the owner written on the tasks it holds
+   * @param leaseSeconds   how long a lease lasts past its last renewal
+   * @param horizonSeconds how long before it is due a parked task is claimed
    */
-  public Leases(Pool pool, String node, double leaseSeconds) {
+  public Leases(Pool pool, String node, double leaseSeconds, double horizonSeconds) {
     this.pool = pool;
     this.node = node;
     this.leaseSeconds = leaseSeconds;
+    this.horizonSeconds = horizonSeconds;
+  }
+
+  /** How long before it is due a parked task is claimed, seconds. */
+  public double horizon() {
+    return horizonSeconds;
   }
 
   public String node() {
@@ -143,7 +191,8 @@ public final class Leases {
   }
 
   /**
-   * Takes up to {@code max} pending tasks whose lease expired or that nobody owns.
+   * Takes up to {@code max} pending tasks whose lease expired or that nobody owns, and parked tasks due within
+   * the horizon.
    *
    * @return what was claimed, oldest first; failed when PostgreSQL did not answer (nothing was claimed)
    */
@@ -151,7 +200,7 @@ public final class Leases {
     if (max <= 0) {
       return Future.succeededFuture(List.of());
     }
-    return pool.preparedQuery(CLAIM).execute(Tuple.of(node, max, leaseSeconds)).map(Leases::claimed);
+    return pool.preparedQuery(CLAIM).execute(Tuple.of(node, max, leaseSeconds, horizonSeconds)).map(Leases::claimed);
   }
 
   private static List<Claimed> claimed(RowSet<Row> rows) {
@@ -178,7 +227,7 @@ public final class Leases {
 
   /** How many pending tasks are claimable now. */
   public Future<Long> claimable() {
-    return pool.query(CLAIMABLE).execute().map(rows -> rows.iterator().next().getLong(0));
+    return pool.preparedQuery(CLAIMABLE).execute(Tuple.of(horizonSeconds)).map(rows -> rows.iterator().next().getLong(0));
   }
 
   /** Wakes the peers: there is work to claim (the payload is this node's id). */

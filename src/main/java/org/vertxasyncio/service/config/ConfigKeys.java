@@ -39,7 +39,10 @@ public final class ConfigKeys {
   public static final ConfigKey<Integer> WORKER_POOL_SIZE = integer("worker.pool.size", 4, 1, 1024,
       "threads of the loops' default executor, which runs `work` tasks (`runInExecutor`)");
   public static final ConfigKey<Integer> LIMITS_PENDING_MAX = integer("limits.pending.max", 1000, 1, 10_000_000,
-      "pending tasks at most (gather children count); beyond: 429");
+      "pending tasks held in memory at most (gather children count; parked tasks, see `store.horizon`, do not); "
+          + "beyond: 429");
+  public static final ConfigKey<Integer> LIMITS_PARKED_MAX = integer("limits.parked.max", 1_000_000, 1, 1_000_000_000,
+      "parked tasks at most (`sleep` tasks kept in the store only until they are due, see `store.horizon`); beyond: 429");
   public static final ConfigKey<Double> LIMITS_SLEEP_MAX = number("limits.sleep.max", 3600.0, 0, false, 1e9,
       "the longest `sleep`, seconds");
   public static final ConfigKey<Long> LIMITS_WORK_ITERATIONS_MAX = longInteger("limits.work.iterations.max", 1_000_000, 1,
@@ -128,6 +131,10 @@ public final class ConfigKeys {
       "group commit: the most writes one transaction takes");
   public static final ConfigKey<Double> STORE_BATCH_WAIT = number("store.batch.wait", 0.001, 0, true, 1,
       "group commit: seconds a transaction waits for more writes");
+  public static final ConfigKey<Double> STORE_HORIZON = number("store.horizon", 60.0, 0, false, 1e9,
+      "with the `sqlite` and `postgres` stores: a `sleep` due later than this many seconds from now is parked: kept as "
+          + "its row only, with no coroutine, timer or lease on any node, and put on its loop about this long before it "
+          + "is due (its absolute deadline kept)");
   public static final ConfigKey<String> STORE_POSTGRES_URL = define("store.postgres.url",
       "postgresql://postgres@127.0.0.1:5432/postgres", "a `postgresql://user[:password]@host[:port]/database` URI",
       "the PostgreSQL database of the `postgres` store (a password in it is never shown nor logged)", false,

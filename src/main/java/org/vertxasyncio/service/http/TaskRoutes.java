@@ -35,7 +35,7 @@ final class TaskRoutes {
   void submit(RoutingContext rc) {
     Double wait = waitParam(rc);
     TaskSpec spec = TaskSpec.parse(Http.body(rc), api.config(), api.webhookGuard());
-    Http.back(api.tasks().submit(spec)).onComplete(ar -> {
+    Http.back(api.tasks().submit(spec, wait)).onComplete(ar -> {
       if (ar.failed()) {
         Http.fail(rc, ar.cause());
         return;

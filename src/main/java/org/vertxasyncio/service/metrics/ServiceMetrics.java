@@ -71,6 +71,12 @@ public final class ServiceMetrics {
     gauge("asyncio.tasks", "Tasks held by the service, by asyncio future state", "state", "cancelled", cancelled);
   }
 
+  /** The gauge of parked tasks: kept in the store only until they are due, none of them in memory. */
+  public void parkedTasks(Supplier<Number> parked) {
+    Gauge.builder("asyncio.tasks.parked", parked).description("Tasks parked in the store until they are due (no coroutine, "
+        + "no timer, no lease)").tags(common).register(registry);
+  }
+
   private void gauge(String name, String help, String tag, String value, Supplier<Number> f) {
     Gauge.builder(name, f).description(help).tag(tag, value).tags(common).register(registry);
   }

@@ -67,7 +67,12 @@ public final class Migrations {
             lease_until   INTEGER
           )""",
           "CREATE INDEX webhook_outbox_task ON webhook_outbox (task_id)",
-          "CREATE INDEX webhook_outbox_pending ON webhook_outbox (next_at) WHERE state = 'pending'")));
+          "CREATE INDEX webhook_outbox_pending ON webhook_outbox (next_at) WHERE state = 'pending'")),
+      new Migration(5, "tasks: parked_until, the deadline of a task kept as its row only until it is due (null: not parked)",
+          List.of(
+              "ALTER TABLE tasks ADD COLUMN parked_until INTEGER",
+              // the staging scan's rows: parked tasks only, by deadline
+              "CREATE INDEX tasks_parked ON tasks (parked_until) WHERE parked_until IS NOT NULL")));
 
   /** The schema version this build writes. */
   public static final int CURRENT = ALL.get(ALL.size() - 1).version();

@@ -111,7 +111,17 @@ public final class PostgresMigrations {
       new Migrations.Migration(6, "cluster: what each node publishes on its heartbeat (its free room for tasks, its loops' counts)",
           List.of(
               "ALTER TABLE nodes ADD COLUMN free integer NOT NULL DEFAULT 0",
-              "ALTER TABLE nodes ADD COLUMN loops text NOT NULL DEFAULT '{}'")));
+              "ALTER TABLE nodes ADD COLUMN loops text NOT NULL DEFAULT '{}'")),
+      new Migrations.Migration(7, "tasks: parked_until, the deadline of a task kept as its row only until it is due (null: "
+          + "not parked), and the count of parked rows in meta", List.of(
+              "ALTER TABLE tasks ADD COLUMN parked_until bigint",
+              // the claim's parked rows, by deadline: only those due soon are read
+              "CREATE INDEX tasks_parked ON tasks (parked_until) WHERE parked_until IS NOT NULL",
+              // the claim's and the room count's unparked rows: parked ones (no owner, no lease) are left out
+              "DROP INDEX tasks_pending_lease",
+              "CREATE INDEX tasks_pending_lease ON tasks (lease_until) WHERE state = 'pending' AND parked_until IS NULL",
+              // kept by the statements that park and claim rows, so nobody counts the parked rows themselves
+              "INSERT INTO meta(key, value) VALUES ('tasks.parked', 0) ON CONFLICT (key) DO NOTHING")));
 
   /** The schema version this build writes. */
   public static final int CURRENT = ALL.get(ALL.size() - 1).version();

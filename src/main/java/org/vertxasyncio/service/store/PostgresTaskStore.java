@@ -102,6 +102,17 @@ public final class PostgresTaskStore implements TaskStore {
       + "sleep_deadline, timeout_deadline, record, node, lease_token) WHERE t.id = u.id "
       + "AND t.lease_token IS NOT DISTINCT FROM u.lease_token RETURNING t.id";
   static final String DELETE = "DELETE FROM tasks WHERE id = ANY($1)";
+  /** The meta key of the count of parked rows, kept by {@link #INSERT_PARKED} and the cluster's claim. */
+  public static final String PARKED_COUNT = "tasks.parked";
+  /**
+   * A batch's parked rows in one statement, no owner and no lease, and the count of parked rows moved on by those
+   * inserted (a batch sent again inserts nothing twice, and counts nothing twice).
+   */
+  static final String INSERT_PARKED = "WITH i AS (INSERT INTO tasks(id, loop, parent, state, created_at, done_at, "
+      + "sleep_deadline, timeout_deadline, spec, record, node, parked_until) SELECT * FROM unnest($1::text[], $2::text[], "
+      + "$3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::text[], $10::text[], "
+      + "$11::text[], $12::bigint[]) ON CONFLICT (id) DO NOTHING RETURNING 1) UPDATE meta SET value = value + "
+      + "(SELECT count(*) FROM i) WHERE key = '" + PARKED_COUNT + "' AND EXISTS (SELECT 1 FROM i)";
   /**
    * The first statement of a batch that changes existing rows: it locks them in the order of their ids, the
    * order every statement that changes several rows of {@code tasks} takes its locks in (the heartbeat's
@@ -184,11 +195,14 @@ public final class PostgresTaskStore implements TaskStore {
   static final String GET = "SELECT " + COLUMNS + " FROM tasks WHERE id = $1";
   /**
    * A cancel asked for: recorded in the row of a pending task, and its id notified (at commit) to the nodes;
-   * answers whether it was recorded and the task's state before.
+   * answers whether it was recorded and the task's state before. A parked task is made due at once, and the
+   * nodes are woken to claim it (the one that does cancels it before it runs).
    */
-  static final String REQUEST_CANCEL = "WITH u AS (UPDATE tasks SET cancel_requested = true WHERE id = $1 AND state = "
-      + "'pending' RETURNING id) SELECT (SELECT count(*) FROM (SELECT pg_notify('" + CANCEL_CHANNEL + "', id) FROM u) n), "
-      + "(SELECT state FROM tasks WHERE id = $1)";
+  static final String REQUEST_CANCEL = "WITH u AS (UPDATE tasks SET cancel_requested = true, parked_until = CASE WHEN "
+      + "parked_until IS NULL THEN NULL ELSE 0 END WHERE id = $1 AND state = 'pending' RETURNING id, parked_until) "
+      + "SELECT (SELECT count(*) FROM (SELECT pg_notify('" + CANCEL_CHANNEL + "', id) FROM u) n), "
+      + "(SELECT state FROM tasks WHERE id = $1), (SELECT count(*) FROM (SELECT pg_notify('"
+      + org.vertxasyncio.service.cluster.Leases.CHANNEL + "', 'cancel') FROM u WHERE parked_until IS NOT NULL) w)";
   /**
    * A done task's row removed, and its id notified (at commit) to the nodes unless it is pending (also when
    * the row is gone already: its node's own queued delete may have been first); answers the state before.
@@ -234,7 +248,10 @@ public final class PostgresTaskStore implements TaskStore {
   /** When the writer first tried to close with writes it could not commit (0: not yet); the writer's. */
   private long closingSince;
 
-  private sealed interface Op permits Put, PutAll, Finish, Delete, PutLoop, PutEvents, LogEvents, Group, Barrier, Close {
+  private sealed interface Op permits Put, PutAll, Park, Finish, Delete, PutLoop, PutEvents, LogEvents, Group, Barrier, Close {
+  }
+
+  private record Park(StoredTask task, long until) implements Op {
   }
 
   /** Events for the log; their keys are {@code keyPrefix + (firstKey + i)}, the same when sent again. */
@@ -428,6 +445,37 @@ public final class PostgresTaskStore implements TaskStore {
   @Override
   public void delete(String id) {
     offer(new Delete(id));
+  }
+
+  @Override
+  public boolean parks() {
+    return true;
+  }
+
+  @Override
+  public void park(StoredTask task, long parkedUntil) {
+    offer(new Park(task, parkedUntil));
+  }
+
+  /**
+   * The parked rows of a closed loop made due at once (locked in the order of their ids: every node runs this when
+   * the loop closes), and the nodes woken to claim them (and cancel them).
+   */
+  static final String DUE_NOW_OF_LOOP = "WITH p AS (SELECT id FROM tasks WHERE loop = $1 AND parked_until > 0 ORDER BY id "
+      + "FOR NO KEY UPDATE), u AS (UPDATE tasks t SET parked_until = 0 FROM p WHERE t.id = p.id RETURNING t.id) "
+      + "SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM (SELECT pg_notify('"
+      + org.vertxasyncio.service.cluster.Leases.CHANNEL + "', 'loop') WHERE EXISTS (SELECT 1 FROM u)) n)";
+
+  @Override
+  public Future<List<StoredTask>> unparkLoop(String loop, int max) {
+    return read(DUE_NOW_OF_LOOP, Tuple.of(loop), "make the parked tasks of loop " + loop + " due").map(rows -> List.of());
+  }
+
+  /** The count {@link #INSERT_PARKED} and the claim keep: one row read, never the parked rows. */
+  @Override
+  public Future<Long> countParked() {
+    return read("SELECT value FROM meta WHERE key = '" + PARKED_COUNT + "'", Tuple.tuple(), "count the parked tasks")
+        .map(rows -> rows.size() == 0 ? 0L : rows.iterator().next().getLong(0));
   }
 
   @Override
@@ -711,7 +759,9 @@ public final class PostgresTaskStore implements TaskStore {
         LOG.info("task store {}: schema version -> {} (migrations {})", describe(), PostgresMigrations.CURRENT, applied);
       }
       List<StoredTask> tasks = new ArrayList<>();
-      for (Row r : await(pool.query("SELECT " + COLUMNS + " FROM tasks ORDER BY id").execute(), openMillis)) {
+      // parked tasks stay in the store until a node claims them, due
+      for (Row r : await(pool.query("SELECT " + COLUMNS + " FROM tasks WHERE parked_until IS NULL ORDER BY id").execute(),
+          openMillis)) {
         tasks.add(row(r));
       }
       List<Stored.StoredLoop> loops = new ArrayList<>();
@@ -937,6 +987,7 @@ public final class PostgresTaskStore implements TaskStore {
    */
   private boolean commit(List<Op> ops) {
     Map<String, StoredTask> puts = new LinkedHashMap<>();
+    Map<String, Park> parks = new LinkedHashMap<>();
     Set<String> deletes = new LinkedHashSet<>();
     Map<String, String> loops = new LinkedHashMap<>();
     Map<String, StoredDelivery> deliveries = new LinkedHashMap<>();
@@ -960,6 +1011,7 @@ public final class PostgresTaskStore implements TaskStore {
       switch (op) {
         case Put p -> merge(puts, p.task());
         case PutAll p -> p.tasks().forEach(t -> merge(puts, t));
+        case Park p -> parks.put(p.task().id(), p);
         case Finish f -> {
           merge(puts, f.task());
           f.deliveries().forEach(d -> deliveries.put(d.id(), d));
@@ -967,6 +1019,7 @@ public final class PostgresTaskStore implements TaskStore {
         }
         case Delete d -> {
           puts.remove(d.id());
+          parks.remove(d.id());
           deletes.add(d.id());
           deliveries.values().removeIf(x -> x.taskId().equals(d.id()));
         }
@@ -982,7 +1035,8 @@ public final class PostgresTaskStore implements TaskStore {
         writes.add(op);
       }
     }
-    if (puts.isEmpty() && deletes.isEmpty() && loops.isEmpty() && events < 0 && logged.isEmpty() && deliveries.isEmpty()) {
+    if (puts.isEmpty() && parks.isEmpty() && deletes.isEmpty() && loops.isEmpty() && events < 0 && logged.isEmpty()
+        && deliveries.isEmpty()) {
       barriers.forEach(Promise::complete);
       return true;
     }
@@ -994,7 +1048,7 @@ public final class PostgresTaskStore implements TaskStore {
         if (conn == null) {
           conn = connectWriter();
         }
-        failure = write(conn, puts, deletes, loops, events, logged, deliveries.values(), leaseOfDeliveries);
+        failure = write(conn, puts, parks.values(), deletes, loops, events, logged, deliveries.values(), leaseOfDeliveries);
       } catch (Exception e) {
         failure = e;
       }
@@ -1080,9 +1134,9 @@ public final class PostgresTaskStore implements TaskStore {
    *     transaction is aborted, and its COMMIT rolls back)
    * @throws Exception when the answers do not all come within the timeout
    */
-  private Throwable write(PgConnection c, Map<String, StoredTask> puts, Set<String> deletes, Map<String, String> loops,
-      long events, List<LogEvents> logged, java.util.Collection<StoredDelivery> deliveries, double leaseOfDeliveries)
-      throws Exception {
+  private Throwable write(PgConnection c, Map<String, StoredTask> puts, java.util.Collection<Park> parks, Set<String> deletes,
+      Map<String, String> loops, long events, List<LogEvents> logged, java.util.Collection<StoredDelivery> deliveries,
+      double leaseOfDeliveries) throws Exception {
     Columns inserts = new Columns(13);
     Columns updates = new Columns(8);
     List<String> fencedIds = new ArrayList<>();
@@ -1131,13 +1185,23 @@ public final class PostgresTaskStore implements TaskStore {
     if (events >= 0) {
       answers.add(c.preparedQuery(PUT_EVENTS).execute(Tuple.of(events)));
     }
+    if (!parks.isEmpty()) {
+      // late, as the claim does: the count's row it locks is held only for the rest of the commit
+      Columns ps = new Columns(12);
+      for (Park p : parks) {
+        StoredTask t = p.task();
+        ps.add(t.id(), t.loop(), t.parent(), t.state(), t.createdAt(), t.doneAt(), t.sleepDeadline(), t.timeoutDeadline(),
+            t.spec(), t.record().get(), t.node(), p.until());
+      }
+      answers.add(c.preparedQuery(INSERT_PARKED).execute(ps.tuple(4, 5, 6, 7, 11)));
+    }
     if (!logged.isEmpty()) {
       // last: the event_ids row it locks is held only for the commit
       answers.add(c.preparedQuery(INSERT_EVENTS).execute(eventColumns(logged)));
     }
     answers.add(c.query("COMMIT").execute());
-    statements.addAndGet(2L + (locked.length > 0 ? 1 : 0) + (inserts.rows > 0 ? 1 : 0) + (updates.rows > 0 ? 1 : 0)
-        + (deletes.isEmpty() ? 0 : 1)
+    statements.addAndGet(2L + (locked.length > 0 ? 1 : 0) + (inserts.rows > 0 ? 1 : 0) + (parks.isEmpty() ? 0 : 1)
+        + (updates.rows > 0 ? 1 : 0) + (deletes.isEmpty() ? 0 : 1)
         + (deliveries.isEmpty() ? 0 : 1)
         + loops.size() + (events >= 0 ? 1 : 0) + (logged.isEmpty() ? 0 : 1));
     try {

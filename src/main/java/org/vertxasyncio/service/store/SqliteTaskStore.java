@@ -74,7 +74,11 @@ public final class SqliteTaskStore implements TaskStore {
   /** The last task-name number reserved and committed; the writer thread's. */
   private long namesReserved;
 
-  private sealed interface Op permits Put, PutAll, Finish, Call, Delete, PutLoop, PutMeta, ReserveNames, Read, Barrier, Close {
+  private sealed interface Op permits Put, PutAll, Park, Finish, Call, Delete, PutLoop, PutMeta, ReserveNames, Read, Barrier,
+      Close {
+  }
+
+  private record Park(StoredTask task, long until) implements Op {
   }
 
   private record Finish(StoredTask task, List<StoredDelivery> deliveries, double leaseSeconds) implements Op {
@@ -193,6 +197,73 @@ public final class SqliteTaskStore implements TaskStore {
   @Override
   public void delete(String id) {
     offer(new Delete(id));
+  }
+
+  @Override
+  public boolean parks() {
+    return true;
+  }
+
+  @Override
+  public void park(StoredTask task, long parkedUntil) {
+    offer(new Park(task, parkedUntil));
+  }
+
+  @Override
+  public Future<Long> countParked() {
+    return read(c -> {
+      try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM tasks WHERE parked_until IS NOT NULL")) {
+        return rs.next() ? rs.getLong(1) : 0L;
+      }
+    });
+  }
+
+  @Override
+  public Future<List<StoredTask>> unparkDue(long until, int max) {
+    return call(c -> {
+      try (PreparedStatement ps = c.prepareStatement("UPDATE tasks SET parked_until = NULL WHERE id IN (SELECT id FROM tasks "
+          + "WHERE parked_until IS NOT NULL AND parked_until <= ? ORDER BY parked_until LIMIT ?) RETURNING " + COLUMNS)) {
+        ps.setLong(1, until);
+        ps.setInt(2, max);
+        return rows(ps);
+      }
+    });
+  }
+
+  @Override
+  public Future<List<StoredTask>> unparkLoop(String loop, int max) {
+    return call(c -> {
+      try (PreparedStatement ps = c.prepareStatement("UPDATE tasks SET parked_until = NULL WHERE id IN (SELECT id FROM tasks "
+          + "WHERE parked_until IS NOT NULL AND loop = ? LIMIT ?) RETURNING " + COLUMNS)) {
+        ps.setString(1, loop);
+        ps.setInt(2, max);
+        return rows(ps);
+      }
+    });
+  }
+
+  @Override
+  public Future<StoredTask> unpark(String id, long dueBy) {
+    return call(c -> {
+      try (PreparedStatement ps = c.prepareStatement("UPDATE tasks SET parked_until = NULL WHERE id = ? AND parked_until IS NOT "
+          + "NULL AND parked_until <= ? RETURNING " + COLUMNS)) {
+        ps.setString(1, id);
+        ps.setLong(2, dueBy);
+        List<StoredTask> out = rows(ps);
+        return out.isEmpty() ? null : out.get(0);
+      }
+    });
+  }
+
+  private static List<StoredTask> rows(PreparedStatement ps) throws SQLException {
+    List<StoredTask> out = new ArrayList<>();
+    try (ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        out.add(row(rs));
+      }
+    }
+    out.sort(java.util.Comparator.comparing(StoredTask::id));
+    return out;
   }
 
   @Override
@@ -530,7 +601,8 @@ public final class SqliteTaskStore implements TaskStore {
       }
       conn.commit();
       insert = conn.prepareStatement("INSERT INTO tasks(id, loop, parent, state, created_at, done_at, "
-          + "sleep_deadline, timeout_deadline, spec, record, node) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) "
+          + "sleep_deadline, timeout_deadline, spec, record, node, parked_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+          + "ON CONFLICT(id) "
           + "DO UPDATE SET node = excluded.node, state = excluded.state, done_at = excluded.done_at, sleep_deadline = excluded.sleep_deadline, "
           + "timeout_deadline = excluded.timeout_deadline, record = excluded.record");
       update = conn.prepareStatement("UPDATE tasks SET state = ?, done_at = ?, sleep_deadline = ?, "
@@ -586,7 +658,8 @@ public final class SqliteTaskStore implements TaskStore {
     List<Stored.StoredLoop> loops = new ArrayList<>();
     long reserved = 0;
     try (Statement s = conn.createStatement()) {
-      try (ResultSet rs = s.executeQuery("SELECT " + COLUMNS + " FROM tasks ORDER BY id")) {
+      // parked tasks stay in the store until they are due: the staging scan brings them
+      try (ResultSet rs = s.executeQuery("SELECT " + COLUMNS + " FROM tasks WHERE parked_until IS NULL ORDER BY id")) {
         while (rs.next()) {
           tasks.add(row(rs));
         }
@@ -697,6 +770,7 @@ public final class SqliteTaskStore implements TaskStore {
   /** One transaction for the whole batch; then its barriers complete (or fail, with the error). */
   private void commit(List<Op> ops) {
     Map<String, StoredTask> puts = new LinkedHashMap<>();
+    Map<String, Long> parked = new HashMap<>();
     Set<String> deletes = new LinkedHashSet<>();
     Map<String, String> loops = new LinkedHashMap<>();
     Map<String, String> meta = new LinkedHashMap<>();
@@ -713,6 +787,10 @@ public final class SqliteTaskStore implements TaskStore {
       switch (op) {
         case Put p -> merge(puts, p.task());
         case PutAll p -> p.tasks().forEach(t -> merge(puts, t));
+        case Park p -> {
+          merge(puts, p.task());
+          parked.put(p.task().id(), p.until());
+        }
         case Finish f -> {
           merge(puts, f.task());
           for (StoredDelivery d : f.deliveries()) {
@@ -723,6 +801,7 @@ public final class SqliteTaskStore implements TaskStore {
         case Call<?> c -> calls.add(c);
         case Delete d -> {
           puts.remove(d.id());
+          parked.remove(d.id());
           deletes.add(d.id());
           deliveries.values().removeIf(x -> x.taskId().equals(d.id()));
         }
@@ -745,7 +824,7 @@ public final class SqliteTaskStore implements TaskStore {
     if (!puts.isEmpty() || !deletes.isEmpty() || !loops.isEmpty() || !meta.isEmpty() || !calls.isEmpty()) {
       long t0 = System.nanoTime();
       try {
-        write(puts, deletes, loops, meta);
+        write(puts, parked, deletes, loops, meta);
         writeDeliveries(deliveries.values(), leases);
         for (Call<?> c : calls) {
           answers.add(c.work().run(conn));
@@ -803,8 +882,8 @@ public final class SqliteTaskStore implements TaskStore {
     puts.merge(t.id(), t, (old, nu) -> nu.spec() == null && old.spec() != null ? nu.withSpec(old.spec()) : nu);
   }
 
-  private void write(Map<String, StoredTask> puts, Set<String> deletes, Map<String, String> loops, Map<String, String> meta)
-      throws SQLException {
+  private void write(Map<String, StoredTask> puts, Map<String, Long> parked, Set<String> deletes, Map<String, String> loops,
+      Map<String, String> meta) throws SQLException {
     int inserts = 0;
     int updates = 0;
     for (StoredTask t : puts.values()) {
@@ -821,6 +900,7 @@ public final class SqliteTaskStore implements TaskStore {
         insert.setString(9, t.spec());
         insert.setString(10, record);
         insert.setString(11, t.node());
+        setLong(insert, 12, parked.get(t.id()));
         insert.addBatch();
         inserts++;
       } else {

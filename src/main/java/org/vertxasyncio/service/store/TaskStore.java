@@ -60,6 +60,65 @@ public interface TaskStore {
   void putAll(List<StoredTask> tasks);
 
   /**
+   * True if the store can keep a task as its row only until it is due (parked: no node holds it, nothing of it
+   * is in memory): the durable stores.
+   */
+  default boolean parks() {
+    return false;
+  }
+
+  /**
+   * Queues the insert of a parked task's row: {@code task} (a started {@code sleep}, its deadlines set, no
+   * owner) with {@code parkedUntil}, the epoch milliseconds at which it is due. Nothing else writes the row
+   * until it is taken out of parking ({@link #unparkDue}, {@link #unpark}; a cluster's claim).
+   *
+   * @throws UnsupportedOperationException if the store does not {@linkplain #parks() park}
+   */
+  default void park(StoredTask task, long parkedUntil) {
+    throw new UnsupportedOperationException(describe() + " parks no task");
+  }
+
+  /**
+   * How many parked rows the store holds: counted by the embedded store, read from the count that the
+   * statements which park and claim rows keep by a shared one.
+   *
+   * @return 0 for a store that parks nothing; failed with a {@link StoreException} when it cannot be read
+   */
+  default Future<Long> countParked() {
+    return Future.succeededFuture(0L);
+  }
+
+  /**
+   * Takes out of parking, in one step, the parked rows due by {@code until} (epoch milliseconds), the soonest
+   * first, {@code max} at most: they are ordinary pending rows from then on, for this process to run. A store
+   * shared by several nodes does this in its claim of tasks instead.
+   *
+   * @return the rows taken out, once that is committed; failed with a {@link StoreException}
+   */
+  default Future<List<StoredTask>> unparkDue(long until, int max) {
+    return Future.succeededFuture(List.of());
+  }
+
+  /**
+   * Takes out of parking, as {@link #unparkDue} does, the parked rows of loop {@code loop}, whenever they are due,
+   * {@code max} at most (their loop was closed: they are cancelled). A store shared by several nodes makes them
+   * all due at once instead, and wakes the nodes, whose claims take them: it answers none.
+   */
+  default Future<List<StoredTask>> unparkLoop(String loop, int max) {
+    return Future.succeededFuture(List.of());
+  }
+
+  /**
+   * Takes task {@code id} out of parking, if it is parked and due by {@code dueBy} (epoch milliseconds), as
+   * {@link #unparkDue} does.
+   *
+   * @return its row once that is committed; null if it is not parked (any more) or due later
+   */
+  default Future<StoredTask> unpark(String id, long dueBy) {
+    return Future.succeededFuture(null);
+  }
+
+  /**
    * Queues a task's finish (an update of its row) with its webhook deliveries, the outbox rows, committed
    * in one transaction: the finish and its deliveries are kept together or not at all, and where the
    * update is fenced out (the task's lease is gone) the deliveries are not written either. The rows are

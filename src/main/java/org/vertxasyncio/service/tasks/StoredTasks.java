@@ -27,6 +27,9 @@ import org.vertxasyncio.service.store.TaskStore;
  *   <li>deleted: a done task's row is removed and every node forgets the task
  *       ({@link TaskService#deletedElsewhere}); a pending one is refused (409) as on its own node.</li>
  * </ul>
+ * On one node, the tasks the store holds and memory does not are the parked ones ({@link ParkedTasks}): they are
+ * listed from the store while there are any; a cancel brings the task in and cancels it there; a long poll brings it
+ * in if it may finish within the wait, else answers with its row once the wait is over.
  *
  * <p>Threads: called from HTTP handlers; the futures may complete on the store's thread (hop back before
  * touching state). A store that cannot be read makes them fail with {@code StoreUnavailable} (503).
@@ -46,7 +49,7 @@ public final class StoredTasks {
 
   /** True if tasks may be in the store and not in this node's memory: the store is shared. */
   public boolean listsFromStore() {
-    return store().shared();
+    return store().shared() || service.parked().count() > 0;
   }
 
   /**
@@ -73,6 +76,9 @@ public final class StoredTasks {
    */
   public Future<String> jsonWhenDone(String id, double wait, io.vertx.core.Vertx vertx) {
     org.vertxasyncio.service.events.TaskFinishes feed = service.finishes();
+    if (feed == null && wait > 0 && service.parked().local()) {
+      return parkedJsonWhenDone(id, wait, vertx);
+    }
     if (feed == null || wait <= 0) {
       return json(id);
     }
@@ -97,6 +103,37 @@ public final class StoredTasks {
       answer.future().onComplete(x -> vertx.cancelTimer(timer));
     });
     return answer.future();
+  }
+
+  /**
+   * A long poll on one node on a task memory does not hold: brought in if it is parked and may finish within the
+   * wait, then answered when it is done or the wait is over; a task still parked is answered with its row once the
+   * wait is over.
+   */
+  private Future<String> parkedJsonWhenDone(String id, double wait, io.vertx.core.Vertx vertx) {
+    return service.parked().bringIn(id, wait).transform(in -> {
+      if (in.failed()) {
+        return unreadable(in.cause());
+      }
+      TaskRecord rec = in.result();
+      io.vertx.core.Promise<String> answer = io.vertx.core.Promise.promise();
+      if (rec != null) {
+        long timer = vertx.setTimer(Math.max(1, Math.round(wait * 1000)), t -> answer.tryComplete(rec.view().json()));
+        rec.whenDone().whenComplete((v, e) -> {
+          vertx.cancelTimer(timer);
+          answer.tryComplete(rec.view().json());
+        });
+        return answer.future();
+      }
+      json(id).onComplete(ar -> {
+        if (ar.failed() || ar.result() == null || new JsonObject(ar.result()).getBoolean("done", false)) {
+          settle(answer, ar);
+        } else {
+          vertx.setTimer(Math.max(1, Math.round(wait * 1000)), t -> json(id).onComplete(r -> settle(answer, r)));
+        }
+      });
+      return answer.future();
+    });
   }
 
   private static void settle(io.vertx.core.Promise<String> p, io.vertx.core.AsyncResult<String> r) {
@@ -145,6 +182,19 @@ public final class StoredTasks {
     if (!store().durable()) {
       return Future.failedFuture(notFound(id));
     }
+    if (service.parked().local()) {
+      // a task parked here is brought in and cancelled on its loop, as a held one
+      return service.parked().bringIn(id).transform(ar -> {
+        if (ar.failed()) {
+          return unreadable(ar.cause());
+        }
+        return ar.result() != null ? service.cancel(ar.result()) : requestCancel(id);
+      });
+    }
+    return requestCancel(id);
+  }
+
+  private Future<Boolean> requestCancel(String id) {
     return store().requestCancel(id).transform(ar -> {
       if (ar.failed()) {
         return unreadable(ar.cause());

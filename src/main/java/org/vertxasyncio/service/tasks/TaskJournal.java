@@ -56,6 +56,23 @@ public final class TaskJournal {
     return sync(ctx);
   }
 
+  /**
+   * Queues the row of a parked task ({@link ParkedTasks}), due at {@code until} (epoch milliseconds), with the
+   * events {@code task.created} ({@code created}, its first snapshot) and {@code task.started}. The record's changes
+   * are not journaled: it is not kept in memory.
+   *
+   * @return completes on {@code ctx} when it is committed; failed if the commit failed
+   */
+  Future<Void> parked(TaskRecord r, TaskView created, long until, Context ctx) {
+    if (frozen) {
+      return Future.failedFuture(new org.vertxasyncio.service.store.StoreException("The task store is closed (shutting down)"));
+    }
+    org.vertxasyncio.service.store.StoredTask row = r.row(true);
+    withEvents(() -> store.park(row, until), () -> List.of(
+        new org.vertxasyncio.service.store.LoggedEvent("task.created", r.id(), created::json), taskEvent("task.started", r)));
+    return sync(ctx);
+  }
+
   /** True if the store keeps the cluster's event log: the service's events go through {@link #withEvents}. */
   public boolean logsEvents() {
     return store.logsEvents();

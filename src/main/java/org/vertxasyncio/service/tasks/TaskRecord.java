@@ -155,6 +155,24 @@ public final class TaskRecord {
     publish();
   }
 
+  /**
+   * A parked task put on its loop, to run on {@code by}; {@code late}: by how much its deadline had passed (null:
+   * it had not). Not a recovery: it was never on a loop before.
+   */
+  void staged(Double late, String by) {
+    node = by;
+    lateSeconds = late;
+    publish();
+  }
+
+  /** When a started task is due: its sleep's end or its timeout, whichever is first (null: neither is set). */
+  Instant dueAt() {
+    if (sleepDeadline == null || (timeoutDeadline != null && timeoutDeadline.isBefore(sleepDeadline))) {
+      return timeoutDeadline;
+    }
+    return sleepDeadline;
+  }
+
   /** From now on every change is written to the store through {@code j}. */
   void journal(TaskJournal j) {
     this.journal = j;

@@ -32,6 +32,10 @@ import org.vertxasyncio.service.webhooks.Webhook;
  * </ul>
  * A done task is never run again; every kept task is brought back. Webhook deliveries not finished
  * before the restart are the {@link WebhookOutbox}'s: its first round takes them up.
+ *
+ * <p>A parked task (kept as its row only until it is due, see {@link ParkedTasks}) is not read at start-up: it is
+ * staged ({@link #stage}, or a cluster's claim) by the same rules, a sleep to its absolute deadline, without
+ * counting as a recovery.
  */
 public final class TaskRecovery {
   private static final Logger LOG = LoggerFactory.getLogger(TaskRecovery.class);
@@ -110,6 +114,15 @@ public final class TaskRecovery {
    * while nobody ran them) are cancelled before they run.
    */
   public Future<Report> rescue(List<StoredTask> claimed, Elsewhere elsewhere, java.util.Set<String> cancelRequested) {
+    return rescue(claimed, elsewhere, cancelRequested, java.util.Set.of());
+  }
+
+  /**
+   * As {@link #rescue(List, Elsewhere, java.util.Set)}; the tasks named in {@code staged} were parked (no node
+   * ran them yet): they are put on their loops, not counted as recovered.
+   */
+  public Future<Report> rescue(List<StoredTask> claimed, Elsewhere elsewhere, java.util.Set<String> cancelRequested,
+      java.util.Set<String> staged) {
     Map<String, List<TaskRecord>> perLoop;
     try {
       perLoop = restorePerLoop(claimed);
@@ -121,7 +134,7 @@ public final class TaskRecovery {
       String name = e.getKey();
       NamedLoop known = service.loops().get(name);
       Future<NamedLoop> loop = known != null ? Future.succeededFuture(known) : service.loops().create(name);
-      parts.add(loop.compose(l -> l.call(() -> rescueLoop(l, e.getValue(), elsewhere, cancelRequested))));
+      parts.add(loop.compose(l -> l.call(() -> rescueLoop(l, e.getValue(), elsewhere, cancelRequested, staged))));
     }
     return Future.all(parts).map(cf -> {
       Report sum = new Report(0, 0, 0, 0);
@@ -132,8 +145,21 @@ public final class TaskRecovery {
     });
   }
 
+  /**
+   * Puts parked tasks that are due soon on their loops (this process took them out of parking): each resumes as
+   * after a restart, a sleep to its absolute deadline (late, if that passed), without counting as a recovery.
+   *
+   * @return what was done; failed if a row cannot be read (the message names it)
+   */
+  public Future<Report> stage(List<StoredTask> rows) {
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    rows.forEach(r -> ids.add(r.id()));
+    return rescue(rows, null, java.util.Set.of(), ids);
+  }
+
   /** On the loop's thread. */
-  private Report rescueLoop(NamedLoop l, List<TaskRecord> recs, Elsewhere elsewhere, java.util.Set<String> cancelRequested) {
+  private Report rescueLoop(NamedLoop l, List<TaskRecord> recs, Elsewhere elsewhere, java.util.Set<String> cancelRequested,
+      java.util.Set<String> staged) {
     Map<String, TaskRecord> byId = new LinkedHashMap<>();
     for (TaskRecord r : recs) {
       byId.put(r.id(), r);
@@ -146,7 +172,7 @@ public final class TaskRecovery {
       if (l.closing()) {
         cancelOnClosedLoop(l, r);
       } else {
-        resume(l, r, byId, now, late, elsewhere);
+        resume(l, r, byId, now, late, elsewhere, staged.contains(r.id()));
       }
     }
     for (TaskRecord r : recs) {
@@ -184,14 +210,19 @@ public final class TaskRecovery {
       if (l.closing()) {
         cancelOnClosedLoop(l, r);
       } else {
-        resume(l, r, byId, now, late, null);
+        resume(l, r, byId, now, late, null, false);
       }
     }
     return new Report(recs.size(), done.size(), pending.size(), late[0]);
   }
 
-  /** Starts {@code r}'s task, its children's first; a record with a task already is left alone. */
-  private void resume(NamedLoop l, TaskRecord r, Map<String, TaskRecord> byId, Instant now, int[] late, Elsewhere elsewhere) {
+  /**
+   * Starts {@code r}'s task, its children's first; a record with a task already is left alone.
+   *
+   * @param staged true for a parked task put on its loop: no recovery is counted
+   */
+  private void resume(NamedLoop l, TaskRecord r, Map<String, TaskRecord> byId, Instant now, int[] late, Elsewhere elsewhere,
+      boolean staged) {
     if (r.task() != null) {
       return;
     }
@@ -216,7 +247,7 @@ public final class TaskRecovery {
         kids.add(lost);
         continue;
       }
-      resume(l, c, byId, now, late, elsewhere);
+      resume(l, c, byId, now, late, elsewhere, false);
       kids.add(c.task());
     }
     TaskSpec spec = r.spec();
@@ -243,9 +274,15 @@ public final class TaskRecovery {
     if (lateBy != null) {
       late[0]++;
     }
-    r.recovered(lateBy, service.node());
-    LOG.info("task {} resumed after a restart: kind={}{}{}", r.id(), spec.kind().label(),
-        r.hasStarted() ? "" : " (not started before)", lateBy == null ? "" : String.format(" late by %.3f s", lateBy));
+    if (staged) {
+      r.staged(lateBy, service.node());
+      LOG.info("task {} staged: kind={} due {}{}", r.id(), spec.kind().label(), due,
+          lateBy == null ? "" : String.format(" late by %.3f s", lateBy));
+    } else {
+      r.recovered(lateBy, service.node());
+      LOG.info("task {} resumed after a restart: kind={}{}{}", r.id(), spec.kind().label(),
+          r.hasStarted() ? "" : " (not started before)", lateBy == null ? "" : String.format(" late by %.3f s", lateBy));
+    }
     service.start(r, l, kids, r.children(), sleep, timeout);
   }
 

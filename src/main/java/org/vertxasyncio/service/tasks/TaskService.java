@@ -79,6 +79,7 @@ public final class TaskService {
   private final String node;
   private final WebhookOutbox outbox;
   private final StoredTasks stored;
+  private volatile ParkedTasks parked;
 
   /**
    * @param node this node's id: the {@code node} of the tasks it makes and recovers
@@ -98,6 +99,20 @@ public final class TaskService {
     this.names = new TaskNames(journal::reserveNames);
     this.stored = new StoredTasks(this);
     this.outbox = new WebhookOutbox(vertx, this, webhooks, deliveryLease);
+    this.parked = new ParkedTasks(this, Double.POSITIVE_INFINITY, 0);
+  }
+
+  /**
+   * Parks the {@code sleep} tasks due later than {@code horizonSeconds} from now, {@code max} at most (set before
+   * the service takes requests); until set, nothing is parked.
+   */
+  public void parking(double horizonSeconds, long max) {
+    this.parked = new ParkedTasks(this, horizonSeconds, max);
+  }
+
+  /** The tasks kept in the store only until they are due. */
+  public ParkedTasks parked() {
+    return parked;
   }
 
   /** The webhook outbox this node delivers. */
@@ -166,6 +181,15 @@ public final class TaskService {
    *     commit the task (it is then cancelled)
    */
   public Future<TaskRecord> submit(TaskSpec spec) {
+    return submit(spec, null);
+  }
+
+  /**
+   * As {@link #submit(TaskSpec)}, for a request that waits up to {@code wait} seconds for the task (null: it does
+   * not): a sleep due later than that and than {@code store.horizon} is parked ({@link ParkedTasks}); the limit
+   * reached is then {@code limits.parked.max}. The tasks a gather names that are parked here are brought in first.
+   */
+  public Future<TaskRecord> submit(TaskSpec spec, Double wait) {
     NamedLoop l = loops.require(spec.loop(), "loop");
     if (!journal.available()) {
       return Future.failedFuture(TaskJournal.unavailable());
@@ -173,6 +197,21 @@ public final class TaskService {
     if (l.closing()) {
       return Future.failedFuture(new ServiceError.LoopClosed());
     }
+    ParkedTasks p = parked;
+    if (p.parks(spec, wait)) {
+      return park(spec, l, p);
+    }
+    List<String> refs = new ArrayList<>();
+    collectRefs(spec, refs);
+    if (p.local() && refs.stream().anyMatch(id -> registry.get(id) == null)) {
+      return p.bringInAll(refs).recover(e -> Future.failedFuture(new ServiceError.StoreUnavailable(
+          "The task store could not be read; retry later"))).compose(v -> launchNow(spec, l));
+    }
+    return launchNow(spec, l);
+  }
+
+  /** {@link #submit(TaskSpec, Double)} of a task that is not parked, once the tasks it names are in memory. */
+  private Future<TaskRecord> launchNow(TaskSpec spec, NamedLoop l) {
     int n = spec.newTaskCount();
     // no room here: in a cluster whose peers published room, the task is committed unowned and a peer runs it
     boolean here = registry.reserve(n);
@@ -239,6 +278,47 @@ public final class TaskService {
         registry.release(n);
       }
     }).compose(f -> f);
+  }
+
+  /**
+   * Parks a sleep: its record is made and started now (its deadlines set), and its row committed with
+   * {@code parked_until}, its due time, with the events {@code task.created} and {@code task.started}; nothing of
+   * it stays in memory. The record answered is the request's only.
+   */
+  private Future<TaskRecord> park(TaskSpec spec, NamedLoop l, ParkedTasks p) {
+    if (!p.reserve()) {
+      return Future.failedFuture(new ServiceError.LimitReached(1, "Too many parked tasks (limits.parked.max is " + p.max()
+          + "); retry later"));
+    }
+    Future<List<String>> named = names.take(spec.unnamedCount()).recover(e -> {
+      LOG.error("no names for new tasks: the task store could not reserve them: {}", String.valueOf(e));
+      return Future.failedFuture(new ServiceError.StoreUnavailable("The task store could not record the task; retry later"));
+    });
+    boolean[] committed = {false};
+    return named.compose(given -> l.call(() -> {
+      if (l.closing()) {
+        throw new ServiceError.LoopClosed();
+      }
+      Instant now = clock.instant();
+      TaskRecord rec = new TaskRecord(ids.next(), spec.name() != null ? spec.name() : given.get(0), node, spec, null, now);
+      rec.placed(List.of());
+      TaskView created = rec.view();
+      rec.started(now);
+      long until = rec.dueAt().toEpochMilli();
+      return journal.parked(rec, created, until, l.loop().context()).transform(ar -> {
+        if (ar.failed()) {
+          LOG.error("task {} not committed to the store: {}", rec.id(), String.valueOf(ar.cause()));
+          return Future.<TaskRecord>failedFuture(new ServiceError.StoreUnavailable("The task store could not record the task; retry later"));
+        }
+        committed[0] = true;
+        metrics.taskSubmitted(spec.kind().label(), l.name());
+        events.publish("task.created", rec.id(), created);
+        events.publish("task.started", rec.id(), rec.view());
+        LOG.info("task {} created and parked until {}: kind={} loop={} name={}", rec.id(), rec.dueAt(), spec.kind().label(),
+            l.name(), rec.view().name());
+        return Future.succeededFuture(rec);
+      });
+    }).compose(f -> f)).onComplete(ar -> p.reserved(committed[0]));
   }
 
   /**
@@ -750,6 +830,17 @@ public final class TaskService {
    *     different loops
    */
   public Future<WaitOutcome> wait(List<String> taskIds, Double timeout, ReturnWhen returnWhen) {
+    ParkedTasks p = parked;
+    if (p.local() && taskIds.stream().anyMatch(id -> registry.get(id) == null)) {
+      // tasks parked here are waited on in memory, as any other
+      return p.bringInAll(taskIds).recover(e -> Future.failedFuture(new ServiceError.StoreUnavailable(
+          "The task store could not be read; retry later"))).compose(v -> waitHeld(taskIds, timeout, returnWhen));
+    }
+    return waitHeld(taskIds, timeout, returnWhen);
+  }
+
+  /** {@link #wait}, once the tasks parked here are in memory. */
+  private Future<WaitOutcome> waitHeld(List<String> taskIds, Double timeout, ReturnWhen returnWhen) {
     TaskFinishes feed = finishes;
     if (feed != null && taskIds.stream().anyMatch(id -> registry.get(id) == null)) {
       return waitAcrossNodes(taskIds, timeout, returnWhen, feed);

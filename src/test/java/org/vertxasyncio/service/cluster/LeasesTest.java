@@ -112,6 +112,27 @@ class LeasesTest {
   }
 
   @Test
+  void aParkedTaskIsClaimableOnlyOnceDueWithinTheHorizonAndTheClaimEndsItsParking() throws Exception {
+    schema.sql("UPDATE meta SET value = 2 WHERE key = 'tasks.parked'");
+    long now = System.currentTimeMillis();
+    for (Object[] t : new Object[][] {{"far", now + 600_000}, {"soon", now + 5_000}}) {
+      schema.sql("INSERT INTO tasks (id, loop, state, created_at, spec, record, parked_until) VALUES ($1, 'default', "
+          + "'pending', 0, '{}', '{}', $2)", t[0], t[1]);
+    }
+    task("placed", "pending", null, null);
+    Leases c = new Leases(pool, "c", 10, 30);
+    assertEquals(2L, await(c.claimable()), "the placed task and the parked one due within the horizon");
+    List<Leases.Claimed> got = await(c.claim(100));
+    assertEquals(List.of("placed", "soon"), got.stream().map(Leases.Claimed::id).toList());
+    assertEquals(null, rows().get("far").getString("owner"), "a parked task not due is left alone");
+    assertEquals("far", schema.sql("SELECT string_agg(id, ',') FROM tasks WHERE parked_until IS NOT NULL").iterator().next()
+        .getString(0), "the claim ended the parking of what it took");
+    assertEquals(1L, schema.sql("SELECT value FROM meta WHERE key = 'tasks.parked'").iterator().next().getLong(0),
+        "the claim counted the parked task it took");
+    assertEquals(0L, await(c.claimable()));
+  }
+
+  @Test
   void twoNodesClaimingAtOnceNeverTakeTheSameTask() throws Exception {
     schema.sql("INSERT INTO tasks (id, loop, state, created_at, spec, record, owner, lease_token, lease_until) "
         + "SELECT 't' || lpad(i::text, 3, '0'), 'default', 'pending', 0, '{}', '{}', 'dead', 'token-' || i, now() - interval '1 second' "

@@ -39,6 +39,29 @@ class SqliteTaskStoreTest extends TaskStoreContract {
   }
 
   @Test
+  void parkedRowsLeaveParkingOnceByDueTimeByIdOrByLoop() throws Exception {
+    SqliteTaskStore s = store(dir);
+    get(s.open());
+    long now = System.currentTimeMillis();
+    s.park(parked("SOON", now + 1_000), now + 1_000);
+    s.park(parked("LATER", now + 600_000), now + 600_000);
+    s.park(parked("FAR", now + 900_000), now + 900_000);
+    s.park(new StoredTask("OTHER", "batch", "n1", null, "pending", 1000, null, now + 900_000, null, "{\"kind\":\"sleep\"}",
+        () -> "{}"), now + 900_000);
+    get(s.sync());
+    assertEquals(List.of("SOON"), get(s.unparkDue(now + 60_000, 10)).stream().map(StoredTask::id).toList());
+    assertEquals(List.of(), get(s.unparkDue(now + 60_000, 10)), "taken out once");
+    assertNull(get(s.unpark("LATER", now + 60_000)), "not due by then");
+    assertEquals("LATER", get(s.unpark("LATER", Long.MAX_VALUE)).id());
+    assertNull(get(s.unpark("LATER", Long.MAX_VALUE)), "taken out once");
+    assertEquals(List.of("OTHER"), get(s.unparkLoop("batch", 10)).stream().map(StoredTask::id).toList());
+    assertEquals(1L, get(s.countParked()), "FAR is still parked");
+    get(s.close());
+    assertEquals(List.of("LATER", "OTHER", "SOON"), reopened().tasks().stream().map(StoredTask::id).toList(),
+        "rows out of parking are read at start, as any pending row");
+  }
+
+  @Test
   void aStoreWrittenBeforeNamesWereReservedGoesOnAfterItsHighestTaskNumber() throws Exception {
     SqliteTaskStore s = store(dir);
     get(s.open());

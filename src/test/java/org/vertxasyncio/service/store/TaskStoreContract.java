@@ -127,6 +127,33 @@ abstract class TaskStoreContract {
     get(again.close());
   }
 
+  /** A parked sleep's row, due at {@code due} (epoch milliseconds). */
+  static StoredTask parked(String id, long due) {
+    return new StoredTask(id, "default", "n1", null, "pending", 1000, null, due, null, "{\"kind\":\"sleep\"}",
+        () -> "{\"id\":\"" + id + "\"}");
+  }
+
+  @Test
+  void aParkedRowIsReadByItsIdAndCountedButLeftOutOfWhatTheNextStartReads() throws Exception {
+    TaskStore s = store();
+    get(s.open());
+    if (!s.parks()) {
+      assertEquals(0L, get(s.countParked()), "a store that parks nothing counts no parked row");
+      get(s.close());
+      return;
+    }
+    long due = System.currentTimeMillis() + 600_000;
+    s.park(parked("P1", due), due);
+    s.park(parked("P2", due), due);
+    s.put(insert("A", "pending"));
+    get(s.sync());
+    assertEquals(2L, get(s.countParked()));
+    assertEquals("pending", get(s.get("P1")).state());
+    assertEquals(Long.valueOf(due), get(s.get("P1")).sleepDeadline());
+    get(s.close());
+    assertEquals(List.of("A"), reopened().tasks().stream().map(StoredTask::id).toList(), "parked rows stay in the store");
+  }
+
   @Test
   void anUpdateAfterADeleteDoesNotBringTheTaskBack() throws Exception {
     TaskStore s = store();
