@@ -220,6 +220,12 @@ class ClusterIT {
       long killedAt = System.nanoTime();
       nodes.get(v).kill();
       signal(nodes.get(st), "STOP");
+      // when the leader was one of the two, the survivor is elected once its lease row expires
+      java.util.concurrent.Future<Double> elected = !leaderAtFault.equals(victim) && !leaderAtFault.equals(stalled) ? null
+          : polls.submit(() -> eventually("the survivor leads", Duration.ofSeconds(60), () -> {
+            Object now = value("SELECT coalesce(max(node), '') FROM leader WHERE expires_at >= now()");
+            return survivor.equals(now) ? (System.nanoTime() - killedAt) / 1e9 : null;
+          }, x -> x != null));
       // the victim's tasks are taken over by the peers once its lease expires
       double rescueSeconds = eventually("the killed node's tasks are claimed by its peers", Duration.ofSeconds(60), () -> {
         long left = ((Number) value("SELECT count(*) FROM tasks WHERE state = 'pending' AND owner = $1", victim)).longValue();
@@ -228,14 +234,8 @@ class ClusterIT {
       // stalled for two leases in all: its tasks are taken over too
       sleepUntil(killedAt + (long) (2 * LEASE * 1e9));
       signal(nodes.get(st), "CONT");
-      String leaderNote = "";
-      if (leaderAtFault.equals(victim)) {
-        double elected = eventually("a living node leads", Duration.ofSeconds(60), () -> {
-          Object now = value("SELECT coalesce(max(node), '') FROM leader");
-          return !now.equals("") && !now.equals(victim) ? (System.nanoTime() - killedAt) / 1e9 : null;
-        }, s -> s != null);
-        leaderNote = String.format("; the killed node led, and a peer was elected %.2f s after SIGKILL", elected);
-      }
+      String leaderNote = elected == null ? "" : String.format("; the %s node led, and the survivor was elected %.2f s after "
+          + "the faults", leaderAtFault.equals(victim) ? "killed" : "stalled", elected.get(60, TimeUnit.SECONDS));
 
       // ---- everything finishes
       eventually("every accepted task is done in the store", Duration.ofSeconds(120),
