@@ -39,10 +39,20 @@ class GatherTest extends LoopTestBase {
 
   @Test
   void gatheredCoroutinesRunConcurrently() {
+    List<String> seen = new ArrayList<>();
+    java.util.function.Function<String, Coroutine<String>> sleeper = name -> async(() -> {
+      seen.add("start " + name);
+      await(sleep(0.3));
+      seen.add("end " + name);
+      return name;
+    });
     long t0 = System.nanoTime();
-    loop.runUntilComplete(gather(after(0.3, "a"), after(0.3, "b"), after(0.3, "c")));
+    List<Object> r = loop.runUntilComplete(gather(sleeper.apply("a"), sleeper.apply("b"), sleeper.apply("c")));
     double took = since(t0);
-    assertTrue(took >= 0.29 && took < 0.85, "three 0.3 s sleeps took " + took + " s; one after the other would be 0.9 s");
+    assertEquals(List.of("a", "b", "c"), r);
+    // one after the other would be start a, end a, start b, ...: all three sleep at once
+    assertEquals(List.of("start a", "start b", "start c"), seen.subList(0, 3), seen.toString());
+    assertTrue(took >= 0.29, "three 0.3 s sleeps took " + took + " s");
   }
 
   @Test

@@ -55,10 +55,11 @@ class LoopsApiTest {
   @Test
   void stopPausesTheLoopAndStartRunsItAgain() {
     svc.post("/loops", new JsonObject().put("name", "pausable")).expect(201);
-    String running = svc.submit(sleep(0.3).put("loop", "pausable").put("result", "r")).getString("id");
+    // stopped within 2 s of the submit (one request), then held stopped past the sleep's deadline
+    String running = svc.submit(sleep(2).put("loop", "pausable").put("result", "r")).getString("id");
     JsonObject stopped = svc.post("/loops/pausable/stop").expect(200).json();
     assertFalse(stopped.getBoolean("running"));
-    assertFalse(svc.get("/tasks/" + running + "?wait=0.6").json().getBoolean("done"), "its timer waits while stopped");
+    assertFalse(svc.get("/tasks/" + running + "?wait=2.5").json().getBoolean("done"), "its timer waits while stopped");
     assertEquals(1, svc.get("/loops/pausable").json().getInteger("pending"));
     svc.post("/loops/pausable/stop").expect(200); // stopping a stopped loop changes nothing
     assertTrue(svc.post("/loops/pausable/start").expect(200).json().getBoolean("running"));

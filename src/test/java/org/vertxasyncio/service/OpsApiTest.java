@@ -87,7 +87,8 @@ class OpsApiTest {
     Matcher lag = Pattern.compile("asyncio_loop_lag_seconds\\{loop=\"default\",node=\"" + NODE + "\"} (\\S+)").matcher(m);
     assertTrue(lag.find(), "loop lag gauge");
     double seconds = Double.parseDouble(lag.group(1));
-    assertTrue(seconds > 0 && seconds < 1, "an idle loop's lag is small and was measured: " + seconds);
+    // small, not a time of day nor milliseconds; generous, as a loaded machine delays every loop
+    assertTrue(seconds > 0 && seconds < 10, "an idle loop's lag is small and was measured: " + seconds);
   }
 
   @Test

@@ -17,7 +17,7 @@ class WaitApiTest {
 
   @BeforeAll
   static void start() throws Exception {
-    svc = ServiceHarness.start(Map.of("loops", "default,other", "limits.wait.max", 20));
+    svc = ServiceHarness.start(Map.of("loops", "default,other", "limits.wait.max", 60));
   }
 
   @AfterAll
@@ -56,10 +56,12 @@ class WaitApiTest {
   void firstExceptionReturnsWithTheFirstFailure() {
     String ok = id(sleep(0.05));
     String bad = id(sleep(0.2).put("raise", "x"));
-    String slow = id(sleep(30));
+    String slow = id(sleep(300));
     long t0 = System.nanoTime();
-    JsonObject r = wait(new JsonArray().add(ok).add(bad).add(slow), "FIRST_EXCEPTION", null);
-    assertTrue((System.nanoTime() - t0) / 1e9 < 10);
+    JsonObject r = wait(new JsonArray().add(ok).add(bad).add(slow), "FIRST_EXCEPTION", 60.0);
+    double took = (System.nanoTime() - t0) / 1e9;
+    // the 60 s timeout would give the same sets: an answer well before it came at the failure
+    assertTrue(took < 30, "answered at the failure, not at the timeout: " + took + " s");
     assertEquals(new JsonArray().add(ok).add(bad), r.getJsonArray("done"));
     assertEquals(new JsonArray().add(slow), r.getJsonArray("pending"));
     svc.post("/tasks/" + slow + "/cancel").expect(200);
@@ -82,7 +84,7 @@ class WaitApiTest {
     long t0 = System.nanoTime();
     JsonObject r = wait(new JsonArray().add(slow), "ALL_COMPLETED", 0.2);
     double took = (System.nanoTime() - t0) / 1e9;
-    assertTrue(took >= 0.15 && took < 5, "took " + took);
+    assertTrue(took >= 0.2, "answered at the timeout, not before: " + took + " s");
     assertEquals(new JsonArray(), r.getJsonArray("done"));
     assertEquals(new JsonArray().add(slow), r.getJsonArray("pending"));
     assertEquals("pending", svc.get("/tasks/" + slow).json().getString("state"));
