@@ -155,7 +155,7 @@ public final class ServiceVerticle extends VerticleBase {
         }
       }, config.get(ConfigKeys.EVENTS_REPLAY_MAX));
       tail = new EventLogTail(vertx, tailPool, pg.connectOptions(), pg.eventsChannel(), events, finishes,
-          config.get(ConfigKeys.EVENTS_LOG_POLL), config.eventsBufferSize);
+          id -> tasks.deletedElsewhere(id), config.get(ConfigKeys.EVENTS_LOG_POLL), config.eventsBufferSize);
     } else {
       events = new EventHub(context, config.eventsBufferSize, stored.eventIdsReserved(), journal::eventIdsReserved,
           config.eventsFlushInterval);
