@@ -141,8 +141,8 @@ public final class ServiceVerticle extends VerticleBase {
     ServiceMetrics metrics = new ServiceMetrics(prometheus, nodeId);
     if (store.logsEvents() && store instanceof PostgresTaskStore pg) {
       // the cluster's event log: every node streams it, with PostgreSQL's ids
-      Pool tailPool = PgBuilder.pool().with(new PoolOptions().setMaxSize(2)).connectingTo(pg.connectOptions()).using(vertx)
-          .build();
+      Pool tailPool = PgBuilder.pool().with(new PoolOptions().setName("event-log").setMaxSize(2))
+          .connectingTo(pg.connectOptions()).using(vertx).build();
       events = EventHub.logged(context, config.eventsBufferSize, config.eventsFlushInterval, new EventHub.Log() {
         @Override
         public Future<EventHub.LogPage> after(long id, int limit) {
@@ -155,7 +155,7 @@ public final class ServiceVerticle extends VerticleBase {
         }
       }, config.get(ConfigKeys.EVENTS_REPLAY_MAX));
       tail = new EventLogTail(vertx, tailPool, pg.connectOptions(), pg.eventsChannel(), events, finishes,
-          id -> tasks.deletedElsewhere(id), config.get(ConfigKeys.EVENTS_LOG_POLL), config.eventsBufferSize);
+          config.get(ConfigKeys.EVENTS_LOG_POLL), config.eventsBufferSize);
     } else {
       events = new EventHub(context, config.eventsBufferSize, stored.eventIdsReserved(), journal::eventIdsReserved,
           config.eventsFlushInterval);
@@ -169,12 +169,14 @@ public final class ServiceVerticle extends VerticleBase {
       }
       JsonObject data = loopJson(l);
       events.publish(event.eventName(), null, data);
-      // in a cluster the loops table is written by ClusterLoops only; each node logs its own loop's change
+      // in a cluster the loops table is written by ClusterLoops only, and a change is logged once: by the
+      // node that made it, not again by each peer that applies it
       journal.withEvents(() -> {
         if (cluster == null) {
           journal.loopState(l.name(), event.state());
         }
-      }, () -> List.of(TaskJournal.event(event.eventName(), null, data)));
+      }, () -> sharedLoops == null || sharedLoops.changingHere(l.name())
+          ? List.of(TaskJournal.event(event.eventName(), null, data)) : List.of());
     }, loop -> loop.setDefaultExecutor(executor));
     TaskIds ids = new TaskIds(clock);
     // the one guard: task specs check their URLs with it, the client its connections
@@ -190,13 +192,16 @@ public final class ServiceVerticle extends VerticleBase {
       double lease = config.get(ConfigKeys.CLUSTER_LEASE);
       PgConnectOptions where = pg.connectOptions();
       // connections of its own: a heartbeat never waits behind the store's writes
-      Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(2)).connectingTo(where).using(vertx).build();
+      Pool pool = PgBuilder.pool().with(new PoolOptions().setName("cluster").setMaxSize(2)).connectingTo(where).using(vertx)
+          .build();
       cluster = new ClusterNode(vertx, pool, where, nodeId, lease, config.get(ConfigKeys.CLUSTER_HEARTBEAT),
           config.retentionSeconds, config.retentionMaxTasks, tasks, PostgresTaskStore::row);
       pg.leases(lease, cluster::fencedOut);
       tasks.outbox().readLogWith(pg::callbackLog);
       cluster.finishes(finishes);
       tasks.finishes(finishes);
+      // a deletion whose NOTIFY this node missed still reaches it: the log has its task.deleted
+      finishes.onDeleted(tasks::deletedElsewhere);
       cluster.eventRetention(config.get(ConfigKeys.EVENTS_LOG_RETENTION), config.get(ConfigKeys.EVENTS_LOG_MAX));
       tasks.ownership(cluster);
       sharedLoops = cluster.shareLoops(loops, config.maxLoops, config.shutdownTimeout);

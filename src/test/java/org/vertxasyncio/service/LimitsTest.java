@@ -90,6 +90,34 @@ class LimitsTest {
     }
   }
 
+  @Test
+  void eventStreamsOpenedAllAtOnceNeverExceedTheLimit() throws Exception {
+    // the cluster's stream: each reads the event log before it subscribes, the window a check must not race
+    String schema = org.vertxasyncio.testing.Postgres.newSchema();
+    try (ServiceHarness svc = ServiceHarness.start(Map.of("limits.events.subscribers.max", 3, "store.type", "postgres",
+        "store.postgres.url", org.vertxasyncio.testing.Postgres.URL, "store.postgres.schema", schema))) {
+      List<java.util.concurrent.CompletableFuture<HttpResponse<InputStream>>> all = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        all.add(svc.client().sendAsync(HttpRequest.newBuilder(URI.create(svc.url("/events"))).build(),
+            HttpResponse.BodyHandlers.ofInputStream()));
+      }
+      Map<Integer, Integer> statuses = new TreeMap<>();
+      for (var f : all) {
+        HttpResponse<InputStream> r = f.get(30, TimeUnit.SECONDS);
+        statuses.merge(r.statusCode(), 1, Integer::sum);
+        if (r.statusCode() != 200) {
+          r.body().close();
+        }
+      }
+      assertEquals(Map.of(200, 3, 429, 17), statuses, "three streams, the others refused");
+      for (var f : all) {
+        f.get().body().close();
+      }
+    } finally {
+      org.vertxasyncio.testing.Postgres.drop(schema);
+    }
+  }
+
   static HttpResponse<InputStream> stream(ServiceHarness svc) throws Exception {
     return svc.client().send(HttpRequest.newBuilder(URI.create(svc.url("/events"))).build(), HttpResponse.BodyHandlers.ofInputStream());
   }

@@ -38,7 +38,9 @@ import org.vertxasyncio.service.tasks.TaskRegistry;
  *
  * <p>Invariants: commits to the table and applications of it run one at a time, in order, on this
  * object's context, so a snapshot of the table read before a commit is never applied after it. A closed
- * loop is never opened again: the table's {@code closed} is final.
+ * loop is never opened again: the table's {@code closed} is final. A change is one event in the cluster's
+ * log: the node that makes it through the API logs it ({@link #changingHere}); a node applying the table
+ * logs nothing.
  */
 public final class ClusterLoops implements LoopControl {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterLoops.class);
@@ -67,6 +69,8 @@ public final class ClusterLoops implements LoopControl {
   private final AtomicLong statements;
   /** The tail of the commits and applications, one after the other; on {@link #context}. */
   private Future<Void> tail = Future.succeededFuture();
+  /** The loop the API is changing on this node now (no application runs meanwhile), else null. */
+  private volatile String changing;
   private boolean stopped;
   /** The peers' rows as the last round read them, and when ({@link System#nanoTime()}). */
   private volatile Peers peers = new Peers(new JsonArray(), System.nanoTime());
@@ -114,9 +118,17 @@ public final class ClusterLoops implements LoopControl {
 
   // ------------------------------------------------------------------ the API's changes
 
+  /**
+   * True while the loop named {@code name} is being changed through this node's API: the loop's events are
+   * then this change's, for this node to log; false while a change made elsewhere is applied. Any thread.
+   */
+  public boolean changingHere(String name) {
+    return name.equals(changing);
+  }
+
   @Override
   public Future<NamedLoop> create(String name) {
-    return serial(() -> {
+    return serialChange(name, () -> {
       statements.incrementAndGet();
       return pool.preparedQuery(INSERT).execute(Tuple.of(name, maxLoops)).compose(rs -> {
         if (rs.rowCount() == 0) {
@@ -135,7 +147,7 @@ public final class ClusterLoops implements LoopControl {
 
   @Override
   public Future<NamedLoop> start(NamedLoop l) {
-    return serial(() -> {
+    return serialChange(l.name(), () -> {
       if (l.closing()) {
         return Future.failedFuture(new ServiceError.LoopClosed());
       }
@@ -149,7 +161,7 @@ public final class ClusterLoops implements LoopControl {
 
   @Override
   public Future<NamedLoop> stop(NamedLoop l) {
-    return serial(() -> {
+    return serialChange(l.name(), () -> {
       if (l.closing() || !l.loop().isRunning()) {
         return loops.stop(l); // nothing to change: as on one node
       }
@@ -159,7 +171,7 @@ public final class ClusterLoops implements LoopControl {
 
   @Override
   public Future<NamedLoop> close(NamedLoop l, double graceSeconds) {
-    return serial(() -> commit(l, LoopState.CLOSED).recover(e -> e instanceof ServiceError.LoopClosed
+    return serialChange(l.name(), () -> commit(l, LoopState.CLOSED).recover(e -> e instanceof ServiceError.LoopClosed
         ? Future.succeededFuture() : Future.failedFuture(e)).compose(v -> loops.close(l, graceSeconds)))
         .compose(this::announce);
   }
@@ -233,6 +245,20 @@ public final class ClusterLoops implements LoopControl {
       case STOPPED -> l.loop().isRunning() ? loops.stop(l) : Future.succeededFuture();
       case RUNNING -> l.loop().isRunning() ? Future.succeededFuture() : loops.start(l);
     };
+  }
+
+  /** Runs {@code step}, a change of loop {@code name} through the API, as {@link #serial} does. */
+  private <T> Future<T> serialChange(String name, Supplier<Future<T>> step) {
+    return serial(() -> {
+      changing = name;
+      Future<T> f;
+      try {
+        f = step.get();
+      } catch (RuntimeException e) {
+        f = Future.failedFuture(e);
+      }
+      return f.andThen(ar -> changing = null);
+    });
   }
 
   /** Runs {@code step} after the commits and applications before it, on this object's context. */

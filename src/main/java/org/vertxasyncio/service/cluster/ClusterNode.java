@@ -466,11 +466,18 @@ public final class ClusterNode implements Ownership {
       DELETE FROM nodes n WHERE n.seen_at < now() - make_interval(secs => $1)
       AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.owner = n.id AND t.state = 'pending')""";
 
-  /** Done tasks past {@code retention.seconds}, and the oldest beyond {@code retention.tasks.max}. */
+  /**
+   * Done tasks past {@code retention.seconds}, and the oldest beyond {@code retention.tasks.max}; their rows
+   * locked in the order of their ids, as every statement that changes several rows of {@code tasks} does.
+   */
   static final String RETENTION = """
-      DELETE FROM tasks WHERE state <> 'pending' AND (
-        done_at < (extract(epoch FROM now()) * 1000)::bigint - $1
-        OR id IN (SELECT id FROM tasks WHERE state <> 'pending' ORDER BY done_at DESC, id DESC OFFSET $2))""";
+      WITH gone AS (
+        SELECT id FROM tasks WHERE state <> 'pending' AND (
+          done_at < (extract(epoch FROM now()) * 1000)::bigint - $1
+          OR id IN (SELECT id FROM tasks WHERE state <> 'pending' ORDER BY done_at DESC, id DESC OFFSET $2))
+        ORDER BY id FOR UPDATE
+      )
+      DELETE FROM tasks t USING gone WHERE t.id = gone.id""";
 
   /**
    * The event log's oldest events: those past {@code events.log.retention} and those beyond the newest

@@ -11,7 +11,6 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vertxasyncio.service.events.EventHub;
@@ -22,9 +21,7 @@ import org.vertxasyncio.service.events.TaskFinishes;
  * {@link org.vertxasyncio.service.store.PostgresTaskStore}): it reads the events after the last one it read,
  * in id order, and hands each to the node's {@link EventHub} (which streams them) and its {@link TaskFinishes}.
  * It reads when a store NOTIFYs the log's channel after a commit with events, and every {@code poll} seconds
- * in case a notification was lost (LISTEN reconnecting, PostgreSQL restarted). A {@code task.deleted} it reads
- * also makes the node forget that task, should it hold it (a delete on another node, whose own notification this
- * node may have missed).
+ * in case a notification was lost (LISTEN reconnecting, PostgreSQL restarted).
  *
  * <p>Invariants: reads run one at a time, on the hub's context, and each starts after the highest id read so
  * far; the log's ids increase in commit order, so no event is missed or read twice. At start the tail goes back
@@ -45,7 +42,6 @@ public final class EventLogTail {
   private final String channel;
   private final EventHub hub;
   private final TaskFinishes finishes;
-  private final Consumer<String> deleted;
   private final long pollMs;
   private final int backlog;
   private long position;
@@ -60,11 +56,10 @@ public final class EventLogTail {
   /**
    * @param pool    connections of the tail's own (reads and replays)
    * @param listen  where to LISTEN for the stores' notifications (null: polling only)
-   * @param deleted told the id of each task a {@code task.deleted} event is about
    * @param backlog events to read back at start (the hub's buffer)
    */
   public EventLogTail(Vertx vertx, Pool pool, PgConnectOptions listen, String channel, EventHub hub, TaskFinishes finishes,
-      Consumer<String> deleted, double pollSeconds, int backlog) {
+      double pollSeconds, int backlog) {
     this.vertx = vertx;
     this.context = hub.context();
     this.pool = pool;
@@ -72,7 +67,6 @@ public final class EventLogTail {
     this.channel = channel;
     this.hub = hub;
     this.finishes = finishes;
-    this.deleted = deleted;
     this.pollMs = Math.max(1, (long) (pollSeconds * 1000));
     this.backlog = backlog;
   }
@@ -155,9 +149,6 @@ public final class EventLogTail {
         String data = r.getString(3);
         hub.appendLogged(id, type, task, data);
         finishes.seen(type, task, data);
-        if (task != null && "task.deleted".equals(type)) {
-          deleted.accept(task);
-        }
       }
       if (rs.size() == PAGE) {
         again = true;

@@ -19,7 +19,9 @@ import java.util.UUID;
  * <p>Invariants: a pending task with an owner and a {@code lease_until} in the future belongs to that
  * owner; every claim gives it a new token, so a write fenced with an older token matches nothing; only
  * pending tasks are ever claimed, so a finished task is never run again. Times are PostgreSQL's
- * ({@code now()}), never a node's.
+ * ({@code now()}), never a node's. A statement that changes several rows of {@code tasks} locks them in the
+ * order of their ids ({@code ORDER BY id FOR ...}), as the store's batches do, so that a heartbeat and a
+ * batch never wait for each other (PostgreSQL's deadlock, 40P01); a claim skips the rows others lock.
  */
 public final class Leases {
   /** The channel peers LISTEN on: a task became claimable (left unowned, released, or its lease expired). */
@@ -27,17 +29,20 @@ public final class Leases {
 
   /**
    * One statement per node and heartbeat: the node's row in {@code nodes} (with what it publishes: its free
-   * room for tasks, its loops' states and counts) and every lease of its pending tasks are renewed; it
-   * answers the ids still held.
+   * room for tasks, its loops' states and counts) and every lease of its pending tasks are renewed, their
+   * rows locked in the order of their ids; it answers the ids still held.
    */
   static final String HEARTBEAT = """
       WITH node AS (
         INSERT INTO nodes (id, started_at, seen_at, free, loops) VALUES ($1, now(), now(), $3, $4)
         ON CONFLICT (id) DO UPDATE SET seen_at = now(), free = excluded.free, loops = excluded.loops
+      ),
+      held AS (
+        SELECT id FROM tasks WHERE owner = $1 AND state = 'pending' ORDER BY id FOR NO KEY UPDATE
       )
-      UPDATE tasks SET lease_until = now() + make_interval(secs => $2)
-      WHERE owner = $1 AND state = 'pending'
-      RETURNING id, cancel_requested""";
+      UPDATE tasks t SET lease_until = now() + make_interval(secs => $2)
+      FROM held WHERE t.id = held.id
+      RETURNING t.id, t.cancel_requested""";
 
   /**
    * The claim, as River and Oban do it: the claimable rows are locked in a CTE with {@code SKIP LOCKED}
@@ -58,13 +63,19 @@ public final class Leases {
 
   /** Gives tasks back (a draining node's, or those it dropped while PostgreSQL could not hear it). */
   static final String RELEASE = """
-      UPDATE tasks SET owner = NULL, lease_token = NULL, lease_until = NULL
-      WHERE owner = $1 AND state = 'pending' AND lease_token = ANY($2)""";
+      WITH given AS (
+        SELECT id FROM tasks WHERE owner = $1 AND state = 'pending' AND lease_token = ANY($2) ORDER BY id FOR NO KEY UPDATE
+      )
+      UPDATE tasks t SET owner = NULL, lease_token = NULL, lease_until = NULL
+      FROM given WHERE t.id = given.id""";
 
   /** Gives back every pending task of the node (SIGTERM with {@code shutdown.tasks} {@code keep}). */
   static final String RELEASE_ALL = """
-      UPDATE tasks SET owner = NULL, lease_token = NULL, lease_until = NULL
-      WHERE owner = $1 AND state = 'pending'""";
+      WITH given AS (
+        SELECT id FROM tasks WHERE owner = $1 AND state = 'pending' ORDER BY id FOR NO KEY UPDATE
+      )
+      UPDATE tasks t SET owner = NULL, lease_token = NULL, lease_until = NULL
+      FROM given WHERE t.id = given.id""";
 
   /** How many pending tasks are claimable right now. */
   static final String CLAIMABLE = """

@@ -112,6 +112,8 @@ public final class EventHub {
   private final int replayMax;
   private final ArrayDeque<Event> buffer = new ArrayDeque<>();
   private final List<Subscriber> subscribers = new ArrayList<>();
+  /** Streams accepted that are not subscribers yet (reading the log first); on the hub's context. */
+  private int joining;
   private final LongConsumer reserver;
   private final long flushIntervalNanos;
   /** Events appended since the last flush, in order; on the hub's context. */
@@ -311,6 +313,7 @@ public final class EventHub {
    * {@code lastEventId} still in the buffer (all of them when null), then live events.
    */
   public void subscribe(HttpServerResponse response, String taskFilter, Long lastEventId) {
+    joining++; // counted from now: a stream accepted while this one reads the log sees it
     if (log == null) {
       subscribeNow(response, taskFilter, lastEventId);
     } else {
@@ -318,6 +321,8 @@ public final class EventHub {
       log.catchUp().onComplete(ar -> context.runOnContext(v -> {
         if (!response.closed() && !response.ended()) {
           subscribeNow(response, taskFilter, lastEventId);
+        } else {
+          joining--;
         }
       }));
     }
@@ -330,9 +335,11 @@ public final class EventHub {
       // older than the buffer: read back from the log what it still keeps
       log.after(lastEventId, replayMax).onComplete(ar -> context.runOnContext(v -> {
         if (response.closed() || response.ended()) {
+          joining--;
           return;
         }
         if (ar.failed()) {
+          joining--;
           response.setStatusCode(503).putHeader("Retry-After", "2").putHeader("Content-Type", "application/json")
               .end(new JsonObject().put("error", new JsonObject().put("code", "store_unavailable").put("message",
                   "The event log cannot be read now (" + ar.cause().getMessage() + "); retry later")).encode());
@@ -346,6 +353,7 @@ public final class EventHub {
   }
 
   private void subscribe(HttpServerResponse response, String taskFilter, Long lastEventId, LogPage replay) {
+    joining--;
     // the events appended so far go to the subscribers they were appended for; this one gets them from the
     // buffer (when it resumes), not twice
     flush();
@@ -431,9 +439,9 @@ public final class EventHub {
     return streamId;
   }
 
-  /** The number of connected subscribers; on the hub's context. */
+  /** The number of streams: those connected and those accepted that are still reading the log; on the hub's context. */
   public int subscriberCount() {
-    return subscribers.size();
+    return subscribers.size() + joining;
   }
 
   public Context context() {

@@ -14,9 +14,19 @@ import java.util.function.Consumer;
  * <p>A watch sees only what the tail reads after it was made: a caller watches first, then reads the task's
  * row, and takes whichever tells it the task is done first. Threads: {@link #watch} from any thread; the
  * watchers are called on the tail's context, once each.
+ *
+ * <p>It also tells of every {@code task.deleted} the log holds ({@link #onDeleted}): a node that keeps a done
+ * task in memory forgets it then, even if the notification of its deletion never reached it.
  */
 public final class TaskFinishes {
   private final Map<String, List<Consumer<String>>> watchers = new ConcurrentHashMap<>();
+  private volatile Consumer<String> deleted = id -> {
+  };
+
+  /** Calls {@code then} with the id of each task the log says was deleted, on the tail's context. */
+  public void onDeleted(Consumer<String> then) {
+    this.deleted = then;
+  }
 
   /**
    * Calls {@code then} once with the task's final JSON (the data of its {@code task.done}), or with null when
@@ -45,6 +55,9 @@ public final class TaskFinishes {
 
   /** An event of the log, as the tail reads it, in order; on the tail's context. */
   public void seen(String type, String taskId, String data) {
+    if (taskId != null && "task.deleted".equals(type)) {
+      deleted.accept(taskId);
+    }
     if (taskId == null || watchers.isEmpty()) {
       return;
     }

@@ -24,12 +24,16 @@ import java.util.function.Supplier;
 public final class ServiceMetrics {
   /**
    * The gauges vertx-micrometer-metrics 5.0.7 registers again for every connection or request of the HTTP
-   * server ({@code VertxNetServerMetrics.NetServerSocketMetric}, {@code VertxHttpServerMetrics.RequestMetric}):
-   * Micrometer would warn at the second registration. They are denied, so never registered; the service's
-   * own {@code asyncio.http.connections} and {@code asyncio.http.requests.active} say the same, registered once.
+   * server ({@code VertxNetServerMetrics.NetServerSocketMetric}, {@code VertxHttpServerMetrics.RequestMetric}),
+   * and for every PostgreSQL connection and SQL client of the {@code postgres} store and the cluster (a TCP
+   * client's open connections, an SQL client's requests waiting): Micrometer would warn at the second
+   * registration. They are denied, so never registered; the service's own {@code asyncio.http.connections}
+   * and {@code asyncio.http.requests.active} say the same of HTTP, registered once, and {@code
+   * asyncio_store_queued} what waits for the store.
    */
   public static final Set<String> VERTX_REREGISTERED_GAUGES = Set.of("vertx.http.server.active.connections",
-      "vertx.http.server.active.requests", "vertx.http.server.active.ws.connections");
+      "vertx.http.server.active.requests", "vertx.http.server.active.ws.connections", "vertx.net.client.active.connections",
+      "vertx.sql.processing.pending");
 
   private final MeterRegistry registry;
   /** The tags every meter of the service carries: {@code node}. */

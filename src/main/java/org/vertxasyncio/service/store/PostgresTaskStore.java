@@ -46,7 +46,10 @@ import org.slf4j.LoggerFactory;
  * writes are kept and retried first, in order, with a backoff, until a commit succeeds; while idle the
  * writer probes the database every second, so it notices an outage, and the end of one, by itself. An
  * error PostgreSQL reports for a statement (anything but a connection, resource or operator condition)
- * fails that batch and drops it, as a failed SQLite commit does.
+ * fails that batch and drops it, as a failed SQLite commit does. A batch PostgreSQL aborted for a conflict
+ * with another transaction (a deadlock, 40P01, or a serialization failure, 40001) is sent again, its syncs
+ * waiting for that commit: a conflict is neither an outage nor an error of the writes, and a sync that
+ * failed would tell a client its write was lost while it is then committed.
  *
  * <p>Invariants: writes reach the database in the order they were queued (one queue, one thread, one
  * connection, one transaction at a time; a batch that timed out has its connection closed before it is
@@ -73,6 +76,8 @@ public final class PostgresTaskStore implements TaskStore {
   private static final long PROBE_NANOS = TimeUnit.SECONDS.toNanos(1);
   private static final long BACKOFF_MIN_MILLIS = 50;
   private static final long BACKOFF_MAX_MILLIS = 1000;
+  /** How many times a batch aborted by a conflict (40P01, 40001) is sent again at once before it is carried. */
+  private static final int CONFLICT_RETRIES = 5;
 
   /**
    * Every new row of a batch in one statement: one array per column, unnested (ids are unique in a batch); with
@@ -97,6 +102,12 @@ public final class PostgresTaskStore implements TaskStore {
       + "sleep_deadline, timeout_deadline, record, node, lease_token) WHERE t.id = u.id "
       + "AND t.lease_token IS NOT DISTINCT FROM u.lease_token RETURNING t.id";
   static final String DELETE = "DELETE FROM tasks WHERE id = ANY($1)";
+  /**
+   * The first statement of a batch that changes existing rows: it locks them in the order of their ids, the
+   * order every statement that changes several rows of {@code tasks} takes its locks in (the heartbeat's
+   * renewal, a release), so that two of them never wait for each other (PostgreSQL's deadlock, 40P01).
+   */
+  static final String LOCK = "SELECT id FROM tasks WHERE id = ANY($1) ORDER BY id FOR UPDATE";
   /** The epoch milliseconds of PostgreSQL's clock. */
   private static final String NOW_MS = "(extract(epoch FROM now()) * 1000)::bigint";
   /**
@@ -383,8 +394,10 @@ public final class PostgresTaskStore implements TaskStore {
       vertx = Vertx.vertx();
       ownVertx = true;
     }
-    pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(poolSize).setConnectionTimeout((int) timeoutMillis)
-        .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS)).connectingTo(connect).using(vertx).build();
+    // named: each pool's gauges (vertx_pool_*) are registered once, under its own name
+    pool = PgBuilder.pool().with(new PoolOptions().setName("task-store").setMaxSize(poolSize)
+        .setConnectionTimeout((int) timeoutMillis).setConnectionTimeoutUnit(TimeUnit.MILLISECONDS))
+        .connectingTo(connect).using(vertx).build();
     writer = new Thread(() -> {
       Stored stored;
       try {
@@ -979,13 +992,28 @@ public final class PostgresTaskStore implements TaskStore {
     }
     long t0 = System.nanoTime();
     Throwable failure;
-    try {
-      if (conn == null) {
-        conn = connectWriter();
+    int conflicts = 0;
+    while (true) {
+      try {
+        if (conn == null) {
+          conn = connectWriter();
+        }
+        failure = write(conn, puts, deletes, loops, events, logged, deliveries.values(), leaseOfDeliveries);
+      } catch (Exception e) {
+        failure = e;
       }
-      failure = write(conn, puts, deletes, loops, events, logged, deliveries.values(), leaseOfDeliveries);
-    } catch (Exception e) {
-      failure = e;
+      if (failure == null || !conflict(failure) || conflicts == CONFLICT_RETRIES) {
+        break;
+      }
+      conflicts++;
+      LOG.warn("task store {}: PostgreSQL aborted a commit of {} write(s) for a conflict with another transaction ({}); "
+          + "sending it again", describe(), writes.size(), describe(failure));
+      try {
+        Thread.sleep(conflicts * 10L); // the other transaction's locks go with its commit
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
     }
     if (failure == null) {
       listener.committed(writes.size(), System.nanoTime() - t0, false);
@@ -999,6 +1027,14 @@ public final class PostgresTaskStore implements TaskStore {
       return true;
     }
     listener.committed(writes.size(), System.nanoTime() - t0, true);
+    if (conflict(failure)) {
+      // still conflicting: the whole batch, syncs included, is sent again after the backoff
+      LOG.warn("task store {}: a commit of {} write(s) conflicted {} times; sending it again after {} ms", describe(),
+          writes.size(), conflicts + 1, backoffMillis);
+      carried.addAll(ops);
+      carriedCount = writes.size();
+      return false;
+    }
     boolean unreachable = connectionFailure(failure);
     StoreException failed;
     if (unreachable) {
@@ -1020,14 +1056,21 @@ public final class PostgresTaskStore implements TaskStore {
   static boolean connectionFailure(Throwable t) {
     if (t instanceof PgException pe) {
       String s = pe.getSqlState();
-      return s != null && (s.startsWith("08") || s.startsWith("53") || s.startsWith("57") || s.startsWith("58")
-          || s.equals("40001") || s.equals("40P01"));
+      return s != null && (s.startsWith("08") || s.startsWith("53") || s.startsWith("57") || s.startsWith("58"));
     }
     if (t instanceof DatabaseException) {
       return false;
     }
     return t instanceof TimeoutException || t instanceof java.io.IOException || t instanceof VertxException
         || !(t instanceof RuntimeException);
+  }
+
+  /**
+   * True for a transaction PostgreSQL aborted because it conflicted with another (a deadlock, 40P01, or a
+   * serialization failure, 40001): sent again, it commits.
+   */
+  static boolean conflict(Throwable t) {
+    return t instanceof PgException pe && ("40P01".equals(pe.getSqlState()) || "40001".equals(pe.getSqlState()));
   }
 
   private static void merge(Map<String, StoredTask> puts, StoredTask t) {
@@ -1061,6 +1104,11 @@ public final class PostgresTaskStore implements TaskStore {
     }
     List<Future<RowSet<Row>>> answers = new ArrayList<>();
     answers.add(c.query("BEGIN").execute());
+    // the rows this batch changes, locked first, in the order of their ids (new rows need no lock)
+    String[] locked = lockOrder(updates.rows > 0 ? updates.columns.get(0) : List.of(), deletes);
+    if (locked.length > 0) {
+      answers.add(c.preparedQuery(LOCK).execute(Tuple.of((Object) locked)));
+    }
     if (inserts.rows > 0) {
       answers.add(c.preparedQuery(INSERT).execute(inserts.tuple(4, 5, 6, 7).addDouble(leaseSeconds)));
     }
@@ -1092,7 +1140,8 @@ public final class PostgresTaskStore implements TaskStore {
       answers.add(c.preparedQuery(INSERT_EVENTS).execute(eventColumns(logged, puts)));
     }
     answers.add(c.query("COMMIT").execute());
-    statements.addAndGet(2L + (inserts.rows > 0 ? 1 : 0) + (updates.rows > 0 ? 1 : 0) + (deletes.isEmpty() ? 0 : 1)
+    statements.addAndGet(2L + (locked.length > 0 ? 1 : 0) + (inserts.rows > 0 ? 1 : 0) + (updates.rows > 0 ? 1 : 0)
+        + (deletes.isEmpty() ? 0 : 1)
         + (deliveries.isEmpty() ? 0 : 1)
         + loops.size() + (events >= 0 ? 1 : 0) + (logged.isEmpty() ? 0 : 1));
     try {
@@ -1120,6 +1169,15 @@ public final class PostgresTaskStore implements TaskStore {
       }
       return e;
     }
+  }
+
+  /** The ids of the existing rows a batch changes (its updates and deletes), each once, in ascending order. */
+  static String[] lockOrder(List<Object> updated, Set<String> deleted) {
+    java.util.TreeSet<String> ids = new java.util.TreeSet<>(deleted);
+    for (Object id : updated) {
+      ids.add((String) id);
+    }
+    return ids.toArray(new String[0]);
   }
 
   /**

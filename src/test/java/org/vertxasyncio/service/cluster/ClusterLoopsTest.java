@@ -75,6 +75,24 @@ class ClusterLoopsTest {
   }
 
   @Test
+  void aLoopChangeIsOneEventOfTheClustersLogHoweverManyNodesApplyIt() throws Exception {
+    try (ServiceHarness a = ServiceHarness.start(node("a")); ServiceHarness b = ServiceHarness.start(node("b"))) {
+      a.post("/loops", new JsonObject().put("name", "batch")).expect(201);
+      eventually("b has the loop", SOON, () -> b.get("/loops/batch").status() == 200);
+      b.post("/loops/batch/stop").expect(200);
+      eventually("a's loop is stopped", SOON, () -> !loop(a, "batch").getBoolean("running"));
+      a.post("/loops/batch/start").expect(200);
+      eventually("b's loop runs again", SOON, () -> loop(b, "batch").getBoolean("running"));
+      // a task's row commits after what its node queued before it: each node's loop events are in the log by then
+      a.submit(sleep(0));
+      b.submit(sleep(0));
+      List<Object> types = Postgres.query("SELECT type FROM " + schema + ".events WHERE type LIKE 'loop.%' "
+          + "AND (data::jsonb ->> 'name') = 'batch' ORDER BY id").stream().map(r -> r.get(0)).toList();
+      assertEquals(List.of("loop.created", "loop.stopped", "loop.started"), types, "one event per change, not one per node");
+    }
+  }
+
+  @Test
   void aLoopClosedOnOneNodeIsClosedOnTheOtherAndItsPendingTasksAreCancelled() throws Exception {
     try (ServiceHarness a = ServiceHarness.start(node("a")); ServiceHarness b = ServiceHarness.start(node("b"))) {
       a.post("/loops", new JsonObject().put("name", "batch")).expect(201);

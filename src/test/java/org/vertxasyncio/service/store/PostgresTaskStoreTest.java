@@ -205,4 +205,162 @@ class PostgresTaskStoreTest extends TaskStoreContract {
       get(s.close());
     }
   }
+
+  /** A row of node {@code n1}'s, held under a lease whose token is {@code "k-" + id}. */
+  static StoredTask leased(String id, String state) {
+    boolean inserted = "pending".equals(state);
+    return new StoredTask(id, "default", "n1", null, state, 1000, inserted ? null : 2000L, null, null,
+        inserted ? "{\"kind\":\"sleep\"}" : null, () -> "{\"id\":\"" + id + "\"}", "n1", "k-" + id);
+  }
+
+  @Test
+  void aBatchAndAHeartbeatThatNeedEachOthersRowsBothCommit() throws Exception {
+    PostgresTaskStore s = store(Postgres.URL);
+    get(s.open());
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    io.vertx.sqlclient.Pool pool = io.vertx.pgclient.PgBuilder.pool().with(new io.vertx.sqlclient.PoolOptions().setMaxSize(1))
+        .connectingTo(s.connectOptions()).using(vertx).build();
+    try {
+      s.putAll(List.of(leased("A", "pending"), leased("M", "pending"), leased("Z", "pending")));
+      get(s.sync());
+      // their leases end in another order than their ids (as when the tasks were claimed or made between
+      // heartbeats): Z's first, then M's, then A's
+      Postgres.query("UPDATE " + schema + ".tasks SET lease_until = now() + make_interval(secs => CASE id WHEN 'Z' THEN 10 "
+          + "WHEN 'M' THEN 20 ELSE 30 END)");
+      // another transaction holds M, so that the heartbeat stops there, holding what it locked before
+      io.vertx.pgclient.PgConnection other = get(io.vertx.pgclient.PgConnection.connect(vertx, s.connectOptions()));
+      get(other.query("BEGIN").execute());
+      get(other.query("SELECT id FROM tasks WHERE id = 'M' FOR UPDATE").execute());
+      Future<org.vertxasyncio.service.cluster.Leases.Beat> beat = new org.vertxasyncio.service.cluster.Leases(pool, "n1", 30)
+          .heartbeat();
+      Object heartbeat = org.vertxasyncio.testing.Eventually.eventually("the heartbeat waits for M",
+          java.time.Duration.ofSeconds(10), () -> Postgres.query("SELECT pid FROM pg_stat_activity WHERE $1 = ANY("
+              + "pg_blocking_pids(pid))", other.processId()), rows -> rows.size() == 1).get(0).get(0);
+      // a batch that finishes A and Z: were it and the heartbeat to lock them in different orders, each would
+      // wait for the other once M is free, and PostgreSQL would abort one (40P01)
+      s.put(leased("Z", "finished"));
+      s.put(leased("A", "finished"));
+      Future<Void> synced = s.sync();
+      org.vertxasyncio.testing.Eventually.eventually("the batch waits for the heartbeat", java.time.Duration.ofSeconds(10),
+          () -> ((Number) Postgres.value("SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))",
+              heartbeat)).longValue() > 0);
+      get(other.query("ROLLBACK").execute()); // the heartbeat goes on, to M and Z
+      assertEquals(Set.of("A", "M", "Z"), get(beat).held(), "the heartbeat renewed every lease, none aborted");
+      get(synced); // and the batch committed after it, its sync never failed
+      assertTrue(s.available());
+      assertEquals("finished", column("SELECT state FROM tasks WHERE id = 'A'"));
+      assertEquals("pending", column("SELECT state FROM tasks WHERE id = 'M'"));
+      assertEquals("finished", column("SELECT state FROM tasks WHERE id = 'Z'"));
+      get(other.close());
+    } finally {
+      get(pool.close());
+      get(vertx.close());
+      get(s.close());
+    }
+  }
+
+  @Test
+  void batchesOfFinishesAndTheHeartbeatRenewingTheSameRowsNeverDeadlock() throws Exception {
+    PostgresTaskStore s = store(Postgres.URL);
+    get(s.open());
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    io.vertx.sqlclient.Pool pool = io.vertx.pgclient.PgBuilder.pool().with(new io.vertx.sqlclient.PoolOptions().setMaxSize(1))
+        .connectingTo(s.connectOptions()).using(vertx).build();
+    try {
+      List<String> ids = new ArrayList<>();
+      List<StoredTask> rows = new ArrayList<>();
+      for (int i = 0; i < 600; i++) {
+        ids.add(String.format("T%04d", i));
+        rows.add(leased(ids.get(i), "pending"));
+      }
+      s.putAll(rows);
+      get(s.sync());
+      // the node's heartbeat, back to back (a tiny cluster.heartbeat), renewing every lease it holds
+      org.vertxasyncio.service.cluster.Leases leases = new org.vertxasyncio.service.cluster.Leases(pool, "n1", 30);
+      java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+      java.util.concurrent.atomic.AtomicInteger beats = new java.util.concurrent.atomic.AtomicInteger();
+      List<Throwable> failedBeats = new java.util.concurrent.CopyOnWriteArrayList<>();
+      io.vertx.core.Promise<Void> stopped = io.vertx.core.Promise.promise();
+      Runnable[] beat = new Runnable[1];
+      beat[0] = () -> leases.heartbeat().onComplete(ar -> {
+        beats.incrementAndGet();
+        if (ar.failed()) {
+          failedBeats.add(ar.cause());
+        }
+        if (stop.get()) {
+          stopped.complete();
+        } else {
+          beat[0].run();
+        }
+      });
+      vertx.runOnContext(v -> beat[0].run());
+      // meanwhile the node finishes its tasks in batches, in no order of their ids (here: newest first)
+      java.util.Collections.reverse(ids);
+      for (int from = 0; from < ids.size(); from += 40) {
+        for (String id : ids.subList(from, from + 40)) {
+          s.put(leased(id, "finished"));
+        }
+        get(s.sync()); // a batch PostgreSQL aborted failed its sync: the client of a finished write told it was lost
+        assertTrue(s.available(), "no batch made the store look unreachable");
+      }
+      stop.set(true);
+      get(stopped.future());
+      assertEquals(List.of(), failedBeats.stream().map(String::valueOf).toList(), "heartbeats that failed, of " + beats.get());
+      assertTrue(beats.get() > 1, "the heartbeats ran alongside the batches: " + beats.get());
+      assertEquals(0L, column("SELECT count(*) FROM tasks WHERE state = 'pending'"), "every finish committed");
+    } finally {
+      get(pool.close());
+      get(vertx.close());
+      get(s.close());
+    }
+  }
+
+  @Test
+  void aBatchPostgresqlAbortsForADeadlockIsSentAgainAndItsSyncSucceeds() throws Exception {
+    PostgresTaskStore s = store(Postgres.URL);
+    get(s.open());
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(PostgresTaskStore.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs = new ch.qos.logback.core.read.ListAppender<>();
+    logs.start();
+    log.addAppender(logs);
+    try {
+      s.put(insert("A", "pending"));
+      s.put(insert("B", "pending"));
+      get(s.sync());
+      io.vertx.pgclient.PgConnection other = get(io.vertx.pgclient.PgConnection.connect(vertx, s.connectOptions()));
+      get(other.query("BEGIN").execute());
+      // the store's connection looks for the deadlock first (after the server's deadlock_timeout, 1 s), the other
+      // after 5 s: the batch is the one aborted
+      get(other.query("SET LOCAL deadlock_timeout = '5s'").execute());
+      get(other.query("SELECT id FROM tasks WHERE id = 'B' FOR UPDATE").execute());
+      s.put(update("A", "finished", 2000L, null));
+      s.put(update("B", "finished", 2000L, null));
+      Future<Void> synced = s.sync();
+      int otherPid = other.processId();
+      org.vertxasyncio.testing.Eventually.eventually("the batch holds A and waits for B", java.time.Duration.ofSeconds(10),
+          () -> ((Number) Postgres.value("SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))",
+              otherPid)).longValue() > 0);
+      // the other transaction asks for A: each waits for the other, and PostgreSQL aborts the batch (40P01), whose
+      // check comes 1 s after it began to wait (were this thread stalled past that, the other would be aborted
+      // at its own check, 5 s after it asked: the batch commits all the same)
+      boolean batchAborted = other.query("SELECT id FROM tasks WHERE id = 'A' FOR UPDATE").execute().map(true)
+          .recover(e -> PostgresTaskStore.conflict(e) ? Future.succeededFuture(false) : Future.failedFuture(e))
+          .toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+      get(other.query("ROLLBACK").execute());
+      get(synced); // the batch was sent again and committed: its sync never failed
+      assertTrue(s.available(), "a deadlock is no outage");
+      if (batchAborted) {
+        assertTrue(logs.list.stream().anyMatch(e -> e.getFormattedMessage().contains("for a conflict with another transaction")
+            && e.getFormattedMessage().endsWith("sending it again")), "the aborted batch was sent again: " + logs.list);
+      }
+      assertEquals("finished", column("SELECT state FROM tasks WHERE id = 'A'"));
+      assertEquals("finished", column("SELECT state FROM tasks WHERE id = 'B'"));
+      get(other.close());
+    } finally {
+      log.detachAppender(logs);
+      get(vertx.close());
+      get(s.close());
+    }
+  }
 }
