@@ -40,13 +40,19 @@ public non-sealed class AsyncFuture<T> implements Awaitable<T> {
   /**
    * null, one callback, or an ArrayList of them: most futures have exactly one. A callback is a
    * {@link Consumer} (registered where no context variable had a value, or by the library itself), a
-   * {@link WithContext} (one registered where some had), or a {@link Task} waiting on this future.
+   * {@link WithContext} (one registered where some had), or a {@link Task} waiting on this future. Once
+   * the future is done, a lone Consumer stays here while the future stands for it in the ready queue
+   * ({@link #runOwnCallback()}); it is no longer registered then.
    */
   private Object callbacks;
   /** The last {@code gather} call that saw this future as an argument (it dedupes without a map). */
   int gatherToken;
   /** What few futures need, made on first use: most futures never carry any of it. */
   private Extras<T> extras;
+
+  static {
+    VertxEventLoop.entries(new ReadyEntries());
+  }
 
   private static final class Extras<T> {
     String cancelMessage;
@@ -304,7 +310,7 @@ public non-sealed class AsyncFuture<T> implements Awaitable<T> {
    */
   public int removeDoneCallback(Consumer<? super AsyncFuture<T>> fn) {
     Object cbs = callbacks;
-    if (cbs == null) {
+    if (cbs == null || state != State.PENDING) {
       return 0;
     }
     if (cbs instanceof CallbackList list) {
@@ -329,7 +335,7 @@ public non-sealed class AsyncFuture<T> implements Awaitable<T> {
 
   /** The callbacks not yet scheduled, in order (for tests and reprs). */
   public List<Consumer<? super AsyncFuture<T>>> callbacks() {
-    Object cbs = callbacks;
+    Object cbs = state == State.PENDING ? callbacks : null;
     List<Consumer<? super AsyncFuture<T>>> out = new ArrayList<>();
     if (cbs instanceof CallbackList list) {
       for (Object o : list) {
@@ -369,16 +375,59 @@ public non-sealed class AsyncFuture<T> implements Awaitable<T> {
       for (Object c : list) {
         schedule(c);
       }
+    } else if (cbs instanceof Consumer<?> && !loop.getDebug()) {
+      callbacks = cbs; // the future itself stands for its one callback in the ready queue
+      loop.scheduleEntry(this);
     } else {
       schedule(cbs);
     }
+  }
+
+  /**
+   * Runs the one done callback this future stood for in the ready queue, in a new empty context (what a
+   * copy of the context at its registration was: it had no values). Python: the {@code Handle} of the
+   * callback that {@code __schedule_callbacks} passed to {@code call_soon}.
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  final void runOwnCallback() {
+    Object cb = callbacks;
+    callbacks = null;
+    if (cb == null) {
+      return;
+    }
+    Consumer fn = (Consumer) cb;
+    try {
+      ContextVars ctx = loop.borrowEmptyContext();
+      ContextVars previous = ctx.enter();
+      try {
+        fn.accept(this);
+      } finally {
+        ctx.exit(previous);
+        if (ctx.untouched()) {
+          loop.returnEmptyContext(ctx);
+        }
+      }
+    } catch (Throwable t) {
+      loop.callbackFailed(new DoneCallback<>(fn, this, null, null), t);
+    }
+  }
+
+  /** Describes the one done callback this future stands for in the ready queue. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  final ReadyHandle ownCallbackHandle() {
+    Object cb = callbacks;
+    return new DoneCallback<>(cb instanceof Consumer c ? c : f -> { }, this, null, null);
   }
 
   /** Schedules one registered callback: a Consumer, one with its context, or a task waiting on this future. */
   @SuppressWarnings({"unchecked", "rawtypes"})
   private void schedule(Object c) {
     if (c instanceof Task<?> t) {
-      loop.schedule(t.wakeupHandle(this));
+      if (loop.getDebug()) {
+        loop.schedule(t.wakeupHandle(this)); // a handle that names the future, for debug mode's log lines
+      } else {
+        loop.scheduleEntry(t); // the task itself: it wakes up on the future it waits on
+      }
     } else if (c instanceof WithContext w) {
       loop.schedule(new DoneCallback(w.fn, this, w.context, w.vars));
     } else {
@@ -394,6 +443,13 @@ public non-sealed class AsyncFuture<T> implements Awaitable<T> {
     addCallback(task);
   }
 
+
+  /**
+   * Called by a task once its coroutine has suspended awaiting this future, in the same step, before the
+   * task's wakeup is registered: work a future can do off the coroutine's stack is done here.
+   */
+  void suspendedOn() {
+  }
 
   private static final class CallbackList extends ArrayList<Object> {
     private static final long serialVersionUID = 1L;
@@ -419,12 +475,16 @@ public non-sealed class AsyncFuture<T> implements Awaitable<T> {
 
     @Override
     public void run() {
-      ContextVars ctx = context != null ? context : ContextVars.of(vars);
+      boolean lent = context == null && vars == null;
+      ContextVars ctx = context != null ? context : lent ? future.loop.borrowEmptyContext() : ContextVars.of(vars);
       ContextVars previous = ctx.enter();
       try {
         fn.accept(future);
       } finally {
         ctx.exit(previous);
+        if (lent && ctx.untouched()) {
+          future.loop.returnEmptyContext(ctx);
+        }
       }
     }
 
@@ -476,7 +536,7 @@ public non-sealed class AsyncFuture<T> implements Awaitable<T> {
         sb.append(" result=").append(Describe.value(result));
       }
     }
-    if (callbacks != null) {
+    if (callbacks != null && state == State.PENDING) {
       List<Consumer<? super AsyncFuture<T>>> cbs = callbacks();
       sb.append(" cb=[");
       for (int i = 0; i < cbs.size(); i++) {

@@ -111,9 +111,9 @@ public final class Asyncio {
       return Awaits.awaitFuture((AsyncFuture<T>) f);
     }
     Coroutine<T> c = (Coroutine<T>) awaitable;
-    Awaits.currentFiber();
+    Task<?> task = Awaits.currentTask();
     c.markStarted();
-    return c.awaitInline();
+    return c.awaitInline(task);
   }
 
   /**

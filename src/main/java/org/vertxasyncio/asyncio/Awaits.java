@@ -20,6 +20,11 @@ final class Awaits {
 
   /** The fiber of the task running on this thread; fails clearly when there is none. */
   static Fiber<?> currentFiber() {
+    return currentTask().fiber();
+  }
+
+  /** The task whose coroutine body runs on this thread, and may await; fails clearly when there is none. */
+  static Task<?> currentTask() {
     VertxEventLoop loop = runningLoop("await");
     Task<?> task = loop.currentTask();
     Fiber<?> fiber = task == null ? null : task.fiber();
@@ -32,25 +37,30 @@ final class Awaits {
       throw new IllegalStateException("await() while holding " + locks + ": the lock would stay held by the event-loop "
           + "thread while the coroutine is suspended; use an asyncio Lock across awaits");
     }
-    return fiber;
+    return task;
   }
 
   static <T> T awaitFuture(AsyncFuture<T> f) {
     if (!f.done()) {
-      Fiber<?> fiber = currentFiber();
-      Throwable exc = fiber.suspend(f);
-      if (exc != null) {
-        throw Sneaky.rethrow(exc);
-      }
-      if (!f.done()) {
-        throw new IllegalStateException("await wasn't used with future");
-      }
+      return suspendOn(currentFiber(), f);
     }
     return f.result();
   }
 
-  static void yieldOnce() {
-    Throwable exc = currentFiber().suspend(null);
+  /** Suspends {@code fiber} until {@code f}, which is not done, is; then its result. */
+  static <T> T suspendOn(Fiber<?> fiber, AsyncFuture<T> f) {
+    Throwable exc = fiber.suspend(f);
+    if (exc != null) {
+      throw Sneaky.rethrow(exc);
+    }
+    if (!f.done()) {
+      throw new IllegalStateException("await wasn't used with future");
+    }
+    return f.result();
+  }
+
+  static void yieldOnce(Fiber<?> fiber) {
+    Throwable exc = fiber.suspend(null);
     if (exc != null) {
       throw Sneaky.rethrow(exc);
     }

@@ -28,7 +28,7 @@ final class BodyCoroutine<T> extends Coroutine<T> {
   }
 
   @Override
-  T awaitInline() {
+  T awaitInline(Task<?> task) {
     try {
       return Bodies.call(body);
     } catch (Exception e) {

@@ -60,6 +60,11 @@ public final class ContextVars {
     return new ContextVars(current().vars);
   }
 
+  /** Whether no variable has been set in it since it was made empty (a set undone by a reset does not count as none). */
+  boolean untouched() {
+    return vars == EMPTY;
+  }
+
   /** A new context with {@code vars} (null: none), for a callback whose context was captured as values. */
   static ContextVars of(Map<ContextVar<?>, Object> vars) {
     return new ContextVars(vars == null ? EMPTY : vars);

@@ -47,8 +47,8 @@ public abstract non-sealed class Coroutine<T> implements Awaitable<T> {
   /** A frame that runs this coroutine as the body of a task on {@code loop}. */
   abstract Frame<T> newFrame(VertxEventLoop loop);
 
-  /** Runs this coroutine inside the coroutine awaiting it, and returns its result. */
-  abstract T awaitInline();
+  /** Runs this coroutine inside the coroutine of {@code task}, which awaits it, and returns its result. */
+  abstract T awaitInline(Task<?> task);
 
   @Override
   public String toString() {

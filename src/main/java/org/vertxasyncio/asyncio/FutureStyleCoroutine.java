@@ -72,7 +72,7 @@ final class FutureStyleCoroutine<T> extends Coroutine<T> {
   }
 
   @Override
-  T awaitInline() {
+  T awaitInline(Task<?> task) {
     Future<T> f = body.get();
     if (f == null) {
       throw new NullPointerException("the body of future-style coroutine " + getName() + " returned null, not a Future");

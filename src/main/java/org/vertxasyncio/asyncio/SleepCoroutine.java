@@ -27,17 +27,43 @@ final class SleepCoroutine<T> extends Coroutine<T> {
     this.value = value;
   }
 
-  /** The future of one sleep, and its timer: due at {@code whenNanos}, it sets the result unless cancelled. */
-  static final class SleepFuture<T> extends AsyncFuture<T> implements Timed {
+  /**
+   * The future of one sleep, and its timer: due at {@code whenNanos}, it sets the result unless cancelled.
+   * The result is null but for a {@link WithValue} (most sleeps have none: they hold no field for it).
+   */
+  static class SleepFuture<T> extends AsyncFuture<T> implements Timed {
     private final long whenNanos;
-    private final T value;
     private Object bucket;
     private boolean timerCancelled;
 
-    SleepFuture(VertxEventLoop loop, long whenNanos, T value) {
+    SleepFuture(VertxEventLoop loop, long whenNanos) {
       super(loop);
       this.whenNanos = whenNanos;
-      this.value = value;
+    }
+
+    /** A sleep's future with the result it sets. */
+    static <T> SleepFuture<T> of(VertxEventLoop loop, long whenNanos, T value) {
+      return value == null ? new SleepFuture<>(loop, whenNanos) : new WithValue<>(loop, whenNanos, value);
+    }
+
+    /** The result it sets when it comes due. */
+    T value() {
+      return null;
+    }
+
+    /**
+     * Starts the timer of a sleep awaited inside a coroutine body, which {@link #awaitInline} leaves to the
+     * task: it runs in the same step, right after the coroutine has suspended, so that the timer queue's
+     * code is no part of the coroutine's saved stack.
+     */
+    @Override
+    void suspendedOn() {
+      if (bucket == UNSCHEDULED) {
+        bucket = null;
+        if (!timerCancelled) {
+          loop.scheduleTimer(this);
+        }
+      }
     }
 
     /** Python: {@code h.cancel()} in sleep's {@code finally}. */
@@ -58,14 +84,24 @@ final class SleepCoroutine<T> extends Coroutine<T> {
       return timerCancelled;
     }
 
+    /** The future itself: the loop runs {@link #fire()} when it is due (see {@link ReadyEntries}). */
     @Override
-    public ReadyHandle dueHandle() {
+    public Object dueEntry() {
+      return this;
+    }
+
+    /** The timer's callback: {@code futures._set_result_unless_cancelled}. */
+    void fire() {
+      if (!timerCancelled && !cancelled()) {
+        setResult(value());
+      }
+    }
+
+    ReadyHandle dueHandle() {
       return new ReadyHandle() {
         @Override
         public void run() {
-          if (!timerCancelled && !cancelled()) { // futures._set_result_unless_cancelled
-            setResult(value);
-          }
+          fire();
         }
 
         @Override
@@ -86,8 +122,26 @@ final class SleepCoroutine<T> extends Coroutine<T> {
     }
   }
 
+  /** The future of a sleep that has a result to set. */
+  static final class WithValue<T> extends SleepFuture<T> {
+    private final T value;
+
+    WithValue(VertxEventLoop loop, long whenNanos, T value) {
+      super(loop, whenNanos);
+      this.value = value;
+    }
+
+    @Override
+    T value() {
+      return value;
+    }
+  }
+
+  /** The timer slot of a sleep whose timer its task starts once the coroutine is suspended ({@link SleepFuture#suspendedOn}). */
+  private static final Object UNSCHEDULED = new Object();
+
   private static <T> SleepFuture<T> start(VertxEventLoop loop, double delay, T value) {
-    return loop.scheduleTimer(new SleepFuture<>(loop, loop.deadlineAfter(delay), value));
+    return loop.scheduleTimer(SleepFuture.of(loop, loop.deadlineAfter(delay), value));
   }
 
   @Override
@@ -124,14 +178,16 @@ final class SleepCoroutine<T> extends Coroutine<T> {
   }
 
   @Override
-  T awaitInline() {
+  T awaitInline(Task<?> task) {
     if (delay <= 0) {
-      Awaits.yieldOnce();
+      Awaits.yieldOnce(task.fiber());
       return value;
     }
-    SleepFuture<T> f = start(Awaits.runningLoop("sleep"), delay, value);
+    VertxEventLoop loop = task.loop;
+    SleepFuture<T> f = SleepFuture.of(loop, loop.deadlineAfter(delay), value);
+    f.bucket = UNSCHEDULED;
     try {
-      return Awaits.awaitFuture(f);
+      return Awaits.suspendOn(task.fiber(), f);
     } finally {
       f.cancelTimer();
     }

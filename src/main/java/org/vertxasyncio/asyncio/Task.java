@@ -13,7 +13,8 @@ import org.vertxasyncio.asyncio.impl.VertxEventLoop;
  *
  * <p>Invariants, kept as asyncio keeps them: while the task is not done, either a step is scheduled
  * (in the ready queue) or the task waits on exactly one future, {@code futWaiter}, whose done callbacks
- * include this task's wakeup. {@link #cancel} cancels that future, so {@link CancelledError} arrives at
+ * include this task's wakeup. The task itself stands in the ready queue for its next step (with no
+ * {@code futWaiter}) or its wakeup (on {@code futWaiter}, which is done), outside debug mode. {@link #cancel} cancels that future, so {@link CancelledError} arrives at
  * the coroutine's current await, where it may be caught; if there is none yet, the next step throws it.
  * Every step runs with the task's own context ({@link #getContext()}) current and the task as the loop's
  * current task, the first one too when it runs eagerly, inside the constructor.
@@ -28,11 +29,24 @@ public class Task<T> extends AsyncFuture<T> {
   private final Coroutine<T> coro;
   private final int number;
   private String name;
-  private final ContextVars context;
+  /**
+   * The task's context; null while it is an empty copy that nothing has seen: each step then runs in a
+   * spare empty context of the loop's, which the task keeps only if the step set a variable in it or
+   * someone asked for it ({@link #getContext()}), so most tasks never hold a context object of their own.
+   */
+  private ContextVars context;
   private Frame<T> frame;
   private AsyncFuture<?> futWaiter;
-  private boolean mustCancel;
-  private int numCancelsRequested;
+  /**
+   * Bit 0: a cancellation is due at the next step (Python's {@code _must_cancel}); bit 1: {@code context}
+   * has been handed out, or was given, and is the task's for good; the bits above: the cancel requests
+   * not withdrawn (Python's {@code _num_cancels_requested}). One int, so a task is 72 bytes, not 80.
+   */
+  private int flags;
+  private static final int MUST_CANCEL = 1;
+  private static final int CONTEXT_KEPT = 2;
+  private static final int CANCELS_SHIFT = 2;
+  private static final int ONE_CANCEL = 1 << CANCELS_SHIFT;
   /** Where the loop keeps this task while it is not done. */
   private final int liveSlot;
 
@@ -86,12 +100,17 @@ public class Task<T> extends AsyncFuture<T> {
     coro.scheduled = true;
     this.name = name;
     this.number = name == null ? COUNTER.incrementAndGet() : 0; // asyncio counts only the tasks it names
-    this.context = context != null ? context : ContextVars.copyContext();
+    if (context != null) {
+      this.context = context;
+      this.flags = CONTEXT_KEPT;
+    } else if (!ContextVars.current().vars.isEmpty()) {
+      this.context = ContextVars.copyContext(); // a copy of an empty one is made when it is first needed
+    }
     this.liveSlot = this.loop.register(this);
     if (eagerStart && this.loop.isRunning()) {
       eagerStart();
     } else {
-      this.loop.schedule(new Step(this, null));
+      scheduleStep();
     }
   }
 
@@ -111,14 +130,34 @@ public class Task<T> extends AsyncFuture<T> {
   private void eagerStart() {
     Task<?> previousTask = loop.swapCurrentTask(this);
     try {
-      ContextVars previous = context.enter();
+      ContextVars c = enterContext();
+      ContextVars previous = c.enter();
       try {
         runStep(null);
       } finally {
-        context.exit(previous);
+        c.exit(previous);
+        exitContext(c);
       }
     } finally {
       loop.swapCurrentTask(previousTask);
+    }
+  }
+
+  /** The context a step runs in: the task's, or, while it has none, the loop's spare empty one. */
+  private ContextVars enterContext() {
+    ContextVars c = context;
+    if (c == null) {
+      c = loop.borrowEmptyContext();
+      context = c;
+    }
+    return c;
+  }
+
+  /** After a step: a spare context the step left empty and unseen goes back to the loop. */
+  private void exitContext(ContextVars c) {
+    if ((flags & CONTEXT_KEPT) == 0 && c.untouched()) {
+      context = null;
+      loop.returnEmptyContext(c);
     }
   }
 
@@ -139,7 +178,13 @@ public class Task<T> extends AsyncFuture<T> {
    * <p>Python: {@code task.get_context()}
    */
   public ContextVars getContext() {
-    return context;
+    ContextVars c = context;
+    if (c == null) {
+      c = new ContextVars();
+      context = c;
+    }
+    flags |= CONTEXT_KEPT;
+    return c;
   }
 
   /** Python: {@code task.get_coro()} */
@@ -159,7 +204,15 @@ public class Task<T> extends AsyncFuture<T> {
 
   /** Python: {@code task.cancelling()}: the number of cancel requests not yet withdrawn by {@link #uncancel()}. */
   public int cancelling() {
-    return numCancelsRequested;
+    return flags >>> CANCELS_SHIFT;
+  }
+
+  private boolean mustCancel() {
+    return (flags & MUST_CANCEL) != 0;
+  }
+
+  private void mustCancel(boolean due) {
+    flags = due ? flags | MUST_CANCEL : flags & ~MUST_CANCEL;
   }
 
   /**
@@ -168,13 +221,13 @@ public class Task<T> extends AsyncFuture<T> {
    * <p>Python: {@code task.uncancel()}
    */
   public int uncancel() {
-    if (numCancelsRequested > 0) {
-      numCancelsRequested--;
-      if (numCancelsRequested == 0) {
-        mustCancel = false;
+    if (cancelling() > 0) {
+      flags -= ONE_CANCEL;
+      if (cancelling() == 0) {
+        mustCancel(false);
       }
     }
-    return numCancelsRequested;
+    return cancelling();
   }
 
   /**
@@ -191,12 +244,12 @@ public class Task<T> extends AsyncFuture<T> {
     if (done()) {
       return false;
     }
-    numCancelsRequested++;
+    flags += ONE_CANCEL;
     AsyncFuture<?> w = futWaiter;
     if (w != null && w.cancel(message)) {
       return true;
     }
-    mustCancel = true;
+    mustCancel(true);
     cancelMessage(message);
     return true;
   }
@@ -223,6 +276,38 @@ public class Task<T> extends AsyncFuture<T> {
     return new Wakeup(this, f);
   }
 
+  /**
+   * Schedules the next step: the task itself stands for it in the ready queue (see {@link ReadyEntries}),
+   * or, in debug mode, a {@link Step} handle, which names it in log lines.
+   */
+  private void scheduleStep() {
+    if (loop.getDebug()) {
+      loop.schedule(new Step(this, null));
+    } else {
+      loop.scheduleEntry(this);
+    }
+  }
+
+  /** The task's step or wakeup, queued as the task itself: a wakeup if it waits on a future, else a step. */
+  final void runQueued() {
+    AsyncFuture<?> f = futWaiter;
+    try {
+      if (f == null) {
+        step(null);
+      } else {
+        wakeup(f);
+      }
+    } catch (Throwable t) {
+      loop.callbackFailed(f == null ? new Step(this, null) : new Wakeup(this, f), t);
+    }
+  }
+
+  /** The handle of what {@link #runQueued()} runs, to describe it. */
+  ReadyHandle queuedHandle() {
+    AsyncFuture<?> f = futWaiter;
+    return f == null ? new Step(this, null) : new Wakeup(this, f);
+  }
+
   private void wakeup(AsyncFuture<?> f) {
     Throwable exc = f.cancelled() ? f.makeCancelledError() : f.exceptionRaw();
     step(exc);
@@ -230,11 +315,13 @@ public class Task<T> extends AsyncFuture<T> {
 
   /** One step, in the task's context. Python: {@code Task.__step}, run by its handle with {@code context.run}. */
   private void step(Throwable exc) {
-    ContextVars previous = context.enter();
+    ContextVars c = enterContext();
+    ContextVars previous = c.enter();
     try {
       stepInContext(exc);
     } finally {
-      context.exit(previous);
+      c.exit(previous);
+      exitContext(c);
     }
   }
 
@@ -242,11 +329,11 @@ public class Task<T> extends AsyncFuture<T> {
     if (done()) {
       throw new InvalidStateError("_step(): already done: " + this + ", " + Describe.exception(exc));
     }
-    if (mustCancel) {
+    if (mustCancel()) {
       if (!(exc instanceof CancelledError)) {
         exc = makeCancelledError();
       }
-      mustCancel = false;
+      mustCancel(false);
     }
     futWaiter = null;
     loop.enterTask(this);
@@ -281,16 +368,17 @@ public class Task<T> extends AsyncFuture<T> {
     }
     AsyncFuture<?> w = f.waiter();
     if (w == null) {
-      loop.schedule(new Step(this, null)); // a bare yield gives up one iteration
+      scheduleStep(); // a bare yield gives up one iteration
     } else if (w.loop != loop) {
       loop.schedule(new Step(this, new IllegalStateException("Task " + this + " got Future " + w + " attached to a different loop")));
     } else if (w == this) {
       loop.schedule(new Step(this, new IllegalStateException("Task cannot await on itself: " + this)));
     } else {
+      w.suspendedOn();
       w.addWakeup(this);
       futWaiter = w;
-      if (mustCancel && w.cancel(cancelMessage())) {
-        mustCancel = false;
+      if (mustCancel() && w.cancel(cancelMessage())) {
+        mustCancel(false);
       }
     }
   }
@@ -299,8 +387,8 @@ public class Task<T> extends AsyncFuture<T> {
     frame = null;
     loop.unregister(this, liveSlot);
     if (error == null) {
-      if (mustCancel) {
-        mustCancel = false;
+      if (mustCancel()) {
+        mustCancel(false);
         futureCancel(cancelMessage());
       } else {
         finish(value);
@@ -366,7 +454,7 @@ public class Task<T> extends AsyncFuture<T> {
     String state = sp < 0 ? base : base.substring(0, sp);
     String rest = sp < 0 ? "" : base.substring(sp);
     StringBuilder sb = new StringBuilder(state);
-    if (mustCancel && !done()) {
+    if (mustCancel() && !done()) {
       sb = new StringBuilder("cancelling");
     }
     sb.append(" name='").append(getName()).append("' coro=").append(coro);

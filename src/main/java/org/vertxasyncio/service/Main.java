@@ -6,7 +6,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.Label;
-import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
@@ -23,6 +22,7 @@ import org.vertxasyncio.service.config.ConfigLoader;
 import org.vertxasyncio.service.config.NodeId;
 import org.vertxasyncio.service.config.ServiceConfig;
 import org.vertxasyncio.service.metrics.ServiceMetrics;
+import org.vertxasyncio.service.metrics.VertxMeters;
 import org.vertxasyncio.service.store.StoreException;
 import sun.misc.Signal;
 
@@ -135,7 +135,9 @@ public final class Main {
    * {@link ServiceMetrics#VERTX_REREGISTERED_GAUGES}; the service counts open connections and requests in
    * flight itself, see {@code http.HttpActivity}), and the HTTP client's metrics are off: the only client
    * is the webhook sender, whose attempts {@code asyncio_webhook_attempts_seconds} counts, and Vert.x would
-   * keep a connection pool's gauges for every webhook target, a series per host that users choose.
+   * keep a connection pool's gauges for every webhook target, a series per host that users choose. The HTTP
+   * server's meters are kept by {@link VertxMeters}: the same names and labels as vertx-micrometer-metrics',
+   * found once per combination of labels rather than at every request.
    */
   public static Vertx newVertx(PrometheusMeterRegistry registry) {
     registry.config().meterFilter(ServiceMetrics.denyVertxReregisteredGauges());
@@ -147,7 +149,7 @@ public final class Main {
     metrics.setEnabled(true);
     return Vertx.builder()
         .with(new VertxOptions().setMetricsOptions(metrics))
-        .withMetrics(new MicrometerMetricsFactory(registry))
+        .withMetrics(new VertxMeters(registry))
         .build();
   }
 

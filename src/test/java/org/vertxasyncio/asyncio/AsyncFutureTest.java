@@ -138,6 +138,61 @@ class AsyncFutureTest extends LoopTestBase {
     assertEquals(List.of("b"), ran);
   }
 
+  // a future's only done callback is queued as the future itself: it is no longer the future's, it runs
+  // in a new empty context, and its error reaches the exception handler with a handle that names it
+  @Test
+  void aLoneDoneCallbackLeavesTheFutureRunsInAFreshContextAndReportsItsError() {
+    ContextVar<String> var = new ContextVar<>("var", "unset");
+    List<Object> seen = new ArrayList<>();
+    loop.setExceptionHandler((l, c) -> seen.add(c.get("message") + " | " + c.get("exception") + " | " + c.get("handle")));
+    AsyncFuture<Integer> a = loop.createFuture();
+    AsyncFuture<Integer> b = loop.createFuture();
+    AsyncFuture<Integer> c = loop.createFuture();
+    Consumer<AsyncFuture<Integer>> setter = x -> {
+      var.set("set by a's callback");
+      seen.add("a's callback");
+    };
+    a.addDoneCallback(setter);
+    b.addDoneCallback(x -> seen.add("b's callback sees " + var.get()));
+    c.addDoneCallback(x -> {
+      throw new IllegalStateException("c's callback failed");
+    });
+    a.setResult(1);
+    assertEquals(List.of(), a.callbacks());
+    assertEquals(0, a.removeDoneCallback(setter));
+    assertFalse(a.toString().contains("cb="), a.toString());
+    b.setResult(2);
+    c.setResult(3);
+    loop.runUntilComplete(async(() -> await(sleep(0))));
+    assertEquals(3, seen.size(), seen.toString());
+    assertEquals("a's callback", seen.get(0));
+    assertEquals("b's callback sees unset", seen.get(1));
+    String report = (String) seen.get(2);
+    assertTrue(report.startsWith("Exception in callback "), report);
+    assertTrue(report.contains(" | java.lang.IllegalStateException: c's callback failed | <Handle "), report);
+    assertTrue(report.endsWith("(<AsyncFuture finished result=3>)>"), report);
+  }
+
+  @Test
+  void aTaskWakesUpInTheIterationAfterItsFutureIsSetInFifoOrderWithOtherCallbacks() {
+    List<String> order = new ArrayList<>();
+    AsyncFuture<Integer> f = loop.createFuture();
+    Task<Integer> t = loop.createTask(async(() -> {
+      order.add("waits");
+      int v = await(f);
+      order.add("woke up with " + v);
+      return v;
+    }));
+    loop.callSoon(() -> loop.callSoon(() -> {
+      f.setResult(7);
+      order.add("set");
+      loop.callSoon(() -> order.add("callback scheduled after the result"));
+    }));
+    assertEquals(7, loop.runUntilComplete(t));
+    loop.runUntilComplete(async(() -> await(sleep(0))));
+    assertEquals(List.of("waits", "set", "woke up with 7", "callback scheduled after the result"), order);
+  }
+
   @Test
   void cancelSchedulesTheCallbacks() {
     AsyncFuture<Integer> f = loop.createFuture();

@@ -115,6 +115,64 @@ class ContextVarTest extends LoopTestBase {
     loop.runUntilComplete(other);
   }
 
+  // a task made where no variable has a value holds no context object until it needs one: what it does
+  // with its context must not show the difference
+  @Test
+  void aTaskMadeInAnEmptyContextKeepsWhatItSetsAcrossItsStepsAndSeesNoOneElses() {
+    List<String> log = Collections.synchronizedList(new ArrayList<>());
+    Task<Void> quiet = loop.createTask(async(() -> {
+      await(sleep(0));
+      log.add("quiet sees " + var.get());
+      await(sleep(0));
+      log.add("quiet still sees " + var.get());
+    }));
+    Task<Void> setter = loop.createTask(async(() -> {
+      log.add("setter starts with " + var.get());
+      ContextVar.Token<String> token = var.set("setter");
+      await(sleep(0));
+      log.add("setter sees " + var.get());
+      var.reset(token); // a token of one step resets in a later one: the same context
+      log.add("setter after reset sees " + var.get());
+      await(sleep(0));
+    }));
+    Task<ContextVars> asker = loop.createTask(async(() -> {
+      ContextVars mine = Asyncio.currentTask().getContext();
+      await(sleep(0));
+      assertSame(mine, Asyncio.currentTask().getContext());
+      return mine;
+    }));
+    Task<Void> later = loop.createTask(async(() -> {
+      await(sleep(0));
+      await(sleep(0));
+      log.add("later sees " + var.get());
+    }));
+    loop.runUntilComplete(gather(quiet, setter, asker, later));
+    assertEquals(List.of("setter starts with unset", "quiet sees unset", "setter sees setter",
+        "setter after reset sees unset", "quiet still sees unset", "later sees unset"), log);
+    assertSame(asker.result(), asker.getContext());
+    ContextVars before = quiet.getContext();
+    assertSame(before, quiet.getContext());
+    assertEquals(0, before.size());
+    assertFalse(before == later.getContext());
+  }
+
+  @Test
+  void anEagerTaskStartedInsideAStepHasAContextOfItsOwn() {
+    List<String> log = new ArrayList<>();
+    loop.runUntilComplete(async(() -> {
+      Task<Void> eager = new Task<>(async(() -> {
+        var.set("eager");
+        log.add("eager sees " + var.get());
+        await(sleep(0));
+        log.add("eager still sees " + var.get());
+      }), Asyncio.getRunningLoop(), null, null, true);
+      log.add("parent sees " + var.get());
+      await(eager);
+      log.add("parent still sees " + var.get());
+    }));
+    assertEquals(List.of("eager sees eager", "parent sees unset", "eager still sees eager", "parent still sees unset"), log);
+  }
+
   @Test
   void timersAndDoneCallbacksTakeAGivenContext() {
     ContextVars ctx = new ContextVars();

@@ -459,6 +459,86 @@ class EventLoopTest extends LoopTestBase {
     forever.get(5, TimeUnit.SECONDS);
   }
 
+  // the queue other threads hand callbacks through is made of array chunks: thousands of callbacks, some
+  // before the loop runs and some while it runs, from two threads, each thread's in its own order
+  @Test
+  void callbacksFromOtherThreadsRunEachInTheOrderItsThreadScheduledThem() throws Exception {
+    int n = 5000;
+    List<Integer> a = Collections.synchronizedList(new ArrayList<>());
+    List<Integer> b = Collections.synchronizedList(new ArrayList<>());
+    Thread before = new Thread(() -> {
+      for (int i = 0; i < n; i++) {
+        int k = i;
+        loop.callSoonThreadsafe(() -> a.add(k));
+      }
+    });
+    before.start();
+    before.join();
+    AsyncFuture<Void> allRan = loop.createFuture();
+    Thread during = new Thread(() -> {
+      for (int i = 0; i < n; i++) {
+        int k = i;
+        loop.callSoonThreadsafe(() -> b.add(k));
+      }
+      loop.callSoonThreadsafe(() -> allRan.setResult(null));
+    });
+    loop.callSoon(during::start);
+    loop.runUntilComplete(allRan);
+    during.join();
+    List<Integer> expected = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      expected.add(i);
+    }
+    assertEquals(expected, a);
+    assertEquals(expected, b);
+  }
+
+  // a task's place among the loop's live tasks is given back when it ends, and handed out again
+  @Test
+  void tasksThatEndInAnyOrderLeaveTheLiveTasksRight() {
+    org.vertxasyncio.asyncio.impl.VertxEventLoop vl = (org.vertxasyncio.asyncio.impl.VertxEventLoop) loop;
+    for (int round = 0; round < 3; round++) {
+      int n = 3000;
+      List<AsyncFuture<Void>> gates = new ArrayList<>();
+      List<Task<Integer>> tasks = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        AsyncFuture<Void> gate = loop.createFuture();
+        gates.add(gate);
+        int k = i;
+        tasks.add(loop.createTask(Asyncio.async(() -> {
+          Asyncio.await(gate);
+          return k;
+        })));
+      }
+      assertEquals(n, vl.liveTaskCount());
+      loop.runUntilComplete(Asyncio.async(() -> {
+        for (int i = n - 1; i >= 0; i -= 2) { // every other one, from the last
+          gates.get(i).setResult(null);
+        }
+        Asyncio.await(Asyncio.sleep(0));
+        Asyncio.await(Asyncio.sleep(0));
+      }));
+      assertEquals(n / 2, vl.liveTaskCount());
+      assertEquals(n / 2, vl.liveTasks().size());
+      for (Task<?> t : vl.liveTasks()) {
+        assertFalse(t.done());
+      }
+      Task<Integer> extra = loop.createTask(Asyncio.async(() -> -1)); // takes a slot a finished task gave back
+      assertEquals(n / 2 + 1, vl.liveTaskCount());
+      assertEquals(-1, loop.runUntilComplete(extra));
+      for (AsyncFuture<Void> g : gates) {
+        if (!g.done()) {
+          g.setResult(null);
+        }
+      }
+      loop.runUntilComplete(Asyncio.gather(tasks));
+      assertEquals(0, vl.liveTaskCount());
+      for (int i = 0; i < n; i++) {
+        assertEquals(i, tasks.get(i).result());
+      }
+    }
+  }
+
   @Test
   void callSoonThreadsafeWakesTheLoopFromAnotherThread() throws Exception {
     AsyncFuture<String> f = loop.createFuture();

@@ -163,6 +163,44 @@ class TaskTest extends LoopTestBase {
     assertEquals("finished", loop.runUntilComplete(t));
   }
 
+  // the cancel counter and the flags share one field: many requests, a kept context and a withdrawn
+  // cancellation do not disturb each other
+  @Test
+  void manyCancelRequestsAKeptContextAndUncancelKeepTheirOwnCounts() {
+    ContextVar<String> var = new ContextVar<>("var", "unset");
+    Task<String> t = loop.createTask(async(() -> {
+      var.set("kept");
+      await(sleep(0));
+      return var.get();
+    }));
+    ContextVars ctx = t.getContext(); // asked for before the task runs: it is the task's for good
+    for (int i = 1; i <= 1000; i++) {
+      t.cancel();
+      assertEquals(i, t.cancelling());
+    }
+    for (int i = 999; i >= 0; i--) {
+      assertEquals(i, t.uncancel());
+    }
+    assertEquals(0, t.uncancel());
+    assertSame(ctx, t.getContext());
+    assertEquals("kept", loop.runUntilComplete(t), "the withdrawn cancellation never reached it");
+    assertEquals("kept", ctx.get(var));
+  }
+
+  // a coroutine's value may be an exception object: it is its result, not its error
+  @Test
+  void aCoroutineThatReturnsAnExceptionFinishesWithItAsItsResult() {
+    IOException value = new IOException("a value");
+    Task<IOException> t = loop.createTask(async(() -> {
+      await(sleep(0));
+      return value;
+    }));
+    assertSame(value, loop.runUntilComplete(t));
+    assertNull(t.exception());
+    assertEquals("v", loop.runUntilComplete(async(() -> await(sleep(0.001, "v")))));
+    assertNull(loop.runUntilComplete(async(() -> await(sleep(0.001)))));
+  }
+
   @Test
   void checkedExceptionsKeepTheirIdentity() {
     IOException io = new IOException("io");
@@ -295,6 +333,74 @@ class TaskTest extends LoopTestBase {
   void sleepRejectsNaN() {
     assertEquals("Invalid delay: NaN (not a number)",
         assertThrows(IllegalArgumentException.class, () -> sleep(Double.NaN)).getMessage());
+  }
+
+  // the timer of a sleep awaited in a coroutine body is put on the loop by its task, in the step that
+  // suspended: the next callback already sees it, and it is gone once the sleep is cancelled
+  @Test
+  void aSleepAwaitedInACoroutineIsTimedFromItsAwaitAndDroppedWhenCancelled() {
+    org.vertxasyncio.asyncio.impl.VertxEventLoop vl = (org.vertxasyncio.asyncio.impl.VertxEventLoop) loop;
+    List<Integer> scheduled = new ArrayList<>();
+    Task<Double> sleeper = loop.createTask(async(() -> {
+      long t0 = System.nanoTime();
+      loop.callSoon(() -> scheduled.add(vl.scheduledCount()));
+      await(sleep(0.05));
+      return since(t0);
+    }));
+    assertTrue(loop.runUntilComplete(sleeper) >= 0.05);
+    assertEquals(List.of(1), scheduled);
+    assertEquals(0, vl.scheduledCount());
+
+    Task<Void> cancelled = loop.createTask(async(() -> {
+      await(sleep(3600));
+    }));
+    loop.runUntilComplete(async(() -> {
+      await(sleep(0));
+      scheduled.add(vl.scheduledCount());
+      cancelled.cancel();
+      await(sleep(0));
+    }));
+    assertTrue(cancelled.cancelled());
+    assertEquals(List.of(1, 1), scheduled);
+    assertEquals(0, vl.scheduledCount());
+
+    Task<Void> cancelledAsItSleeps = loop.createTask(async(() -> {
+      Asyncio.currentTask().cancel(); // the sleep it awaits next is cancelled in the step that starts it
+      await(sleep(3600));
+    }));
+    assertThrows(CancelledError.class, () -> loop.runUntilComplete(cancelledAsItSleeps));
+    assertEquals(0, vl.scheduledCount());
+  }
+
+  // a sleep awaited in a coroutine that is itself awaited inline suspends the task that runs them both
+  @Test
+  void aSleepInsideANestedAwaitSuspendsTheOuterTaskAndCanBeCancelledThere() {
+    List<String> order = new ArrayList<>();
+    Coroutine<String> inner = async(() -> {
+      order.add("inner sleeps");
+      String v = await(sleep(0.01, "slept"));
+      await(sleep(0));
+      return v + " and yielded";
+    });
+    Task<String> outer = loop.createTask(async(() -> "outer got " + await(inner)));
+    Task<Void> other = loop.createTask(async(() -> {
+      order.add("other runs meanwhile");
+    }));
+    assertEquals("outer got slept and yielded", loop.runUntilComplete(outer));
+    loop.runUntilComplete(other);
+    assertEquals(List.of("inner sleeps", "other runs meanwhile"), order);
+
+    Task<String> sleeper = loop.createTask(async(() -> await(async(() -> {
+      try {
+        await(sleep(3600));
+        return "woke";
+      } catch (CancelledError e) {
+        return "cancelled inside";
+      }
+    }))));
+    loop.callLater(0.01, sleeper::cancel);
+    assertEquals("cancelled inside", loop.runUntilComplete(sleeper));
+    assertEquals(0, ((org.vertxasyncio.asyncio.impl.VertxEventLoop) loop).scheduledCount());
   }
 
   @Test

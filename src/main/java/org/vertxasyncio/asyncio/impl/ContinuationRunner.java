@@ -62,10 +62,14 @@ public final class ContinuationRunner implements FiberRunner {
    */
   static final class ContinuationFiber<T> extends Continuation implements Fiber<T> {
     private final Object body;
-    private AsyncFuture<?> waiter;
-    private T result;
-    private Throwable error;
-    private Throwable sendExc;
+    /**
+     * What the task and the body hand each other: after a suspension, the future the body awaits (null for
+     * a bare yield), read by the task; from a resume, the exception to throw at the await (or null).
+     */
+    private Object handoff;
+    /** The body's result, or, when {@code failed}, its exception. */
+    private Object outcome;
+    private boolean failed;
 
     ContinuationFiber(Object body) {
       super(SCOPE, ENTRY);
@@ -86,36 +90,37 @@ public final class ContinuationRunner implements FiberRunner {
 
     void runBody() {
       try {
-        Throwable t = sendExc;
-        sendExc = null;
+        Throwable t = (Throwable) handoff;
+        handoff = null;
         if (t != null) {
           throw t; // thrown into a coroutine that never started: it ends there, as coro.throw() does
         }
-        result = Bodies.call(body);
+        outcome = Bodies.call(body);
       } catch (Throwable t) {
-        error = t;
+        outcome = t;
+        failed = true;
       } finally {
-        waiter = null;
+        handoff = null;
       }
     }
 
     @Override
     public void resume(Throwable exc) {
-      sendExc = exc;
+      handoff = exc;
       run();
     }
 
     @Override
     public Throwable suspend(AsyncFuture<?> on) {
-      waiter = on;
+      handoff = on;
       try {
         Continuation.yield(SCOPE);
       } catch (IllegalStateException pinned) {
-        waiter = null;
+        handoff = null;
         throw pinned;
       }
-      Throwable t = sendExc;
-      sendExc = null;
+      Throwable t = (Throwable) handoff;
+      handoff = null;
       return t;
     }
 
@@ -125,18 +130,19 @@ public final class ContinuationRunner implements FiberRunner {
     }
 
     @Override
+    @SuppressWarnings("unchecked")
     public T result() {
-      return result;
+      return failed ? null : (T) outcome;
     }
 
     @Override
     public Throwable error() {
-      return error;
+      return failed ? (Throwable) outcome : null;
     }
 
     @Override
     public AsyncFuture<?> waiter() {
-      return waiter;
+      return handoff instanceof AsyncFuture<?> f ? f : null;
     }
 
     @Override

@@ -14,8 +14,8 @@ public interface Timed {
   /** Whether the timer was cancelled: then it never becomes due. */
   boolean timerCancelled();
 
-  /** The handle the loop runs when the entry is due. */
-  ReadyHandle dueHandle();
+  /** What the loop queues when the entry is due: a {@link ReadyHandle}, or an entry {@link VertxEventLoop.Entries} runs. */
+  Object dueEntry();
 
   /** The queue's bookkeeping slot. */
   Object timerBucket();

@@ -38,7 +38,7 @@ public final class TimerCallback extends ReadyHandle implements TimerHandle, Tim
   }
 
   @Override
-  public ReadyHandle dueHandle() {
+  public Object dueEntry() {
     return this;
   }
 

@@ -6,7 +6,6 @@ import io.vertx.core.internal.ContextInternal;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
@@ -145,8 +144,8 @@ final class TimerQueue {
 
   /** Moves the entries of the buckets whose time has come ({@code <= now}) to {@code due}, slot by slot. */
   private void takeDue(long now) {
-    for (Map.Entry<Long, Bucket> e; (e = buckets.firstEntry()) != null; ) {
-      Bucket b = e.getValue();
+    while (!buckets.isEmpty()) {
+      Bucket b = buckets.get(buckets.firstKey()); // firstEntry() would make an entry object each time
       if ((b.tick - 1) * TICK_NANOS - now >= 0) {
         return; // the first slot has not begun: nothing is due
       }
@@ -189,7 +188,7 @@ final class TimerQueue {
    * At the start of an iteration: appends every entry due by now to {@code ready}, in deadline order
    * (equal deadlines in scheduling order), behind the callbacks already there.
    */
-  void moveDue(ArrayDeque<ReadyHandle> ready) {
+  void moveDue(ArrayDeque<Object> ready) {
     takeDue(System.nanoTime());
     int n = due.size();
     if (n == 0) {
@@ -202,7 +201,7 @@ final class TimerQueue {
     for (int i = 0; i < n; i++) {
       Timed t = due.get(i);
       if (!t.timerCancelled()) {
-        ready.add(t.dueHandle());
+        ready.add(t.dueEntry());
       }
     }
     due.clear();

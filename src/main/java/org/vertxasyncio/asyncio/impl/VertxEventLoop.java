@@ -1,5 +1,6 @@
 package org.vertxasyncio.asyncio.impl;
 
+import io.netty.util.internal.PlatformDependent;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -15,9 +16,9 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -44,8 +45,9 @@ import org.vertxasyncio.asyncio.TimerHandle;
  *   <li>{@code ready}, the timer queue, {@code currentTask} and the live-task list are touched only on the
  *       context's thread (or by a fiber while that thread waits for it), or from another thread while the
  *       loop is not running;</li>
- *   <li>a ready handle runs only while {@code running}, in FIFO order; one iteration ({@link #runOnce})
- *       runs the handles that were ready when it began, and handles added meanwhile wait for the next one;</li>
+ *   <li>a ready entry (a {@link ReadyHandle}, or an object of the asyncio package that is its own callback,
+ *       see {@link Entries}) runs only while {@code running}, in FIFO order; one iteration ({@link #runOnce})
+ *       runs the entries that were ready when it began, and entries added meanwhile wait for the next one;</li>
  *   <li>iterations are separate Vert.x tasks, so Vert.x I/O and timers get their turn between them;</li>
  *   <li>{@code stopping} ends the run after the current iteration; a closed loop never runs again.</li>
  * </ul>
@@ -53,14 +55,36 @@ import org.vertxasyncio.asyncio.TimerHandle;
 public final class VertxEventLoop implements EventLoop {
   private static final Logger LOG = LoggerFactory.getLogger("asyncio");
 
+  /**
+   * Runs the ready-queue entries that are not {@link ReadyHandle}s: objects of the asyncio package that
+   * stand for their own callback (a task woken up by the future it awaited, a sleep that came due, a
+   * future's only done callback), so that the commonest callbacks cost no object of their own.
+   */
+  public interface Entries {
+    /** Runs {@code entry}'s callback; its errors go to the loop's exception handler, as a handle's do. */
+    void run(VertxEventLoop loop, Object entry);
+
+    /** A handle that describes {@code entry}, for log lines. */
+    ReadyHandle describe(Object entry);
+  }
+
+  private static volatile Entries entries;
+
+  /** Installs the runner of the asyncio package's entries (done once, by that package). */
+  public static void entries(Entries e) {
+    entries = e;
+  }
+
   /** The loop whose code runs on the current thread (its iteration, or one of its fibers), or null. */
   private static final ThreadLocal<VertxEventLoop> RUNNING = new ThreadLocal<>();
 
   private final Vertx vertx;
   private final ContextInternal context;
   private final FiberRunner runner;
-  private final ArrayDeque<ReadyHandle> ready = new ArrayDeque<>();
-  private final ConcurrentLinkedQueue<ReadyHandle> inbox = new ConcurrentLinkedQueue<>();
+  /** {@link ReadyHandle}s, and the entries {@link Entries} runs (a task to wake up, a sleep come due, ...). */
+  private final ArrayDeque<Object> ready = new ArrayDeque<>();
+  /** Entries queued from other threads: a multi-producer queue of array chunks (no node per entry). */
+  private final Queue<Object> inbox = PlatformDependent.newMpscQueue();
   private final AtomicBoolean wakeupPending = new AtomicBoolean();
   private final TimerQueue timers;
   private final Handler<Void> pump = v -> pump();
@@ -76,6 +100,8 @@ public final class VertxEventLoop implements EventLoop {
   /** An error of the loop's own machinery that ended the last run; thrown by the blocking run methods. */
   private volatile Throwable fatal;
   private Task<?> currentTask;
+  /** An empty context that no task holds, lent to the steps of tasks that have none of their own. */
+  private ContextVars spareContext;
   /** The tasks not done yet, each in the slot {@link #register} gave it (the loop keeps them reachable). */
   private Task<?>[] live = new Task<?>[16];
   /** Slots below this have been handed out; the free ones among them are in {@code freeSlots}. */
@@ -307,6 +333,11 @@ public final class VertxEventLoop implements EventLoop {
    * the inbox, which the loop takes in when it runs: a stopped loop is not even woken up.
    */
   public void schedule(ReadyHandle h) {
+    scheduleEntry(h);
+  }
+
+  /** Queues a {@link ReadyHandle} or an entry of the asyncio package's (see {@link Entries}); from any thread. */
+  public void scheduleEntry(Object h) {
     if (inLoop()) {
       ready.add(h);
     } else {
@@ -335,7 +366,7 @@ public final class VertxEventLoop implements EventLoop {
     if (!running) {
       return;
     }
-    for (ReadyHandle h; (h = inbox.poll()) != null; ) {
+    for (Object h; (h = inbox.poll()) != null; ) {
       ready.add(h);
     }
     try {
@@ -377,14 +408,20 @@ public final class VertxEventLoop implements EventLoop {
       int sinceCheck = 0;
       while (iterationLeft > 0) {
         iterationLeft--;
-        ReadyHandle h = ready.poll();
-        if (h.cancelled) {
-          continue;
-        }
-        if (timed) {
-          runTimed(h);
+        Object e = ready.poll();
+        if (e instanceof ReadyHandle h) {
+          if (h.cancelled) {
+            continue;
+          }
+          if (timed) {
+            runTimed(h);
+          } else {
+            runHandle(h);
+          }
+        } else if (timed) {
+          runEntryTimed(e);
         } else {
-          runHandle(h);
+          entries.run(this, e);
         }
         if (++sinceCheck == 64) {
           sinceCheck = 0;
@@ -422,11 +459,26 @@ public final class VertxEventLoop implements EventLoop {
     try {
       h.run();
     } catch (Throwable t) {
-      Map<String, Object> c = new LinkedHashMap<>();
-      c.put("message", "Exception in callback " + h.describe());
-      c.put("exception", t);
-      c.put("handle", h);
-      callExceptionHandler(c);
+      callbackFailed(h, t);
+    }
+  }
+
+  /** Reports the error of a callback of the ready queue to the exception handler. */
+  public void callbackFailed(ReadyHandle h, Throwable t) {
+    Map<String, Object> c = new LinkedHashMap<>();
+    c.put("message", "Exception in callback " + h.describe());
+    c.put("exception", t);
+    c.put("handle", h);
+    callExceptionHandler(c);
+  }
+
+  private void runEntryTimed(Object e) {
+    ReadyHandle described = entries.describe(e); // before it runs: running it changes what it is
+    long t0 = System.nanoTime();
+    entries.run(this, e);
+    double dt = (System.nanoTime() - t0) / 1e9;
+    if (dt >= slowCallbackDuration) {
+      LOG.warn("Executing {} took {} seconds", described, String.format("%.3f", dt));
     }
   }
 
@@ -721,6 +773,24 @@ public final class VertxEventLoop implements EventLoop {
     return currentTask;
   }
 
+  /**
+   * An empty context for a task step that has no context of its own yet: the loop's spare one if it is
+   * free, else a new one. The task gives it back after the step if it stayed empty and unseen.
+   */
+  public ContextVars borrowEmptyContext() {
+    ContextVars c = spareContext;
+    if (c != null) {
+      spareContext = null;
+      return c;
+    }
+    return new ContextVars();
+  }
+
+  /** Takes back an empty context that nothing kept (see {@link #borrowEmptyContext()}). */
+  public void returnEmptyContext(ContextVars c) {
+    spareContext = c;
+  }
+
   /** Makes {@code t} the current task (null: none) and returns the one it replaces: an eager task's first step. */
   public Task<?> swapCurrentTask(Task<?> t) {
     Task<?> prev = currentTask;
@@ -756,6 +826,7 @@ public final class VertxEventLoop implements EventLoop {
     } else {
       if (liveEnd == live.length) {
         live = Arrays.copyOf(live, liveEnd * 2);
+        freeSlots = Arrays.copyOf(freeSlots, live.length); // room for every slot: tasks that end allocate nothing
       }
       slot = liveEnd++;
     }
@@ -778,9 +849,6 @@ public final class VertxEventLoop implements EventLoop {
         freeSlots = new int[16];
       }
       return;
-    }
-    if (freeCount == freeSlots.length) {
-      freeSlots = Arrays.copyOf(freeSlots, freeCount * 2);
     }
     freeSlots[freeCount++] = slot;
   }

@@ -4,6 +4,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
@@ -13,6 +15,8 @@ import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.json.schema.JsonSchema;
 import io.vertx.json.schema.SchemaRepository;
 import io.vertx.json.schema.Validator;
+import io.vertx.json.schema.common.dsl.SchemaType;
+import io.vertx.openapi.contract.Location;
 import io.vertx.openapi.contract.MediaType;
 import io.vertx.openapi.contract.OpenAPIContract;
 import io.vertx.openapi.contract.Operation;
@@ -23,16 +27,19 @@ import io.vertx.openapi.validation.RequestParameter;
 import io.vertx.openapi.validation.RequestUtils;
 import io.vertx.openapi.validation.ValidatableRequest;
 import io.vertx.openapi.validation.ValidatedRequest;
+import io.vertx.openapi.validation.ValidatorErrorType;
 import io.vertx.openapi.validation.ValidatorException;
 import io.vertx.openapi.validation.impl.RequestParameterImpl;
 import io.vertx.openapi.validation.impl.RequestValidatorImpl;
+import io.vertx.openapi.validation.impl.ValidatableRequestImpl;
 import io.vertx.openapi.validation.impl.ValidatedRequestImpl;
 import io.vertx.openapi.validation.transformer.FormTransformer;
 import io.vertx.openapi.validation.transformer.LabelTransformer;
 import io.vertx.openapi.validation.transformer.MatrixTransformer;
 import io.vertx.openapi.validation.transformer.ParameterTransformer;
 import io.vertx.openapi.validation.transformer.SimpleTransformer;
-import java.util.ArrayList;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -46,22 +53,18 @@ import java.util.Set;
  * same {@link ValidatedRequest} under {@link RouterBuilder#KEY_META_DATA_VALIDATED_REQUEST} for the
  * handlers, the same {@link ValidatorException}, as a 400 {@link HttpException}, for {@link Errors}).
  *
- * <p>What it does not redo per request, where vertx-openapi 5.0.7's validator does: a schema validator is
- * built once per parameter and per body media type (vertx-json-schema's copies the whole schema repository
- * when built); the body is decoded once (its JSON is validated, then handed to the handler; a body that
- * {@link Routes} has decoded already, under {@link #DECODED_BODY}, is not decoded again); a body whose schema
- * is a {@code oneOf} with a {@code discriminator} whose branches each fix the discriminating property with a
- * distinct {@code const} (the task specs by {@code kind}) is validated against the branch its value names
- * only: with distinct constants, the other branches cannot match, so the {@code oneOf} holds exactly when
- * that branch does; a parameter whose schema is only a string's length bounds (a task's id) is checked here
- * when its value is within them ({@link StringBounds}). A request found invalid goes through vertx-openapi's
- * own validator, which throws the exception the error answer is made from: the answers to bad requests are
- * the library's, by construction.
+ * <p>What it does not redo per request, where vertx-openapi 5.0.7's validator does: each parameter's schema
+ * and each JSON body's is compiled once into a {@link SchemaCheck}, which walks a value once (a schema that
+ * uses a keyword it does not know gets a vertx-json-schema validator, built once: that library's
+ * constructor copies the whole schema repository); the body is decoded once (its JSON is validated, then
+ * handed to the handler; a body that {@link Routes} has decoded already, under {@link #DECODED_BODY}, is
+ * not decoded again). A request found invalid goes through vertx-openapi's own validator, which throws the
+ * exception the error answer is made from: the answers to bad requests are the library's, by construction.
  *
  * <p>Threading: immutable once built, but for a concurrent map of the media type each {@code Content-Type}
  * value names; its validators keep no state between calls. Requests whose body is at most
  * {@link #INLINE_BODY_MAX} bytes are validated on the calling event loop (a few microseconds); larger
- * ones on a worker, as vertx-openapi does for every request, since the schema validator's time grows with
+ * ones on a worker, as vertx-openapi does for every request, since a validation's time grows with
  * every element of a body.
  */
 final class OperationValidator {
@@ -78,72 +81,44 @@ final class OperationValidator {
   /** vertx-openapi's validator: what produces the error of an invalid request. */
   private final RequestValidatorImpl library;
   private final Map<Style, ParameterTransformer> transformers = new EnumMap<>(Style.class);
-  private final Map<Parameter, Validator> parameters = new IdentityHashMap<>();
-  /** The parameters whose schema is a string's length bounds alone, checked here when they hold. */
-  private final Map<Parameter, StringBounds> strings = new IdentityHashMap<>();
-  private final Map<MediaType, BodySchema> bodies = new IdentityHashMap<>();
+  /** Whether this class extracts the operation's parameters itself: each a path, header or primitive query parameter. */
+  private final boolean extractHere;
+  /** The segment of the request's path each path parameter is (1 for the first), as vertx-openapi counts them. */
+  private final Map<Parameter, Integer> pathSegments = new IdentityHashMap<>();
+  /** Each parameter's compiled schema, or (a schema {@link SchemaCheck} does not compile) the library's validator. */
+  private final Map<Parameter, SchemaCheck.Check> parameters = new IdentityHashMap<>();
+  private final Map<MediaType, SchemaCheck.Check> bodies = new IdentityHashMap<>();
   /** The media type each {@code Content-Type} value seen names; a few values, from the clients in use. */
   private final Map<String, MediaType> mediaTypes = new java.util.concurrent.ConcurrentHashMap<>();
   /** The most {@code Content-Type} values {@link #mediaTypes} keeps (a header is the client's to choose). */
   private static final int MEDIA_TYPES_KEPT = 32;
 
-  /**
-   * A parameter schema that says only {@code type: string} and at most {@code minLength} and {@code maxLength}
-   * (a task's id): a value within the bounds, counted in chars and in code points alike, is valid whichever
-   * way the schema library counts, and is not run through it; any other value is.
-   */
-  record StringBounds(long min, long max) {
-    private static final Set<String> KEYWORDS = Set.of("type", "minLength", "maxLength");
-
-    /** The bounds of {@code schema}, or null when it says anything else. */
-    static StringBounds of(JsonSchema schema) {
-      if (!KEYWORDS.containsAll(schema.fieldNames()) || !"string".equals(schema.get("type"))) {
-        return null;
-      }
-      Object min = schema.get("minLength");
-      Object max = schema.get("maxLength");
-      if ((min != null && !(min instanceof Integer || min instanceof Long)) || (max != null && !(max instanceof Integer || max instanceof Long))) {
-        return null;
-      }
-      return new StringBounds(min == null ? 0 : ((Number) min).longValue(), max == null ? Long.MAX_VALUE : ((Number) max).longValue());
-    }
-
-    boolean holds(Object value) {
-      if (!(value instanceof String s)) {
-        return false;
-      }
-      int chars = s.length();
-      return chars >= min && chars <= max && s.codePointCount(0, chars) >= min;
-    }
-  }
-
-  /** A body media type's prepared validation: the whole schema, and its branches by discriminator value (or none). */
-  private record BodySchema(Validator full, String discriminator, Map<String, Validator> branches) {
-  }
-
   OperationValidator(Vertx vertx, OpenAPIContract contract, Operation operation, RequestValidatorImpl library) {
     this.vertx = vertx;
     this.operation = operation;
     this.library = library;
-    transformers.put(Style.SIMPLE, new SimpleTransformer());
-    transformers.put(Style.LABEL, new LabelTransformer());
-    transformers.put(Style.MATRIX, new MatrixTransformer());
-    transformers.put(Style.FORM, new FormTransformer());
+    transformers.putAll(transformers());
+    extractHere = operation.getParameters().stream().allMatch(p -> switch (p.getIn()) {
+      case PATH, HEADER -> true;
+      case QUERY -> p.getSchemaType() != SchemaType.OBJECT && p.getSchemaType() != SchemaType.ARRAY;
+      default -> false;
+    });
+    for (Parameter p : operation.getParameters()) {
+      if (p.getIn() == Location.PATH) {
+        pathSegments.put(p, RequestUtils.findPathSegment(operation.getAbsoluteOpenAPIPath(), p.getName()));
+      }
+    }
     SchemaRepository repo = contract.getSchemaRepository();
     for (Parameter p : operation.getParameters()) {
       if (p.getSchema() != null) {
-        parameters.put(p, repo.validator(p.getSchema()));
-        StringBounds b = StringBounds.of(p.getSchema());
-        if (b != null) {
-          strings.put(p, b);
-        }
+        parameters.put(p, check(repo, p.getSchema()));
       }
     }
     RequestBody body = operation.getRequestBody();
     if (body != null) {
       for (MediaType mt : body.getContent().values()) {
         if (JSON_MEDIA_TYPES.contains(mt.getIdentifier()) && schemaValidationRequired(mt)) {
-          bodies.put(mt, prepare(repo, mt.getSchema()));
+          bodies.put(mt, check(repo, mt.getSchema()));
         }
       }
     }
@@ -184,24 +159,26 @@ final class OperationValidator {
     };
   }
 
-  /**
-   * The values of the discriminating property whose branch alone is checked, for bodies of media type
-   * {@code mediaType}; empty when its bodies are checked against the whole schema.
-   */
-  /** The names of the parameters checked here when their value is within their schema's bounds. */
-  Set<String> checkedHere() {
+  /** The names of the parameters whose schema {@link SchemaCheck} compiled (the others go through the schema library). */
+  Set<String> compiledParameters() {
     Set<String> names = new java.util.TreeSet<>();
-    strings.keySet().forEach(p -> names.add(p.getName()));
+    parameters.forEach((p, c) -> {
+      if (!(c instanceof LibraryCheck)) {
+        names.add(p.getName());
+      }
+    });
     return names;
   }
 
-    Set<String> discriminated(String mediaType) {
-    for (var e : bodies.entrySet()) {
-      if (e.getKey().getIdentifier().equals(mediaType) && e.getValue().branches() != null) {
-        return e.getValue().branches().keySet();
+  /** The media types of the bodies whose schema {@link SchemaCheck} compiled. */
+  Set<String> compiledBodies() {
+    Set<String> types = new java.util.TreeSet<>();
+    bodies.forEach((mt, c) -> {
+      if (!(c instanceof LibraryCheck)) {
+        types.add(mt.getIdentifier());
       }
-    }
-    return Set.of();
+    });
+    return types;
   }
 
   /** As vertx-web-openapi-router fails a request: a validation error is a 400 that carries it. */
@@ -213,14 +190,105 @@ final class OperationValidator {
     }
   }
 
-  /** The request's parameters and body as vertx-openapi extracts them; on the event loop. */
-  private ValidatableRequest extract(RoutingContext rc) {
+  /**
+   * The request's parameters and body as vertx-openapi's {@code RequestUtils.extract} makes them; on the event loop.
+   * For path, header and primitive query parameters it does the same here, with each path parameter's segment
+   * counted once, not at every request; an operation with others goes through {@code RequestUtils}.
+   */
+  ValidatableRequest extract(RoutingContext rc) {
     Buffer raw = rc.body() == null ? null : rc.body().buffer();
-    Future<ValidatableRequest> extracted = RequestUtils.extract(rc.request(), operation, () -> Future.succeededFuture(raw));
-    if (extracted.failed()) {
-      throw extracted.cause() instanceof RuntimeException re ? re : new IllegalStateException(extracted.cause());
+    HttpServerRequest req = rc.request();
+    if (!extractHere) {
+      Future<ValidatableRequest> extracted = RequestUtils.extract(req, operation, () -> Future.succeededFuture(raw));
+      if (extracted.failed()) {
+        throw extracted.cause() instanceof RuntimeException re ? re : new IllegalStateException(extracted.cause());
+      }
+      return extracted.result();
     }
-    return extracted.result();
+    Map<String, RequestParameter> cookies = new HashMap<>(4);
+    Map<String, RequestParameter> headers = new HashMap<>(4);
+    Map<String, RequestParameter> path = new HashMap<>(4);
+    Map<String, RequestParameter> query = new HashMap<>(4);
+    String[] segments = null;
+    for (Parameter p : operation.getParameters()) {
+      switch (p.getIn()) {
+        case PATH -> {
+          if (segments == null) {
+            segments = req.path().substring(1).split("/");
+          }
+          int segment = pathSegments.get(p);
+          path.put(p.getName(), segments.length < segment ? new RequestParameterImpl(null)
+              : new RequestParameterImpl(decodeUrl(segments[segment - 1])));
+        }
+        case HEADER -> headers.put(p.getName(), new RequestParameterImpl(decodeUrl(req.getHeader(p.getName()))));
+        case QUERY -> {
+          List<String> values = req.params().getAll(p.getName());
+          query.put(p.getName(), new RequestParameterImpl(values.isEmpty() ? null : decodeUrl(values.get(0))));
+        }
+        default -> throw new IllegalStateException("parameter " + p.getName() + " in " + p.getIn()); // see extractHere
+      }
+    }
+    if (operation.getRequestBody() == null) {
+      return new ValidatableRequestImpl(cookies, headers, path, query);
+    }
+    return new ValidatableRequestImpl(cookies, headers, path, query, new RequestParameterImpl(raw),
+        req.headers().get(HttpHeaders.CONTENT_TYPE));
+  }
+
+  /** As vertx-openapi's {@code RequestUtils.decodeUrl}: the same value, or the same error (its cause left out). */
+  private static String decodeUrl(String encoded) {
+    try {
+      return encoded == null ? null : URLDecoder.decode(encoded, StandardCharsets.UTF_8);
+    } catch (Exception e) {
+      throw new ValidatorException("Can't decode URL value: " + encoded, ValidatorErrorType.ILLEGAL_VALUE);
+    }
+  }
+
+  /**
+   * vertx-openapi's parameter transformers, but for a string parameter whose value is a word ({@code \w+}): the
+   * library tests that with {@code String.matches}, compiling the pattern at every call; this tests it in place.
+   */
+  static Map<Style, ParameterTransformer> transformers() {
+    Map<Style, ParameterTransformer> t = new EnumMap<>(Style.class);
+    t.put(Style.SIMPLE, new SimpleTransformer() {
+      @Override
+      public Object transformPrimitive(Parameter parameter, String rawValue) {
+        return stringWord(parameter, rawValue) ? rawValue : super.transformPrimitive(parameter, rawValue);
+      }
+    });
+    t.put(Style.LABEL, new LabelTransformer() {
+      @Override
+      public Object transformPrimitive(Parameter parameter, String rawValue) {
+        return stringWord(parameter, rawValue) ? rawValue : super.transformPrimitive(parameter, rawValue);
+      }
+    });
+    t.put(Style.MATRIX, new MatrixTransformer() {
+      @Override
+      public Object transformPrimitive(Parameter parameter, String rawValue) {
+        return stringWord(parameter, rawValue) ? rawValue : super.transformPrimitive(parameter, rawValue);
+      }
+    });
+    t.put(Style.FORM, new FormTransformer() {
+      @Override
+      public Object transformPrimitive(Parameter parameter, String rawValue) {
+        return stringWord(parameter, rawValue) ? rawValue : super.transformPrimitive(parameter, rawValue);
+      }
+    });
+    return t;
+  }
+
+  /** Whether a string parameter's value matches {@code \w+}: one or more of {@code [a-zA-Z_0-9]}. */
+  private static boolean stringWord(Parameter parameter, String value) {
+    if (parameter.getSchemaType() != SchemaType.STRING || value.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -246,14 +314,13 @@ final class OperationValidator {
   }
 
   private RequestParameter parameter(Parameter p, RequestParameter value) {
-    Validator v = parameters.get(p);
+    SchemaCheck.Check v = parameters.get(p);
     ParameterTransformer t = transformers.get(p.getStyle());
     if (value == null || value.isNull() || v == null || t == null) {
       return library.validateParameter(p, value); // no schema to apply: the library's answer is cheap
     }
     Object transformed = t.transform(p, String.valueOf(value.get()));
-    StringBounds b = strings.get(p);
-    if ((b != null && b.holds(transformed)) || v.validate(transformed).getValid()) {
+    if (v.test(transformed)) {
       return new RequestParameterImpl(transformed);
     }
     return library.validateParameter(p, value); // throws the error of this value
@@ -266,7 +333,7 @@ final class OperationValidator {
     }
     RequestParameter raw = request.getBody();
     MediaType mt = raw == null || raw.isEmpty() ? null : mediaType(spec, request.getContentType());
-    BodySchema schema = mt == null ? null : bodies.get(mt);
+    SchemaCheck.Check schema = mt == null ? null : bodies.get(mt);
     if (schema == null) {
       return library.validateBody(spec, request); // none, or not JSON: as the library does it
     }
@@ -277,7 +344,7 @@ final class OperationValidator {
         return library.validateBody(spec, request); // throws its "can't be decoded"
       }
     }
-    if (valid(schema, decoded)) {
+    if (schema.test(decoded)) {
       return new RequestParameterImpl(decoded);
     }
     return library.validateBody(spec, request); // throws the error of this body
@@ -301,51 +368,18 @@ final class OperationValidator {
     return mt;
   }
 
-  private static boolean valid(BodySchema schema, Object body) {
-    if (schema.branches() != null && body instanceof JsonObject o && o.getValue(schema.discriminator()) instanceof String value) {
-      Validator branch = schema.branches().get(value);
-      if (branch != null && branch.validate(body).getValid()) {
-        return true;
-      }
-    }
-    return schema.full().validate(body).getValid();
+  /** {@code schema} compiled, or else vertx-json-schema's validator of it. */
+  private static SchemaCheck.Check check(SchemaRepository repo, JsonSchema schema) {
+    SchemaCheck.Check compiled = SchemaCheck.compile(schema);
+    return compiled != null ? compiled : new LibraryCheck(repo.validator(schema));
   }
 
-  /**
-   * The validators of a body schema: the whole, and when it is a discriminated {@code oneOf} whose branches
-   * each fix the property with a distinct {@code const}, each branch by that constant.
-   */
-  private static BodySchema prepare(SchemaRepository repo, JsonSchema schema) {
-    Validator full = repo.validator(schema);
-    Object discriminator = schema.get("discriminator");
-    Object oneOf = schema.get("oneOf");
-    if (!(discriminator instanceof JsonObject d) || !(d.getValue("propertyName") instanceof String property)
-        || !(oneOf instanceof io.vertx.core.json.JsonArray branches) || branches.isEmpty()) {
-      return new BodySchema(full, null, null);
+  /** vertx-json-schema's validator of a schema that {@link SchemaCheck} does not compile. */
+  private record LibraryCheck(Validator validator) implements SchemaCheck.Check {
+    @Override
+    public boolean test(Object value) {
+      return validator.validate(value).getValid();
     }
-    Map<String, Validator> byValue = new HashMap<>();
-    List<String> seen = new ArrayList<>();
-    for (int i = 0; i < branches.size(); i++) {
-      JsonSchema branch = JsonSchema.of(branches.getJsonObject(i));
-      if (!(constant(repo, branches.getJsonObject(i), property) instanceof String c) || seen.contains(c)) {
-        return new BodySchema(full, null, null); // a branch that does not fix it, or two that fix it alike
-      }
-      seen.add(c);
-      byValue.put(c, repo.validator(branch));
-    }
-    return new BodySchema(full, property, Map.copyOf(byValue));
-  }
-
-  /** The {@code const} that a branch (or the schema its {@code $ref} names) gives {@code property}, or null. */
-  private static Object constant(SchemaRepository repo, JsonObject branch, String property) {
-    Object properties;
-    if (branch.getValue("$ref") instanceof String ref) {
-      JsonSchema target = repo.find(ref);
-      properties = target == null ? null : target.get("properties");
-    } else {
-      properties = branch.getValue("properties");
-    }
-    return properties instanceof JsonObject props && props.getValue(property) instanceof JsonObject p ? p.getValue("const") : null;
   }
 
   /** As vertx-openapi decides it: a schema other than a bare binary string is to be validated. */

@@ -8,12 +8,24 @@ import java.time.Clock;
  * They sort by creation time as strings, and are unique across restarts without a store: a new process
  * draws new random bits. Within one millisecond the random part is incremented, so ids made by this
  * generator are strictly increasing.
+ *
+ * <p>The random bits come from a {@link SecureRandom}, drawn {@value #POOL_BYTES} bytes at a time and used
+ * once each (ten bytes per new millisecond): one call of the generator per {@value #IDS_PER_DRAW} new
+ * milliseconds instead of two per id, the same bits otherwise.
  */
 public final class TaskIds {
   private static final char[] ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ".toCharArray();
 
   private final Clock clock;
+  /** Random bytes drawn at once: the random parts of this many ids of distinct milliseconds. */
+  private static final int IDS_PER_DRAW = 256;
+  /** Ten bytes per id: 16 + 64 random bits. */
+  private static final int POOL_BYTES = IDS_PER_DRAW * 10;
+
   private final SecureRandom random = new SecureRandom();
+  /** Random bytes not used yet: those from {@link #poolAt} on. */
+  private final byte[] pool = new byte[POOL_BYTES];
+  private int poolAt = POOL_BYTES;
   private long lastMillis = -1;
   private long randHi; // 16 bits
   private long randLo; // 64 bits
@@ -35,8 +47,17 @@ public final class TaskIds {
         }
       }
     } else {
-      randHi = random.nextInt(1 << 16);
-      randLo = random.nextLong();
+      if (poolAt == POOL_BYTES) {
+        random.nextBytes(pool);
+        poolAt = 0;
+      }
+      randHi = ((pool[poolAt] & 0xFFL) << 8) | (pool[poolAt + 1] & 0xFFL);
+      long lo = 0;
+      for (int i = poolAt + 2; i < poolAt + 10; i++) {
+        lo = (lo << 8) | (pool[i] & 0xFFL);
+      }
+      randLo = lo;
+      poolAt += 10;
     }
     lastMillis = now;
     return encode(now, randHi, randLo);

@@ -502,7 +502,8 @@ public final class TaskService {
       }
     }
     TaskView v = rec.view();
-    List<StoredDelivery> rows = outbox.rowsOf(rec, entries, v.json());
+    // the task's JSON is the deliveries' body: encoded here only when there are some (else when a reader asks)
+    List<StoredDelivery> rows = entries.isEmpty() ? List.of() : outbox.rowsOf(rec, entries, v.json());
     List<Webhook> hooks = rec.spec().callbacks();
     journal.withEvents(() -> journal.finished(rec, rows, outbox.leaseSeconds()), () -> {
       if (rec.dropped()) {

@@ -73,8 +73,8 @@ class ClusterNodeTest {
       assertEquals("ran on b", done.getValue("result"));
       assertEquals("b", done.getString("node"));
       assertEquals("b", row(id, "owner"));
-      // b shows the finish from its memory before its commit
-      eventually("b's finish is committed", SOON, () -> "finished".equals(row(id, "state")));
+      // b shows the task done as its coroutine ends; the row follows with b's next store batch
+      eventually("b commits the task's finish", SOON, () -> row(id, "state"), "finished"::equals);
       JsonArray log = done.getJsonArray("callbacks");
       assertEquals(1, log.size(), "its record callback fired once: " + log.encode());
       assertEquals(2, a.get("/loops/default").json().getInteger("pending"), "a ran none of it");

@@ -197,10 +197,7 @@ class OperationValidatorTest {
   }
 
   @Test
-  void aTaskIdWithinItsBoundsIsCheckedHereAndEveryIdIsDecidedAsTheLibraryDecidesIt() throws Exception {
-    assertEquals(Set.of("id"), new OperationValidator(vertx, contract, contract.operation("getTask"), library).checkedHere());
-    // the enums (state, kind), the number (limit) and the patterned cursor go through the schema library
-    assertEquals(Set.of("loop", "name"), new OperationValidator(vertx, contract, contract.operation("listTasks"), library).checkedHere());
+  void everyTaskIdIsDecidedAsTheLibraryDecidesIt() throws Exception {
     String smile = new String(Character.toChars(0x1F600));
     List<Map<String, String>> ids = new ArrayList<>();
     for (String id : List.of("", "a", "01ABC", "x".repeat(64), "x".repeat(65), smile, smile.repeat(32), smile.repeat(33),
@@ -213,12 +210,16 @@ class OperationValidatorTest {
   }
 
   @Test
-  void aTaskSpecIsCheckedAgainstTheBranchItsKindNames() {
-    OperationValidator submit = new OperationValidator(vertx, contract, contract.operation("submitTask"), library);
-    assertEquals(Set.of("sleep", "work", "gather"), submit.discriminated("application/json"));
-    // a body schema that is not a discriminated oneOf is checked whole
-    OperationValidator wait = new OperationValidator(vertx, contract, contract.operation("waitTasks"), library);
-    assertEquals(Set.of(), wait.discriminated("application/json"));
+  void everyParameterAndJsonBodyOfTheDocumentIsCheckedByItsCompiledSchema() {
+    for (Operation op : contract.operations()) {
+      OperationValidator v = new OperationValidator(vertx, contract, op, library);
+      Set<String> params = new java.util.TreeSet<>();
+      op.getParameters().forEach(p -> params.add(p.getName()));
+      assertEquals(params, v.compiledParameters(), op.getOperationId());
+      Set<String> bodies = op.getRequestBody() == null ? Set.of() : Set.of("application/json");
+      assertEquals(bodies, v.compiledBodies(), op.getOperationId());
+    }
+    assertEquals(Set.of("id", "wait"), new OperationValidator(vertx, contract, contract.operation("getTask"), library).compiledParameters());
   }
 
   @Test
@@ -250,6 +251,103 @@ class OperationValidatorTest {
       JsonObject err = svc.post("/tasks", new JsonObject().put("kind", "gather").put("tasks", new JsonArray(bad)))
           .expectError(400, "invalid_request", "tasks[" + children.size() + "].seconds");
       assertNotNull(err.getString("message"));
+    }
+  }
+
+  @Test
+  void theTransformersGiveWhatTheLibrarysGive() {
+    Map<io.vertx.openapi.contract.Style, io.vertx.openapi.validation.transformer.ParameterTransformer> theirs = Map.of(
+        io.vertx.openapi.contract.Style.SIMPLE, new io.vertx.openapi.validation.transformer.SimpleTransformer(),
+        io.vertx.openapi.contract.Style.LABEL, new io.vertx.openapi.validation.transformer.LabelTransformer(),
+        io.vertx.openapi.contract.Style.MATRIX, new io.vertx.openapi.validation.transformer.MatrixTransformer(),
+        io.vertx.openapi.contract.Style.FORM, new io.vertx.openapi.validation.transformer.FormTransformer());
+    var ours = OperationValidator.transformers();
+    List<String> raws = List.of("", "abc", "a_b", "A1", "01ABC", "a b", "a-b", "123", "1.5", "-1", "true", "null", "\"q\"", "\"",
+        "\u00e9t\u00e9", "x".repeat(65), "[1]", "{}", ";id=a", ".a");
+    int params = 0;
+    for (Operation op : contract.operations()) {
+      for (Parameter p : op.getParameters()) {
+        params++;
+        for (String raw : raws) {
+          assertEquals(transformed(theirs.get(p.getStyle()), p, raw), transformed(ours.get(p.getStyle()), p, raw),
+              op.getOperationId() + " " + p.getName() + " " + raw);
+        }
+      }
+    }
+    assertTrue(params > 5);
+  }
+
+  private static String transformed(io.vertx.openapi.validation.transformer.ParameterTransformer t, Parameter p, String raw) {
+    try {
+      Object v = t.transform(p, raw);
+      return v == null ? "null" : v.getClass().getSimpleName() + " " + Json.encode(v);
+    } catch (RuntimeException e) {
+      return e.getClass().getName() + ": " + e.getMessage();
+    }
+  }
+
+  /** What an extraction gave: every parameter's value and the body, or the error. */
+  private static String extracted(java.util.function.Supplier<ValidatableRequest> extract) {
+    try {
+      ValidatableRequest r = extract.get();
+      return "cookies " + values(r.getCookies()) + " headers " + values(r.getHeaders()) + " path " + values(r.getPathParameters())
+          + " query " + values(r.getQuery()) + " body " + (r.getBody() == null ? "none" : String.valueOf(r.getBody().get()))
+          + " type " + r.getContentType();
+    } catch (RuntimeException e) {
+      return e.getClass().getName() + ": " + e.getMessage();
+    }
+  }
+
+  @Test
+  void parametersAreExtractedAsTheLibraryExtractsThem() throws Exception {
+    io.vertx.ext.web.Router router = io.vertx.ext.web.Router.router(vertx);
+    router.route().handler(io.vertx.ext.web.handler.BodyHandler.create(false));
+    for (Operation op : contract.operations()) {
+      OperationValidator v = new OperationValidator(vertx, contract, op, library);
+      String path = op.getOpenAPIPath().replaceAll("\\{([^}]+)}", ":$1");
+      router.route(io.vertx.core.http.HttpMethod.valueOf(op.getHttpMethod().name()), path).handler(rc -> {
+        String theirs = extracted(() -> io.vertx.openapi.validation.RequestUtils.extract(rc.request(), op,
+            () -> io.vertx.core.Future.succeededFuture(rc.body().buffer())).toCompletionStage().toCompletableFuture().join());
+        String ours = extracted(() -> v.extract(rc));
+        rc.response().setStatusCode(theirs.equals(ours) ? 200 : 500).end(op.getOperationId() + "\n" + theirs + "\n" + ours);
+      });
+    }
+    var server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture()
+        .get(10, TimeUnit.SECONDS);
+    java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+    try {
+      String base = "http://127.0.0.1:" + server.actualPort();
+      List<String[]> requests = List.of(
+          new String[] {"GET", "/tasks/01ABC"}, new String[] {"GET", "/tasks/01ABC?wait=2"}, new String[] {"GET", "/tasks/a%2Fb"},
+          new String[] {"GET", "/tasks/a+b%20c?wait=1&wait=2"}, new String[] {"GET", "/tasks/%C3%A9t%C3%A9"},
+          new String[] {"DELETE", "/tasks/x"}, new String[] {"POST", "/tasks/x/cancel"},
+          new String[] {"POST", "/tasks/x/callbacks/3/redeliver"}, new String[] {"POST", "/tasks/x/callbacks/%33/redeliver"},
+          new String[] {"GET", "/tasks?state=finished&kind=sleep&limit=10&cursor=x%41&loop=a+b&name=%25"},
+          new String[] {"GET", "/tasks?state=finished&state=pending&name="}, new String[] {"GET", "/tasks?name=%E0%A4"},
+          new String[] {"GET", "/events?task=t1&lastEventId=5"}, new String[] {"GET", "/events"},
+          new String[] {"POST", "/tasks?wait=1.5"}, new String[] {"POST", "/wait"}, new String[] {"POST", "/loops"},
+          new String[] {"GET", "/loops/io"}, new String[] {"POST", "/loops/io/stop"});
+      int checked = 0;
+      for (String[] r : requests) {
+        for (String header : List.of("", "5", "%41", "%zz")) {
+          var b = java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + r[1]));
+          if (!header.isEmpty()) {
+            b.header("Last-Event-ID", header);
+          }
+          b.method(r[0], r[0].equals("POST") ? java.net.http.HttpRequest.BodyPublishers.ofString("{\"kind\":\"sleep\",\"seconds\":1}")
+              : java.net.http.HttpRequest.BodyPublishers.noBody());
+          if (r[0].equals("POST")) {
+            b.header("Content-Type", "application/json; charset=utf-8");
+          }
+          var resp = client.send(b.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+          assertEquals(200, resp.statusCode(), r[0] + " " + r[1] + " Last-Event-ID " + header + ": " + resp.body());
+          checked++;
+        }
+      }
+      assertEquals(requests.size() * 4, checked);
+    } finally {
+      client.close();
+      server.close();
     }
   }
 }
