@@ -24,9 +24,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -42,18 +44,30 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The cluster's fault test: three packaged services as separate processes on one PostgreSQL schema
- * ({@code store.type} {@code postgres}) get a few hundred mixed tasks round-robin (sleeps, work, gathers,
- * timeouts, raises); then the node holding the most leases is killed with SIGKILL and another is stopped
- * with SIGSTOP past its lease, then continued. Every task that got a {@code 201} finishes exactly once (one
- * finish in all the nodes' logs, one record callback in its log, its outcome as its spec says), no sleep ends
- * before its deadline, only the two nodes' tasks run again, and the killed node's tasks are taken over
- * within lease + heartbeat + a second (with a generous margin for a loaded machine; the figure is printed).
+ * ({@code store.type} {@code postgres}) get more than 500 mixed tasks round-robin (sleeps, work, gathers,
+ * timeouts, raises, webhooks to a receiver that checks their signatures, and gathers over tasks submitted to
+ * the other nodes), with an event stream open on every node and long polls on every node for tasks of the
+ * others; then the node holding the most leases is killed with SIGKILL and another is stopped with SIGSTOP
+ * past its lease, then continued. Every task that got a {@code 201} finishes exactly once (one finish in all
+ * the nodes' logs, one record callback in its log, one {@code task.done} in the event log, its outcome as
+ * its spec says), no sleep ends before its deadline, only the two nodes' tasks run again, every webhook
+ * arrives signed (repeats only with the same {@code webhook-id}), every event stream, reconnecting to
+ * another node when its own dies or stalls, sees every event of the log once and in order, every long poll
+ * answers with its task done, and the killed node's tasks are taken over within lease + heartbeat + a second
+ * (with a generous margin for a loaded machine; the figure is printed).
  */
 class ClusterIT {
-  static final int TASKS = 300;
+  /** Tasks submitted round-robin; then {@link #GATHERS} gathers, each over two of them submitted to the other nodes. */
+  static final int TASKS = 480;
+  static final int GATHERS = 48;
   /** Short, so that the test is quick; {@code -Dcluster.it.lease=10 -Dcluster.it.heartbeat=2} measures the defaults. */
   static final double LEASE = Double.parseDouble(System.getProperty("cluster.it.lease", "3"));
   static final double HEARTBEAT = Double.parseDouble(System.getProperty("cluster.it.heartbeat", "0.5"));
+  /** The webhooks' secret, in the Standard Webhooks form. */
+  static final String SECRET = "whsec_" + java.util.Base64.getEncoder().encodeToString(
+      "the cluster fault test's signing key".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  /** An event stream silent for this long has lost its node: a living one sends a heartbeat comment every second. */
+  static final double STREAM_IDLE = 3;
 
   @TempDir
   Path dir;
@@ -87,42 +101,75 @@ class ClusterIT {
   @Test
   void everyAcceptedTaskFinishesExactlyOnceWhenOneNodeIsKilledAndAnotherStalls() throws Exception {
     List<ServiceProcess> nodes = new ArrayList<>();
+    List<ResumingSseClient> streams = new ArrayList<>();
     List<String> names = List.of("node-a", "node-b", "node-c");
-    try {
+    ExecutorService polls = Executors.newVirtualThreadPerTaskExecutor();
+    try (SignedWebhookReceiver receiver = new SignedWebhookReceiver(vertx, SECRET)) {
       Path config = dir.resolve("config.json");
       // the nodes' logs stay after the test, to read when it fails
       Path logs = Files.createDirectories(Path.of("target", "cluster-it", schema));
       Files.writeString(config, new JsonObject().put("http.host", "127.0.0.1").put("http.port", 0).put("loops", "default,batch")
           .put("limits.pending.max", 5000).put("worker.pool.size", 2).put("store.type", "postgres")
           .put("store.postgres.url", "postgresql://postgres@127.0.0.1:5432/test").put("store.postgres.schema", schema)
-          .put("store.postgres.timeout", 30)
+          .put("store.postgres.timeout", 30).put("webhooks.allow", "127.0.0.1").put("webhook.retry.backoff.initial", 0.2)
+          .put("events.heartbeat", 1)
           .put("cluster.lease", LEASE).put("cluster.heartbeat", HEARTBEAT).encodePrettily());
-      List<String> bases = new ArrayList<>();
       for (String n : names) {
-        ServiceProcess p = ServiceProcess.start(config, Map.of("NODE_ID", n), logs.resolve(n + ".log"));
-        nodes.add(p);
+        nodes.add(ServiceProcess.start(config, Map.of("NODE_ID", n), logs.resolve(n + ".log")));
+      }
+      List<String> bases = new ArrayList<>();
+      List<Integer> ports = new ArrayList<>();
+      for (ServiceProcess p : nodes) {
         bases.add(p.awaitReady(http));
+        ports.add(p.awaitPort());
+      }
+      // ---- an event stream on every node, following the cluster when its node goes
+      for (int k = 0; k < nodes.size(); k++) {
+        streams.add(new ResumingSseClient(vertx, ports, k, STREAM_IDLE));
+      }
+      for (ResumingSseClient s : streams) {
+        eventually("each event stream is open", Duration.ofSeconds(30), () -> s.firstLastId >= 0);
       }
 
       // ---- submit round-robin; every 201 is a task that must finish exactly once
-      List<Planned> plan = plan();
+      List<Planned> plan = plan(receiver.base());
       Map<String, Planned> accepted = new ConcurrentHashMap<>();
-      ExecutorService clients = Executors.newFixedThreadPool(6);
-      AtomicInteger next = new AtomicInteger();
-      for (int w = 0; w < 6; w++) {
-        clients.execute(() -> {
-          int i;
-          while ((i = next.getAndIncrement()) < TASKS) {
-            String id = submit(bases.get(i % bases.size()), plan.get(i).spec());
-            if (id != null) {
-              accepted.put(id, plan.get(i));
-            }
-          }
-        });
-      }
-      clients.shutdown();
-      assertTrue(clients.awaitTermination(120, TimeUnit.SECONDS));
+      Map<String, Integer> acceptedBy = new ConcurrentHashMap<>();
+      runConcurrently(TASKS, i -> {
+        String id = submit(bases.get(i % bases.size()), plan.get(i).spec());
+        if (id != null) {
+          accepted.put(id, plan.get(i));
+          acceptedBy.put(id, i % bases.size());
+        }
+      });
       assertEquals(TASKS, accepted.size(), "every node accepts tasks");
+      // ---- gathers over tasks that were submitted to the two other nodes
+      List<List<String>> children = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+      accepted.entrySet().stream().filter(e -> e.getValue().spec().getString("result", "").startsWith("child-"))
+          .sorted(Map.Entry.comparingByKey()).forEach(e -> children.get(acceptedBy.get(e.getKey())).add(e.getKey()));
+      assertTrue(children.stream().allMatch(c -> !c.isEmpty()), "children on every node: " + children);
+      List<Planned> gathers = new ArrayList<>();
+      for (int g = 0; g < GATHERS; g++) {
+        int n = g % 3;
+        List<String> a = children.get((n + 1) % 3);
+        List<String> b = children.get((n + 2) % 3);
+        String c1 = a.get(g / 3 % a.size());
+        String c2 = b.get(g / 3 % b.size());
+        JsonObject spec = new JsonObject().put("kind", "gather").put("tasks", new JsonArray().add(c1).add(c2));
+        if (g % 4 == 0) {
+          spec.put("callbacks", new JsonArray().add(new JsonObject().put("url", receiver.base() + "/hook").put("secret", SECRET)));
+        }
+        gathers.add(new Planned(spec, new JsonObject().put("state", "finished").put("result", new JsonArray()
+            .add(accepted.get(c1).expect().getValue("result")).add(accepted.get(c2).expect().getValue("result")))));
+      }
+      runConcurrently(GATHERS, g -> {
+        String id = submit(bases.get(g % 3), gathers.get(g).spec());
+        if (id != null) {
+          accepted.put(id, gathers.get(g));
+          acceptedBy.put(id, g % 3);
+        }
+      });
+      assertEquals(TASKS + GATHERS, accepted.size(), "every node accepts the gathers over the others' tasks");
 
       // ---- kill -9 the node holding the most leases, stop another past its lease
       Map<String, Long> owners = new HashMap<>();
@@ -132,6 +179,9 @@ class ClusterIT {
       String victim = names.stream().max((x, y) -> Long.compare(owners.getOrDefault(x, 0L), owners.getOrDefault(y, 0L))).get();
       String stalled = names.stream().filter(n -> !n.equals(victim)).findFirst().get();
       String survivor = names.stream().filter(n -> !n.equals(victim) && !n.equals(stalled)).findFirst().get();
+      int v = names.indexOf(victim);
+      int st = names.indexOf(stalled);
+      int sv = names.indexOf(survivor);
       long victimHeld = owners.getOrDefault(victim, 0L);
       long stalledHeld = owners.getOrDefault(stalled, 0L);
       assertTrue(victimHeld > 0 && stalledHeld > 0, "both faulty nodes run tasks: " + owners);
@@ -139,10 +189,43 @@ class ClusterIT {
       for (Row r : await(db.query("SELECT id, owner FROM tasks WHERE state = 'pending'").execute())) {
         ownerAtFault.put(r.getString(0), r.getString(1));
       }
+      Object leaderAtFault = value("SELECT coalesce(max(node), '') FROM leader");
+
+      // ---- long polls on every node for pending tasks that run on the other nodes; a client whose node
+      // dies asks the survivor
+      List<java.util.concurrent.Future<String>> answers = new ArrayList<>();
+      AtomicInteger askedAgain = new AtomicInteger();
+      for (int x = 0; x < 3; x++) {
+        int node = x;
+        List<String> theirs = new ArrayList<>();
+        for (int o = 1; o <= 2; o++) {
+          String other = names.get((x + o) % 3);
+          ownerAtFault.entrySet().stream().filter(e -> other.equals(e.getValue()) && accepted.containsKey(e.getKey())
+              && !accepted.get(e.getKey()).spec().containsKey("loop")).map(Map.Entry::getKey).sorted().limit(4).forEach(theirs::add);
+        }
+        for (String id : theirs) {
+          answers.add(polls.submit(() -> longPoll(bases, node, v, sv, askedAgain, "/tasks/" + id + "?wait=60", null, a -> {
+            assertEquals(accepted.get(id).expect().getString("state"), a.getString("state"), a.encode());
+            assertEquals(true, a.getBoolean("done"), a.encode());
+          })));
+        }
+        assertTrue(!theirs.isEmpty(), "the other nodes run tasks: " + owners);
+        JsonObject waitBody = new JsonObject().put("tasks", new JsonArray(theirs)).put("timeout", 60);
+        answers.add(polls.submit(() -> longPoll(bases, node, v, sv, askedAgain, "/wait", waitBody, a -> {
+          assertEquals(new JsonArray(), a.getJsonArray("pending"), a.encode());
+          assertEquals(theirs.size(), a.getJsonArray("done").size(), a.encode());
+        })));
+      }
 
       long killedAt = System.nanoTime();
-      nodes.get(names.indexOf(victim)).kill();
-      signal(nodes.get(names.indexOf(stalled)), "STOP");
+      nodes.get(v).kill();
+      signal(nodes.get(st), "STOP");
+      // when the leader was one of the two, the survivor is elected once its lease row expires
+      java.util.concurrent.Future<Double> elected = !leaderAtFault.equals(victim) && !leaderAtFault.equals(stalled) ? null
+          : polls.submit(() -> eventually("the survivor leads", Duration.ofSeconds(60), () -> {
+            Object now = value("SELECT coalesce(max(node), '') FROM leader WHERE expires_at >= now()");
+            return survivor.equals(now) ? (System.nanoTime() - killedAt) / 1e9 : null;
+          }, x -> x != null));
       // the victim's tasks are taken over by the peers once its lease expires
       double rescueSeconds = eventually("the killed node's tasks are claimed by its peers", Duration.ofSeconds(60), () -> {
         long left = ((Number) value("SELECT count(*) FROM tasks WHERE state = 'pending' AND owner = $1", victim)).longValue();
@@ -150,7 +233,9 @@ class ClusterIT {
       }, s -> s != null);
       // stalled for two leases in all: its tasks are taken over too
       sleepUntil(killedAt + (long) (2 * LEASE * 1e9));
-      signal(nodes.get(names.indexOf(stalled)), "CONT");
+      signal(nodes.get(st), "CONT");
+      String leaderNote = elected == null ? "" : String.format("; the %s node led, and the survivor was elected %.2f s after "
+          + "the faults", leaderAtFault.equals(victim) ? "killed" : "stalled", elected.get(60, TimeUnit.SECONDS));
 
       // ---- everything finishes
       eventually("every accepted task is done in the store", Duration.ofSeconds(120),
@@ -168,6 +253,14 @@ class ClusterIT {
         while (m.find()) {
           finishes.merge(m.group(1), 1, Integer::sum);
         }
+      }
+      // every task's task.done events in the cluster's event log
+      Map<String, Long> doneEvents = new HashMap<>();
+      for (Row r : await(db.query("SELECT task_id, count(*) FROM events WHERE type = 'task.done' GROUP BY task_id").execute())) {
+        doneEvents.put(r.getString(0), r.getLong(1));
+      }
+      for (String id : records.keySet()) {
+        assertEquals(1L, doneEvents.getOrDefault(id, 0L), "task " + id + ": one task.done in the event log: " + records.get(id).encode());
       }
       int rescued = 0;
       for (Map.Entry<String, Planned> e : accepted.entrySet()) {
@@ -200,16 +293,99 @@ class ClusterIT {
         }
       }
       assertTrue(rescued > 0, "some tasks were taken over");
-      String stalledLog = nodes.get(names.indexOf(stalled)).output();
+      String stalledLog = nodes.get(st).output();
       assertTrue(stalledLog.contains("dropping it here") || stalledLog.contains("dropping the"),
           "the stalled node noticed it lost its leases:\n" + tail(stalledLog));
+
+      // ---- every long poll answered with its task done (from the node asked, or from the survivor once
+      // the node asked was killed)
+      for (java.util.concurrent.Future<String> a : answers) {
+        a.get(120, TimeUnit.SECONDS);
+      }
+
+      // ---- every webhook arrived, signed; repeats only with the same webhook-id
+      List<String> hooked = accepted.entrySet().stream().filter(e -> e.getValue().spec().containsKey("callbacks"))
+          .map(Map.Entry::getKey).sorted().toList();
+      eventually("every webhook is delivered, and the store says so", Duration.ofSeconds(60), () -> {
+        Set<String> delivered = new HashSet<>();
+        receiver.got.stream().filter(d -> d.status() == 204).forEach(d -> delivered.add(d.taskId()));
+        if (!delivered.containsAll(hooked)) {
+          return false;
+        }
+        for (Row r : await(db.query("SELECT o.task_id, o.state FROM webhook_outbox o").execute())) {
+          if (!"delivered".equals(r.getString(1))) {
+            return false;
+          }
+        }
+        return true;
+      });
+      assertEquals(List.of(), receiver.refused, "every request the receiver got was signed");
+      Map<String, List<SignedWebhookReceiver.Delivery>> byTask = new HashMap<>();
+      for (SignedWebhookReceiver.Delivery d : receiver.got) {
+        byTask.computeIfAbsent(d.taskId(), k -> new ArrayList<>()).add(d);
+      }
+      assertEquals(new HashSet<>(hooked), byTask.keySet(), "webhooks came for the tasks that asked for them, and only those");
+      int repeats = 0;
+      for (String id : hooked) {
+        List<SignedWebhookReceiver.Delivery> ds = byTask.get(id);
+        assertEquals(1, ds.stream().map(SignedWebhookReceiver.Delivery::webhookId).distinct().count(),
+            id + ": one webhook-id for every attempt: " + ds);
+        if (ds.get(0).path().startsWith("/flaky")) {
+          assertTrue(ds.size() >= 2, id + ": a 503 is retried: " + ds);
+        }
+        repeats += ds.size() - 1;
+        for (SignedWebhookReceiver.Delivery d : ds) {
+          assertEquals(records.get(id).getString("state"), d.task().getString("state"), id + ": the task as it finished: " + d);
+          assertEquals(records.get(id).getValue("result"), d.task().getValue("result"), id + ": the task as it finished: " + d);
+        }
+      }
+
+      // ---- every event stream saw every event of the log once, in order, whichever node it read
+      long lastEvent = ((Number) value("SELECT max(id) FROM events")).longValue();
+      for (ResumingSseClient s : streams) {
+        eventually("each event stream reaches the log's last event", Duration.ofSeconds(60), () -> s.lastId() >= lastEvent);
+      }
+      StringBuilder streamNote = new StringBuilder();
+      for (int k = 0; k < streams.size(); k++) {
+        ResumingSseClient s = streams.get(k);
+        List<Long> logIds = new ArrayList<>();
+        for (Row r : await(db.preparedQuery("SELECT id FROM events WHERE id > $1 AND id <= $2 ORDER BY id")
+            .execute(Tuple.of(s.firstLastId, lastEvent)))) {
+          logIds.add(r.getLong(0));
+        }
+        List<ResumingSseClient.Seen> seen = s.events.stream().filter(e -> e.id() <= lastEvent).toList();
+        List<Long> seenIds = seen.stream().map(ResumingSseClient.Seen::id).toList();
+        if (!logIds.equals(seenIds)) {
+          Set<Long> missing = new java.util.TreeSet<>(logIds);
+          missing.removeAll(seenIds);
+          Map<Long, Long> twice = new java.util.TreeMap<>();
+          seenIds.forEach(i -> twice.merge(i, 1L, Long::sum));
+          twice.values().removeIf(c -> c == 1);
+          throw new AssertionError(names.get(k) + "'s stream (connections: " + s.connections + ") differs from the log after id "
+              + s.firstLastId + ": " + seenIds.size() + " seen, " + logIds.size() + " logged; missing " + head(missing) + "; seen twice "
+              + head(twice.keySet()) + "; out of order: " + !isSorted(seenIds));
+        }
+        assertTrue(s.comments.stream().noneMatch(c -> c.contains("no longer buffered")), names.get(k) + ": " + s.comments);
+        Map<String, Long> done = new HashMap<>();
+        seen.stream().filter(e -> "task.done".equals(e.type())).forEach(e -> done.merge(e.taskId(), 1L, Long::sum));
+        for (String id : accepted.keySet()) {
+          assertEquals(1L, done.getOrDefault(id, 0L), names.get(k) + "'s stream: one task.done for " + id);
+        }
+        streamNote.append(String.format("%s's stream %d connection(s); ", names.get(k), s.connections.size()));
+      }
+      assertTrue(streams.get(v).connections.size() >= 2, "the killed node's stream reconnected: " + streams.get(v).connections);
+      assertTrue(streams.get(st).connections.size() >= 2, "the stalled node's stream reconnected: " + streams.get(st).connections);
+
       double bound = LEASE + HEARTBEAT + 1;
-      System.out.printf("ClusterIT: %d tasks; %s killed holding %d, %s stopped holding %d; %d taken over; the killed "
-          + "node's tasks claimed %.2f s after SIGKILL (lease %.1f s + heartbeat %.1f s + 1 s = %.1f s)%n", accepted.size(),
-          victim, victimHeld, stalled, stalledHeld, rescued, rescueSeconds, LEASE, HEARTBEAT, bound);
+      System.out.printf("ClusterIT: %d tasks (%d gathers over other nodes' tasks, %d with webhooks); %s killed holding %d, "
+          + "%s stopped holding %d; %d taken over; the killed node's tasks claimed %.2f s after SIGKILL (lease %.1f s + "
+          + "heartbeat %.1f s + 1 s = %.1f s)%s; %d webhook requests, %d of them repeats; %s%d long polls (%d asked again "
+          + "elsewhere); %d events%n", accepted.size(), GATHERS, hooked.size(), victim, victimHeld, stalled, stalledHeld, rescued,
+          rescueSeconds, LEASE, HEARTBEAT, bound, leaderNote, receiver.got.size(), repeats, streamNote, answers.size(),
+          askedAgain.get(), lastEvent);
       // generous: the machine may be loaded; the figure printed above is the measurement
       assertTrue(rescueSeconds <= bound + 4, "claimed " + rescueSeconds + " s after the kill");
-      assertTrue(nodes.get(names.indexOf(survivor)).process.isAlive(), "the survivor runs");
+      assertTrue(nodes.get(sv).process.isAlive(), "the survivor runs");
       // the leader (one of the living) removes the dead node's row once it was silent for three leases
       eventually("the killed node's row is removed by the leader", Duration.ofSeconds(60),
           () -> ((Number) value("SELECT count(*) FROM nodes WHERE id = $1", victim)).longValue() == 0);
@@ -217,6 +393,10 @@ class ClusterIT {
       assertTrue(leader.equals(stalled) || leader.equals(survivor), "a living node leads: '" + leader + "'");
       assertEquals(2L, ((Number) value("SELECT count(*) FROM nodes")).longValue(), "the living nodes' rows");
     } finally {
+      polls.shutdownNow();
+      for (ResumingSseClient s : streams) {
+        s.close();
+      }
       for (ServiceProcess p : nodes) {
         if (p.process.isAlive()) {
           signal(p, "CONT");
@@ -224,6 +404,64 @@ class ClusterIT {
         p.close();
       }
     }
+  }
+
+  /**
+   * A long poll ({@code GET} when {@code body} is null, else {@code POST} of it) on node {@code node}; if that
+   * node is the killed one and the connection breaks, asked again on the survivor, as a client would.
+   *
+   * @return "ok" once {@code check} accepted the answer
+   */
+  String longPoll(List<String> bases, int node, int killed, int survivor, AtomicInteger askedAgain, String path, JsonObject body,
+      java.util.function.Consumer<JsonObject> check) throws Exception {
+    HttpResponse<String> r;
+    try {
+      r = http.send(poll(bases.get(node) + path, body), HttpResponse.BodyHandlers.ofString());
+    } catch (java.io.IOException e) {
+      if (node != killed) {
+        throw new AssertionError("a long poll on a living node broke: " + path, e);
+      }
+      askedAgain.incrementAndGet();
+      r = http.send(poll(bases.get(survivor) + path, body), HttpResponse.BodyHandlers.ofString());
+    }
+    assertEquals(200, r.statusCode(), path + ": " + r.body());
+    check.accept(new JsonObject(r.body()));
+    return "ok";
+  }
+
+  static HttpRequest poll(String url, JsonObject body) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(90));
+    return body == null ? b.build()
+        : b.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.encode())).build();
+  }
+
+  /** Runs {@code each} for 0 to {@code n - 1} on six client threads. */
+  static void runConcurrently(int n, java.util.function.IntConsumer each) throws InterruptedException {
+    ExecutorService clients = Executors.newFixedThreadPool(6);
+    AtomicInteger next = new AtomicInteger();
+    for (int w = 0; w < 6; w++) {
+      clients.execute(() -> {
+        int i;
+        while ((i = next.getAndIncrement()) < n) {
+          each.accept(i);
+        }
+      });
+    }
+    clients.shutdown();
+    assertTrue(clients.awaitTermination(120, TimeUnit.SECONDS));
+  }
+
+  static String head(java.util.Collection<Long> ids) {
+    return ids.size() <= 20 ? ids.toString() : ids.stream().limit(20).toList() + " and " + (ids.size() - 20) + " more";
+  }
+
+  static boolean isSorted(List<Long> ids) {
+    for (int i = 1; i < ids.size(); i++) {
+      if (ids.get(i) <= ids.get(i - 1)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Test
@@ -248,7 +486,14 @@ class ClusterIT {
         }
         assertEquals(20L, ((Number) value("SELECT count(*) FROM tasks WHERE owner = 'leaving' AND state = 'pending'")).longValue(),
             "the accepting node holds its tasks");
+        long termAt = System.nanoTime();
         assertEquals(0, leaving.stop(), "SIGTERM: a clean exit");
+        double handedOver = eventually("the peer holds every task", Duration.ofSeconds(60), () -> {
+          long held = ((Number) value("SELECT count(*) FROM tasks WHERE owner = 'staying'")).longValue();
+          return held == 20 ? (System.nanoTime() - termAt) / 1e9 : null;
+        }, x -> x != null);
+        System.out.printf("ClusterIT: SIGTERM to a node holding 20 sleeps: its peer held them all %.2f s after the signal "
+            + "(the lease, %d s, was not waited for)%n", handedOver, 600);
         eventually("the peer finishes every task", Duration.ofSeconds(60),
             () -> ((Number) value("SELECT count(*) FROM tasks WHERE state = 'finished' AND owner = 'staying'")).longValue() == 20);
         for (Row r : await(db.query("SELECT id, record FROM tasks").execute())) {
@@ -263,13 +508,18 @@ class ClusterIT {
     }
   }
 
-  static List<Planned> plan() {
+  /**
+   * The tasks submitted round-robin: sleeps, sleeps that raise (on the {@code batch} loop), work, gathers of
+   * new children, timeouts, tasks the gathers of the second round name (submitted to one node, gathered on
+   * the others), and sleeps and work with a webhook ({@code /flaky}: its first attempt answered 503).
+   */
+  static List<Planned> plan(String receiver) {
     Random rnd = new Random(10);
     List<Planned> out = new ArrayList<>();
     for (int i = 0; i < TASKS; i++) {
       JsonObject spec;
       JsonObject expect;
-      switch (i % 6) {
+      switch (i % 10) {
         case 0, 1 -> {
           spec = sleep(new double[] {0.5, 3, 5, 7}[rnd.nextInt(4)]).put("result", "r-" + i);
           expect = new JsonObject().put("state", "finished").put("result", "r-" + i);
@@ -288,14 +538,34 @@ class ClusterIT {
               .add(sleep(new double[] {0.2, 5}[rnd.nextInt(2)]).put("result", 2)));
           expect = new JsonObject().put("state", "finished").put("result", new JsonArray().add(1).add(2));
         }
-        default -> {
+        case 5 -> {
           spec = sleep(30).put("timeout", new double[] {4, 6}[rnd.nextInt(2)]);
           expect = new JsonObject().put("state", "finished").put("exceptionType", "TimeoutError");
+        }
+        case 6 -> {
+          spec = sleep(new double[] {4, 6, 8}[rnd.nextInt(3)]).put("result", "child-" + i);
+          expect = new JsonObject().put("state", "finished").put("result", "child-" + i);
+        }
+        case 7 -> {
+          spec = hook(sleep(new double[] {1, 5}[rnd.nextInt(2)]).put("result", "h-" + i), receiver + "/hook");
+          expect = new JsonObject().put("state", "finished").put("result", "h-" + i);
+        }
+        case 8 -> {
+          spec = hook(new JsonObject().put("kind", "work").put("iterations", 20000).put("input", "hw-" + i), receiver + "/hook");
+          expect = new JsonObject().put("state", "finished").put("result", sha("hw-" + i, 20000));
+        }
+        default -> {
+          spec = hook(sleep(new double[] {0.2, 4}[rnd.nextInt(2)]).put("result", "f-" + i), receiver + "/flaky");
+          expect = new JsonObject().put("state", "finished").put("result", "f-" + i);
         }
       }
       out.add(new Planned(spec, expect));
     }
     return out;
+  }
+
+  static JsonObject hook(JsonObject spec, String url) {
+    return spec.put("callbacks", new JsonArray().add(new JsonObject().put("url", url).put("secret", SECRET)));
   }
 
   static JsonObject sleep(double s) {

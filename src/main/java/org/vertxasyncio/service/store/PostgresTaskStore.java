@@ -173,14 +173,18 @@ public final class PostgresTaskStore implements TaskStore {
   static final String PUT_EVENTS = "INSERT INTO meta(key, value) VALUES ('" + EVENTS_RESERVED + "', $1) ON CONFLICT (key) "
       + "DO UPDATE SET value = GREATEST(meta.value, excluded.value)";
   /**
-   * A batch's events in one statement: the {@code event_ids} row moves on by their number (and stays locked until
-   * the commit: see the class header), they are numbered after it in the order given, an event whose key is
-   * already in the log (a batch sent again) is skipped, and the batch's last id is NOTIFYed.
+   * A batch's events in one statement: an event about a task whose fenced update in this batch matched nothing
+   * ({@code $6}, the lease it was written under, no longer the row's: a peer runs the task) describes a change
+   * that did not happen, and is left out; the {@code event_ids} row moves on by the number of the others (and
+   * stays locked until the commit: see the class header), they are numbered after it in the order given, an
+   * event whose key is already in the log (a batch sent again) is skipped, and the batch's last id is NOTIFYed.
    */
-  static final String INSERT_EVENTS = "WITH n AS (UPDATE event_ids SET last = last + cardinality($1::text[]) "
-      + "RETURNING last - cardinality($1::text[]) AS base), i AS (INSERT INTO events(id, key, type, task_id, data) "
-      + "SELECT n.base + u.k, u.key, u.type, u.task_id, u.data FROM n, unnest($1::text[], $2::text[], $3::text[], "
-      + "$4::text[]) WITH ORDINALITY AS u(key, type, task_id, data, k) ON CONFLICT (key) DO NOTHING RETURNING id) "
+  static final String INSERT_EVENTS = "WITH u AS (SELECT u.key, u.type, u.task_id, u.data, row_number() OVER (ORDER BY u.k) "
+      + "AS k FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $6::text[]) WITH ORDINALITY AS u(key, type, "
+      + "task_id, data, fence, k) WHERE u.fence IS NULL OR EXISTS (SELECT 1 FROM tasks t WHERE t.id = u.task_id "
+      + "AND t.lease_token = u.fence)), n AS (UPDATE event_ids SET last = last + (SELECT count(*) FROM u) "
+      + "RETURNING last - (SELECT count(*) FROM u) AS base), i AS (INSERT INTO events(id, key, type, task_id, data) "
+      + "SELECT n.base + u.k, u.key, u.type, u.task_id, u.data FROM n, u ON CONFLICT (key) DO NOTHING RETURNING id) "
       + "SELECT pg_notify($5, max(id)::text) FROM i";
   static final String RESERVE_NAMES = "INSERT INTO meta(key, value) VALUES ('" + NAMES_RESERVED + "', $1) ON CONFLICT (key) "
       + "DO UPDATE SET value = meta.value + excluded.value RETURNING value";
@@ -1197,7 +1201,7 @@ public final class PostgresTaskStore implements TaskStore {
     }
     if (!logged.isEmpty()) {
       // last: the event_ids row it locks is held only for the commit
-      answers.add(c.preparedQuery(INSERT_EVENTS).execute(eventColumns(logged)));
+      answers.add(c.preparedQuery(INSERT_EVENTS).execute(eventColumns(logged, puts)));
     }
     answers.add(c.query("COMMIT").execute());
     statements.addAndGet(2L + (locked.length > 0 ? 1 : 0) + (inserts.rows > 0 ? 1 : 0) + (parks.isEmpty() ? 0 : 1)
@@ -1240,8 +1244,11 @@ public final class PostgresTaskStore implements TaskStore {
     return ids.toArray(new String[0]);
   }
 
-  /** The parameters of {@link #INSERT_EVENTS}: the batch's events in the order they were queued. */
-  private Tuple eventColumns(List<LogEvents> logged) {
+  /**
+   * The parameters of {@link #INSERT_EVENTS}: the batch's events in the order they were queued, each with the lease
+   * token of its task's fenced update in the batch (null if the batch updates that task without a lease, or not).
+   */
+  private Tuple eventColumns(List<LogEvents> logged, Map<String, StoredTask> puts) {
     int n = 0;
     for (LogEvents e : logged) {
       n += e.events().size();
@@ -1250,6 +1257,7 @@ public final class PostgresTaskStore implements TaskStore {
     String[] types = new String[n];
     String[] tasks = new String[n];
     String[] data = new String[n];
+    String[] fences = new String[n];
     int i = 0;
     for (LogEvents e : logged) {
       for (int k = 0; k < e.events().size(); k++, i++) {
@@ -1258,9 +1266,11 @@ public final class PostgresTaskStore implements TaskStore {
         types[i] = ev.type();
         tasks[i] = ev.taskId();
         data[i] = ev.data().get();
+        StoredTask t = ev.taskId() == null ? null : puts.get(ev.taskId());
+        fences[i] = t != null && t.spec() == null ? t.leaseToken() : null;
       }
     }
-    return Tuple.of(keys, types, tasks, data).addString(eventsChannel());
+    return Tuple.of(keys, types, tasks, data).addString(eventsChannel()).addArrayOfString(fences);
   }
 
   /** The values of a batch's rows, column by column: the arrays an {@code unnest} statement takes. */

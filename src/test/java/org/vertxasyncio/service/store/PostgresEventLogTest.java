@@ -13,7 +13,8 @@ import org.vertxasyncio.testing.Postgres;
 /**
  * The cluster's event log as {@link PostgresTaskStore} writes it: with several stores committing events at
  * once on one schema, a reader that tails {@code id > last} misses none of them (ids increase in commit
- * order), and the events are committed with the writes they were given with.
+ * order), and the events are committed with the writes they were given with, but not those of a write
+ * fenced by a lease a peer has since taken over.
  */
 class PostgresEventLogTest {
   final String schema = Postgres.newSchema();
@@ -115,5 +116,38 @@ class PostgresEventLogTest {
     assertEquals(4, s.statements() - before);
     assertEquals(List.of(List.of(1L, "A", "{\"n\":0}"), List.of(2L, "A", "{\"n\":1}"), List.of(3L, "A", "{\"n\":2}")),
         Postgres.query("SELECT id, task_id, data FROM " + schema + ".events ORDER BY id"));
+  }
+
+  /** A task's row held by node {@code n1} under {@code token}, as a finish or a change writes it. */
+  private static StoredTask held(String id, String state, String token) {
+    return new StoredTask(id, "default", "n1", null, state, 1000, "finished".equals(state) ? 2000L : null, null, null, null,
+        () -> "{\"id\":\"" + id + "\",\"state\":\"" + state + "\"}", "n1", token);
+  }
+
+  @Test
+  void theEventsOfAFinishFencedOutByAPeersClaimAreNotLoggedAndLeaveNoGap() throws Exception {
+    PostgresTaskStore s = store();
+    List<String> fenced = new java.util.concurrent.CopyOnWriteArrayList<>();
+    s.leases(3, fenced::add);
+    s.put(new StoredTask("A", "default", "n1", null, "pending", 1000, null, null, null, "{\"kind\":\"sleep\"}",
+        () -> "{\"id\":\"A\"}", "n1", "token-1"));
+    TaskStoreContract.get(s.sync());
+    // a peer claims the task: a new token
+    Postgres.query("UPDATE " + schema + ".tasks SET owner = 'n2', lease_token = 'token-2' WHERE id = 'A'");
+    // n1, which lost the task without knowing yet, finishes it; in the same batch, another task's events
+    s.withEvents(() -> s.finish(held("A", "finished", "token-1"), List.of(), 3), () -> events("A", 2));
+    s.withEvents(() -> s.put(TaskStoreContract.insert("B", "pending")), () -> events("B", 1));
+    TaskStoreContract.get(s.sync());
+    assertEquals(List.of("A"), fenced, "the store reports the finish that matched nothing");
+    assertEquals("pending", Postgres.value("SELECT state FROM " + schema + ".tasks WHERE id = 'A'"));
+    assertEquals(List.of(List.of(1L, "B")), Postgres.query("SELECT id, task_id FROM " + schema + ".events ORDER BY id"),
+        "only the events of the writes that happened, numbered without a gap");
+    assertEquals(1L, Postgres.value("SELECT last FROM " + schema + ".event_ids"));
+    // the peer, holding the lease, finishes it: its events are logged
+    s.withEvents(() -> s.finish(held("A", "finished", "token-2"), List.of(), 3), () -> events("A", 2));
+    TaskStoreContract.get(s.sync());
+    assertEquals(List.of(List.of(1L, "B"), List.of(2L, "A"), List.of(3L, "A")),
+        Postgres.query("SELECT id, task_id FROM " + schema + ".events ORDER BY id"));
+    assertEquals("finished", Postgres.value("SELECT state FROM " + schema + ".tasks WHERE id = 'A'"));
   }
 }
