@@ -29,26 +29,24 @@ final class SleepCoroutine<T> extends Coroutine<T> {
 
   /**
    * The future of one sleep, and its timer: due at {@code whenNanos}, it sets the result unless cancelled.
-   * The result is null but for a {@link WithValue} (most sleeps have none: they hold no field for it).
+   * A final class of one shape: code compiled around a coroutine's await never meets a second one later,
+   * which would send every coroutine suspended in that code through deoptimization as it resumes.
    */
-  static class SleepFuture<T> extends AsyncFuture<T> implements Timed {
+  static final class SleepFuture<T> extends AsyncFuture<T> implements Timed {
     private final long whenNanos;
+    private final T value;
     private Object bucket;
     private boolean timerCancelled;
 
-    SleepFuture(VertxEventLoop loop, long whenNanos) {
+    SleepFuture(VertxEventLoop loop, long whenNanos, T value) {
       super(loop);
       this.whenNanos = whenNanos;
+      this.value = value;
     }
 
     /** A sleep's future with the result it sets. */
     static <T> SleepFuture<T> of(VertxEventLoop loop, long whenNanos, T value) {
-      return value == null ? new SleepFuture<>(loop, whenNanos) : new WithValue<>(loop, whenNanos, value);
-    }
-
-    /** The result it sets when it comes due. */
-    T value() {
-      return null;
+      return new SleepFuture<>(loop, whenNanos, value);
     }
 
     /**
@@ -93,7 +91,7 @@ final class SleepCoroutine<T> extends Coroutine<T> {
     /** The timer's callback: {@code futures._set_result_unless_cancelled}. */
     void fire() {
       if (!timerCancelled && !cancelled()) {
-        setResult(value());
+        setResult(value);
       }
     }
 
@@ -119,21 +117,6 @@ final class SleepCoroutine<T> extends Coroutine<T> {
     @Override
     public void timerBucket(Object b) {
       bucket = b;
-    }
-  }
-
-  /** The future of a sleep that has a result to set. */
-  static final class WithValue<T> extends SleepFuture<T> {
-    private final T value;
-
-    WithValue(VertxEventLoop loop, long whenNanos, T value) {
-      super(loop, whenNanos);
-      this.value = value;
-    }
-
-    @Override
-    T value() {
-      return value;
     }
   }
 

@@ -61,19 +61,20 @@ public final class ContinuationRunner implements FiberRunner {
    * suspends.
    */
   static final class ContinuationFiber<T> extends Continuation implements Fiber<T> {
-    private final Object body;
-    /**
-     * What the task and the body hand each other: after a suspension, the future the body awaits (null for
-     * a bare yield), read by the task; from a resume, the exception to throw at the await (or null).
-     */
-    private Object handoff;
-    /** The body's result, or, when {@code failed}, its exception. */
+    /** The body until it starts; then its result, or, when {@code failed}, its exception. */
     private Object outcome;
+    private AsyncFuture<?> waiter;
+    /**
+     * The exception a resume throws at the await (or into a body that has not started), or null. A field of
+     * its own type: read after the yield, it needs no cast, whose speculation C2 could get wrong once and
+     * then deoptimize every coroutine suspended in that compiled code as it resumes.
+     */
+    private Throwable sendExc;
     private boolean failed;
 
     ContinuationFiber(Object body) {
       super(SCOPE, ENTRY);
-      this.body = body;
+      this.outcome = body;
     }
 
     @Override
@@ -90,8 +91,10 @@ public final class ContinuationRunner implements FiberRunner {
 
     void runBody() {
       try {
-        Throwable t = (Throwable) handoff;
-        handoff = null;
+        Object body = outcome;
+        outcome = null;
+        Throwable t = sendExc;
+        sendExc = null;
         if (t != null) {
           throw t; // thrown into a coroutine that never started: it ends there, as coro.throw() does
         }
@@ -100,27 +103,27 @@ public final class ContinuationRunner implements FiberRunner {
         outcome = t;
         failed = true;
       } finally {
-        handoff = null;
+        waiter = null;
       }
     }
 
     @Override
     public void resume(Throwable exc) {
-      handoff = exc;
+      sendExc = exc;
       run();
     }
 
     @Override
     public Throwable suspend(AsyncFuture<?> on) {
-      handoff = on;
+      waiter = on;
       try {
         Continuation.yield(SCOPE);
       } catch (IllegalStateException pinned) {
-        handoff = null;
+        waiter = null;
         throw pinned;
       }
-      Throwable t = (Throwable) handoff;
-      handoff = null;
+      Throwable t = sendExc;
+      sendExc = null;
       return t;
     }
 
@@ -132,7 +135,7 @@ public final class ContinuationRunner implements FiberRunner {
     @Override
     @SuppressWarnings("unchecked")
     public T result() {
-      return failed ? null : (T) outcome;
+      return failed || !isDone() ? null : (T) outcome;
     }
 
     @Override
@@ -142,7 +145,7 @@ public final class ContinuationRunner implements FiberRunner {
 
     @Override
     public AsyncFuture<?> waiter() {
-      return handoff instanceof AsyncFuture<?> f ? f : null;
+      return waiter;
     }
 
     @Override
