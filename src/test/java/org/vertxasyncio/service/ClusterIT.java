@@ -44,9 +44,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The cluster's fault test: three packaged services as separate processes on one PostgreSQL schema
- * ({@code store.type} {@code postgres}) get more than 500 mixed tasks round-robin (sleeps, work, gathers,
- * timeouts, raises, webhooks to a receiver that checks their signatures, and gathers over tasks submitted to
- * the other nodes), with an event stream open on every node and long polls on every node for tasks of the
+ * ({@code store.type} {@code postgres}) get more than 500 mixed tasks round-robin (sleeps, parked sleeps,
+ * work, gathers, timeouts, raises, webhooks to a receiver that checks their signatures, and gathers over tasks
+ * submitted to the other nodes), with an event stream open on every node and long polls on every node for tasks of the
  * others; then the node holding the most leases is killed with SIGKILL and another is stopped with SIGSTOP
  * past its lease, then continued. Every task that got a {@code 201} finishes exactly once (one finish in all
  * the nodes' logs, one record callback in its log, one {@code task.done} in the event log, its outcome as
@@ -66,6 +66,8 @@ class ClusterIT {
   /** The webhooks' secret, in the Standard Webhooks form. */
   static final String SECRET = "whsec_" + java.util.Base64.getEncoder().encodeToString(
       "the cluster fault test's signing key".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  /** Sleeps due later than this many seconds are parked: the plan's longest sleeps, not its others. */
+  static final double HORIZON = 8;
   /** An event stream silent for this long has lost its node: a living one sends a heartbeat comment every second. */
   static final double STREAM_IDLE = 3;
 
@@ -112,7 +114,7 @@ class ClusterIT {
           .put("limits.pending.max", 5000).put("worker.pool.size", 2).put("store.type", "postgres")
           .put("store.postgres.url", "postgresql://postgres@127.0.0.1:5432/test").put("store.postgres.schema", schema)
           .put("store.postgres.timeout", 30).put("webhooks.allow", "127.0.0.1").put("webhook.retry.backoff.initial", 0.2)
-          .put("events.heartbeat", 1)
+          .put("events.heartbeat", 1).put("store.horizon", HORIZON)
           .put("cluster.lease", LEASE).put("cluster.heartbeat", HEARTBEAT).encodePrettily());
       for (String n : names) {
         nodes.add(ServiceProcess.start(config, Map.of("NODE_ID", n), logs.resolve(n + ".log")));
@@ -143,6 +145,7 @@ class ClusterIT {
         }
       });
       assertEquals(TASKS, accepted.size(), "every node accepts tasks");
+      long parked = ((Number) value("SELECT count(*) FROM tasks WHERE parked_until IS NOT NULL")).longValue();
       // ---- gathers over tasks that were submitted to the two other nodes
       List<List<String>> children = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
       accepted.entrySet().stream().filter(e -> e.getValue().spec().getString("result", "").startsWith("child-"))
@@ -263,6 +266,7 @@ class ClusterIT {
         assertEquals(1L, doneEvents.getOrDefault(id, 0L), "task " + id + ": one task.done in the event log: " + records.get(id).encode());
       }
       int rescued = 0;
+      int rescuedParked = 0;
       for (Map.Entry<String, Planned> e : accepted.entrySet()) {
         String id = e.getKey();
         JsonObject rec = records.get(id);
@@ -288,6 +292,7 @@ class ClusterIT {
         }
         if (rec.getInteger("recoveries", 0) > 0) {
           rescued++;
+          rescuedParked += expect.getValue("result") instanceof String r && r.startsWith("p-") ? 1 : 0;
           String was = ownerAtFault.get(id);
           assertTrue(victim.equals(was) || stalled.equals(was), id + " ran again, yet it was " + was + "'s: " + rec.encode());
         }
@@ -378,9 +383,9 @@ class ClusterIT {
 
       double bound = LEASE + HEARTBEAT + 1;
       System.out.printf("ClusterIT: %d tasks (%d gathers over other nodes' tasks, %d with webhooks); %s killed holding %d, "
-          + "%s stopped holding %d; %d taken over; the killed node's tasks claimed %.2f s after SIGKILL (lease %.1f s + "
+          + "%s stopped holding %d; %d parked after the submissions; %d taken over (%d of them staged from parking first); the killed node's tasks claimed %.2f s after SIGKILL (lease %.1f s + "
           + "heartbeat %.1f s + 1 s = %.1f s)%s; %d webhook requests, %d of them repeats; %s%d long polls (%d asked again "
-          + "elsewhere); %d events%n", accepted.size(), GATHERS, hooked.size(), victim, victimHeld, stalled, stalledHeld, rescued,
+          + "elsewhere); %d events%n", accepted.size(), GATHERS, hooked.size(), victim, victimHeld, stalled, stalledHeld, parked, rescued, rescuedParked,
           rescueSeconds, LEASE, HEARTBEAT, bound, leaderNote, receiver.got.size(), repeats, streamNote, answers.size(),
           askedAgain.get(), lastEvent);
       // generous: the machine may be loaded; the figure printed above is the measurement
@@ -509,9 +514,10 @@ class ClusterIT {
   }
 
   /**
-   * The tasks submitted round-robin: sleeps, sleeps that raise (on the {@code batch} loop), work, gathers of
-   * new children, timeouts, tasks the gathers of the second round name (submitted to one node, gathered on
-   * the others), and sleeps and work with a webhook ({@code /flaky}: its first attempt answered 503).
+   * The tasks submitted round-robin: sleeps (some parked: due after {@link #HORIZON}), sleeps that raise (on
+   * the {@code batch} loop), work, gathers of new children, timeouts, tasks the gathers of the second round
+   * name (submitted to one node, gathered on the others), and sleeps and work with a webhook ({@code /flaky}:
+   * its first attempt answered 503).
    */
   static List<Planned> plan(String receiver) {
     Random rnd = new Random(10);
@@ -520,9 +526,14 @@ class ClusterIT {
       JsonObject spec;
       JsonObject expect;
       switch (i % 10) {
-        case 0, 1 -> {
+        case 0 -> {
           spec = sleep(new double[] {0.5, 3, 5, 7}[rnd.nextInt(4)]).put("result", "r-" + i);
           expect = new JsonObject().put("state", "finished").put("result", "r-" + i);
+        }
+        case 1 -> {
+          // due after the store's horizon: parked, then staged by whichever node claims it first
+          spec = sleep(new double[] {12, 14}[rnd.nextInt(2)]).put("result", "p-" + i);
+          expect = new JsonObject().put("state", "finished").put("result", "p-" + i);
         }
         case 2 -> {
           spec = sleep(new double[] {2, 6}[rnd.nextInt(2)]).put("raise", "boom-" + i).put("loop", "batch");
