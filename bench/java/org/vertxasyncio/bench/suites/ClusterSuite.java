@@ -32,7 +32,8 @@ import org.vertxasyncio.bench.Suite;
  *   <li>for the postgres peers, per task over the measured run and the settling after it: the statements the
  *       nodes sent ({@code asyncio_store_statements_total} + {@code asyncio_cluster_statements_total}),
  *       PostgreSQL's transactions ({@code pg_stat_database}) and its server processes' CPU time;</li>
- *   <li>rescue: two nodes (the default {@code cluster.lease} and {@code cluster.heartbeat}), pending sleeps on
+ *   <li>rescue: two nodes (the default {@code cluster.lease} and {@code cluster.heartbeat}; a {@code store.horizon}
+ *       of an hour, so that the sleeps are held in memory under a lease rather than parked), pending sleeps on
  *       one, which is killed with SIGKILL: the seconds until the last of them runs on the other;</li>
  *   <li>what this PostgreSQL sustains, with {@code pgbench} in a database of its own: statements/s of the
  *       select-only script and of the TPC-B-like one (7 statements a transaction).</li>
@@ -192,6 +193,9 @@ public final class ClusterSuite implements Suite {
         Map<String, String> env = new LinkedHashMap<>(limits);
         env.put("NODE_ID", "rescue-" + id);
         env.put("STORE_POSTGRES_SCHEMA", schema);
+        // the 600 s sleeps are held in memory under the node's lease, not parked in the store (the default
+        // horizon of 60 s would park them: a parked task has no lease, and nothing to rescue)
+        env.put("STORE_HORIZON", "3600");
         nodes.add(ServicePeers.start(bench, OURS_POSTGRES, "rescue-" + id, env));
       }
       Bench.Server a = nodes.get(0);
