@@ -870,24 +870,7 @@ public final class TaskService {
         futures.add(r.task());
         idOf.put(r.task(), r.id());
       }
-      if (loop.isClosed()) {
-        // a closed loop runs nothing, and its tasks were all done before it closed
-        return Future.succeededFuture(split(idOf, recs));
-      }
-      Task<WaitResult<Object>> waiter = loop.createTask(Asyncio.wait(futures, timeout, returnWhen), "wait");
-      // the outcome comes back on the loop's context; if the wait itself was cancelled (the loop is
-      // closing, or the service shutting down) the answer is the state of the tasks at that moment
-      return waiter.asVertxFuture().transform(ar -> {
-        if (ar.failed()) {
-          return Future.succeededFuture(split(idOf, recs));
-        }
-        List<String> done = new ArrayList<>();
-        List<String> pending = new ArrayList<>();
-        for (Map.Entry<AsyncFuture<?>, String> e : idOf.entrySet()) {
-          (ar.result().done().contains(e.getKey()) ? done : pending).add(e.getValue());
-        }
-        return Future.succeededFuture(new WaitOutcome(done, pending));
-      });
+      return waitOn(loop, futures, idOf, recs, timeout, returnWhen);
     }).compose(f -> f);
   }
 
@@ -974,22 +957,32 @@ public final class TaskService {
           futures.add(f);
           idOf.put(f, id);
         }
-        if (loop.isClosed()) {
-          return Future.succeededFuture(split(idOf, recs));
-        }
-        Task<WaitResult<Object>> waiter = loop.createTask(Asyncio.wait(futures, timeout, returnWhen), "wait");
-        return waiter.asVertxFuture().transform(ar -> {
-          if (ar.failed()) {
-            return Future.succeededFuture(split(idOf, recs));
-          }
-          List<String> done = new ArrayList<>();
-          List<String> pending = new ArrayList<>();
-          for (Map.Entry<AsyncFuture<?>, String> e : idOf.entrySet()) {
-            (ar.result().done().contains(e.getKey()) ? done : pending).add(e.getValue());
-          }
-          return Future.succeededFuture(new WaitOutcome(done, pending));
-        });
+        return waitOn(loop, futures, idOf, recs, timeout, returnWhen);
       }).compose(f -> f).onComplete(ar -> unwatch.forEach(Runnable::run));
+    });
+  }
+
+  /**
+   * asyncio.wait over {@code futures} on {@code loop} (on its context), answered as the ids that are done and
+   * those still pending. A closed loop runs nothing (its tasks were all done before it closed); if the wait
+   * itself is cancelled (the loop closing, the service shutting down) the answer is the tasks' state then.
+   */
+  private static Future<WaitOutcome> waitOn(EventLoop loop, Set<AsyncFuture<Object>> futures, Map<AsyncFuture<?>, String> idOf,
+      Map<String, TaskRecord> recs, Double timeout, ReturnWhen returnWhen) {
+    if (loop.isClosed()) {
+      return Future.succeededFuture(split(idOf, recs));
+    }
+    Task<WaitResult<Object>> waiter = loop.createTask(Asyncio.wait(futures, timeout, returnWhen), "wait");
+    return waiter.asVertxFuture().transform(ar -> {
+      if (ar.failed()) {
+        return Future.succeededFuture(split(idOf, recs));
+      }
+      List<String> done = new ArrayList<>();
+      List<String> pending = new ArrayList<>();
+      for (Map.Entry<AsyncFuture<?>, String> e : idOf.entrySet()) {
+        (ar.result().done().contains(e.getKey()) ? done : pending).add(e.getValue());
+      }
+      return Future.succeededFuture(new WaitOutcome(done, pending));
     });
   }
 
