@@ -294,7 +294,10 @@ class ClusterIT {
           rescued++;
           rescuedParked += expect.getValue("result") instanceof String r && r.startsWith("p-") ? 1 : 0;
           String was = ownerAtFault.get(id);
-          assertTrue(victim.equals(was) || stalled.equals(was), id + " ran again, yet it was " + was + "'s: " + rec.encode());
+          // a parked sleep nobody held at the faults counts its claim as a recovery, yet it ran only once
+          boolean parkedAtFault = was == null && expect.getValue("result") instanceof String r && r.startsWith("p-");
+          assertTrue(victim.equals(was) || stalled.equals(was) || parkedAtFault,
+              id + " ran again, yet it was " + was + "'s: " + rec.encode());
         }
       }
       assertTrue(rescued > 0, "some tasks were taken over");
