@@ -21,12 +21,29 @@ import java.util.regex.Pattern;
  */
 public final class Bench {
   /**
-   * The JVM flags of every Java peer, ours and plain Vert.x alike, and of the JMH forks: a heap large
-   * enough for 1M coroutines with room to spare, G1 (the default collector on this machine, named so
-   * that it stays so), and the export the fast coroutine runner needs (inert for plain Vert.x).
+   * The JVM flags of every Java peer of the library's suites, ours and plain Vert.x alike, and of the JMH
+   * forks: a heap large enough for 1M coroutines with room to spare, G1 (the default collector on this
+   * machine, named so that it stays so), and the export the fast coroutine runner needs (inert for plain
+   * Vert.x). The service's suites start their HTTP peers with {@link #SERVICE_JVM_FLAGS}.
    */
   public static final List<String> JVM_FLAGS = List.of(
       "-Xmx8g", "-XX:+UseG1GC",
+      "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED");
+
+  /**
+   * The collector the service is launched with (the README's run command, the Dockerfile's entrypoint):
+   * ZGC, generational on JDK 23 and later, whose pauses stay under a millisecond where G1's young
+   * collections copied every task still pending (100 to 300 ms at some 10^4 {@code POST}/s of 1 s sleeps).
+   */
+  public static final String SERVICE_GC = "-XX:+UseZGC";
+
+  /**
+   * The JVM flags of the service suites' HTTP peers, ours and the bare Vert.x endpoint alike, and of the
+   * open-loop generator that measures their latency ({@code PacedLoad}): the service's own collector
+   * ({@link #SERVICE_GC}), the library suites' heap and export.
+   */
+  public static final List<String> SERVICE_JVM_FLAGS = List.of(
+      "-Xmx8g", SERVICE_GC,
       "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED");
 
   /** Thrown when a peer exceeds its time limit (it has been killed). */
@@ -180,9 +197,14 @@ public final class Bench {
 
   /** The command line of a Java peer: {@code java JVM_FLAGS extraFlags -cp <bench class path> mainClass args}. */
   public List<String> javaCommand(List<String> extraFlags, String mainClass, List<String> args) {
+    return javaCommand(JVM_FLAGS, extraFlags, mainClass, args);
+  }
+
+  /** The command line of a Java peer with {@code jvmFlags} instead of {@link #JVM_FLAGS}. */
+  public List<String> javaCommand(List<String> jvmFlags, List<String> extraFlags, String mainClass, List<String> args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(java);
-    cmd.addAll(JVM_FLAGS);
+    cmd.addAll(jvmFlags);
     cmd.addAll(extraFlags);
     cmd.add("-cp");
     cmd.add(classpath);

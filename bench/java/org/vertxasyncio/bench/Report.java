@@ -152,8 +152,17 @@ final class Report {
         + " baseline=" + baseline + " ratio=" + ratio + "\n";
   }
 
+  /**
+   * The figure, from {@code suite} or, for {@code http}, from {@code latency} (the same POST runs, alone) when
+   * only that ran.
+   */
+  private static Figure find(Bench bench, String suite, String figure, String peer) {
+    Figure f = bench.find(suite, figure, peer);
+    return f == null && suite.equals("http") ? bench.find("latency", figure, peer) : f;
+  }
+
   private static String evaluate(Bench bench, Target t) {
-    Figure f = bench.find(t.suite(), t.figure(), t.peer());
+    Figure f = find(bench, t.suite(), t.figure(), t.peer());
     String head = "TARGET name=" + t.id() + " ";
     if (f == null) {
       return head + "met=n/a (not measured in this run) -- " + t.text();
@@ -164,7 +173,7 @@ final class Report {
       v = f.value();
       what = "value=" + Runner.num(v) + " " + f.unit() + " limit=" + Runner.num(t.limit());
     } else {
-      Figure b = bench.find(t.baselineSuite(), t.baselineFigure(), t.baseline());
+      Figure b = find(bench, t.baselineSuite(), t.baselineFigure(), t.baseline());
       if (b == null) {
         return head + "met=n/a (baseline " + t.baseline() + " not measured) -- " + t.text();
       }

@@ -45,8 +45,11 @@ public final class Runner {
       new WebhooksSuite());
   /** Every suite, in the order a full run runs them. */
   static final List<Suite> SUITES = java.util.stream.Stream.concat(LIBRARY.stream(), SERVICE.stream()).toList();
-  /** Suites run only when named (too long for a full run's 15 minutes). */
-  static final List<Suite> ON_REQUEST = List.of(new SoakSuite(), new ParkedSuite());
+  /**
+   * Suites run only when named: too long for a full run's 15 minutes, or a part of one ({@code latency}: the
+   * {@code http} suite's POST runs alone).
+   */
+  static final List<Suite> ON_REQUEST = List.of(new SoakSuite(), new ParkedSuite(), HttpSuite.latency());
 
   private Runner() {
   }
@@ -103,9 +106,11 @@ public final class Runner {
     head.append("- tree: ").append(sh("git", "-C", root.toString(), "rev-parse", "--short", "HEAD"))
         .append(sh("git", "-C", root.toString(), "status", "--porcelain", "src/main", "bench").isEmpty() ? "" : " (with uncommitted changes)")
         .append('\n');
-    head.append("- JVM flags of every Java peer: ").append(String.join(" ", Bench.JVM_FLAGS))
+    head.append("- JVM flags of the library suites' Java peers and of the service suites' clients: ").append(String.join(" ", Bench.JVM_FLAGS))
         .append(" (plus -Dasyncio.coroutines=continuations or =threads for ours)\n");
-    if (chosen.stream().anyMatch(SERVICE::contains)) {
+    if (chosen.stream().anyMatch(s -> SERVICE.contains(s) || ON_REQUEST.contains(s))) {
+      head.append("- JVM flags of the service suites' HTTP peers (ours, bare Vert.x) and of PacedLoad: ")
+          .append(String.join(" ", Bench.SERVICE_JVM_FLAGS)).append('\n');
       head.append("- node: ").append(sh("node", "--version")).append("; wrk: ")
           .append(sh("wrk", "-v").lines().findFirst().orElse("?")).append('\n');
     }

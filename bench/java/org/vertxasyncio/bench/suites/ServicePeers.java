@@ -11,9 +11,10 @@ import org.vertxasyncio.bench.Bench;
 
 /**
  * How the service suites start the HTTP peers and drive them: our service (the packaged jar, as
- * {@code java -jar target/vertx-asyncio.jar conf/config.json} with the shared JVM flags), the bare Vert.x
- * endpoint ({@code bench/java/.../VertxTasks}), the Node.js peer ({@code bench/node/tasks.js}), wrk and the
- * open-loop generator ({@code PacedLoad}).
+ * {@code java -XX:+UseZGC -jar target/vertx-asyncio.jar conf/config.json}, the README's run command, with
+ * {@link Bench#SERVICE_JVM_FLAGS}), the bare Vert.x endpoint ({@code bench/java/.../VertxTasks}, with the
+ * same flags), the Node.js peer ({@code bench/node/tasks.js}), wrk and the open-loop generator
+ * ({@code PacedLoad}, with the same flags too, so that its own pauses do not count against a peer).
  *
  * <p>Our service runs with {@code conf/config.json} as shipped (INFO logging of every task's lifecycle,
  * the store's {@code sync full}, both loops), and with these changes through environment variables only:
@@ -67,13 +68,13 @@ final class ServicePeers {
         env.putAll(limits);
         List<String> cmd = new ArrayList<>();
         cmd.add(bench.java());
-        cmd.addAll(Bench.JVM_FLAGS);
+        cmd.addAll(Bench.SERVICE_JVM_FLAGS);
         cmd.add(gcLogFlag(bench, label));
         cmd.addAll(List.of("-jar", bench.root().resolve("target/vertx-asyncio.jar").toString(), "conf/config.json"));
         yield bench.server(label, cmd, env, limit);
       }
-      case VERTX -> bench.server(label, bench.javaCommand(List.of(gcLogFlag(bench, label)), PROGRAMS + "VertxTasks", List.of("0")),
-          Map.of(), limit);
+      case VERTX -> bench.server(label, bench.javaCommand(Bench.SERVICE_JVM_FLAGS, List.of(gcLogFlag(bench, label)),
+          PROGRAMS + "VertxTasks", List.of("0")), Map.of(), limit);
       case NODE -> bench.server(label, List.of("node", bench.root().resolve("bench/node/tasks.js").toString(), "0"), Map.of(),
           limit);
       default -> throw new IllegalArgumentException(peer);
@@ -97,11 +98,12 @@ final class ServicePeers {
   }
 
   /**
-   * The JVM flag that logs a Java peer's collections to {@link #gcLog} ({@code -Xlog:gc}, each line stamped
-   * with Unix epoch milliseconds, so that the pauses of a measured window can be picked out).
+   * The JVM flag that logs a Java peer's collections to {@link #gcLog} ({@code -Xlog:gc,gc+phases}: G1's
+   * pauses are {@code gc} lines, ZGC's are {@code gc+phases} lines; each line stamped with Unix epoch
+   * milliseconds, so that the pauses of a measured window can be picked out).
    */
   static String gcLogFlag(Bench bench, String label) {
-    return "-Xlog:gc:file=" + gcLog(bench, label) + ":timemillis";
+    return "-Xlog:gc,gc+phases:file=" + gcLog(bench, label) + ":timemillis";
   }
 
   /** Where the Java peer {@code label} logs its collections. */
@@ -109,9 +111,13 @@ final class ServicePeers {
     return bench.out().resolve("gc-" + label + ".log");
   }
 
-  /** A collection's pause in a {@code -Xlog:gc} line: {@code [<epoch>ms] GC(3) Pause Young (...) ... 2.345ms}. */
+  /**
+   * A pause in a {@link #gcLogFlag} log: a collection's ({@code [<epoch>ms] GC(3) Pause Young (...) ... 2.345ms};
+   * ZGC's {@code GC(3) y: Pause Mark Start 0.012ms}) or a thread held up by ZGC for memory
+   * ({@code Allocation Stall (<thread>) 1.234ms}).
+   */
   private static final java.util.regex.Pattern GC_PAUSE =
-      java.util.regex.Pattern.compile("^\\[(\\d+)ms].*\\bPause\\b.*\\s([0-9.]+)ms\\s*$");
+      java.util.regex.Pattern.compile("^\\[(\\d+)ms].*(\\bPause\\b|\\bAllocation Stall\\b).*\\s([0-9.]+)ms\\s*$");
 
   /**
    * The GC pauses the Java peer {@code server} logged between the epoch milliseconds {@code fromMs} and
@@ -119,7 +125,13 @@ final class ServicePeers {
    * {@code gc_pause_total_ms}, {@code gc_pause_max_ms}.
    */
   static Map<String, Double> gcPauses(Bench bench, Bench.Server server, double fromMs, double toMs) throws java.io.IOException {
-    Path log = gcLog(bench, server.label());
+    return gcPauses(bench, server.label(), fromMs, toMs, "");
+  }
+
+  /** {@link #gcPauses(Bench, Bench.Server, double, double)} of the Java process {@code label}, the keys prefixed. */
+  static Map<String, Double> gcPauses(Bench bench, String label, double fromMs, double toMs, String prefix)
+      throws java.io.IOException {
+    Path log = gcLog(bench, label);
     int n = 0;
     double total = 0;
     double max = 0;
@@ -128,7 +140,7 @@ final class ServicePeers {
       if (m.find()) {
         long at = Long.parseLong(m.group(1));
         if (at >= fromMs && at <= toMs) {
-          double ms = Double.parseDouble(m.group(2));
+          double ms = Double.parseDouble(m.group(3));
           n++;
           total += ms;
           max = Math.max(max, ms);
@@ -136,9 +148,9 @@ final class ServicePeers {
       }
     }
     Map<String, Double> out = new LinkedHashMap<>();
-    out.put("gc_pauses", (double) n);
-    out.put("gc_pause_total_ms", total);
-    out.put("gc_pause_max_ms", max);
+    out.put(prefix + "gc_pauses", (double) n);
+    out.put(prefix + "gc_pause_total_ms", total);
+    out.put(prefix + "gc_pause_max_ms", max);
     return out;
   }
 
@@ -179,10 +191,12 @@ final class ServicePeers {
   static Map<String, Double> paced(Bench bench, String label, Bench.Server server, String body, double rate,
       double warmup, double seconds) throws Exception {
     double cpu0 = server.cpuSeconds();
-    Map<String, Double> m = new LinkedHashMap<>(bench.java(label, List.of(), PROGRAMS + "PacedLoad",
+    Map<String, Double> m = new LinkedHashMap<>(bench.command(label, bench.javaCommand(Bench.SERVICE_JVM_FLAGS,
+        List.of(gcLogFlag(bench, label)), PROGRAMS + "PacedLoad",
         List.of("127.0.0.1", String.valueOf(server.port()), "POST", "/tasks", body, String.valueOf(rate),
-            String.valueOf(CONNECTIONS), String.valueOf(warmup), String.valueOf(seconds)),
+            String.valueOf(CONNECTIONS), String.valueOf(warmup), String.valueOf(seconds))),
         Duration.ofSeconds((long) (warmup + seconds) + 90)));
+    m.putAll(gcPauses(bench, label, m.get("window_start_ms"), m.get("window_end_ms"), "generator_"));
     double cpu = server.cpuSeconds() - cpu0;
     m.put("server_cpu_us_per_request", cpu * 1e6 / m.get("requests"));
     check(label, server, m.get("errors"));

@@ -37,8 +37,26 @@ class ReadmeCommandsTest {
 
   @Test
   void theRunCommandBuildsAndRunsTheJarWithTheSameJdkFinder() throws Exception {
-    assertEquals("bin/with-jdk ./mvnw -B -q package -DskipTests && bin/with-jdk java -jar target/vertx-asyncio.jar",
+    assertEquals("bin/with-jdk ./mvnw -B -q package -DskipTests && bin/with-jdk java -XX:+UseZGC -jar target/vertx-asyncio.jar",
         command("<!-- run-command -->"));
+  }
+
+  /** The JVM flags between {@code java} and {@code -jar} in {@code line}, less {@code $JAVA_OPTS} (the user's own). */
+  static List<String> jvmFlags(String line) {
+    int java = line.lastIndexOf("java ");
+    int jar = line.indexOf(" -jar ", java);
+    assertTrue(java >= 0 && jar > java, "java ... -jar in: " + line);
+    return List.of(line.substring(java + "java ".length(), jar).strip().split("\\s+")).stream()
+        .filter(f -> !f.equals("$JAVA_OPTS")).toList();
+  }
+
+  @Test
+  void theRunCommandAndTheImageStartTheJvmWithTheSameFlags() throws Exception {
+    String entrypoint = Files.readAllLines(Path.of("Dockerfile")).stream().filter(l -> l.startsWith("ENTRYPOINT "))
+        .findFirst().orElseThrow();
+    List<String> flags = jvmFlags(command("<!-- run-command -->"));
+    assertEquals(List.of("-XX:+UseZGC"), flags, "ZGC: its pauses stay under a millisecond");
+    assertEquals(flags, jvmFlags(entrypoint), "the image runs the jar as the README does: " + entrypoint);
   }
 
   @Test

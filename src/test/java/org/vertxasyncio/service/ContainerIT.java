@@ -157,6 +157,8 @@ class ContainerIT {
       List<String> args = List.of(p.info().arguments().orElse(new String[0]));
       assertTrue(args.containsAll(List.of("-Xmx256m", "-Dcontainer.test=1", "-jar", "vertx-asyncio.jar", "conf/config.json")),
           "JAVA_OPTS and CMD reach java: " + args);
+      assertTrue(args.indexOf("-XX:+UseZGC") >= 0 && args.indexOf("-XX:+UseZGC") < args.indexOf("-Xmx256m"),
+          "the image's collector comes before JAVA_OPTS, which can replace it: " + args);
 
       awaitHealthy(app);
       assertEquals(0, runHealthcheck(app, Map.of()), "healthy, on the port conf/config.json names");
