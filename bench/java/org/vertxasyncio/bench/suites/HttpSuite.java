@@ -2,8 +2,10 @@ package org.vertxasyncio.bench.suites;
 
 import static org.vertxasyncio.bench.suites.ServicePeers.NODE;
 import static org.vertxasyncio.bench.suites.ServicePeers.OURS_MEMORY;
+import static org.vertxasyncio.bench.suites.ServicePeers.OURS_MEMORY_G1;
 import static org.vertxasyncio.bench.suites.ServicePeers.OURS_SQLITE;
 import static org.vertxasyncio.bench.suites.ServicePeers.VERTX;
+import static org.vertxasyncio.bench.suites.ServicePeers.VERTX_G1;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,12 +31,14 @@ import org.vertxasyncio.bench.Suite;
  * with the Java peers' GC pauses in each measured window (from their {@code -Xlog:gc} logs), and the
  * generator's own.
  *
- * <p>{@link #latency()} is the same without the GET runs and the SQLite store: the figures the latency
- * targets are judged on, in about a third of the time ({@code bench/run.sh latency}).
+ * <p>{@link #latency()} is the same without the GET runs and the SQLite store, and with ours (memory store)
+ * and the bare Vert.x endpoint once more on G1 ({@code asyncio-memory-g1}, {@code vertx-g1}), beside the
+ * same peers on the service's collector: the figures the latency targets are judged on, and what the
+ * collector changes in them, in one run ({@code bench/run.sh latency}).
  */
 public final class HttpSuite implements Suite {
   static final List<String> PEERS = List.of(OURS_MEMORY, OURS_SQLITE, VERTX, NODE);
-  static final List<String> LATENCY_PEERS = List.of(OURS_MEMORY, VERTX, NODE);
+  static final List<String> LATENCY_PEERS = List.of(OURS_MEMORY, OURS_MEMORY_G1, VERTX, VERTX_G1, NODE);
 
   private final String name;
   private final List<String> peers;
@@ -51,7 +55,10 @@ public final class HttpSuite implements Suite {
     this.get = get;
   }
 
-  /** {@code latency}: POST at saturation, at 70 % of it and like for like, of ours (memory store), bare Vert.x and Node.js. */
+  /**
+   * {@code latency}: POST at saturation, at 70 % of it and like for like, of ours (memory store), bare Vert.x
+   * (each on ZGC and on G1) and Node.js.
+   */
   public static HttpSuite latency() {
     return new HttpSuite("latency", LATENCY_PEERS, false);
   }
@@ -72,7 +79,7 @@ public final class HttpSuite implements Suite {
   public String about() {
     if (!get) {
       return "the http suite's POST runs alone: at saturation, at 70 % of it, and at one rate for all (half the Node.js "
-          + "peer's saturation) with GC pauses: ours (memory) vs bare Vert.x and Node.js";
+          + "peer's saturation) with GC pauses: ours (memory) vs bare Vert.x and Node.js, the Java peers on ZGC and on G1";
     }
     return "POST /tasks (sleep 1 s) at saturation and at 70 % of it, GET /tasks/{id}, POST at one rate for all (half the "
         + "Node.js peer's saturation) with GC pauses: ours (memory, SQLite) vs bare Vert.x and Node.js";
@@ -182,6 +189,13 @@ public final class HttpSuite implements Suite {
         bench.record("node50.gc_pause_max", peer, "ms", r.get("node50"), "gc_pause_max_ms", 1);
       }
       bench.record("node50.generator_gc_pause_max", peer, "ms", r.get("node50"), "generator_gc_pause_max_ms", 1);
+    }
+    if (peers.contains(OURS_MEMORY_G1)) {
+      for (String fig : List.of("post.requests_per_s", "post.cpu_per_request", "post70.p99", "node50.p99", "node50.max",
+          "node50.cpu_per_request")) {
+        bench.compare(fig, OURS_MEMORY, OURS_MEMORY_G1);
+        bench.compare(fig, VERTX, VERTX_G1);
+      }
     }
     for (String ours : peers.stream().filter(p -> p.equals(OURS_MEMORY) || p.equals(OURS_SQLITE)).toList()) {
       for (String fig : List.of("post.requests_per_s", "post.p50", "post.p99", "post.cpu_per_request", "post70.p50",

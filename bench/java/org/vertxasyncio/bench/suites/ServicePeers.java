@@ -38,6 +38,10 @@ final class ServicePeers {
       "postgresql://postgres@127.0.0.1:5432/postgres");
   static final String VERTX = "vertx";
   static final String NODE = "node";
+  /** {@link #OURS_MEMORY} on G1 ({@link Bench#JVM_FLAGS}), the collector it had before ZGC: what the collector changes. */
+  static final String OURS_MEMORY_G1 = "asyncio-memory-g1";
+  /** {@link #VERTX} on G1 ({@link Bench#JVM_FLAGS}). */
+  static final String VERTX_G1 = "vertx-g1";
   /** Connections of every wrk and PacedLoad run. */
   static final int CONNECTIONS = 64;
   static final String SLEEP_BODY = "{\"kind\":\"sleep\",\"seconds\":1}";
@@ -48,15 +52,17 @@ final class ServicePeers {
   /** Starts peer {@code peer}; {@code limits}: environment variables for our service (ignored by the other peers). */
   static Bench.Server start(Bench bench, String peer, String label, Map<String, String> limits) throws Exception {
     Duration limit = Duration.ofSeconds(90);
+    boolean g1 = peer.equals(OURS_MEMORY_G1) || peer.equals(VERTX_G1);
+    List<String> jvmFlags = g1 ? Bench.JVM_FLAGS : Bench.SERVICE_JVM_FLAGS;
     return switch (peer) {
-      case OURS_MEMORY, OURS_SQLITE, OURS_POSTGRES -> {
+      case OURS_MEMORY, OURS_MEMORY_G1, OURS_SQLITE, OURS_POSTGRES -> {
         Path data = bench.out().resolve("data-" + label);
         Files.createDirectories(data.getParent());
         Map<String, String> env = new LinkedHashMap<>();
         env.put("HTTP_HOST", "127.0.0.1");
         env.put("HTTP_PORT", "0");
         env.put("STORE_TYPE", switch (peer) {
-          case OURS_MEMORY -> "memory";
+          case OURS_MEMORY, OURS_MEMORY_G1 -> "memory";
           case OURS_POSTGRES -> "postgres";
           default -> "sqlite";
         });
@@ -68,12 +74,12 @@ final class ServicePeers {
         env.putAll(limits);
         List<String> cmd = new ArrayList<>();
         cmd.add(bench.java());
-        cmd.addAll(Bench.SERVICE_JVM_FLAGS);
+        cmd.addAll(jvmFlags);
         cmd.add(gcLogFlag(bench, label));
         cmd.addAll(List.of("-jar", bench.root().resolve("target/vertx-asyncio.jar").toString(), "conf/config.json"));
         yield bench.server(label, cmd, env, limit);
       }
-      case VERTX -> bench.server(label, bench.javaCommand(Bench.SERVICE_JVM_FLAGS, List.of(gcLogFlag(bench, label)),
+      case VERTX, VERTX_G1 -> bench.server(label, bench.javaCommand(jvmFlags, List.of(gcLogFlag(bench, label)),
           PROGRAMS + "VertxTasks", List.of("0")), Map.of(), limit);
       case NODE -> bench.server(label, List.of("node", bench.root().resolve("bench/node/tasks.js").toString(), "0"), Map.of(),
           limit);
