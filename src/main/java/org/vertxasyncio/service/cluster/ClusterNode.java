@@ -498,12 +498,18 @@ public final class ClusterNode implements Ownership {
   /**
    * The event log's oldest events: those past {@code events.log.retention} and those beyond the newest
    * {@code events.log.max}, always a prefix of the log (ids below a cut); the cut is recorded as
-   * {@code event_ids.pruned}, so a stream resuming from before it says those events are no longer kept.
+   * {@code event_ids.pruned}, so a stream resuming from before it says those events are no longer kept. The cut by
+   * age is found through the primary key, from the last cut: the first event after it that is not past the
+   * retention (ids follow commit order, as the times they carry do), or, if there is none, the last event.
    */
   static final String EVENT_RETENTION = """
-      WITH cut AS (SELECT GREATEST((SELECT max(id) FROM events WHERE at < now() - make_interval(secs => $1)),
-        (SELECT last FROM event_ids) - $2) AS id),
-      gone AS (DELETE FROM events WHERE id <= (SELECT id FROM cut))
+      WITH p AS (SELECT last, pruned FROM event_ids),
+      cut AS (SELECT GREATEST(COALESCE(
+          (SELECT e.id - 1 FROM events e WHERE e.id > (SELECT pruned FROM p)
+             AND e.at >= now() - make_interval(secs => $1) ORDER BY e.id LIMIT 1),
+          (SELECT max(e.id) FROM events e WHERE e.id > (SELECT pruned FROM p))),
+        (SELECT last FROM p) - $2) AS id),
+      gone AS (DELETE FROM events WHERE id > (SELECT pruned FROM p) AND id <= (SELECT id FROM cut))
       UPDATE event_ids SET pruned = cut.id FROM cut WHERE cut.id > event_ids.pruned""";
 
   // ------------------------------------------------------------------ children that run elsewhere

@@ -121,7 +121,15 @@ public final class PostgresMigrations {
               "DROP INDEX tasks_pending_lease",
               "CREATE INDEX tasks_pending_lease ON tasks (lease_until) WHERE state = 'pending' AND parked_until IS NULL",
               // kept by the statements that park and claim rows, so nobody counts the parked rows themselves
-              "INSERT INTO meta(key, value) VALUES ('tasks.parked', 0) ON CONFLICT (key) DO NOTHING")));
+              "INSERT INTO meta(key, value) VALUES ('tasks.parked', 0) ON CONFLICT (key) DO NOTHING")),
+      new Migrations.Migration(8, "the keys compared on every write in byte order (COLLATE \"C\"), and no index on events.at "
+          + "(retention finds its cut through the primary key)", List.of(
+              // the same order as the database's C.UTF-8 (code points), without a locale's comparison on each index step
+              "ALTER TABLE tasks ALTER COLUMN id TYPE text COLLATE \"C\", ALTER COLUMN owner TYPE text COLLATE \"C\"",
+              "ALTER TABLE webhook_outbox ALTER COLUMN task_id TYPE text COLLATE \"C\"",
+              "ALTER TABLE events ALTER COLUMN key TYPE text COLLATE \"C\"",
+              // four entries per task written for one read by the leader every round
+              "DROP INDEX events_at")));
 
   /** The schema version this build writes. */
   public static final int CURRENT = ALL.get(ALL.size() - 1).version();

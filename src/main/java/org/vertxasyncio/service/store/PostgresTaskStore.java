@@ -189,6 +189,19 @@ public final class PostgresTaskStore implements TaskStore {
   static final String RESERVE_NAMES = "INSERT INTO meta(key, value) VALUES ('" + NAMES_RESERVED + "', $1) ON CONFLICT (key) "
       + "DO UPDATE SET value = meta.value + excluded.value RETURNING value";
 
+  /**
+   * The session settings of every connection to the store's tables (the writer's, the pools', and the cluster's
+   * and the event log's, which take {@link #connectOptions()}). The statements that run per task or per round
+   * reach their rows through an index (the primary keys, the partial indexes of pending and parked tasks), and
+   * each is prepared once and its plan kept: a plan made while a table was small (a new schema, or statistics
+   * never gathered, as when the server's autovacuum is off) would scan the whole table on every batch for as
+   * long as the connection lives, its cost growing with the table. With sequential scans off the planner takes
+   * the index whatever the statistics say. JIT off: a statement with no index to take (the one row of
+   * {@code event_ids}) then carries the planner's cost of a disabled scan, which would have it compiled by LLVM
+   * on every execution.
+   */
+  static final Map<String, String> SESSION = Map.of("enable_seqscan", "off", "jit", "off");
+
   /** The channel every node LISTENs on for cancels asked for elsewhere: the payload is a task's id. */
   public static final String CANCEL_CHANNEL = "vertx_asyncio_cancel";
   /** The channel every node LISTENs on for done tasks deleted elsewhere: the payload is a task's id. */
@@ -317,6 +330,7 @@ public final class PostgresTaskStore implements TaskStore {
     if (!this.schema.isEmpty()) {
       props.put("search_path", this.schema);
     }
+    props.putAll(SESSION);
     connect.setProperties(props);
     connect.setCachePreparedStatements(true);
     this.poolSize = poolSize;
