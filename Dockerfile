@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # The task service in a container: the same jar and conf/ as the README's run command
-# (`./mvnw -B -q package -DskipTests`, then `java -XX:+UseZGC -jar target/vertx-asyncio.jar` in a directory with conf/).
+# (`./mvnw -B -q package -DskipTests`, then `java -XX:+UseZGC -XX:ZCollectionIntervalMinor=1 -jar target/vertx-asyncio.jar` in a directory with conf/).
 #
 #   docker build -t vertx-asyncio .
 #   docker run --rm -p 8080:8080 vertx-asyncio
@@ -43,5 +43,5 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
 STOPSIGNAL SIGTERM
 # exec: java becomes PID 1 and receives SIGTERM itself (graceful shutdown, exit status 0); ZGC, as the
 # README's run command has it: pauses under a millisecond where G1's grow with the tasks pending
-ENTRYPOINT ["sh", "-c", "exec java -XX:+UseZGC $JAVA_OPTS -jar vertx-asyncio.jar \"$@\"", "vertx-asyncio"]
+ENTRYPOINT ["sh", "-c", "exec java -XX:+UseZGC -XX:ZCollectionIntervalMinor=1 $JAVA_OPTS -jar vertx-asyncio.jar \"$@\"", "vertx-asyncio"]
 CMD ["conf/config.json"]

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * What a suite measures with: runs peers as processes of their own (logged to the run's output folder,
@@ -33,18 +34,18 @@ public final class Bench {
   /**
    * The collector the service is launched with (the README's run command, the Dockerfile's entrypoint):
    * ZGC, generational on JDK 23 and later, whose pauses stay under a millisecond where G1's young
-   * collections copied every task still pending (100 to 300 ms at some 10^4 {@code POST}/s of 1 s sleeps).
+   * collections copied every task still pending (100 to 300 ms at some 10^4 {@code POST}/s of 1 s sleeps),
+   * its young generation collected at least once a second (so the heap stays near what is live).
    */
-  public static final String SERVICE_GC = "-XX:+UseZGC";
+  public static final List<String> SERVICE_GC = List.of("-XX:+UseZGC", "-XX:ZCollectionIntervalMinor=1");
 
   /**
    * The JVM flags of the service suites' HTTP peers, ours and the bare Vert.x endpoint alike, and of the
    * open-loop generator that measures their latency ({@code PacedLoad}): the service's own collector
    * ({@link #SERVICE_GC}), the library suites' heap and export.
    */
-  public static final List<String> SERVICE_JVM_FLAGS = List.of(
-      "-Xmx8g", SERVICE_GC,
-      "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED");
+  public static final List<String> SERVICE_JVM_FLAGS = Stream.of(List.of("-Xmx8g"), SERVICE_GC,
+      List.of("--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED")).flatMap(List::stream).toList();
 
   /** Thrown when a peer exceeds its time limit (it has been killed). */
   public static final class TimedOut extends Exception {
