@@ -532,6 +532,9 @@ public final class PostgresTaskStore implements TaskStore {
 
   @Override
   public Future<StoredDelivery> redeliver(String taskId, int entry, String owner, String token, double leaseSeconds) {
+    if (!storable(taskId)) {
+      return Future.succeededFuture();
+    }
     return outbox(REDELIVER, Tuple.of(taskId, entry, owner, token, leaseSeconds)).compose(rows -> rows.rowCount() > 0
         ? Future.succeededFuture(delivery(rows.iterator().next()))
         : outbox(DELIVERY, Tuple.of(taskId, entry)).map(found -> found.rowCount() == 0 ? null : delivery(found.iterator().next())));
@@ -548,6 +551,9 @@ public final class PostgresTaskStore implements TaskStore {
 
   /** Task {@code id}'s callback log (a JSON array) as its row has it; null when there is no such task. */
   public Future<String> callbackLog(String id) {
+    if (!storable(id)) {
+      return Future.succeededFuture();
+    }
     return outbox("SELECT (record::jsonb -> 'callbacks')::text FROM tasks WHERE id = $1", Tuple.of(id))
         .map(rows -> rows.rowCount() == 0 ? null : rows.iterator().next().getString(0));
   }
@@ -592,6 +598,9 @@ public final class PostgresTaskStore implements TaskStore {
   /** Through the pool, as the database stands: a write still queued here is not seen. */
   @Override
   public Future<StoredTask> get(String id) {
+    if (!storable(id)) {
+      return Future.succeededFuture();
+    }
     return read(GET, Tuple.of(id), "read task " + id).map(rows -> rows.size() == 0 ? null : row(rows.iterator().next()));
   }
 
@@ -601,6 +610,9 @@ public final class PostgresTaskStore implements TaskStore {
    */
   @Override
   public Future<TaskQuery.Page> list(TaskQuery q) {
+    if (!storable(q.state()) || !storable(q.kind()) || !storable(q.loop()) || !storable(q.name()) || !storable(q.cursor())) {
+      return Future.succeededFuture(TaskQuery.Page.of(List.of(), q.limit()));
+    }
     StringBuilder sql = new StringBuilder("SELECT ").append(COLUMNS).append(" FROM tasks WHERE true");
     Tuple args = Tuple.tuple();
     if (q.state() != null) {
@@ -636,11 +648,17 @@ public final class PostgresTaskStore implements TaskStore {
 
   @Override
   public Future<Found> requestCancel(String id) {
+    if (!storable(id)) {
+      return Future.succeededFuture(Found.MISSING);
+    }
     return read(REQUEST_CANCEL, Tuple.of(id), "record a cancel of task " + id).map(PostgresTaskStore::found);
   }
 
   @Override
   public Future<Found> deleteDone(String id) {
+    if (!storable(id)) {
+      return Future.succeededFuture(Found.MISSING);
+    }
     return read(DELETE_DONE, Tuple.of(id), "delete task " + id).map(PostgresTaskStore::found);
   }
 
@@ -649,6 +667,14 @@ public final class PostgresTaskStore implements TaskStore {
     Row r = rows.iterator().next();
     String state = r.getString(1);
     return state == null ? Found.MISSING : "pending".equals(state) ? Found.PENDING : Found.DONE;
+  }
+
+  /**
+   * False for a key no row can have: PostgreSQL's text holds no NUL character and refuses a parameter with one,
+   * so a lookup by such a key (a client's) finds nothing, as in the other stores, instead of failing.
+   */
+  private static boolean storable(String key) {
+    return key == null || key.indexOf('\0') < 0;
   }
 
   /** One statement through the pool, within the store's timeout; a failure as a {@link StoreException}. */

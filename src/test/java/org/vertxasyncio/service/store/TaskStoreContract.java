@@ -155,6 +155,24 @@ abstract class TaskStoreContract {
   }
 
   @Test
+  void aKeyWithANulCharacterFindsNoTaskInsteadOfFailing() throws Exception {
+    TaskStore s = store();
+    get(s.open());
+    s.put(insert("A", "finished"));
+    get(s.sync());
+    String nul = "A\u0000B";
+    assertEquals(null, get(s.get(nul)));
+    assertEquals(TaskStore.Found.MISSING, get(s.requestCancel(nul)));
+    assertEquals(TaskStore.Found.MISSING, get(s.deleteDone(nul)));
+    assertEquals(List.of(), get(s.list(new TaskQuery(null, null, nul, null, null, 10))).tasks());
+    assertEquals(List.of(), get(s.list(new TaskQuery(null, null, null, nul, nul, 10))).tasks());
+    if (keeps()) {
+      assertEquals("finished", get(s.get("A")).state(), "the store still answers");
+    }
+    get(s.close());
+  }
+
+  @Test
   void anUpdateAfterADeleteDoesNotBringTheTaskBack() throws Exception {
     TaskStore s = store();
     get(s.open());
