@@ -123,6 +123,23 @@ class EventsApiTest {
   }
 
   @Test
+  void aResumeWithAnotherRunsIdBeyondThisStreamsGetsItsNewEventsLive() throws Exception {
+    // a fresh service's ids start again: a client that followed a run with more events resumes here
+    try (ServiceHarness fresh = ServiceHarness.start(Map.of());
+        SseClient sse = new SseClient(fresh.url("/events"), "1000000")) {
+      sse.status();
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile(": connected, stream \\w+, last event id (\\d+)")
+          .matcher(sse.nextComment(T));
+      assertTrue(m.matches());
+      assertTrue(Long.parseLong(m.group(1)) < 1000000, "the client's id is beyond this stream's: " + m.group(1));
+      String id = fresh.submit(sleep(0)).getString("id");
+      SseClient.Event created = sse.next("task.created", T);
+      assertEquals(id, created.data().getString("id"), "this stream's events are new to the client, whatever their ids");
+      assertEquals(id, sse.next("task.done", T).data().getString("id"));
+    }
+  }
+
+  @Test
   void sendsAHeartbeatComment() throws Exception {
     try (SseClient sse = new SseClient(svc.url("/events"), null)) {
       sse.status();

@@ -111,7 +111,10 @@ public final class EventLogTail {
     return p.future();
   }
 
-  /** Completes after a read that starts now or later: the node has then read what the log held at this call. */
+  /**
+   * Completes after a read that starts now or later and reaches the end of the log (or fails): the node has then
+   * read what the log held at this call.
+   */
   public Future<Void> catchUp() {
     Promise<Void> p = Promise.promise();
     context.runOnContext(v -> {
@@ -156,7 +159,11 @@ public final class EventLogTail {
       return null;
     }).onFailure(e -> LOG.warn("the event log could not be read (retried): {}", String.valueOf(e))).onComplete(ar -> {
       busy = false;
-      told.forEach(p -> p.handle(ar));
+      if (ar.succeeded() && again) {
+        waiting.addAll(told); // a full page: the log as it was at their call is read only once a read comes short
+      } else {
+        told.forEach(p -> p.handle(ar));
+      }
       if (again) {
         again = false;
         context.runOnContext(v -> read());

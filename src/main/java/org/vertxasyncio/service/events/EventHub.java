@@ -315,12 +315,12 @@ public final class EventHub {
   public void subscribe(HttpServerResponse response, String taskFilter, Long lastEventId) {
     joining++; // counted from now: a stream accepted while this one reads the log sees it
     if (log == null) {
-      subscribeNow(response, taskFilter, lastEventId);
+      subscribeNow(response, taskFilter, lastEventId, true);
     } else {
       // failed: the stream starts from what was read (the tail keeps trying)
       log.catchUp().onComplete(ar -> context.runOnContext(v -> {
         if (!response.closed() && !response.ended()) {
-          subscribeNow(response, taskFilter, lastEventId);
+          subscribeNow(response, taskFilter, lastEventId, ar.succeeded());
         } else {
           joining--;
         }
@@ -328,7 +328,12 @@ public final class EventHub {
     }
   }
 
-  private void subscribeNow(HttpServerResponse response, String taskFilter, Long lastEventId) {
+  /**
+   * @param current true if this hub has every event there was when the client asked (its own, or the log read
+   *     to its end since): a {@code Last-Event-ID} beyond them is then another stream's (a new run, another
+   *     database), and nothing of this one is held back for it
+   */
+  private void subscribeNow(HttpServerResponse response, String taskFilter, Long lastEventId, boolean current) {
     Event oldest = buffer.peekFirst();
     long bufferedFrom = oldest != null ? oldest.id() : lastId + 1;
     if (log != null && lastEventId != null && lastEventId < bufferedFrom - 1) {
@@ -345,14 +350,14 @@ public final class EventHub {
                   "The event log cannot be read now (" + ar.cause().getMessage() + "); retry later")).encode());
           return;
         }
-        subscribe(response, taskFilter, lastEventId, ar.result());
+        subscribe(response, taskFilter, lastEventId, ar.result(), current);
       }));
       return;
     }
-    subscribe(response, taskFilter, lastEventId, null);
+    subscribe(response, taskFilter, lastEventId, null, current);
   }
 
-  private void subscribe(HttpServerResponse response, String taskFilter, Long lastEventId, LogPage replay) {
+  private void subscribe(HttpServerResponse response, String taskFilter, Long lastEventId, LogPage replay, boolean current) {
     joining--;
     // the events appended so far go to the subscribers they were appended for; this one gets them from the
     // buffer (when it resumes), not twice
@@ -403,7 +408,9 @@ public final class EventHub {
       }
     }
     response.write(first);
-    Subscriber s = new Subscriber(response, taskFilter, lastEventId != null && lastEventId > lastId ? lastEventId : -1);
+    // an id beyond this hub's: the client saw events this node's tail has not read yet (they follow), unless the
+    // hub is current, when the id is another stream's and every event of this one is new to the client
+    Subscriber s = new Subscriber(response, taskFilter, !current && lastEventId != null && lastEventId > lastId ? lastEventId : -1);
     subscribers.add(s);
     response.closeHandler(v -> subscribers.remove(s));
   }
