@@ -206,7 +206,7 @@ public final class ServiceVerticle extends VerticleBase {
       tasks.finishes(finishes);
       // a deletion whose NOTIFY this node missed still reaches it: the log has its task.deleted
       finishes.onDeleted(tasks::deletedElsewhere);
-      cluster.eventRetention(config.get(ConfigKeys.EVENTS_LOG_RETENTION), config.get(ConfigKeys.EVENTS_LOG_MAX));
+      cluster.eventLog(config.get(ConfigKeys.EVENTS_LOG_RETENTION), config.get(ConfigKeys.EVENTS_LOG_MAX), pg.eventsChannel());
       tasks.ownership(cluster);
       sharedLoops = cluster.shareLoops(loops, config.maxLoops, config.shutdownTimeout);
     }
@@ -316,10 +316,16 @@ public final class ServiceVerticle extends VerticleBase {
 
   /**
    * Forgets the done tasks the retention policy lets go: from the store, and for live clients (a
-   * {@code task.deleted} event with {@code reason: retention}, so the dashboard drops their rows too).
+   * {@code task.deleted} event with {@code reason: retention}, so the dashboard drops their rows too). In a
+   * cluster only from this node's memory: the leader applies the policy to the whole table, removing the rows
+   * and logging their {@code task.deleted} once, whichever node ran them.
    */
   private void sweep() {
-    for (var forgotten : registry.sweep(clock.instant())) {
+    var swept = registry.sweep(clock.instant());
+    if (cluster != null) {
+      return;
+    }
+    for (var forgotten : swept) {
       JsonObject gone = new JsonObject().put("id", forgotten.id()).put("reason", "retention");
       journal.withEvents(() -> journal.deleted(forgotten), () -> List.of(TaskJournal.event("task.deleted", forgotten.id(), gone)));
       events.publish("task.deleted", forgotten.id(), gone);

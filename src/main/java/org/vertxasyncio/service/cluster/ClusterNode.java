@@ -98,6 +98,7 @@ public final class ClusterNode implements Ownership {
   private TaskFinishes finishes;
   private double eventRetentionSeconds = 3600;
   private int eventRetentionMax = 1_000_000;
+  private String eventsChannel = "vertx_asyncio_events";
 
   /**
    * @param pool    the node's connections to the store's database (its own: heartbeats never queue behind
@@ -139,10 +140,14 @@ public final class ClusterNode implements Ownership {
     this.finishes = f;
   }
 
-  /** How long, and how many, events the leader keeps in the event log; before {@link #start}. */
-  public void eventRetention(double seconds, int max) {
+  /**
+   * How long, and how many, events the leader keeps in the event log, and the channel the log's readers LISTEN
+   * on (told of the {@code task.deleted} events of retention); before {@link #start}.
+   */
+  public void eventLog(double seconds, int max, String channel) {
     this.eventRetentionSeconds = seconds;
     this.eventRetentionMax = max;
+    this.eventsChannel = channel;
   }
 
   /** This node's id, the owner of the tasks it holds. */
@@ -469,7 +474,8 @@ public final class ClusterNode implements Ownership {
         return Future.succeededFuture();
       }
       return count(pool.preparedQuery(DELETE_DEAD_NODES).execute(Tuple.of(3 * leaseNanos / 1e9)))
-          .compose(v -> count(pool.preparedQuery(RETENTION).execute(Tuple.of((long) (retentionSeconds * 1000), retentionMax))))
+          .compose(v -> count(pool.preparedQuery(RETENTION).execute(Tuple.of((long) (retentionSeconds * 1000), retentionMax,
+              eventsChannel))))
           .compose(v -> count(pool.preparedQuery(EVENT_RETENTION).execute(Tuple.of(eventRetentionSeconds, (long) eventRetentionMax))))
           .compose(v -> count(leases.claimable()))
           .compose(n -> n > 0 ? count(leases.notifyPeers()) : Future.succeededFuture())
@@ -484,7 +490,11 @@ public final class ClusterNode implements Ownership {
 
   /**
    * Done tasks past {@code retention.seconds}, and the oldest beyond {@code retention.tasks.max}; their rows
-   * locked in the order of their ids, as every statement that changes several rows of {@code tasks} does.
+   * locked in the order of their ids, as every statement that changes several rows of {@code tasks} does. Each
+   * row removed gets its {@code task.deleted} ({@code reason: retention}) in the event log, in the same statement
+   * (numbered as the store numbers a batch's events, {@code event_ids} locked last; the log's channel, {@code $3},
+   * NOTIFYed): every node forgets the task when its tail reads it, and each stream tells its clients once, as one
+   * node's retention does.
    */
   static final String RETENTION = """
       WITH gone AS (
@@ -492,8 +502,20 @@ public final class ClusterNode implements Ownership {
           done_at < (extract(epoch FROM now()) * 1000)::bigint - $1
           OR id IN (SELECT id FROM tasks WHERE state <> 'pending' ORDER BY done_at DESC, id DESC OFFSET $2))
         ORDER BY id FOR UPDATE
+      ),
+      d AS (DELETE FROM tasks t USING gone WHERE t.id = gone.id RETURNING t.id),
+      n AS (
+        UPDATE event_ids SET last = last + (SELECT count(*) FROM d) WHERE EXISTS (SELECT 1 FROM d)
+        RETURNING last - (SELECT count(*) FROM d) AS base
+      ),
+      i AS (
+        INSERT INTO events(id, key, type, task_id, data)
+        SELECT n.base + row_number() OVER (ORDER BY d.id), 'retention:' || d.id, 'task.deleted', d.id,
+          json_build_object('id', d.id, 'reason', 'retention')::text
+        FROM n, d ON CONFLICT (key) DO NOTHING RETURNING id
       )
-      DELETE FROM tasks t USING gone WHERE t.id = gone.id""";
+      SELECT (SELECT count(*) FROM d), (SELECT count(pg_notify($3, max_id::text)) FROM (SELECT max(id) AS max_id FROM i) m
+        WHERE max_id IS NOT NULL)""";
 
   /**
    * The event log's oldest events: those past {@code events.log.retention} and those beyond the newest

@@ -806,13 +806,13 @@ public final class TaskService {
   }
 
   /**
-   * Done task {@code id} was deleted on another node (its row is gone): this node forgets it too, writing
-   * nothing. Any thread.
+   * Done task {@code id} was deleted on another node or by the leader's retention (its row is gone): this node
+   * forgets it too, writing nothing. Any thread.
    */
   public void deletedElsewhere(String id) {
     TaskRecord rec = registry.get(id);
     if (rec != null && rec.view().done() && registry.remove(rec)) {
-      LOG.info("task {} deleted on another node", id);
+      LOG.debug("task {} deleted on another node, or by the leader's retention", id);
       events.publish("task.deleted", id, new JsonObject().put("id", id));
     }
   }
