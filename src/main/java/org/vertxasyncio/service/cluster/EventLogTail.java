@@ -181,6 +181,8 @@ public final class EventLogTail {
     Promise<Void> p = Promise.promise();
     context.runOnContext(v -> {
       stopped = true;
+      waiting.forEach(Promise::tryComplete); // no read comes any more: a stream waiting for one starts as it is
+      waiting.clear();
       if (timer >= 0) {
         vertx.cancelTimer(timer);
       }
