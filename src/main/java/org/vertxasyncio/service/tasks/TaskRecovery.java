@@ -172,7 +172,7 @@ public final class TaskRecovery {
       if (l.closing()) {
         cancelOnClosedLoop(l, r);
       } else {
-        resume(l, r, byId, now, late, elsewhere, staged.contains(r.id()));
+        resume(l, r, byId, now, late, elsewhere, staged);
       }
     }
     for (TaskRecord r : recs) {
@@ -210,7 +210,7 @@ public final class TaskRecovery {
       if (l.closing()) {
         cancelOnClosedLoop(l, r);
       } else {
-        resume(l, r, byId, now, late, null, false);
+        resume(l, r, byId, now, late, null, java.util.Set.of());
       }
     }
     return new Report(recs.size(), done.size(), pending.size(), late[0]);
@@ -219,10 +219,11 @@ public final class TaskRecovery {
   /**
    * Starts {@code r}'s task, its children's first; a record with a task already is left alone.
    *
-   * @param staged true for a parked task put on its loop: no recovery is counted
+   * @param staged the parked tasks put on their loops (a claimed gather's child may be one): no recovery is
+   *     counted for them
    */
   private void resume(NamedLoop l, TaskRecord r, Map<String, TaskRecord> byId, Instant now, int[] late, Elsewhere elsewhere,
-      boolean staged) {
+      java.util.Set<String> staged) {
     if (r.task() != null) {
       return;
     }
@@ -247,7 +248,7 @@ public final class TaskRecovery {
         kids.add(lost);
         continue;
       }
-      resume(l, c, byId, now, late, elsewhere, false);
+      resume(l, c, byId, now, late, elsewhere, staged);
       kids.add(c.task());
     }
     TaskSpec spec = r.spec();
@@ -274,7 +275,7 @@ public final class TaskRecovery {
     if (lateBy != null) {
       late[0]++;
     }
-    if (staged) {
+    if (staged.contains(r.id())) {
       r.staged(lateBy, service.node());
       LOG.info("task {} staged: kind={} due {}{}", r.id(), spec.kind().label(), due,
           lateBy == null ? "" : String.format(" late by %.3f s", lateBy));
