@@ -30,15 +30,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.vertxasyncio.testing.Postgres;
 
 /**
  * SIGTERM to {@code java -jar target/vertx-asyncio.jar} while clients keep submitting tasks and
  * long-polling over keep-alive connections, with a webhook delivery hanging on a silent receiver: every
  * response that began is whole (none cut mid-response), new work gets 503 while draining, the process
  * exits 0 within {@code shutdown.timeout}, and after a restart on the same store every task that got a
- * 201 is there, and no task is there that did not.
+ * 201 is there, and no task is there that did not. On the SQLite store (its file) and on the PostgreSQL
+ * store (a schema of the test database), whose writer batches the commits the 201s wait for.
  */
 class ShutdownUnderLoadIT {
   static final int CLIENTS = 12;
@@ -53,15 +56,31 @@ class ShutdownUnderLoadIT {
   final List<String> cut = Collections.synchronizedList(new ArrayList<>());
   final AtomicInteger unanswered = new AtomicInteger();
 
-  @Test
-  void sigtermDuringLoadFinishesEveryResponseAndExitsZeroWithinTheGracePeriod() throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgres"})
+  void sigtermDuringLoadFinishesEveryResponseAndExitsZeroWithinTheGracePeriod(String store) throws Exception {
+    String schema = "postgres".equals(store) ? Postgres.newSchema() : null;
+    try {
+      sigtermDuringLoad(store, schema);
+    } finally {
+      if (schema != null) {
+        Postgres.drop(schema);
+      }
+    }
+  }
+
+  void sigtermDuringLoad(String store, String schema) throws Exception {
     HttpServer silent = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     silent.createContext("/", ex -> { /* never answers */ });
     silent.start();
     Path config = dir.resolve("config.json");
-    Files.writeString(config, new JsonObject().put("http.host", "127.0.0.1").put("http.port", 0).put("loops", "default")
+    JsonObject conf = new JsonObject().put("http.host", "127.0.0.1").put("http.port", 0).put("loops", "default")
         .put("store.path", dir.resolve("data").toString()).put("shutdown.timeout", GRACE).put("limits.pending.max", 100_000)
-        .put("webhooks.allow", "127.0.0.1").put("webhook.timeout.request", 60).encodePrettily());
+        .put("webhooks.allow", "127.0.0.1").put("webhook.timeout.request", 60).put("store.type", store);
+    if (schema != null) {
+      conf.put("store.postgres.url", Postgres.URL).put("store.postgres.schema", schema);
+    }
+    Files.writeString(config, conf.encodePrettily());
     Jar jar = Jar.start(config, dir.resolve("first.log"));
     try {
       int port = jar.port();
@@ -90,7 +109,7 @@ class ShutdownUnderLoadIT {
         t.join(10_000);
       }
       String log = Files.readString(jar.log);
-      System.out.printf("shutdown under load: %d responses before SIGTERM, %d in all %s; %d requests unanswered (connection closed"
+      System.out.printf("shutdown under load (" + store + "): %d responses before SIGTERM, %d in all %s; %d requests unanswered (connection closed"
           + " before any byte); exit %d after %.2f s%n", before, total(), statuses, unanswered.get(), jar.process.exitValue(), took);
       assertEquals(0, jar.process.exitValue(), log);
       assertTrue(took < GRACE + 3, "exited " + took + " s after SIGTERM; the grace period is " + GRACE + " s");
