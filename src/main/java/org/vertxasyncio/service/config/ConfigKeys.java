@@ -125,7 +125,8 @@ public final class ConfigKeys {
   public static final ConfigKey<String> STORE_PATH = string("store.path", "data",
       "the data directory (made if missing); the database is `tasks.db` in it (with `tasks.db-wal`)");
   public static final ConfigKey<ServiceConfig.StoreSync> STORE_SYNC = choice("store.sync", ServiceConfig.StoreSync.class,
-      ServiceConfig.StoreSync.FULL, "SQLite's `synchronous`: `full` (a `201` survives a power loss) or `normal` (it "
+      ServiceConfig.StoreSync.FULL, "SQLite's durability: `full` (each commit is synced to disk before it is answered: a `201` survives a power "
+          + "loss) or `normal` (it "
           + "survives the process being killed, not the machine losing power; faster)");
   public static final ConfigKey<Integer> STORE_BATCH_MAX = integer("store.batch.max", 1000, 1, 1_000_000,
       "group commit: the most writes one transaction takes");

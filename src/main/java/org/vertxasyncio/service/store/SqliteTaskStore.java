@@ -3,8 +3,10 @@ package org.vertxasyncio.service.store;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -32,7 +34,15 @@ import org.slf4j.LoggerFactory;
  * <p>Group commit: the writer takes the first queued write, then whatever else is queued, waiting up to
  * {@code batchWait} seconds for more while it has fewer than {@code batchMax}; the batch is one
  * transaction. Within a batch, the updates of one task are merged into its last. A {@link #sync()}
- * completes when its batch has committed, so the service answers {@code 201} only for tasks on disk.
+ * completes when its batch has committed and is durable, so the service answers {@code 201} only for tasks on disk.
+ *
+ * <p>Durability with {@code syncFull}: SQLite runs with {@code synchronous=NORMAL} (it syncs the WAL at
+ * checkpoints, not at commits), and a second thread of the store's ({@code task-store-syncer}) makes each commit
+ * durable with an {@code fdatasync} of the WAL file before anything the batch answers is completed: what a
+ * {@code synchronous=FULL} commit guarantees, with the disk's wait moved off the writer. While one batch is being
+ * synced, the writer gathers the next (it commits it once the sync is done, or when it is full); one sync covers
+ * every batch committed before it. Answers are completed in commit order, each batch's only after its sync; a
+ * failed sync fails the batches it covered, as a failed commit does.
  *
  * <p>Invariants: writes reach the database in the order they were queued (one queue, one thread, one
  * connection); an update ({@code spec} null) never creates a row, so a task deleted before its last
@@ -73,9 +83,29 @@ public final class SqliteTaskStore implements TaskStore {
   private PreparedStatement deleteDeliveries;
   /** The last task-name number reserved and committed; the writer thread's. */
   private long namesReserved;
+  /**
+   * With {@code syncFull}: the thread ({@code task-store-syncer}) that makes each commit durable with an
+   * {@code fdatasync} of the WAL file ({@link #walChannel}) and then answers it; null without.
+   */
+  private Thread syncer;
+  private FileChannel walChannel;
+  /** Committed batches, in commit order, for the syncer to make durable and answer. */
+  private final LinkedBlockingQueue<Answers> synced = new LinkedBlockingQueue<>();
+  /** Batches handed to the syncer and not answered yet. */
+  private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+  /** Set by the writer while it gathers a batch until the syncer is done: the syncer then queues a {@link Synced}. */
+  private volatile boolean waking;
+  /** Tells the syncer to answer what it holds and end. */
+  private final Answers stopSyncing = new Answers(false, 0, 0, null, List.of(), List.of(), List.of(), List.of(), List.of(),
+      List.of(), List.of());
 
   private sealed interface Op permits Put, PutAll, Park, Finish, Call, Delete, PutLoop, PutMeta, ReserveNames, Read, Barrier,
-      Close {
+      Close, Synced {
+  }
+
+  /** Not a write: the syncer's word to a writer gathering a batch that the commits before it are durable. */
+  private enum Synced implements Op {
+    INSTANCE
   }
 
   private record Park(StoredTask task, long until) implements Op {
@@ -153,7 +183,7 @@ public final class SqliteTaskStore implements TaskStore {
 
   @Override
   public String describe() {
-    return "sqlite " + file + " (WAL, synchronous=" + (syncFull ? "FULL" : "NORMAL") + ")";
+    return "sqlite " + file + " (WAL, " + (syncFull ? "every commit synced to disk before it is answered" : "synchronous=NORMAL") + ")";
   }
 
   @Override
@@ -173,6 +203,12 @@ public final class SqliteTaskStore implements TaskStore {
         closed = true;
         p.fail(new StoreException("The task store " + file + " cannot be opened: " + t, t));
         return;
+      }
+      if (walChannel != null) {
+        FileChannel wal = walChannel;
+        syncer = new Thread(() -> sync(wal), "task-store-syncer");
+        syncer.setDaemon(true);
+        syncer.start();
       }
       p.complete(stored);
       run();
@@ -580,7 +616,8 @@ public final class SqliteTaskStore implements TaskStore {
         if (!"wal".equalsIgnoreCase(mode)) {
           throw new StoreException("The task store " + file + " cannot use WAL mode (journal_mode is " + mode + ")");
         }
-        s.execute("PRAGMA synchronous = " + (syncFull ? "FULL" : "NORMAL"));
+        // full: each commit is made durable by the syncer's fdatasync of the WAL, not by SQLite's fsync within it
+        s.execute("PRAGMA synchronous = NORMAL");
         String check = one(s, "PRAGMA quick_check");
         if (!"ok".equalsIgnoreCase(check)) {
           throw corrupt("it fails SQLite's quick_check: " + check, null);
@@ -626,6 +663,9 @@ public final class SqliteTaskStore implements TaskStore {
           LOG.info("task store {}: {} webhook delivery(ies) of the previous run to resume", file, n);
         }
       }
+      if (syncFull) {
+        walChannel = openWal();
+      }
       LOG.info("task store {} opened{}: {} task(s), {} loop(s) kept", file, existed ? "" : " (new)", stored.tasks().size(),
           stored.loops().size());
       return stored;
@@ -638,6 +678,21 @@ public final class SqliteTaskStore implements TaskStore {
       throw corrupt(m, e);
     } catch (IllegalStateException e) {
       throw new StoreException("The task store " + file + " cannot be used: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The WAL file, open for the syncer's {@code fdatasync}, made durable once (the migrations' and the opening's
+   * commits). SQLite keeps this file, the same one, while its connection is open (it removes it at close).
+   */
+  private FileChannel openWal() {
+    Path wal = dir.resolve(FILE_NAME + "-wal");
+    try {
+      FileChannel c = FileChannel.open(wal, StandardOpenOption.READ);
+      c.force(false);
+      return c;
+    } catch (IOException e) {
+      throw new StoreException("The task store's WAL file " + wal + " cannot be opened: " + e, e);
     }
   }
 
@@ -701,35 +756,35 @@ public final class SqliteTaskStore implements TaskStore {
     return rs.wasNull() ? null : v;
   }
 
-  /** The writer's loop: take a batch, commit it, complete its barriers; until a {@link Close}. */
+  /**
+   * The writer's loop: take a batch, commit it, hand what it answers to the syncer (or answer it, without one);
+   * until a {@link Close}. While the syncer is making the previous commit durable, the writer gathers more
+   * writes instead of committing: the next batch is committed as soon as the disk is free for it.
+   */
   private void run() {
     List<Op> batch = new ArrayList<>();
     while (true) {
       batch.clear();
       try {
-        batch.add(queue.take());
-        queue.drainTo(batch, batchMax - 1);
-        if (batch.size() < batchMax && batchWaitNanos > 0 && !(batch.get(batch.size() - 1) instanceof Close)) {
-          long until = System.nanoTime() + batchWaitNanos;
-          long left;
-          while (batch.size() < batchMax && (left = until - System.nanoTime()) > 0) {
-            Op more = queue.poll(left, TimeUnit.NANOSECONDS);
-            if (more == null) {
-              break;
-            }
-            batch.add(more);
-            queue.drainTo(batch, batchMax - batch.size());
-          }
-        }
+        take(batch);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        failPending(new StoreException("The task store writer was interrupted"));
+        StoreException failed = new StoreException("The task store writer was interrupted");
+        stopSyncer();
+        failPending(failed);
         return;
       }
       int closeAt = indexOfClose(batch);
       List<Op> work = closeAt < 0 ? batch : batch.subList(0, closeAt);
-      commit(work);
+      Answers answers = commit(work);
+      if (syncer != null) {
+        inFlight.incrementAndGet();
+        synced.add(answers);
+      } else {
+        answers.send(answers.failure);
+      }
       if (closeAt >= 0) {
+        stopSyncer();
         closed = true;
         closeQuietly();
         LOG.info("task store {} closed", file);
@@ -738,6 +793,44 @@ public final class SqliteTaskStore implements TaskStore {
         return;
       }
     }
+  }
+
+  /** Fills {@code batch}: the first queued op, whatever else is queued, and more while the syncer is busy or {@code batchWait} runs. */
+  private void take(List<Op> batch) throws InterruptedException {
+    while (batch.isEmpty()) {
+      add(batch, queue.take());
+    }
+    queue.drainTo(batch, batchMax - batch.size());
+    long until = System.nanoTime() + batchWaitNanos;
+    while (batch.size() < batchMax && !(batch.get(batch.size() - 1) instanceof Close)) {
+      Op more;
+      if (syncer != null && busySyncing()) {
+        more = queue.take(); // the syncer adds a Synced once it is done
+      } else {
+        long left = until - System.nanoTime();
+        if (left <= 0 || (more = queue.poll(left, TimeUnit.NANOSECONDS)) == null) {
+          return;
+        }
+      }
+      add(batch, more);
+      queue.drainTo(batch, batchMax - batch.size());
+    }
+  }
+
+  private static void add(List<Op> batch, Op op) {
+    if (!(op instanceof Synced)) {
+      batch.add(op);
+    }
+  }
+
+  /** True while a commit handed to the syncer is not durable yet; then the syncer wakes the writer when it is. */
+  private boolean busySyncing() {
+    waking = true;
+    if (inFlight.get() == 0) {
+      waking = false;
+      return false;
+    }
+    return true;
   }
 
   private static int indexOfClose(List<Op> batch) {
@@ -767,8 +860,155 @@ public final class SqliteTaskStore implements TaskStore {
     }
   }
 
-  /** One transaction for the whole batch; then its barriers complete (or fail, with the error). */
-  private void commit(List<Op> ops) {
+  // ------------------------------------------------------------------ the syncer thread
+
+  /**
+   * The syncer's loop: takes the batches the writer committed, makes them durable with one {@code fdatasync} of
+   * the WAL file (batches that wrote nothing need none), and only then answers them, in the order they were
+   * committed; until the writer stops it.
+   */
+  private void sync(FileChannel wal) {
+    List<Answers> ready = new ArrayList<>();
+    while (true) {
+      ready.clear();
+      try {
+        ready.add(synced.take());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      synced.drainTo(ready);
+      boolean stop = false;
+      boolean wrote = false;
+      for (Answers a : ready) {
+        stop |= a == stopSyncing;
+        wrote |= a.wrote && a.failure == null;
+      }
+      Throwable syncFailed = null;
+      if (wrote) {
+        try {
+          wal.force(false);
+        } catch (IOException | RuntimeException e) {
+          // what was committed may not be on disk: its writers are told it failed, as if the commit had
+          syncFailed = e;
+          LOG.error("task store {}: the WAL's fdatasync failed: {}", file, String.valueOf(e), e);
+        }
+      }
+      for (Answers a : ready) {
+        if (a != stopSyncing) {
+          a.send(a.failure != null ? a.failure : a.wrote ? syncFailed : null);
+          inFlight.decrementAndGet();
+        }
+      }
+      if (waking) {
+        waking = false;
+        queue.add(Synced.INSTANCE);
+      }
+      if (stop) {
+        return;
+      }
+    }
+  }
+
+  /** Lets the syncer answer what it holds and waits for it to end: the writer's, before it closes the connection. */
+  private void stopSyncer() {
+    if (syncer == null) {
+      return;
+    }
+    synced.add(stopSyncing);
+    try {
+      syncer.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    try {
+      walChannel.close();
+    } catch (IOException e) {
+      LOG.warn("task store {}: closing its WAL file: {}", file, e.toString());
+    }
+  }
+
+  /**
+   * What one batch answers, once it is durable: the names reserved, the calls' and reads' results, the barriers;
+   * failed, all of them, with the commit's error (or the sync's).
+   */
+  private final class Answers {
+    /** True if the batch's transaction changed the database (it needs a sync before it is answered). */
+    final boolean wrote;
+    final int writes;
+    final long startedAt;
+    final Throwable failure;
+    final List<Promise<Long>> reservations;
+    final List<Long> firsts;
+    final List<Call<?>> calls;
+    final List<Object> results;
+    final List<Promise<Void>> barriers;
+    final List<Read> reads;
+    final List<Object> readResults;
+
+    Answers(boolean wrote, int writes, long startedAt, Throwable failure, List<Promise<Long>> reservations, List<Long> firsts,
+        List<Call<?>> calls, List<Object> results, List<Promise<Void>> barriers, List<Read> reads, List<Object> readResults) {
+      this.wrote = wrote;
+      this.writes = writes;
+      this.startedAt = startedAt;
+      this.failure = failure;
+      this.reservations = reservations;
+      this.firsts = firsts;
+      this.calls = calls;
+      this.results = results;
+      this.barriers = barriers;
+      this.reads = reads;
+      this.readResults = readResults;
+    }
+
+    /** Completes every promise of the batch: with its result, or failed with {@code failure} (null: none). */
+    void send(Throwable failure) {
+      if (wrote) {
+        listener.committed(writes, System.nanoTime() - startedAt, failure != null);
+      }
+      StoreException failed = failure == null ? null : failure instanceof StoreException se ? se
+          : new StoreException("The task store " + file + " could not commit: " + failure.getMessage(), failure);
+      for (int i = 0; i < reservations.size(); i++) {
+        if (failed == null) {
+          reservations.get(i).complete(firsts.get(i));
+        } else {
+          reservations.get(i).fail(failed);
+        }
+      }
+      for (int i = 0; i < calls.size(); i++) {
+        @SuppressWarnings("unchecked")
+        Promise<Object> p = (Promise<Object>) calls.get(i).promise();
+        if (failed == null) {
+          p.complete(results.get(i));
+        } else {
+          p.fail(failed);
+        }
+      }
+      for (Promise<Void> b : barriers) {
+        if (failed == null) {
+          b.complete();
+        } else {
+          b.fail(failed);
+        }
+      }
+      // they saw what was queued before them (a failed batch's writes are not kept): answered once that is durable
+      for (int i = 0; i < reads.size(); i++) {
+        Object r = readResults.get(i);
+        if (r instanceof ReadFailed f) {
+          reads.get(i).promise().fail(f.error());
+        } else {
+          reads.get(i).promise().complete(r);
+        }
+      }
+    }
+  }
+
+  /** A read that failed, in {@link Answers#readResults}. */
+  private record ReadFailed(StoreException error) {
+  }
+
+  /** One transaction for the whole batch, then its reads; what it answers is sent once it is durable. */
+  private Answers commit(List<Op> ops) {
     Map<String, StoredTask> puts = new LinkedHashMap<>();
     Map<String, Long> parked = new HashMap<>();
     Set<String> deletes = new LinkedHashSet<>();
@@ -783,6 +1023,7 @@ public final class SqliteTaskStore implements TaskStore {
     List<Call<?>> calls = new ArrayList<>();
     List<Object> answers = new ArrayList<>();
     long namesBefore = namesReserved;
+    int markers = 0;
     for (Op op : ops) {
       switch (op) {
         case Put p -> merge(puts, p.task());
@@ -817,12 +1058,14 @@ public final class SqliteTaskStore implements TaskStore {
         case Read r -> reads.add(r);
         case Close c -> {
         }
+        case Synced s -> markers++;
       }
     }
-    int writes = ops.size() - barriers.size() - reads.size();
+    int writes = ops.size() - barriers.size() - reads.size() - markers;
     Throwable failure = null;
-    if (!puts.isEmpty() || !deletes.isEmpty() || !loops.isEmpty() || !meta.isEmpty() || !calls.isEmpty()) {
-      long t0 = System.nanoTime();
+    boolean wrote = !puts.isEmpty() || !deletes.isEmpty() || !loops.isEmpty() || !meta.isEmpty() || !calls.isEmpty();
+    long t0 = System.nanoTime();
+    if (wrote) {
       try {
         write(puts, parked, deletes, loops, meta);
         writeDeliveries(deliveries.values(), leases);
@@ -830,9 +1073,7 @@ public final class SqliteTaskStore implements TaskStore {
           answers.add(c.work().run(conn));
         }
         conn.commit();
-        listener.committed(writes, System.nanoTime() - t0, false);
       } catch (Throwable t) {
-        listener.committed(writes, System.nanoTime() - t0, true);
         failure = t;
         namesReserved = namesBefore; // not committed: reserved by nobody
         LOG.error("task store {}: a commit of {} write(s) failed: {}", file, ops.size(), String.valueOf(t), t);
@@ -843,39 +1084,16 @@ public final class SqliteTaskStore implements TaskStore {
         }
       }
     }
-    StoreException failed = failure == null ? null
-        : new StoreException("The task store " + file + " could not commit: " + failure.getMessage(), failure);
-    for (int i = 0; i < reservations.size(); i++) {
-      if (failed == null) {
-        reservations.get(i).complete(firsts.get(i));
-      } else {
-        reservations.get(i).fail(failed);
-      }
-    }
-    for (int i = 0; i < calls.size(); i++) {
-      @SuppressWarnings("unchecked")
-      Promise<Object> p = (Promise<Object>) calls.get(i).promise();
-      if (failed == null) {
-        p.complete(answers.get(i));
-      } else {
-        p.fail(failed);
-      }
-    }
-    for (Promise<Void> b : barriers) {
-      if (failed == null) {
-        b.complete();
-      } else {
-        b.fail(failed);
-      }
-    }
     // after the commit: they see what was queued before them (a failed batch's writes are not kept)
+    List<Object> readResults = new ArrayList<>(reads.size());
     for (Read r : reads) {
       try {
-        r.promise().complete(r.read().run(conn));
+        readResults.add(r.read().run(conn));
       } catch (SQLException | RuntimeException e) {
-        r.promise().fail(new StoreException("The task store " + file + " could not be read: " + e.getMessage(), e));
+        readResults.add(new ReadFailed(new StoreException("The task store " + file + " could not be read: " + e.getMessage(), e)));
       }
     }
+    return new Answers(wrote, writes, t0, failure, reservations, firsts, calls, answers, barriers, reads, readResults);
   }
 
   private static void merge(Map<String, StoredTask> puts, StoredTask t) {

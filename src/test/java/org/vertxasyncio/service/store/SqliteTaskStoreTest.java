@@ -17,6 +17,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -184,4 +185,46 @@ class SqliteTaskStoreTest extends TaskStoreContract {
     assertTrue(e.getCause().getMessage().contains(file.toString()), e.getCause().getMessage());
   }
 
+  @Test
+  void syncedToDiskSyncsAreAnsweredInQueueOrderAndReadsSeeTheWritesBeforeThem() throws Exception {
+    // a small batchMax: many batches committed while earlier ones are still being synced
+    SqliteTaskStore s = new SqliteTaskStore(dir, true, 7, 0);
+    get(s.open());
+    java.util.concurrent.atomic.AtomicInteger committed = new java.util.concurrent.atomic.AtomicInteger();
+    s.onCommit((writes, nanos, failed) -> committed.addAndGet(failed ? -1_000_000 : writes));
+    List<Integer> answered = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<io.vertx.core.Future<?>> all = new ArrayList<>();
+    int n = 600;
+    for (int i = 0; i < n; i++) {
+      int at = i;
+      s.put(insert("T" + i, "pending"));
+      io.vertx.core.Future<?> f = i % 3 == 0 ? s.get("T" + i).map(t -> {
+        assertEquals("T" + at, t.id(), "a read sees the write queued before it");
+        return t;
+      }) : s.sync();
+      all.add(i % 3 == 0 ? f : f.onSuccess(x -> answered.add(at)));
+    }
+    for (io.vertx.core.Future<?> f : all) {
+      get(f);
+    }
+    List<Integer> inOrder = new ArrayList<>(answered);
+    inOrder.sort(null);
+    assertEquals(inOrder, answered, "syncs answered in the order they were queued");
+    assertEquals(n - n / 3, answered.size());
+    assertEquals(n, committed.get(), "every write counted once, as committed");
+    get(s.close());
+    assertEquals(n, reopened().tasks().size());
+  }
+
+  /** The contract with {@code store.sync full}: every answer goes through the syncer, after the WAL's fdatasync. */
+  @Nested
+  class SyncedToDisk extends TaskStoreContract {
+    @TempDir
+    Path synced;
+
+    @Override
+    TaskStore store() {
+      return new SqliteTaskStore(synced, true, 100, 0.001);
+    }
+  }
 }
