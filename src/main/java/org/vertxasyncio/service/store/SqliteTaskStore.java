@@ -40,8 +40,9 @@ import org.slf4j.LoggerFactory;
  * checkpoints, not at commits), and a second thread of the store's ({@code task-store-syncer}) makes each commit
  * durable with an {@code fdatasync} of the WAL file before anything the batch answers is completed: what a
  * {@code synchronous=FULL} commit guarantees, with the disk's wait moved off the writer. While one batch is being
- * synced, the writer gathers the next (it commits it once the sync is done, or when it is full); one sync covers
- * every batch committed before it. Answers are completed in commit order, each batch's only after its sync; a
+ * synced, the writer gathers the next, for {@code batchWait} at most: it commits it once the sync is done (or
+ * when it is full, or the wait is over; the next sync covers it); when the disk is free it commits at once. One
+ * sync covers every batch committed before it. Answers are completed in commit order, each batch's only after its sync; a
  * failed sync fails the batches it covered, as a failed commit does.
  *
  * <p>Invariants: writes reach the database in the order they were queued (one queue, one thread, one
@@ -757,9 +758,8 @@ public final class SqliteTaskStore implements TaskStore {
   }
 
   /**
-   * The writer's loop: take a batch, commit it, hand what it answers to the syncer (or answer it, without one);
-   * until a {@link Close}. While the syncer is making the previous commit durable, the writer gathers more
-   * writes instead of committing: the next batch is committed as soon as the disk is free for it.
+   * The writer's loop: take a batch ({@link #take}), commit it, hand what it answers to the syncer (or answer it,
+   * without one); until a {@link Close}.
    */
   private void run() {
     List<Op> batch = new ArrayList<>();
@@ -795,7 +795,12 @@ public final class SqliteTaskStore implements TaskStore {
     }
   }
 
-  /** Fills {@code batch}: the first queued op, whatever else is queued, and more while the syncer is busy or {@code batchWait} runs. */
+  /**
+   * Fills {@code batch}: the first queued op, whatever else is queued, then more, {@code batchMax} at most. With a
+   * syncer, more only while it is syncing and for {@code batchWait} at most (the disk is free: the batch is
+   * committed at once; it is busy: the next sync covers whatever the writer commits meanwhile); without one,
+   * for {@code batchWait}.
+   */
   private void take(List<Op> batch) throws InterruptedException {
     while (batch.isEmpty()) {
       add(batch, queue.take());
@@ -803,16 +808,15 @@ public final class SqliteTaskStore implements TaskStore {
     queue.drainTo(batch, batchMax - batch.size());
     long until = System.nanoTime() + batchWaitNanos;
     while (batch.size() < batchMax && !(batch.get(batch.size() - 1) instanceof Close)) {
-      Op more;
-      if (syncer != null && busySyncing()) {
-        more = queue.take(); // the syncer adds a Synced once it is done
-      } else {
-        long left = until - System.nanoTime();
-        if (left <= 0 || (more = queue.poll(left, TimeUnit.NANOSECONDS)) == null) {
-          return;
-        }
+      if (syncer != null && !busySyncing()) {
+        return;
       }
-      add(batch, more);
+      long left = until - System.nanoTime();
+      Op more;
+      if (left <= 0 || (more = queue.poll(left, TimeUnit.NANOSECONDS)) == null) {
+        return;
+      }
+      add(batch, more); // a Synced ends the wait: the next turn finds the syncer done
       queue.drainTo(batch, batchMax - batch.size());
     }
   }

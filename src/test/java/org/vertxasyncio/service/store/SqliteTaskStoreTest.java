@@ -216,6 +216,20 @@ class SqliteTaskStoreTest extends TaskStoreContract {
     assertEquals(n, reopened().tasks().size());
   }
 
+  @Test
+  void syncedToDiskALoneWriteIsCommittedAtOnceWhenTheDiskIsFree() throws Exception {
+    // batchWait is for gathering while a sync runs: with none running, nothing waits for it
+    SqliteTaskStore s = new SqliteTaskStore(dir, true, 100, 30);
+    get(s.open());
+    long t0 = System.nanoTime();
+    s.put(insert("A", "pending"));
+    get(s.sync());
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    assertTrue(seconds < 20, "committed and synced in " + seconds + " s, not after the 30 s batchWait");
+    get(s.close());
+    assertEquals(List.of("A"), reopened().tasks().stream().map(StoredTask::id).toList());
+  }
+
   /** The contract with {@code store.sync full}: every answer goes through the syncer, after the WAL's fdatasync. */
   @Nested
   class SyncedToDisk extends TaskStoreContract {
