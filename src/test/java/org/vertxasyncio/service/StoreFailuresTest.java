@@ -112,6 +112,26 @@ class StoreFailuresTest {
     }
 
     @Override
+    public Future<KeyClaim> claimKey(String key, String fingerprint, String taskId, String node) {
+      return inner.claimKey(key, fingerprint, taskId, node);
+    }
+
+    @Override
+    public Future<Boolean> reclaimKey(String key, String staleTaskId, String fingerprint, String taskId, String node) {
+      return inner.reclaimKey(key, staleTaskId, fingerprint, taskId, node);
+    }
+
+    @Override
+    public Future<Void> releaseKey(String key, String taskId) {
+      return inner.releaseKey(key, taskId);
+    }
+
+    @Override
+    public Future<Integer> forgetKeys(long ageMillis) {
+      return inner.forgetKeys(ageMillis);
+    }
+
+    @Override
     public void finish(StoredTask task, List<StoredDelivery> deliveries, double leaseSeconds) {
       inner.finish(task, deliveries, leaseSeconds);
     }

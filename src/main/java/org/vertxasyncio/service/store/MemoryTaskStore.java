@@ -51,6 +51,59 @@ public final class MemoryTaskStore implements TaskStore {
     synchronized (outbox) {
       outbox.remove(id);
     }
+    if (!keyOfTask.isEmpty()) {
+      String key = keyOfTask.remove(id);
+      if (key != null) {
+        keys.computeIfPresent(key, (k, c) -> c.taskId().equals(id) ? null : c);
+      }
+    }
+  }
+
+  /** A claim as this store keeps it: {@code claimedAt} in epoch milliseconds. */
+  private record Claim(String fingerprint, String taskId, String node, long claimedAt) {
+    KeyClaim view() {
+      return new KeyClaim(taskId, fingerprint, node, Math.max(0, System.currentTimeMillis() - claimedAt));
+    }
+  }
+
+  /** Idempotency keys and their claims; a claim goes with its task ({@link #delete}). */
+  private final java.util.concurrent.ConcurrentHashMap<String, Claim> keys = new java.util.concurrent.ConcurrentHashMap<>();
+  /** The key that claimed each task, for {@link #delete}. */
+  private final java.util.concurrent.ConcurrentHashMap<String, String> keyOfTask = new java.util.concurrent.ConcurrentHashMap<>();
+
+  @Override
+  public Future<KeyClaim> claimKey(String key, String fingerprint, String taskId, String node) {
+    Claim c = new Claim(fingerprint, taskId, node, System.currentTimeMillis());
+    Claim old = keys.putIfAbsent(key, c);
+    if (old == null) {
+      keyOfTask.put(taskId, key);
+      return Future.succeededFuture();
+    }
+    return Future.succeededFuture(old.view());
+  }
+
+  @Override
+  public Future<Boolean> reclaimKey(String key, String staleTaskId, String fingerprint, String taskId, String node) {
+    boolean[] moved = {false};
+    keys.computeIfPresent(key, (k, c) -> {
+      if (!c.taskId().equals(staleTaskId)) {
+        return c;
+      }
+      moved[0] = true;
+      return new Claim(fingerprint, taskId, node, System.currentTimeMillis());
+    });
+    if (moved[0]) {
+      keyOfTask.remove(staleTaskId, key);
+      keyOfTask.put(taskId, key);
+    }
+    return Future.succeededFuture(moved[0]);
+  }
+
+  @Override
+  public Future<Void> releaseKey(String key, String taskId) {
+    keys.computeIfPresent(key, (k, c) -> c.taskId().equals(taskId) ? null : c);
+    keyOfTask.remove(taskId, key);
+    return Future.succeededFuture();
   }
 
   @Override

@@ -72,7 +72,17 @@ public final class Migrations {
           List.of(
               "ALTER TABLE tasks ADD COLUMN parked_until INTEGER",
               // the staging scan's rows: parked tasks only, by deadline
-              "CREATE INDEX tasks_parked ON tasks (parked_until) WHERE parked_until IS NOT NULL")));
+              "CREATE INDEX tasks_parked ON tasks (parked_until) WHERE parked_until IS NOT NULL")),
+      new Migration(6, "idempotency_keys: the Idempotency-Key of each POST /tasks that had one, the fingerprint of its "
+          + "request and the task it made", List.of(
+          """
+          CREATE TABLE idempotency_keys (
+            key         TEXT PRIMARY KEY,
+            fingerprint TEXT NOT NULL,
+            task_id     TEXT NOT NULL,
+            node        TEXT NOT NULL,
+            claimed_at  INTEGER NOT NULL
+          )""")));
 
   /** The schema version this build writes. */
   public static final int CURRENT = ALL.get(ALL.size() - 1).version();

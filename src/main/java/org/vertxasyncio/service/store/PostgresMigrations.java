@@ -129,7 +129,17 @@ public final class PostgresMigrations {
               "ALTER TABLE webhook_outbox ALTER COLUMN task_id TYPE text COLLATE \"C\"",
               "ALTER TABLE events ALTER COLUMN key TYPE text COLLATE \"C\"",
               // four entries per task written for one read by the leader every round
-              "DROP INDEX events_at")));
+              "DROP INDEX events_at")),
+      new Migrations.Migration(9, "idempotency_keys: the Idempotency-Key of each POST /tasks that had one, the fingerprint "
+          + "of its request and the task it made; the key is the primary key, so two nodes claim it once", List.of(
+              """
+              CREATE TABLE idempotency_keys (
+                key         text COLLATE "C" PRIMARY KEY,
+                fingerprint text NOT NULL,
+                task_id     text COLLATE "C" NOT NULL,
+                node        text NOT NULL,
+                claimed_at  bigint NOT NULL
+              )""")));
 
   /** The schema version this build writes. */
   public static final int CURRENT = ALL.get(ALL.size() - 1).version();

@@ -677,6 +677,54 @@ public final class PostgresTaskStore implements TaskStore {
     return key == null || key.indexOf('\0') < 0;
   }
 
+  static final String CLAIM_KEY = "INSERT INTO idempotency_keys(key, fingerprint, task_id, node, claimed_at) VALUES ($1, $2, "
+      + "$3, $4, " + NOW_MS + ") ON CONFLICT (key) DO NOTHING RETURNING 1";
+  static final String READ_KEY = "SELECT task_id, fingerprint, node, " + NOW_MS + " - claimed_at AS age FROM idempotency_keys "
+      + "WHERE key = $1";
+  static final String RECLAIM_KEY = "UPDATE idempotency_keys SET task_id = $3, fingerprint = $4, node = $5, claimed_at = "
+      + NOW_MS + " WHERE key = $1 AND task_id = $2 RETURNING 1";
+  static final String RELEASE_KEY = "DELETE FROM idempotency_keys WHERE key = $1 AND task_id = $2";
+  static final String FORGET_KEYS = "DELETE FROM idempotency_keys k WHERE claimed_at < " + NOW_MS + " - $1 AND NOT EXISTS "
+      + "(SELECT 1 FROM tasks t WHERE t.id = k.task_id)";
+
+  /**
+   * Through the pool: the insert, then (if the key was taken) a read of the claim in a statement of its own, whose
+   * snapshot sees the claim that won even when it was committed while the insert waited for it.
+   */
+  @Override
+  public Future<KeyClaim> claimKey(String key, String fingerprint, String taskId, String node) {
+    return read(CLAIM_KEY, Tuple.of(key, fingerprint, taskId, node), "claim an idempotency key").compose(rows -> {
+      if (rows.rowCount() == 1) {
+        return Future.succeededFuture();
+      }
+      return read(READ_KEY, Tuple.of(key), "read an idempotency key").compose(claims -> {
+        if (claims.size() == 0) {
+          // released between the two statements: claim it again
+          return claimKey(key, fingerprint, taskId, node);
+        }
+        Row r = claims.iterator().next();
+        return Future.succeededFuture(new KeyClaim(r.getString(0), r.getString(1), r.getString(2),
+            Math.max(0, r.getLong(3))));
+      });
+    });
+  }
+
+  @Override
+  public Future<Boolean> reclaimKey(String key, String staleTaskId, String fingerprint, String taskId, String node) {
+    return read(RECLAIM_KEY, Tuple.of(key, staleTaskId, taskId, fingerprint, node), "reclaim an idempotency key")
+        .map(rows -> rows.rowCount() == 1);
+  }
+
+  @Override
+  public Future<Void> releaseKey(String key, String taskId) {
+    return read(RELEASE_KEY, Tuple.of(key, taskId), "release an idempotency key").mapEmpty();
+  }
+
+  @Override
+  public Future<Integer> forgetKeys(long ageMillis) {
+    return read(FORGET_KEYS, Tuple.of(ageMillis), "forget idempotency keys").map(RowSet::rowCount);
+  }
+
   /** One statement through the pool, within the store's timeout; a failure as a {@link StoreException}. */
   private Future<RowSet<Row>> read(String sql, Tuple args, String what) {
     if (closed || pool == null) {

@@ -435,6 +435,72 @@ public final class SqliteTaskStore implements TaskStore {
     });
   }
 
+  /** On the writer thread, committed with the batch it falls in, before the future completes. */
+  @Override
+  public Future<KeyClaim> claimKey(String key, String fingerprint, String taskId, String node) {
+    return call(c -> {
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO idempotency_keys(key, fingerprint, task_id, node, claimed_at) "
+          + "VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING")) {
+        ps.setString(1, key);
+        ps.setString(2, fingerprint);
+        ps.setString(3, taskId);
+        ps.setString(4, node);
+        ps.setLong(5, System.currentTimeMillis());
+        if (ps.executeUpdate() == 1) {
+          return null;
+        }
+      }
+      try (PreparedStatement ps = c.prepareStatement("SELECT task_id, fingerprint, node, ? - claimed_at FROM idempotency_keys "
+          + "WHERE key = ?")) {
+        ps.setLong(1, System.currentTimeMillis());
+        ps.setString(2, key);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          return new KeyClaim(rs.getString(1), rs.getString(2), rs.getString(3), Math.max(0, rs.getLong(4)));
+        }
+      }
+    });
+  }
+
+  @Override
+  public Future<Boolean> reclaimKey(String key, String staleTaskId, String fingerprint, String taskId, String node) {
+    return call(c -> {
+      try (PreparedStatement ps = c.prepareStatement("UPDATE idempotency_keys SET task_id = ?, fingerprint = ?, node = ?, "
+          + "claimed_at = ? WHERE key = ? AND task_id = ?")) {
+        ps.setString(1, taskId);
+        ps.setString(2, fingerprint);
+        ps.setString(3, node);
+        ps.setLong(4, System.currentTimeMillis());
+        ps.setString(5, key);
+        ps.setString(6, staleTaskId);
+        return ps.executeUpdate() == 1;
+      }
+    });
+  }
+
+  @Override
+  public Future<Void> releaseKey(String key, String taskId) {
+    return call(c -> {
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM idempotency_keys WHERE key = ? AND task_id = ?")) {
+        ps.setString(1, key);
+        ps.setString(2, taskId);
+        ps.executeUpdate();
+        return null;
+      }
+    });
+  }
+
+  @Override
+  public Future<Integer> forgetKeys(long ageMillis) {
+    return call(c -> {
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM idempotency_keys WHERE claimed_at < ? AND NOT EXISTS "
+          + "(SELECT 1 FROM tasks t WHERE t.id = idempotency_keys.task_id)")) {
+        ps.setLong(1, System.currentTimeMillis() - ageMillis);
+        return ps.executeUpdate();
+      }
+    });
+  }
+
   private <T> Future<T> call(SqlWork<T> work) {
     Promise<T> p = Promise.promise();
     if (closed) {

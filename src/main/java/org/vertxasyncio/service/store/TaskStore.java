@@ -184,6 +184,54 @@ public interface TaskStore {
   Future<Long> reserveNames(int block);
 
   /**
+   * The claim of an {@code Idempotency-Key}: the task it names, the fingerprint of the request that claimed it, the
+   * node that did, and how long ago (milliseconds, by the store's clock).
+   */
+  record KeyClaim(String taskId, String fingerprint, String node, long ageMillis) {
+  }
+
+  /**
+   * Claims {@code key} for task {@code taskId} (not made yet) if nobody has claimed it, in one atomic step: of two
+   * claims of one key, by this process or another, one wins. The claim is committed before the future completes.
+   *
+   * @return null if this call claimed the key; else the claim that stands. Failed with a {@link StoreException}
+   *     when the store cannot be reached (nothing is claimed then)
+   * @throws UnsupportedOperationException if the store keeps no keys
+   */
+  default Future<KeyClaim> claimKey(String key, String fingerprint, String taskId, String node) {
+    throw new UnsupportedOperationException(describe() + " keeps no idempotency keys");
+  }
+
+  /**
+   * Moves the claim of {@code key} from task {@code staleTaskId}, which was never made or was forgotten, to task
+   * {@code taskId}: only where the claim still names {@code staleTaskId} (of two such moves, one wins).
+   *
+   * @return true if the claim was moved; failed with a {@link StoreException} when the store cannot be reached
+   */
+  default Future<Boolean> reclaimKey(String key, String staleTaskId, String fingerprint, String taskId, String node) {
+    throw new UnsupportedOperationException(describe() + " keeps no idempotency keys");
+  }
+
+  /**
+   * Removes the claim of {@code key} where it still names task {@code taskId} (the task was not made).
+   *
+   * @return failed with a {@link StoreException} when the store cannot be reached (the claim stays)
+   */
+  default Future<Void> releaseKey(String key, String taskId) {
+    throw new UnsupportedOperationException(describe() + " keeps no idempotency keys");
+  }
+
+  /**
+   * Removes the claims older than {@code ageMillis} whose task the store does not have (forgotten by retention,
+   * deleted, or never made).
+   *
+   * @return how many were removed; failed with a {@link StoreException} when the store cannot be reached
+   */
+  default Future<Integer> forgetKeys(long ageMillis) {
+    return Future.succeededFuture(0);
+  }
+
+  /**
    * Completes when everything queued before this call is committed; failed if that commit failed. The
    * future completes on the store's thread: hop back to your context before touching your state.
    */
