@@ -61,7 +61,9 @@ public abstract sealed class ServiceError extends RuntimeException {
       /** The task is not done. */
       TASK_PENDING,
       /** The webhook's delivery is under way. */
-      DELIVERY_PENDING;
+      DELIVERY_PENDING,
+      /** The first request with this {@code Idempotency-Key} is still being carried out. */
+      IDEMPOTENCY_KEY_IN_USE;
 
       /** {@code loop_exists}, ...: the API's error code for it. */
       public String code() {
@@ -104,6 +106,18 @@ public abstract sealed class ServiceError extends RuntimeException {
 
     public int retryAfterSeconds() {
       return retryAfterSeconds;
+    }
+  }
+
+  /**
+   * The request's {@code Idempotency-Key} was used before by a request with another body: the key names that
+   * request's task, not this one.
+   */
+  public static final class KeyReused extends ServiceError {
+    private static final long serialVersionUID = 1L;
+
+    public KeyReused(String field, String message) {
+      super(field, message);
     }
   }
 

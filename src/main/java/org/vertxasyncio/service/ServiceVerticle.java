@@ -95,6 +95,11 @@ public final class ServiceVerticle extends VerticleBase {
   private final TaskStore store;
   private TaskJournal journal;
   private long sweepTimer = -1;
+  private long sweeps;
+  /** Every this many sweeps, the claims of idempotency keys whose task is gone are removed. */
+  private static final int KEY_SWEEP_EVERY = 60;
+  /** How old such a claim is before it is removed (a younger one may name a task still being made). */
+  private static final long KEY_CLAIM_KEPT_MILLIS = 3_600_000;
   private Future<Void> shutdown;
   /** This node's reader of the cluster's event log ({@code store.type} {@code postgres}), else null. */
   private EventLogTail tail;
@@ -192,6 +197,8 @@ public final class ServiceVerticle extends VerticleBase {
     tasks = new TaskService(vertx, registry, loops, events, webhooks, metrics, ids, clock, journal, nodeId,
         config.get(ConfigKeys.CLUSTER_LEASE));
     tasks.parking(config.get(ConfigKeys.STORE_HORIZON), config.get(ConfigKeys.LIMITS_PARKED_MAX));
+    // a claim of another node, its task not in the store, may be a commit still under way this long
+    tasks.keyed().pendingSeconds(3 * config.get(ConfigKeys.STORE_POSTGRES_TIMEOUT));
     if (store instanceof PostgresTaskStore pg) {
       double lease = config.get(ConfigKeys.CLUSTER_LEASE);
       PgConnectOptions where = pg.connectOptions();
@@ -321,6 +328,10 @@ public final class ServiceVerticle extends VerticleBase {
    * and logging their {@code task.deleted} once, whichever node ran them.
    */
   private void sweep() {
+    if (++sweeps % KEY_SWEEP_EVERY == 0 && journal.available() && !journal.frozen()) {
+      journal.store().forgetKeys(KEY_CLAIM_KEPT_MILLIS).onFailure(e -> LOG.warn("idempotency keys of forgotten tasks not "
+          + "removed: {}", String.valueOf(e)));
+    }
     var swept = registry.sweep(clock.instant());
     if (cluster != null) {
       return;

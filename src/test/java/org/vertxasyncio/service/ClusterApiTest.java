@@ -69,6 +69,47 @@ class ClusterApiTest {
   }
 
   @Test
+  void twoNodesRacingWithOneIdempotencyKeyMakeOneTask() throws Exception {
+    for (int round = 0; round < 5; round++) {
+      String key = java.util.UUID.randomUUID().toString();
+      String name = unique("raced");
+      String body = sleep(30).put("name", name).encode();
+      List<java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<String>>> sent = new ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        ServiceHarness node = i % 2 == 0 ? a : b;
+        java.net.http.HttpRequest r = java.net.http.HttpRequest.newBuilder(java.net.URI.create(node.url("/tasks")))
+            .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json").header("Idempotency-Key", key)
+            .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build();
+        sent.add(node.client().sendAsync(r, java.net.http.HttpResponse.BodyHandlers.ofString()));
+      }
+      int made = 0;
+      String id = null;
+      for (var f : sent) {
+        java.net.http.HttpResponse<String> r = f.get();
+        if (r.statusCode() == 409) {
+          assertEquals("idempotency_key_in_use", new JsonObject(r.body()).getJsonObject("error").getString("code"), r.body());
+          continue;
+        }
+        assertEquals(201, r.statusCode(), r.body());
+        made += r.headers().firstValue("Idempotent-Replayed").isEmpty() ? 1 : 0;
+        String got = new JsonObject(r.body()).getString("id");
+        assertTrue(id == null || id.equals(got), "one task for the key: " + id + ", " + got);
+        id = got;
+      }
+      assertEquals(1, made, "one request made the task");
+      assertEquals(1, a.get("/tasks?name=" + name).expect(200).json().getJsonArray("tasks").size(), "one task in the store");
+      for (ServiceHarness node : List.of(a, b)) {
+        ServiceHarness.Resp again = node.post("/tasks", new JsonObject(body), "Idempotency-Key", key).expect(201);
+        assertEquals("true", again.header("Idempotent-Replayed"));
+        assertEquals(id, again.json().getString("id"), "either node answers the task made");
+        node.post("/tasks", sleep(1).put("name", name), "Idempotency-Key", key).expectError(422, "idempotency_key_reused",
+            "Idempotency-Key");
+      }
+      a.post("/tasks/" + id + "/cancel").expect(200);
+    }
+  }
+
+  @Test
   void aTaskAcceptedOnBIsReadOnAWithTheSameJson() {
     JsonObject done = b.submitAndWait(sleep(0).put("result", "from b"), 10);
     assertTrue(done.getBoolean("done"), done.encode());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.vertxasyncio.service.ServiceHarness.sleep;
+import static org.vertxasyncio.testing.Eventually.eventually;
 
 import com.sun.net.httpserver.HttpServer;
 import io.vertx.core.Vertx;
@@ -30,6 +31,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -428,6 +430,28 @@ class OpenApiConformanceTest {
     Answer unavailable = expect(svc, 503, Req.json("submitTask", "POST", "/tasks", sleep(0)));
     store.fail = false;
     assertEquals("store_unavailable", unavailable.json().getJsonObject("error").getString("code"));
+
+    // an Idempotency-Key: the task made, answered again; the key with another body; a bad key; the key in use
+    Map<String, String> keyed = Map.of("Idempotency-Key", "conformance-1");
+    String madeOnce = expect(svc, 201, Req.json("submitTask", "POST", "/tasks", sleep(0)), keyed).json().getString("id");
+    Answer replayed = expect(svc, 201, Req.json("submitTask", "POST", "/tasks", sleep(0)), keyed);
+    assertEquals("true", replayed.headers().firstValue("Idempotent-Replayed").orElse(null));
+    assertEquals(madeOnce, replayed.json().getString("id"));
+    expect(svc, 422, Req.json("submitTask", "POST", "/tasks", sleep(1)), keyed);
+    expect(svc, 400, Req.json("submitTask", "POST", "/tasks", sleep(0)), Map.of("Idempotency-Key", "k".repeat(300)));
+    Map<String, String> held = Map.of("Idempotency-Key", "conformance-2");
+    int holding = store.held.size();
+    store.hold = true;
+    CompletableFuture<Answer> first = CompletableFuture.supplyAsync(() -> send(svc, Req.json("submitTask", "POST", "/tasks",
+        sleep(0)), held));
+    eventually("the first request's commit is held", Duration.ofSeconds(10), () -> store.held.size() > holding);
+    Answer inUse = expect(svc, 409, Req.json("submitTask", "POST", "/tasks", sleep(0)), held);
+    assertEquals("idempotency_key_in_use", inUse.json().getJsonObject("error").getString("code"));
+    assertEquals("1", inUse.headers().firstValue("Retry-After").orElse(null));
+    store.release();
+    Answer firstAnswer = first.get(30, TimeUnit.SECONDS);
+    conforms(Req.json("submitTask", "POST", "/tasks", sleep(0)), firstAnswer);
+    assertEquals(201, firstAnswer.status(), firstAnswer.body());
 
     Answer list = expect(svc, 200, Req.of("listTasks", "GET", "/tasks?limit=2"));
     String cursor = list.json().getString("nextCursor");

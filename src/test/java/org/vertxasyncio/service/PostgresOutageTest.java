@@ -97,6 +97,52 @@ class PostgresOutageTest {
   }
 
   @Test
+  void aRequestWithAnIdempotencyKeyAnswered503IsRetriedSafelyOnceTheDatabaseIsBack() throws Exception {
+    String key = "Idempotency-Key";
+    String kept = java.util.UUID.randomUUID().toString();
+    String lost = java.util.UUID.randomUUID().toString();
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    try (TcpProxy proxy = new TcpProxy(5432); ServiceHarness svc = ServiceHarness.start(config(proxy.port()))) {
+      // made and committed; its client never saw the answer
+      String keptId = svc.post("/tasks", sleep(60).put("name", "kept"), key, kept).expect(201).json().getString("id");
+
+      // another transaction holds the event log's counter, so the next commit waits past store.postgres.timeout: its
+      // request is answered 503, though the store has claimed its key (and the commit may still go through)
+      io.vertx.pgclient.PgConnection other = io.vertx.pgclient.PgConnection.connect(vertx,
+          io.vertx.pgclient.PgConnectOptions.fromUri(Postgres.URL)).await();
+      other.query("BEGIN").execute().await();
+      other.query("SELECT last FROM " + schema + ".event_ids FOR UPDATE").execute().await();
+      svc.post("/tasks", sleep(60).put("name", "lost"), key, lost).expectError(503, "store_unavailable", null);
+
+      proxy.cut();
+      other.query("ROLLBACK").execute().await();
+      other.close().await();
+      eventually("/ready reports the store down", Duration.ofSeconds(20), () -> svc.get("/ready").status() == 503);
+      svc.post("/tasks", sleep(60).put("name", "kept"), key, kept).expectError(503, "store_unavailable", null);
+      svc.post("/tasks", sleep(60).put("name", "lost"), key, lost).expectError(503, "store_unavailable", null);
+
+      proxy.restore();
+      eventually("/ready is up again", Duration.ofSeconds(20), () -> svc.get("/ready").status() == 200);
+      ServiceHarness.Resp again = svc.post("/tasks", sleep(60).put("name", "kept"), key, kept).expect(201);
+      assertEquals("true", again.header("Idempotent-Replayed"), "the task made before: " + again.body());
+      assertEquals(keptId, again.json().getString("id"));
+
+      String lostId = svc.post("/tasks", sleep(60).put("name", "lost"), key, lost).expect(201).json().getString("id");
+      ServiceHarness.Resp replay = svc.post("/tasks", sleep(60).put("name", "lost"), key, lost).expect(201);
+      assertEquals("true", replay.header("Idempotent-Replayed"));
+      assertEquals(lostId, replay.json().getString("id"));
+      // the refused request's task, if its commit went through after all, is cancelled and removed: one task is left
+      eventually("one task made for the key answered 503", Duration.ofSeconds(20), () -> Postgres.query("SELECT id FROM "
+          + schema + ".tasks WHERE (record::jsonb ->> 'name') = 'lost'").equals(List.of(List.of(lostId))));
+      assertEquals(List.of(List.of(keptId)), Postgres.query("SELECT id FROM " + schema + ".tasks WHERE (record::jsonb ->> "
+          + "'name') = 'kept'"));
+      assertEquals("pending", svc.get("/tasks/" + lostId).expect(200).json().getString("state"));
+    } finally {
+      vertx.close().await();
+    }
+  }
+
+  @Test
   void writesQueuedWhileTheDatabaseIsAwayAreCommittedInOrderWhenItIsBack() throws Exception {
     try (TcpProxy proxy = new TcpProxy(5432); ServiceHarness svc = ServiceHarness.start(config(proxy.port()))) {
       List<String> ids = new java.util.ArrayList<>();

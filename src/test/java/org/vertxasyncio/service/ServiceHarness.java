@@ -142,9 +142,17 @@ public final class ServiceHarness implements AutoCloseable {
   }
 
   public Resp send(String method, String path, String body, String contentType) {
+    return send(method, path, body, contentType, new String[0]);
+  }
+
+  /** As {@link #send(String, String, String, String)}, with {@code headers}: name, value, name, value, ... */
+  public Resp send(String method, String path, String body, String contentType, String... headers) {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url(path))).timeout(Duration.ofSeconds(30));
     if (contentType != null) {
       b.header("Content-Type", contentType);
+    }
+    for (int i = 0; i + 1 < headers.length; i += 2) {
+      b.header(headers[i], headers[i + 1]);
     }
     b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
     try {
@@ -161,6 +169,11 @@ public final class ServiceHarness implements AutoCloseable {
 
   public Resp post(String path, JsonObject body) {
     return send("POST", path, body == null ? null : body.encode(), body == null ? null : "application/json");
+  }
+
+  /** POST of {@code body} with {@code headers}: name, value, name, value, ... */
+  public Resp post(String path, JsonObject body, String... headers) {
+    return send("POST", path, body.encode(), "application/json", headers);
   }
 
   public Resp post(String path) {

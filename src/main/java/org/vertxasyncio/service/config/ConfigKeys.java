@@ -51,6 +51,8 @@ public final class ConfigKeys {
       "the largest request body, bytes; beyond: 413");
   public static final ConfigKey<Double> LIMITS_WAIT_MAX = number("limits.wait.max", 60.0, 0, false, 86_400,
       "the longest `?wait` and `/wait` timeout, seconds");
+  public static final ConfigKey<Integer> LIMITS_IDEMPOTENCY_KEY_MAX = integer("limits.idempotency.key.max", 255, 1, 4096,
+      "the longest `Idempotency-Key` of a `POST /tasks`, characters (visible ASCII); beyond: 400");
   public static final ConfigKey<Integer> LIMITS_GATHER_CHILDREN_MAX = integer("limits.gather.children.max", 100, 1, 100_000,
       "tasks one gather may list, and new child tasks it may make in all; beyond: 400");
   public static final ConfigKey<Integer> LIMITS_WEBHOOKS_MAX = integer("limits.webhooks.max", 10, 0, 100,

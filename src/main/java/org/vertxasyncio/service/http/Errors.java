@@ -147,7 +147,9 @@ public final class Errors {
     return switch (e) {
       case ServiceError.NotFound n -> ApiError.notFound(n.field(), n.getMessage());
       case ServiceError.Invalid i -> ApiError.invalid(i.field(), i.getMessage());
-      case ServiceError.Conflict c -> ApiError.conflict(c.reason().code(), c.getMessage());
+      case ServiceError.Conflict c -> c.reason() == ServiceError.Conflict.Reason.IDEMPOTENCY_KEY_IN_USE
+          ? new ApiError(409, c.reason().code(), null, 1, c.getMessage()) : ApiError.conflict(c.reason().code(), c.getMessage());
+      case ServiceError.KeyReused k -> new ApiError(422, "idempotency_key_reused", k.field(), null, k.getMessage());
       case ServiceError.LoopClosed c -> ApiError.loopClosed();
       case ServiceError.LimitReached l -> ApiError.tooMany(l.retryAfterSeconds(), l.getMessage());
       case ServiceError.StoreUnavailable s -> ApiError.storeUnavailable(s.getMessage());

@@ -11,7 +11,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.function.Predicate;
 import org.vertxasyncio.asyncio.ReturnWhen;
+import org.vertxasyncio.service.config.ConfigKeys;
 import org.vertxasyncio.service.store.TaskQuery;
+import org.vertxasyncio.service.tasks.IdempotentSubmits;
 import org.vertxasyncio.service.tasks.TaskRecord;
 import org.vertxasyncio.service.tasks.TaskRegistry;
 import org.vertxasyncio.service.tasks.TaskSpec;
@@ -20,6 +22,8 @@ import org.vertxasyncio.service.tasks.TaskView;
 
 /** {@code /tasks} and {@code /wait}. */
 final class TaskRoutes {
+  static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+  static final String IDEMPOTENT_REPLAYED = "Idempotent-Replayed";
   private final Api api;
   private final Vertx vertx;
 
@@ -33,8 +37,14 @@ final class TaskRoutes {
    * {@code curl -s -XPOST localhost:8080/tasks -H 'content-type: application/json' -d '{"kind":"sleep","seconds":1,"result":"hi"}'}
    */
   void submit(RoutingContext rc) {
+    String keyHeader = rc.request().getHeader(IDEMPOTENCY_KEY);
+    String key = keyHeader == null ? null : idempotencyKey(rc, keyHeader);
     Double wait = waitParam(rc);
     TaskSpec spec = TaskSpec.parse(Http.body(rc), api.config(), api.webhookGuard());
+    if (key != null) {
+      submitKeyed(rc, key, spec, wait);
+      return;
+    }
     Http.back(api.tasks().submit(spec, wait)).onComplete(ar -> {
       if (ar.failed()) {
         Http.fail(rc, ar.cause());
@@ -44,6 +54,69 @@ final class TaskRoutes {
       rc.response().putHeader("Location", "/tasks/" + rec.id());
       answerWhenDone(rc, rec, wait, 201);
     });
+  }
+
+  /**
+   * {@code POST /tasks} with an {@code Idempotency-Key}: the task made now (201), or the one a request with the same key
+   * and body made before (201 with {@code Idempotent-Replayed: true}, as it is now).
+   * {@code curl -s -XPOST localhost:8080/tasks -H 'Idempotency-Key: order-42' -H 'content-type: application/json' -d '{"kind":"sleep","seconds":1}'}
+   */
+  private void submitKeyed(RoutingContext rc, String key, TaskSpec spec, Double wait) {
+    Http.back(api.tasks().keyed().submit(key, spec, wait)).onComplete(ar -> {
+      if (ar.failed()) {
+        Http.fail(rc, ar.cause());
+        return;
+      }
+      IdempotentSubmits.Outcome o = ar.result();
+      rc.response().putHeader("Location", "/tasks/" + o.id());
+      if (o.replayed()) {
+        rc.response().putHeader(IDEMPOTENT_REPLAYED, "true");
+      }
+      if (o.record() != null) {
+        answerWhenDone(rc, o.record(), wait, 201);
+      } else if (wait == null || wait <= 0) {
+        Http.json(rc, 201, o.json());
+      } else {
+        Http.back(api.tasks().stored().jsonWhenDone(o.id(), wait, vertx)).onComplete(done -> {
+          if (done.failed()) {
+            Http.fail(rc, done.cause());
+          } else {
+            Http.json(rc, 201, done.result() != null ? done.result() : o.json());
+          }
+        });
+      }
+    });
+  }
+
+  /**
+   * The key an {@code Idempotency-Key} header carries: a token, or a quoted string (a structured field's string, as
+   * the IETF draft writes it), of visible ASCII and at most {@code limits.idempotency.key.max} characters.
+   *
+   * @throws ApiError 400 naming the header when it is not one
+   */
+  private String idempotencyKey(RoutingContext rc, String raw) {
+    if (rc.request().headers().getAll(IDEMPOTENCY_KEY).size() > 1) {
+      throw ApiError.invalid(IDEMPOTENCY_KEY, "must be given once");
+    }
+    String key = raw.strip();
+    if (key.length() >= 2 && key.startsWith("\"") && key.endsWith("\"")) {
+      key = key.substring(1, key.length() - 1);
+      if (key.indexOf('"') >= 0 || key.indexOf('\\') >= 0) {
+        throw ApiError.invalid(IDEMPOTENCY_KEY, "must be a token or a quoted string without escapes");
+      }
+    }
+    int max = api.config().get(ConfigKeys.LIMITS_IDEMPOTENCY_KEY_MAX);
+    if (key.isEmpty() || key.length() > max) {
+      throw ApiError.invalid(IDEMPOTENCY_KEY, "must be 1 to " + max + " characters (limits.idempotency.key.max), got "
+          + key.length());
+    }
+    for (int i = 0; i < key.length(); i++) {
+      char c = key.charAt(i);
+      if (c < 0x20 || c > 0x7E) {
+        throw ApiError.invalid(IDEMPOTENCY_KEY, "must be visible ASCII characters; character " + i + " is not");
+      }
+    }
+    return key;
   }
 
   /**

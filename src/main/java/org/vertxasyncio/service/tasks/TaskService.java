@@ -80,6 +80,7 @@ public final class TaskService {
   private final WebhookOutbox outbox;
   private final StoredTasks stored;
   private volatile ParkedTasks parked;
+  private final IdempotentSubmits keyed;
 
   /**
    * @param node this node's id: the {@code node} of the tasks it makes and recovers
@@ -100,6 +101,16 @@ public final class TaskService {
     this.stored = new StoredTasks(this);
     this.outbox = new WebhookOutbox(vertx, this, webhooks, deliveryLease);
     this.parked = new ParkedTasks(this, Double.POSITIVE_INFINITY, 0);
+    this.keyed = new IdempotentSubmits(this, "Idempotency-Key", 30);
+  }
+
+  /** {@code POST /tasks} with an {@code Idempotency-Key}. */
+  public IdempotentSubmits keyed() {
+    return keyed;
+  }
+
+  TaskIds ids() {
+    return ids;
   }
 
   /**
@@ -190,6 +201,14 @@ public final class TaskService {
    * reached is then {@code limits.parked.max}. The tasks a gather names that are parked here are brought in first.
    */
   public Future<TaskRecord> submit(TaskSpec spec, Double wait) {
+    return submit(spec, wait, null);
+  }
+
+  /**
+   * As {@link #submit(TaskSpec, Double)}, the new task's id {@code newId} (null: a new one), as an {@code Idempotency-Key}
+   * claimed it ({@link IdempotentSubmits}).
+   */
+  Future<TaskRecord> submit(TaskSpec spec, Double wait, String newId) {
     NamedLoop l = loops.require(spec.loop(), "loop");
     if (!journal.available()) {
       return Future.failedFuture(TaskJournal.unavailable());
@@ -199,19 +218,19 @@ public final class TaskService {
     }
     ParkedTasks p = parked;
     if (p.parks(spec, wait)) {
-      return park(spec, l, p);
+      return park(spec, l, p, newId);
     }
     List<String> refs = new ArrayList<>();
     collectRefs(spec, refs);
     if (p.local() && refs.stream().anyMatch(id -> registry.get(id) == null)) {
       return p.bringInAll(refs).recover(e -> Future.failedFuture(new ServiceError.StoreUnavailable(
-          "The task store could not be read; retry later"))).compose(v -> launchNow(spec, l));
+          "The task store could not be read; retry later"))).compose(v -> launchNow(spec, l, newId));
     }
-    return launchNow(spec, l);
+    return launchNow(spec, l, newId);
   }
 
   /** {@link #submit(TaskSpec, Double)} of a task that is not parked, once the tasks it names are in memory. */
-  private Future<TaskRecord> launchNow(TaskSpec spec, NamedLoop l) {
+  private Future<TaskRecord> launchNow(TaskSpec spec, NamedLoop l, String newId) {
     int n = spec.newTaskCount();
     // no room here: in a cluster whose peers published room, the task is committed unowned and a peer runs it
     boolean here = registry.reserve(n);
@@ -235,7 +254,7 @@ public final class TaskService {
       elsewhere.forEach((id, row) -> awaited.put(id, outcomeElsewhere(row, l)));
       List<TaskRecord> made = new ArrayList<>();
       if (!here) {
-        TaskRecord placed = place(spec, null, made, given.iterator());
+        TaskRecord placed = place(spec, newId, null, made, given.iterator());
         return journal.created(made, l.loop().context()).transform(ar -> {
           if (ar.failed()) {
             LOG.error("task {} not committed to the store: {}", placed.id(), String.valueOf(ar.cause()));
@@ -245,7 +264,7 @@ public final class TaskService {
           return Future.succeededFuture(placed);
         });
       }
-      TaskRecord rec = launch(spec, l, null, awaited, made, given.iterator());
+      TaskRecord rec = launch(spec, newId, l, null, awaited, made, given.iterator());
       for (TaskRecord g : made) {
         for (String child : g.children()) {
           if (elsewhere.containsKey(child)) {
@@ -285,7 +304,7 @@ public final class TaskService {
    * {@code parked_until}, its due time, with the events {@code task.created} and {@code task.started}; nothing of
    * it stays in memory. The record answered is the request's only.
    */
-  private Future<TaskRecord> park(TaskSpec spec, NamedLoop l, ParkedTasks p) {
+  private Future<TaskRecord> park(TaskSpec spec, NamedLoop l, ParkedTasks p, String newId) {
     if (!p.reserve()) {
       return Future.failedFuture(new ServiceError.LimitReached(1, "Too many parked tasks (limits.parked.max is " + p.max()
           + "); retry later"));
@@ -300,7 +319,8 @@ public final class TaskService {
         throw new ServiceError.LoopClosed();
       }
       Instant now = clock.instant();
-      TaskRecord rec = new TaskRecord(ids.next(), spec.name() != null ? spec.name() : given.get(0), node, spec, null, now);
+      String id = newId != null ? newId : ids.next();
+      TaskRecord rec = new TaskRecord(id, spec.name() != null ? spec.name() : given.get(0), node, spec, null, now);
       rec.placed(List.of());
       TaskView created = rec.view();
       rec.started(now);
@@ -322,18 +342,18 @@ public final class TaskService {
   }
 
   /**
-   * Makes the records of a task (and of its gather's new children, all added to {@code made}) that this node
-   * accepts and places with its peers: their rows are committed unowned and a peer claims them; nothing of
-   * them runs here. On the loop thread.
+   * Makes the records of a task (its id {@code id}, or a new one if null; and of its gather's new children, all added
+   * to {@code made}) that this node accepts and places with its peers: their rows are committed unowned and a peer
+   * claims them; nothing of them runs here. On the loop thread.
    */
-  private TaskRecord place(TaskSpec spec, String parentId, List<TaskRecord> made, java.util.Iterator<String> names) {
-    TaskRecord rec = new TaskRecord(ids.next(), spec.name() != null ? spec.name() : names.next(), node, spec, parentId,
-        clock.instant());
+  private TaskRecord place(TaskSpec spec, String id, String parentId, List<TaskRecord> made, java.util.Iterator<String> names) {
+    TaskRecord rec = new TaskRecord(id != null ? id : ids.next(), spec.name() != null ? spec.name() : names.next(), node, spec,
+        parentId, clock.instant());
     made.add(rec);
     List<String> childIds = new ArrayList<>();
     if (spec.items() != null) {
       for (Object item : spec.items()) {
-        childIds.add(item instanceof TaskSpec cs ? place(cs, rec.id(), made, names).id() : (String) item);
+        childIds.add(item instanceof TaskSpec cs ? place(cs, null, rec.id(), made, names).id() : (String) item);
       }
     }
     rec.placed(childIds);
@@ -452,13 +472,13 @@ public final class TaskService {
   }
 
   /**
-   * Creates the record and the task, and those of a gather's new children (all added to {@code made}),
-   * each task without a name of its spec named from {@code names}; on the loop thread.
+   * Creates the record and the task (its id {@code id}, or a new one if null), and those of a gather's new children
+   * (all added to {@code made}), each task without a name of its spec named from {@code names}; on the loop thread.
    */
-  private TaskRecord launch(TaskSpec spec, NamedLoop l, String parentId, Map<String, AsyncFuture<?>> refs, List<TaskRecord> made,
-      java.util.Iterator<String> names) {
-    TaskRecord rec = new TaskRecord(ids.next(), spec.name() != null ? spec.name() : names.next(), node, spec, parentId,
-        clock.instant());
+  private TaskRecord launch(TaskSpec spec, String id, NamedLoop l, String parentId, Map<String, AsyncFuture<?>> refs,
+      List<TaskRecord> made, java.util.Iterator<String> names) {
+    TaskRecord rec = new TaskRecord(id != null ? id : ids.next(), spec.name() != null ? spec.name() : names.next(), node, spec,
+        parentId, clock.instant());
     String owner = ownership.owner();
     if (owner != null) {
       rec.lease(owner, java.util.UUID.randomUUID().toString());
@@ -469,7 +489,7 @@ public final class TaskService {
     if (spec.items() != null) {
       for (Object item : spec.items()) {
         if (item instanceof TaskSpec cs) {
-          TaskRecord child = launch(cs, l, rec.id(), refs, made, names);
+          TaskRecord child = launch(cs, null, l, rec.id(), refs, made, names);
           children.add(child.task());
           childIds.add(child.id());
         } else {
