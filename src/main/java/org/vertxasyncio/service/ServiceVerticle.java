@@ -49,6 +49,7 @@ import org.vertxasyncio.service.store.Stored;
 import org.vertxasyncio.service.store.TaskStore;
 import org.vertxasyncio.service.tasks.TaskIds;
 import org.vertxasyncio.service.tasks.TaskJournal;
+import org.vertxasyncio.service.tasks.TaskRecord;
 import org.vertxasyncio.service.tasks.TaskRecovery;
 import org.vertxasyncio.service.tasks.TaskRegistry;
 import org.vertxasyncio.service.tasks.TaskService;
@@ -100,6 +101,8 @@ public final class ServiceVerticle extends VerticleBase {
   private static final int KEY_SWEEP_EVERY = 60;
   /** How old such a claim is before it is removed (a younger one may name a task still being made). */
   private static final long KEY_CLAIM_KEPT_MILLIS = 3_600_000;
+  /** Set at shutdown: no sweep goes on after it. */
+  private volatile boolean sweepStopped;
   private Future<Void> shutdown;
   /** This node's reader of the cluster's event log ({@code store.type} {@code postgres}), else null. */
   private EventLogTail tail;
@@ -322,21 +325,39 @@ public final class ServiceVerticle extends VerticleBase {
   }
 
   /**
+   * Done tasks a sweep forgets before it lets the HTTP server's event loop serve again: at 10^4 tasks
+   * finishing a second, forgetting a second's worth at once held up the requests behind it for tens of ms.
+   */
+  static final int SWEEP_BATCH = 500;
+
+  /**
    * Forgets the done tasks the retention policy lets go: from the store, and for live clients (a
-   * {@code task.deleted} event with {@code reason: retention}, so the dashboard drops their rows too). In a
-   * cluster only from this node's memory: the leader applies the policy to the whole table, removing the rows
-   * and logging their {@code task.deleted} once, whichever node ran them.
+   * {@code task.deleted} event with {@code reason: retention}, so the dashboard drops their rows too);
+   * {@link #SWEEP_BATCH} at a time, the rest after the event loop's next round of I/O. In a cluster only
+   * from this node's memory: the leader applies the policy to the whole table, removing the rows and logging
+   * their {@code task.deleted} once, whichever node ran them.
    */
   private void sweep() {
     if (++sweeps % KEY_SWEEP_EVERY == 0 && journal.available() && !journal.frozen()) {
       journal.store().forgetKeys(KEY_CLAIM_KEPT_MILLIS).onFailure(e -> LOG.warn("idempotency keys of forgotten tasks not "
           + "removed: {}", String.valueOf(e)));
     }
-    var swept = registry.sweep(clock.instant());
+    forgetDone();
+  }
+
+  /** Forgets up to {@link #SWEEP_BATCH} done tasks, and sets a timer for the next batch when there may be more. */
+  private void forgetDone() {
+    if (sweepStopped) {
+      return;
+    }
+    List<TaskRecord> batch = registry.sweep(clock.instant(), SWEEP_BATCH);
+    if (batch.size() == SWEEP_BATCH) {
+      vertx.setTimer(1, t -> forgetDone());
+    }
     if (cluster != null) {
       return;
     }
-    for (var forgotten : swept) {
+    for (var forgotten : batch) {
       JsonObject gone = new JsonObject().put("id", forgotten.id()).put("reason", "retention");
       journal.withEvents(() -> journal.deleted(forgotten), () -> List.of(TaskJournal.event("task.deleted", forgotten.id(), gone)));
       events.publish("task.deleted", forgotten.id(), gone);
@@ -435,6 +456,7 @@ public final class ServiceVerticle extends VerticleBase {
             store.putEventIdsReserved(events.lastId());
           }
           loops.stopProbes();
+          sweepStopped = true;
           if (sweepTimer >= 0) {
             vertx.cancelTimer(sweepTimer);
           }

@@ -136,9 +136,18 @@ public final class TaskRegistry {
    * @return the records forgotten
    */
   public List<TaskRecord> sweep(Instant now) {
+    return sweep(now, Integer.MAX_VALUE);
+  }
+
+  /**
+   * {@link #sweep(Instant)}, oldest first, stopping after {@code max} records forgotten.
+   *
+   * @return the records forgotten ({@code max} of them when more may be due)
+   */
+  public List<TaskRecord> sweep(Instant now, int max) {
     List<TaskRecord> out = new ArrayList<>();
     Instant cutoff = now.minus(retention);
-    while (true) {
+    while (out.size() < max) {
       TaskRecord head = doneOrder.peek();
       if (head == null) {
         break;
