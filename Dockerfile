@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # The task service in a container: the same jar and conf/ as the README's run command
-# (`./mvnw -B -q package -DskipTests`, then `java -XX:+UseZGC -XX:ZCollectionIntervalMinor=1 -jar target/vertx-asyncio.jar` in a directory with conf/).
+# (`./mvnw -B -q package -DskipTests`, then `java @conf/jvm.options -jar target/vertx-asyncio.jar` in a directory with conf/).
 #
 #   docker build -t vertx-asyncio .
 #   docker run --rm -p 8080:8080 vertx-asyncio
@@ -26,6 +26,7 @@ RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app 
 WORKDIR /app
 COPY --from=build /src/target/vertx-asyncio.jar /app/vertx-asyncio.jar
 COPY conf /app/conf
+COPY conf/jvm.options /app/jvm.options
 USER app:app
 # the task store (store.path "data": /app/data/tasks.db); a volume, so accepted tasks outlive the container.
 # A host directory mounted here must be writable by uid 10001 (chown -R 10001 DIR), or run with --user.
@@ -41,7 +42,9 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
 # otherwise): shutdown.timeout (8 s in conf/config.json) fits inside it. A longer shutdown.timeout needs
 # a longer grace: docker run --stop-timeout <shutdown.timeout + 5>.
 STOPSIGNAL SIGTERM
-# exec: java becomes PID 1 and receives SIGTERM itself (graceful shutdown, exit status 0); ZGC, as the
-# README's run command has it: pauses under a millisecond where G1's grow with the tasks pending
-ENTRYPOINT ["sh", "-c", "exec java -XX:+UseZGC -XX:ZCollectionIntervalMinor=1 $JAVA_OPTS -jar vertx-asyncio.jar \"$@\"", "vertx-asyncio"]
+# exec: java becomes PID 1 and receives SIGTERM itself (graceful shutdown, exit status 0). The JVM's options
+# are conf/jvm.options, as the README's run command has them (ZGC: pauses under a millisecond where G1's grow
+# with the tasks pending); a mounted conf/ without that file gets the image's copy, /app/jvm.options (its WORKDIR).
+# JAVA_OPTS come after them, so that they win.
+ENTRYPOINT ["sh", "-c", "opts=conf/jvm.options; [ -f \"$opts\" ] || opts=jvm.options; exec java \"@$opts\" $JAVA_OPTS -jar vertx-asyncio.jar \"$@\"", "vertx-asyncio"]
 CMD ["conf/config.json"]

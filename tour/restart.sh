@@ -21,7 +21,7 @@ trap '[ -z "$service" ] || kill -9 $service 2>/dev/null; rm -rf "$work"' EXIT
 # start: the service from the jar, in the repository (its conf/), on a free port, its tasks in $work/data
 start() {
   : >"$work/service.log"
-  (cd "$root" && HTTP_HOST=127.0.0.1 HTTP_PORT=0 STORE_PATH="$work/data" exec "$root/bin/with-jdk" java -XX:+UseZGC -XX:ZCollectionIntervalMinor=1 -jar "$jar") \
+  (cd "$root" && HTTP_HOST=127.0.0.1 HTTP_PORT=0 STORE_PATH="$work/data" exec "$root/bin/with-jdk" java @conf/jvm.options -jar "$jar") \
     >"$work/service.log" 2>&1 &
   service=$!
   local port=""

@@ -2,7 +2,7 @@
 # Webhooks delivered for real: a task's webhook retried until a receiver takes it, delivered again on
 # request, and one a receiver refuses. Webhooks to this machine need the service started so:
 #
-#   WEBHOOKS_ALLOW=127.0.0.1 bin/with-jdk java -XX:+UseZGC -XX:ZCollectionIntervalMinor=1 -jar target/vertx-asyncio.jar
+#   WEBHOOKS_ALLOW=127.0.0.1 bin/with-jdk java @conf/jvm.options -jar target/vertx-asyncio.jar
 #   tour/webhooks.sh                      # or: tour/webhooks.sh http://host:port
 #
 # It starts a webhook receiver on 127.0.0.1 (tour/receiver.py, with python3; its lines start with

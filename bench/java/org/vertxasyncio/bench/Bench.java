@@ -32,20 +32,31 @@ public final class Bench {
       "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED");
 
   /**
-   * The collector the service is launched with (the README's run command, the Dockerfile's entrypoint):
-   * ZGC, generational on JDK 23 and later, whose pauses stay under a millisecond where G1's young
-   * collections copied every task still pending (100 to 300 ms at some 10^4 {@code POST}/s of 1 s sleeps),
-   * its young generation collected at least once a second (so the heap stays near what is live).
+   * The service's own JVM options, as the README's run command and the Dockerfile's entrypoint give them:
+   * the java argument file {@code conf/jvm.options} (ZGC, generational on JDK 23 and later, whose pauses
+   * stay under a millisecond where G1's young collections copied every task still pending, its young
+   * generation collected at least once a second). Every peer runs in the repository's root, so the path is
+   * relative to it.
    */
-  public static final List<String> SERVICE_GC = List.of("-XX:+UseZGC", "-XX:ZCollectionIntervalMinor=1");
+  public static final String SERVICE_OPTIONS_FILE = "@conf/jvm.options";
 
   /**
    * The JVM flags of the service suites' HTTP peers, ours and the bare Vert.x endpoint alike, and of the
-   * open-loop generator that measures their latency ({@code PacedLoad}): the service's own collector
-   * ({@link #SERVICE_GC}), the library suites' heap and export.
+   * open-loop generator that measures their latency ({@code PacedLoad}): the library suites' heap, the
+   * service's own options ({@link #SERVICE_OPTIONS_FILE}), and the library suites' export.
    */
-  public static final List<String> SERVICE_JVM_FLAGS = Stream.of(List.of("-Xmx8g"), SERVICE_GC,
-      List.of("--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED")).flatMap(List::stream).toList();
+  public static final List<String> SERVICE_JVM_FLAGS = List.of("-Xmx8g", SERVICE_OPTIONS_FILE,
+      "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED");
+
+  /** The options in the argument file {@code file}, as the java launcher reads them ({@code #} starts a comment). */
+  public static List<String> argumentFile(Path file) {
+    try {
+      return Files.readAllLines(file).stream().map(l -> l.replaceFirst("#.*", "").strip()).filter(l -> !l.isEmpty())
+          .flatMap(l -> Arrays.stream(l.split("\\s+"))).toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
 
   /** Thrown when a peer exceeds its time limit (it has been killed). */
   public static final class TimedOut extends Exception {

@@ -110,7 +110,8 @@ public final class Runner {
         .append(" (plus -Dasyncio.coroutines=continuations or =threads for ours)\n");
     if (chosen.stream().anyMatch(s -> SERVICE.contains(s) || ON_REQUEST.contains(s))) {
       head.append("- JVM flags of the service suites' HTTP peers (ours, bare Vert.x) and of PacedLoad: ")
-          .append(String.join(" ", Bench.SERVICE_JVM_FLAGS)).append('\n');
+          .append(String.join(" ", Bench.SERVICE_JVM_FLAGS)).append(" (conf/jvm.options: ")
+          .append(String.join(" ", Bench.argumentFile(root.resolve("conf/jvm.options")))).append(")\n");
       head.append("- node: ").append(sh("node", "--version")).append("; wrk: ")
           .append(sh("wrk", "-v").lines().findFirst().orElse("?")).append('\n');
     }

@@ -11,7 +11,7 @@ import org.vertxasyncio.bench.Bench;
 
 /**
  * How the service suites start the HTTP peers and drive them: our service (the packaged jar, as
- * {@code java -XX:+UseZGC -XX:ZCollectionIntervalMinor=1 -jar target/vertx-asyncio.jar conf/config.json}, the README's run command, with
+ * {@code java @conf/jvm.options -jar target/vertx-asyncio.jar conf/config.json}, the README's run command, with
  * {@link Bench#SERVICE_JVM_FLAGS}), the bare Vert.x endpoint ({@code bench/java/.../VertxTasks}, with the
  * same flags), the Node.js peer ({@code bench/node/tasks.js}), wrk and the open-loop generator
  * ({@code PacedLoad}, with the same flags too, so that its own pauses do not count against a peer).

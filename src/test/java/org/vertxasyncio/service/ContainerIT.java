@@ -137,6 +137,8 @@ class ContainerIT {
     JsonObject config = new JsonObject(Files.readString(Path.of("conf/config.json"))).put("http.port", port);
     Files.writeString(conf.resolve("config.json"), config.encodePrettily());
     Files.copy(Path.of("conf/logback.xml"), conf.resolve("logback.xml"));
+    Files.copy(Path.of("conf/jvm.options"), conf.resolve("jvm.options"));
+    Files.writeString(app.resolve("jvm.options"), "-XX:+UseSerialGC\n"); // the image's copy: not read while conf/ has one
 
     List<String> command = new ArrayList<>(execForm(one(stage, "ENTRYPOINT").args()));
     command.addAll(execForm(one(stage, "CMD").args()));
@@ -157,8 +159,9 @@ class ContainerIT {
       List<String> args = List.of(p.info().arguments().orElse(new String[0]));
       assertTrue(args.containsAll(List.of("-Xmx256m", "-Dcontainer.test=1", "-jar", "vertx-asyncio.jar", "conf/config.json")),
           "JAVA_OPTS and CMD reach java: " + args);
-      assertTrue(args.indexOf("-XX:+UseZGC") >= 0 && args.indexOf("-XX:+UseZGC") < args.indexOf("-Xmx256m"),
-          "the image's collector comes before JAVA_OPTS, which can replace it: " + args);
+      List<String> jvmArgs = jvmArgs(p.pid());
+      assertEquals(List.of("-XX:+UseZGC", "-XX:ZCollectionIntervalMinor=1", "-Xmx256m", "-Dcontainer.test=1"), jvmArgs,
+          "conf/jvm.options, then JAVA_OPTS, which can replace them");
 
       awaitHealthy(app);
       assertEquals(0, runHealthcheck(app, Map.of()), "healthy, on the port conf/config.json names");
@@ -176,6 +179,51 @@ class ContainerIT {
         p.destroyForcibly();
       }
     }
+  }
+
+  /** The JVM options of the running JVM {@code pid}, in their order, as {@code jcmd VM.command_line} says (argument files read). */
+  static List<String> jvmArgs(long pid) throws Exception {
+    Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+        String.valueOf(pid), "VM.command_line").redirectErrorStream(true).start();
+    String out = new String(jcmd.getInputStream().readAllBytes());
+    assertEquals(0, jcmd.waitFor(), out);
+    String line = out.lines().filter(l -> l.startsWith("jvm_args:")).findFirst().orElseThrow(() -> new AssertionError(out));
+    return List.of(line.substring("jvm_args:".length()).strip().split("\\s+"));
+  }
+
+  /**
+   * What the entrypoint hands the JVM when {@code /app/conf} is a mounted directory: its own
+   * {@code jvm.options} when it has one, else the image's copy of the repository's; {@code -version}
+   * (through JAVA_OPTS) has the JVM say its flags and exit before it would run the jar.
+   */
+  @Test
+  void aMountedConfWithoutJvmOptionsStartsTheJvmWithTheImagesCopy() throws Exception {
+    List<Instruction> stage = runStage();
+    Path app = Files.createDirectories(dir.resolve("app"));
+    Path conf = Files.createDirectories(app.resolve("conf"));
+    Files.copy(Path.of("conf/config.json"), conf.resolve("config.json"));
+    assertTrue(stage.contains(new Instruction("COPY", "conf/jvm.options /app/jvm.options")), "the image's copy: " + stage);
+    Files.copy(Path.of("conf/jvm.options"), app.resolve("jvm.options"));
+    assertTrue(entrypointFlags(stage, app).contains("-XX:+UseZGC"), "the image's copy, without conf/jvm.options");
+    Files.writeString(conf.resolve("jvm.options"), "# a mounted conf/'s own\n-XX:+UseSerialGC\n");
+    String flags = entrypointFlags(stage, app);
+    assertTrue(flags.contains("-XX:+UseSerialGC") && !flags.contains("-XX:+UseZGC"), "the mounted conf/jvm.options: " + flags);
+  }
+
+  /** The flags the JVM started by the image's ENTRYPOINT + CMD in {@code app} says it has ({@code -XX:+PrintCommandLineFlags}). */
+  private String entrypointFlags(List<Instruction> stage, Path app) throws Exception {
+    List<String> command = new ArrayList<>(execForm(one(stage, "ENTRYPOINT").args()));
+    command.addAll(execForm(one(stage, "CMD").args()));
+    ProcessBuilder pb = new ProcessBuilder(command).directory(app.toFile()).redirectErrorStream(true);
+    pb.environment().remove("JDK_JAVA_OPTIONS");
+    pb.environment().putAll(env(stage));
+    pb.environment().put("JAVA_OPTS", "-XX:+PrintCommandLineFlags -version");
+    pb.environment().put("PATH", Path.of(System.getProperty("java.home"), "bin") + ":" + pb.environment().getOrDefault("PATH", "/usr/bin:/bin"));
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(0, p.exitValue(), out);
+    return out.lines().filter(l -> l.startsWith("-XX:")).findFirst().orElseThrow(() -> new AssertionError(out));
   }
 
   private static String awaitListening(Process p, Path log) throws Exception {
