@@ -61,7 +61,10 @@ import org.vertxasyncio.service.webhooks.WebhookSender;
 /**
  * The task service: the named asyncio loops, the task registry, the callbacks (log, SSE, webhooks), and
  * the HTTP server whose routes come from {@code openapi.yaml}. Its own Vert.x context is the HTTP
- * server's and the event hub's; each loop has its own.
+ * server's and the event hub's; each loop has its own. The {@code default} loop's context runs on the HTTP
+ * server's thread (the loop a {@code POST /tasks} names when it names none): such a request is read, its
+ * task made and committed (on the memory store) and its answer written by that one thread, without waking
+ * another; each other loop has a thread of its own.
  *
  * <p>Start-up: the task store is opened and read first (a store that cannot be read fails the start);
  * the loops are recreated in their kept states, the kept tasks recovered ({@link TaskRecovery}), and
@@ -77,6 +80,8 @@ import org.vertxasyncio.service.webhooks.WebhookSender;
  */
 public final class ServiceVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(ServiceVerticle.class);
+  /** The loop that shares the HTTP server's thread. */
+  static final String DEFAULT_LOOP = "default";
 
   private final ServiceConfig config;
   private final PrometheusMeterRegistry prometheus;
@@ -188,7 +193,7 @@ public final class ServiceVerticle extends VerticleBase {
         }
       }, () -> sharedLoops == null || sharedLoops.changingHere(l.name())
           ? List.of(TaskJournal.event(event.eventName(), null, data)) : List.of());
-    }, loop -> loop.setDefaultExecutor(executor));
+    }, loop -> loop.setDefaultExecutor(executor), DEFAULT_LOOP, context);
     TaskIds ids = new TaskIds(clock);
     // the one guard: task specs check their URLs with it, the client its connections
     WebhookGuard guard = WebhookGuard.withSystemResolver(config.webhooksAllow);
@@ -362,6 +367,16 @@ public final class ServiceVerticle extends VerticleBase {
       journal.withEvents(() -> journal.deleted(forgotten), () -> List.of(TaskJournal.event("task.deleted", forgotten.id(), gone)));
       events.publish("task.deleted", forgotten.id(), gone);
     }
+  }
+
+  /** The Vert.x context of the HTTP server and the event hub. */
+  io.vertx.core.Context httpContext() {
+    return context;
+  }
+
+  /** The service's loops. */
+  LoopRegistry loops() {
+    return loops;
   }
 
   /** The port the server listens on (useful with {@code http.port} 0). */

@@ -3,6 +3,8 @@ package org.vertxasyncio.service.loops;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +21,10 @@ import org.vertxasyncio.service.ServiceError;
 
 /**
  * The service's named event loops: each is {@code Asyncio.newEventLoop(vertx)}, its own Vert.x
- * event-loop context, run with {@link EventLoop#start()}. Start, stop and close follow asyncio: a
+ * event-loop context, run with {@link EventLoop#start()}. One of them may be made on a given context's
+ * thread (the HTTP server's, for the {@code default} loop): a context of its own still, on that thread, so
+ * that a request handled there reaches the loop, and the loop's answer the request, without waking
+ * another thread. Start, stop and close follow asyncio: a
  * stopped loop keeps its tasks and runs them when started again; a closed loop runs nothing again.
  *
  * <p>Closing a loop that still has tasks first cancels them and lets them finish (as
@@ -35,6 +40,10 @@ public final class LoopRegistry implements LoopControl {
   }
 
   private final Vertx vertx;
+  /** The loop made on {@link #homeThread}, or null. */
+  private final String homeLoop;
+  /** The thread (a Netty event loop of {@link #vertx}) that {@link #homeLoop} shares, or null. */
+  private final io.netty.channel.EventLoop homeThread;
   private final Map<String, NamedLoop> loops = new ConcurrentHashMap<>();
   private final List<String> order = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Listener listener;
@@ -47,9 +56,29 @@ public final class LoopRegistry implements LoopControl {
    * @param setup called on each new loop's context before it first runs (to set its default executor)
    */
   public LoopRegistry(Vertx vertx, Listener listener, Consumer<EventLoop> setup) {
+    this(vertx, listener, setup, null, null);
+  }
+
+  /**
+   * @param setup    called on each new loop's context before it first runs (to set its default executor)
+   * @param homeLoop the loop to make on the thread of {@code home} (an event-loop context of {@code vertx}), in a
+   *     context of its own; each other loop gets a thread of Vert.x's event-loop pool as {@code newEventLoop(vertx)}
+   *     gives it (null: every loop does)
+   */
+  public LoopRegistry(Vertx vertx, Listener listener, Consumer<EventLoop> setup, String homeLoop, io.vertx.core.Context home) {
     this.vertx = vertx;
     this.listener = listener;
     this.setup = setup;
+    this.homeLoop = home == null ? null : homeLoop;
+    this.homeThread = home == null ? null : ((ContextInternal) home).nettyEventLoop();
+  }
+
+  /** A new loop's own Vert.x context: on the home thread for {@link #homeLoop}, else on the next thread of the pool. */
+  private EventLoop newLoop(String name) {
+    if (name.equals(homeLoop)) {
+      return Asyncio.newEventLoop(((VertxInternal) vertx).contextBuilder().withEventLoop(homeThread).build());
+    }
+    return Asyncio.newEventLoop(vertx);
   }
 
   /** Who makes the API's changes of loops: this registry on one node, the cluster's loops table in a cluster. */
@@ -98,7 +127,7 @@ public final class LoopRegistry implements LoopControl {
    */
   @Override
   public Future<NamedLoop> create(String name) {
-    NamedLoop l = new NamedLoop(name, Asyncio.newEventLoop(vertx));
+    NamedLoop l = new NamedLoop(name, newLoop(name));
     if (loops.putIfAbsent(name, l) != null) {
       return Future.failedFuture(new ServiceError.Conflict(ServiceError.Conflict.Reason.LOOP_EXISTS,
           "Event loop '" + name + "' already exists"));
