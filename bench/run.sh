@@ -58,7 +58,7 @@ if ! "$root/mvnw" -B -q -f "$bench/pom.xml" "${versions[@]}" compile >"$bench/ta
 fi
 rm -f "$bench/target-build.log"
 
-# The service suites (http, pending, sse, webhooks; all of them in a full run; soak, parked and latency when named) measure the packaged service,
+# The service suites (http, pending, sse, webhooks; all of them in a full run; soak, parked, latency and like when named) measure the packaged service,
 # target/vertx-asyncio.jar, built here from this tree by the project's own build (tests skipped), and drive
 # it with wrk (installed from Debian's packages if missing) and Node.js (the Node peer).
 service=yes
@@ -66,7 +66,7 @@ for a in "$@"; do
   case "$a" in
     --quick) ;;
     --list|--help|-h) service=no; break ;;
-    service|http|latency|stores|cluster|pending|parked|sse|webhooks|soak) service=yes; break ;;
+    service|http|latency|like|stores|cluster|pending|parked|sse|webhooks|soak) service=yes; break ;;
     *) service=no ;;
   esac
 done

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import org.vertxasyncio.bench.suites.ClusterSuite;
 import org.vertxasyncio.bench.suites.HttpSuite;
 import org.vertxasyncio.bench.suites.LatenessSuite;
+import org.vertxasyncio.bench.suites.LikeSuite;
 import org.vertxasyncio.bench.suites.OpsSuite;
 import org.vertxasyncio.bench.suites.ParkedSuite;
 import org.vertxasyncio.bench.suites.PendingSuite;
@@ -47,9 +48,9 @@ public final class Runner {
   static final List<Suite> SUITES = java.util.stream.Stream.concat(LIBRARY.stream(), SERVICE.stream()).toList();
   /**
    * Suites run only when named: too long for a full run's 15 minutes, or a part of one ({@code latency}: the
-   * {@code http} suite's POST runs alone).
+   * {@code http} suite's POST runs alone; {@code like}: its like-for-like comparison of ours and bare Vert.x alone).
    */
-  static final List<Suite> ON_REQUEST = List.of(new SoakSuite(), new ParkedSuite(), HttpSuite.latency());
+  static final List<Suite> ON_REQUEST = List.of(new SoakSuite(), new ParkedSuite(), HttpSuite.latency(), new LikeSuite());
 
   private Runner() {
   }
