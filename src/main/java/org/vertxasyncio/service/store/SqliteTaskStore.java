@@ -22,8 +22,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,11 +70,32 @@ public final class SqliteTaskStore implements TaskStore {
   private final boolean syncFull;
   private final int batchMax;
   private final long batchWaitNanos;
-  private final LinkedBlockingQueue<Op> queue = new LinkedBlockingQueue<>();
+  /**
+   * The writes, reads and barriers queued for the writer, in order. Queuing takes no lock and wakes the writer only
+   * when it waits for work ({@link #IDLE}), or when it gathers a batch that the queue now fills or a {@link Close} ends
+   * ({@link #GATHERING}): not once per write.
+   */
+  private final ConcurrentLinkedQueue<Op> queue = new ConcurrentLinkedQueue<>();
+  /** How many ops {@link #queue} holds (a moment's count: it may lag the queue by the ops being queued or taken). */
+  private final AtomicInteger queuedOps = new AtomicInteger();
+  /** What the writer waits for: {@link #RUNNING} (nothing), {@link #IDLE} or {@link #GATHERING}. */
+  private volatile int waiting;
+  /** While {@link #GATHERING}: the ops that would fill the batch. */
+  private volatile int room;
+  private static final int RUNNING = 0;
+  /** The writer waits for the first op of a batch: any op queued wakes it. */
+  private static final int IDLE = 1;
+  /**
+   * The writer gathers a batch while the syncer is busy (or for {@code batchWait}): woken when the syncer is done, the
+   * queue holds {@link #room} ops, or a {@link Close} is queued.
+   */
+  private static final int GATHERING = 2;
+  /** Set once a {@link Close} is queued: a gathering writer commits what it has. */
+  private volatile boolean closeQueued;
   private volatile boolean closed;
   private volatile CommitListener listener = (writes, nanos, failed) -> {
   };
-  private Thread writer;
+  private volatile Thread writer;
   /** The connection and its statements, prepared once: used by the writer thread only. */
   private Connection conn;
   private PreparedStatement insert;
@@ -94,19 +117,12 @@ public final class SqliteTaskStore implements TaskStore {
   private final LinkedBlockingQueue<Answers> synced = new LinkedBlockingQueue<>();
   /** Batches handed to the syncer and not answered yet. */
   private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
-  /** Set by the writer while it gathers a batch until the syncer is done: the syncer then queues a {@link Synced}. */
-  private volatile boolean waking;
   /** Tells the syncer to answer what it holds and end. */
   private final Answers stopSyncing = new Answers(false, 0, 0, null, List.of(), List.of(), List.of(), List.of(), List.of(),
       List.of(), List.of());
 
   private sealed interface Op permits Put, PutAll, Park, Finish, Call, Delete, PutLoop, PutMeta, ReserveNames, Read, Barrier,
-      Close, Synced {
-  }
-
-  /** Not a write: the syncer's word to a writer gathering a batch that the commits before it are durable. */
-  private enum Synced implements Op {
-    INSTANCE
+      Close {
   }
 
   private record Park(StoredTask task, long until) implements Op {
@@ -506,7 +522,7 @@ public final class SqliteTaskStore implements TaskStore {
     if (closed) {
       p.fail(new StoreException("The task store " + file + " is closed"));
     } else {
-      queue.add(new Call<>(work, p));
+      enqueue(new Call<>(work, p));
     }
     return p.future();
   }
@@ -531,7 +547,7 @@ public final class SqliteTaskStore implements TaskStore {
     if (closed) {
       p.fail(new StoreException("The task store " + file + " is closed"));
     } else {
-      queue.add(new ReserveNames(block, p));
+      enqueue(new ReserveNames(block, p));
     }
     return p.future();
   }
@@ -598,7 +614,7 @@ public final class SqliteTaskStore implements TaskStore {
     if (closed) {
       p.fail(new StoreException("The task store " + file + " is closed"));
     } else {
-      queue.add(new Read(r, p));
+      enqueue(new Read(r, p));
     }
     return (Future<T>) p.future();
   }
@@ -619,7 +635,7 @@ public final class SqliteTaskStore implements TaskStore {
     if (closed) {
       p.fail(new StoreException("The task store " + file + " is closed"));
     } else {
-      queue.add(new Barrier(p));
+      enqueue(new Barrier(p));
     }
     return p.future();
   }
@@ -631,7 +647,8 @@ public final class SqliteTaskStore implements TaskStore {
       closed = true;
       p.complete();
     } else {
-      queue.add(new Close(p));
+      closeQueued = true;
+      enqueue(new Close(p));
     }
     return p.future();
   }
@@ -643,13 +660,32 @@ public final class SqliteTaskStore implements TaskStore {
 
   @Override
   public int queued() {
-    return queue.size();
+    return Math.max(0, queuedOps.get());
   }
 
   private void offer(Op op) {
     if (!closed) {
-      queue.add(op);
+      enqueue(op);
     }
+  }
+
+  /** Queues {@code op}; wakes the writer if it waits for it (see {@link #waiting}). */
+  private void enqueue(Op op) {
+    queue.add(op);
+    int n = queuedOps.incrementAndGet();
+    int w = waiting;
+    if (w == IDLE || (w == GATHERING && (n >= room || op instanceof Close))) {
+      LockSupport.unpark(writer);
+    }
+  }
+
+  /** The next queued op, or null. */
+  private Op poll() {
+    Op op = queue.poll();
+    if (op != null) {
+      queuedOps.decrementAndGet();
+    }
+    return op;
   }
 
   // ------------------------------------------------------------------ the writer thread
@@ -869,38 +905,52 @@ public final class SqliteTaskStore implements TaskStore {
    */
   private void take(List<Op> batch) throws InterruptedException {
     while (batch.isEmpty()) {
-      add(batch, queue.take());
+      Op op = poll();
+      if (op != null) {
+        batch.add(op);
+        break;
+      }
+      waiting = IDLE;
+      if (queue.isEmpty()) {
+        LockSupport.park(this);
+      }
+      waiting = RUNNING;
+      if (Thread.interrupted()) {
+        throw new InterruptedException();
+      }
     }
-    queue.drainTo(batch, batchMax - batch.size());
     long until = System.nanoTime() + batchWaitNanos;
-    while (batch.size() < batchMax && !(batch.get(batch.size() - 1) instanceof Close)) {
-      if (syncer != null && !busySyncing()) {
+    while (true) {
+      drain(batch);
+      if (batch.size() >= batchMax || batch.get(batch.size() - 1) instanceof Close) {
         return;
+      }
+      if (syncer != null && inFlight.get() == 0) {
+        return; // the disk is free
       }
       long left = until - System.nanoTime();
-      Op more;
-      if (left <= 0 || (more = queue.poll(left, TimeUnit.NANOSECONDS)) == null) {
+      if (left <= 0) {
         return;
       }
-      add(batch, more); // a Synced ends the wait: the next turn finds the syncer done
-      queue.drainTo(batch, batchMax - batch.size());
+      room = batchMax - batch.size();
+      waiting = GATHERING;
+      // after the state is set: what was queued or synced before it is seen here, what comes after wakes the writer
+      if ((syncer == null || inFlight.get() != 0) && queuedOps.get() < room && !closeQueued) {
+        LockSupport.parkNanos(this, left);
+      }
+      waiting = RUNNING;
+      if (Thread.interrupted()) {
+        throw new InterruptedException();
+      }
     }
   }
 
-  private static void add(List<Op> batch, Op op) {
-    if (!(op instanceof Synced)) {
+  /** Moves queued ops into {@code batch}, up to {@code batchMax}. */
+  private void drain(List<Op> batch) {
+    Op op;
+    while (batch.size() < batchMax && (op = poll()) != null) {
       batch.add(op);
     }
-  }
-
-  /** True while a commit handed to the syncer is not durable yet; then the syncer wakes the writer when it is. */
-  private boolean busySyncing() {
-    waking = true;
-    if (inFlight.get() == 0) {
-      waking = false;
-      return false;
-    }
-    return true;
   }
 
   private static int indexOfClose(List<Op> batch) {
@@ -913,9 +963,8 @@ public final class SqliteTaskStore implements TaskStore {
   }
 
   private void failPending(Throwable t) {
-    List<Op> rest = new ArrayList<>();
-    queue.drainTo(rest);
-    for (Op op : rest) {
+    Op op;
+    while ((op = poll()) != null) {
       if (op instanceof Barrier b) {
         b.promise().fail(t);
       } else if (op instanceof ReserveNames r) {
@@ -970,9 +1019,8 @@ public final class SqliteTaskStore implements TaskStore {
           inFlight.decrementAndGet();
         }
       }
-      if (waking) {
-        waking = false;
-        queue.add(Synced.INSTANCE);
+      if (waiting == GATHERING) {
+        LockSupport.unpark(writer); // after inFlight fell: a writer that saw it above zero is woken
       }
       if (stop) {
         return;
@@ -1093,7 +1141,6 @@ public final class SqliteTaskStore implements TaskStore {
     List<Call<?>> calls = new ArrayList<>();
     List<Object> answers = new ArrayList<>();
     long namesBefore = namesReserved;
-    int markers = 0;
     for (Op op : ops) {
       switch (op) {
         case Put p -> merge(puts, p.task());
@@ -1128,10 +1175,9 @@ public final class SqliteTaskStore implements TaskStore {
         case Read r -> reads.add(r);
         case Close c -> {
         }
-        case Synced s -> markers++;
       }
     }
-    int writes = ops.size() - barriers.size() - reads.size() - markers;
+    int writes = ops.size() - barriers.size() - reads.size();
     Throwable failure = null;
     boolean wrote = !puts.isEmpty() || !deletes.isEmpty() || !loops.isEmpty() || !meta.isEmpty() || !calls.isEmpty();
     long t0 = System.nanoTime();
