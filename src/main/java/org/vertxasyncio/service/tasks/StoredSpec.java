@@ -1,13 +1,8 @@
 package org.vertxasyncio.service.tasks;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-import io.vertx.core.json.EncodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.json.jackson.JacksonCodec;
-import java.io.IOException;
-import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -23,16 +18,13 @@ final class StoredSpec {
   private StoredSpec() {
   }
 
-  private static final JsonFactory JSON = new JsonFactory();
-
   /**
    * The spec as the store keeps it: the fields a task was given only ({@code kind}, {@code loop} and {@code echo}
    * always; a field that is null, false or empty is left out, and {@link #decode} reads it so), written straight
    * to a generator: the row is shorter, and the request's loop makes no JSON object for it.
    */
   static String encode(TaskSpec s) {
-    StringWriter out = new StringWriter(160);
-    try (JsonGenerator g = JSON.createGenerator(out)) {
+    return JsonText.write(g -> {
       g.writeStartObject();
       g.writeStringField("kind", s.kind().label());
       if (s.name() != null) {
@@ -74,10 +66,7 @@ final class StoredSpec {
       g.writeFieldName("echo");
       JacksonCodec.encodeJson(s.echo(), g);
       g.writeEndObject();
-    } catch (IOException e) {
-      throw new EncodeException("Failed to encode as JSON: " + e.getMessage(), e);
-    }
-    return out.toString();
+    });
   }
 
   static TaskSpec decode(String json) {

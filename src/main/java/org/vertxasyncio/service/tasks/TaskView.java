@@ -1,13 +1,10 @@
 package org.vertxasyncio.service.tasks;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import io.vertx.core.json.EncodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.json.jackson.JacksonCodec;
 import java.io.IOException;
-import java.io.StringWriter;
 import java.time.Instant;
 import java.util.List;
 
@@ -166,53 +163,49 @@ public final class TaskView {
     return j;
   }
 
-  /** Writes what {@link #toJson()} holds, field for field, straight to a generator. */
-  private static final JsonFactory JSON = new JsonFactory();
-
   /**
    * {@code toJson().encode()}, the same text, without building the object first: the fields are written
    * in {@link #toJson()}'s order, and the JSON values among them (result, spec, callbacks, ...) by
    * Vert.x's own encoder.
    */
   private String encode() {
-    StringWriter out = new StringWriter(512);
-    try (JsonGenerator g = JSON.createGenerator(out)) {
-      g.writeStartObject();
-      g.writeStringField("id", id);
-      g.writeStringField("name", name);
-      g.writeStringField("kind", kind.label());
-      g.writeStringField("loop", loop);
-      g.writeStringField("node", node);
-      g.writeStringField("state", state.label());
-      g.writeBooleanField("done", done());
-      g.writeFieldName("result");
-      JacksonCodec.encodeJson(result, g);
-      g.writeFieldName("exception");
-      JacksonCodec.encodeJson(exception == null ? null : exception.toJson(), g);
-      g.writeStringField("createdAt", Times.format(createdAt));
-      g.writeStringField("startedAt", Times.format(startedAt));
-      g.writeStringField("doneAt", Times.format(doneAt));
-      g.writeStringField("parent", parent);
-      g.writeArrayFieldStart("children");
-      for (String c : children) {
-        g.writeString(c);
-      }
-      g.writeEndArray();
-      g.writeArrayFieldStart("callbacks");
-      for (CallbackEntry c : callbacks) {
-        JacksonCodec.encodeJson(c.toJson(), g);
-      }
-      g.writeEndArray();
-      g.writeFieldName("spec");
-      JacksonCodec.encodeJson(spec, g);
-      g.writeFieldName("lateSeconds");
-      JacksonCodec.encodeJson(lateSeconds, g);
-      g.writeNumberField("recoveries", recoveries);
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new EncodeException("Failed to encode as JSON: " + e.getMessage(), e);
+    return JsonText.write(this::write);
+  }
+
+  /** Writes what {@link #toJson()} holds, field for field, straight to a generator. */
+  private void write(JsonGenerator g) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("id", id);
+    g.writeStringField("name", name);
+    g.writeStringField("kind", kind.label());
+    g.writeStringField("loop", loop);
+    g.writeStringField("node", node);
+    g.writeStringField("state", state.label());
+    g.writeBooleanField("done", done());
+    g.writeFieldName("result");
+    JacksonCodec.encodeJson(result, g);
+    g.writeFieldName("exception");
+    JacksonCodec.encodeJson(exception == null ? null : exception.toJson(), g);
+    g.writeStringField("createdAt", Times.format(createdAt));
+    g.writeStringField("startedAt", Times.format(startedAt));
+    g.writeStringField("doneAt", Times.format(doneAt));
+    g.writeStringField("parent", parent);
+    g.writeArrayFieldStart("children");
+    for (String c : children) {
+      g.writeString(c);
     }
-    return out.toString();
+    g.writeEndArray();
+    g.writeArrayFieldStart("callbacks");
+    for (CallbackEntry c : callbacks) {
+      JacksonCodec.encodeJson(c.toJson(), g);
+    }
+    g.writeEndArray();
+    g.writeFieldName("spec");
+    JacksonCodec.encodeJson(spec, g);
+    g.writeFieldName("lateSeconds");
+    JacksonCodec.encodeJson(lateSeconds, g);
+    g.writeNumberField("recoveries", recoveries);
+    g.writeEndObject();
   }
 
   /** The task as the API shows it: a new object at each call (see {@link #json()} for its text). */
