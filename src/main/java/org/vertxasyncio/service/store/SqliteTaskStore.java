@@ -105,6 +105,11 @@ public final class SqliteTaskStore implements TaskStore {
   private PreparedStatement putMeta;
   private PreparedStatement insertDelivery;
   private PreparedStatement deleteDeliveries;
+  /**
+   * False while the outbox holds no row (none at open, none written since): a task's removal then takes no
+   * statement for its deliveries. The writer thread's; once true, it stays so.
+   */
+  private boolean outboxRows;
   /** The last task-name number reserved and committed; the writer thread's. */
   private long namesReserved;
   /**
@@ -765,6 +770,7 @@ public final class SqliteTaskStore implements TaskStore {
         if (n > 0) {
           LOG.info("task store {}: {} webhook delivery(ies) of the previous run to resume", file, n);
         }
+        outboxRows = "1".equals(one(s, "SELECT EXISTS (SELECT 1 FROM webhook_outbox)"));
       }
       if (syncFull) {
         walChannel = openWal();
@@ -1259,11 +1265,15 @@ public final class SqliteTaskStore implements TaskStore {
       for (String id : deletes) {
         delete.setString(1, id);
         delete.addBatch();
-        deleteDeliveries.setString(1, id);
-        deleteDeliveries.addBatch();
+        if (outboxRows) {
+          deleteDeliveries.setString(1, id);
+          deleteDeliveries.addBatch();
+        }
       }
       delete.executeBatch();
-      deleteDeliveries.executeBatch();
+      if (outboxRows) {
+        deleteDeliveries.executeBatch();
+      }
     }
     for (Map.Entry<String, String> e : loops.entrySet()) {
       putLoop.setString(1, e.getKey());
@@ -1285,6 +1295,7 @@ public final class SqliteTaskStore implements TaskStore {
     if (ds.isEmpty()) {
       return;
     }
+    outboxRows = true;
     long now = System.currentTimeMillis();
     for (StoredDelivery d : ds) {
       insertDelivery.setString(1, d.id());

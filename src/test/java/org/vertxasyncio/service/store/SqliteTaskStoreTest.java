@@ -63,6 +63,37 @@ class SqliteTaskStoreTest extends TaskStoreContract {
   }
 
   @Test
+  void aTaskRemovedInALaterBatchOrAfterARestartTakesItsDeliveriesWithIt() throws Exception {
+    SqliteTaskStore s = store(dir);
+    get(s.open());
+    s.put(insert("PLAIN", "pending"));
+    get(s.sync());
+    s.delete("PLAIN"); // the outbox is empty still
+    s.put(insert("D1", "pending"));
+    s.put(insert("D2", "pending"));
+    get(s.sync());
+    s.finish(finished("D1"), List.of(delivery("D1", 1, "n1", "tok-a")), 30);
+    s.finish(finished("D2"), List.of(delivery("D2", 1, "n1", "tok-b")), 30);
+    get(s.sync());
+    s.delete("D1");
+    get(s.sync());
+    assertNull(get(s.redeliver("D1", 1, "n1", "tok-c", 30)), "removed in a later batch, its delivery is gone");
+    get(s.close());
+    SqliteTaskStore again = store(dir);
+    get(again.open());
+    assertEquals("msg_D2_1", get(again.redeliver("D2", 1, "n1", "tok-c", 30)).id(), "kept over the restart");
+    again.delete("D2");
+    get(again.sync());
+    assertNull(get(again.redeliver("D2", 1, "n1", "tok-d", 30)), "removed after the restart, its delivery is gone");
+    get(again.close());
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + again.file());
+        Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM webhook_outbox")) {
+      rs.next();
+      assertEquals(0, rs.getInt(1), "no outbox row is left");
+    }
+  }
+
+  @Test
   void aStoreWrittenBeforeNamesWereReservedGoesOnAfterItsHighestTaskNumber() throws Exception {
     SqliteTaskStore s = store(dir);
     get(s.open());
