@@ -224,6 +224,7 @@ public final class ServiceVerticle extends VerticleBase {
       cluster.eventLog(config.get(ConfigKeys.EVENTS_LOG_RETENTION), config.get(ConfigKeys.EVENTS_LOG_MAX), pg.eventsChannel());
       tasks.ownership(cluster);
       sharedLoops = cluster.shareLoops(loops, config.maxLoops, config.shutdownTimeout);
+      sharedLoops.logged(journal::sync);
     }
 
     metrics.taskStates(registry::pendingCount, registry::finishedCount, registry::cancelledCount);

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,6 +73,8 @@ public final class ClusterLoops implements LoopControl {
   /** The loop the API is changing on this node now (no application runs meanwhile), else null. */
   private volatile String changing;
   private boolean stopped;
+  /** Completes on the given context once what this node queued for the store so far is committed. */
+  private Function<Context, Future<Void>> logged = ctx -> Future.succeededFuture();
   /** The peers' rows as the last round read them, and when ({@link System#nanoTime()}). */
   private volatile Peers peers = new Peers(new JsonArray(), System.nanoTime());
 
@@ -183,8 +186,27 @@ public final class ClusterLoops implements LoopControl {
         ? Future.<Void>succeededFuture() : Future.failedFuture(new ServiceError.LoopClosed()));
   }
 
-  /** Tells the peers the table changed; the change stands even if they hear of it only on their next round. */
+  /**
+   * Where this node's loop events are committed: {@code logged.apply(context)} completes once what the node
+   * queued for the store so far is in the log. A change is answered only then, so a change that a client
+   * makes after that answer, on any node, comes after it in the cluster's log.
+   */
+  public void logged(Function<Context, Future<Void>> logged) {
+    this.logged = logged;
+  }
+
+  /**
+   * Waits until this change's event is in the cluster's log, then tells the peers the table changed; the change
+   * stands even if they hear of it only on their next round.
+   */
   private Future<NamedLoop> announce(NamedLoop l) {
+    return logged.apply(context).recover(e -> {
+      LOG.warn("loop {}: its event is not committed yet ({}); the store commits it when it can", l.name(), String.valueOf(e));
+      return Future.succeededFuture();
+    }).compose(v -> notifyPeers(l));
+  }
+
+  private Future<NamedLoop> notifyPeers(NamedLoop l) {
     statements.incrementAndGet();
     return pool.query("NOTIFY " + CHANNEL).execute().map(l).recover(e -> {
       LOG.warn("loop {}: peers not notified ({}); they apply the change on their next round", l.name(), String.valueOf(e));
