@@ -247,8 +247,9 @@ class ClusterApiTest {
       assertEquals("kept", c.get("/tasks/" + id).expect(200).json().getString("result"));
       // the row removed and its task.deleted logged, as a DELETE on a node does, but no NOTIFY on any channel
       Postgres.query("WITH d AS (DELETE FROM " + SCHEMA + ".tasks WHERE id = $1::text), n AS (UPDATE " + SCHEMA
-          + ".event_ids SET last = last + 1 RETURNING last) INSERT INTO " + SCHEMA + ".events(id, key, type, task_id, data) "
-          + "SELECT n.last, 'lost-' || $1::text, 'task.deleted', $1::text, json_build_object('id', $1::text)::text FROM n", id);
+          + ".event_ids SET last = last + 1 RETURNING last) INSERT INTO " + SCHEMA + ".event_batches(id, first, types, "
+          + "task_ids, data) SELECT n.last, n.last, ARRAY['task.deleted'], ARRAY[$1::text], ARRAY[json_build_object('id', "
+          + "$1::text)::text] FROM n", id);
       eventually("the node that restored it forgets it", Duration.ofSeconds(10), () -> c.get("/tasks/" + id).status() == 404);
     }
   }

@@ -163,9 +163,9 @@ class ClusterEventsTest {
     String id = a.submit(ServiceHarness.sleep(0)).getString("id");
     a.awaitDone(id);
     long pruned = (Long) Postgres.query("SELECT pruned FROM " + schema + ".event_ids").get(0).get(0);
-    // as the leader's retention does: the oldest events go, and the cut is recorded
+    // as the leader's retention does: the oldest events go (the batches they fill), and the cut is recorded
     long cut = (Long) Postgres.query("SELECT min(id) + 2 FROM " + schema + ".events").get(0).get(0);
-    Postgres.query("DELETE FROM " + schema + ".events WHERE id <= $1", cut);
+    Postgres.query("DELETE FROM " + schema + ".event_batches WHERE id <= $1", cut);
     Postgres.query("UPDATE " + schema + ".event_ids SET pruned = $1", cut);
     try (SseClient sse = new SseClient(b.url("/events"), Long.toString(Math.max(0, cut - 5)))) {
       sse.status();

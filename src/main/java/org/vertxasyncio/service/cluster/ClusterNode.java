@@ -509,29 +509,32 @@ public final class ClusterNode implements Ownership {
         RETURNING last - (SELECT count(*) FROM d) AS base
       ),
       i AS (
-        INSERT INTO events(id, key, type, task_id, data)
-        SELECT n.base + row_number() OVER (ORDER BY d.id), 'retention:' || d.id, 'task.deleted', d.id,
-          json_build_object('id', d.id, 'reason', 'retention')::text
-        FROM n, d ON CONFLICT (key) DO NOTHING RETURNING id
+        INSERT INTO event_batches(id, first, types, task_ids, data)
+        SELECT n.base + count(*), n.base + 1, array_agg('task.deleted'::text ORDER BY d.id), array_agg(d.id ORDER BY d.id),
+          array_agg(json_build_object('id', d.id, 'reason', 'retention')::text ORDER BY d.id)
+        FROM n, d GROUP BY n.base RETURNING id
       )
       SELECT (SELECT count(*) FROM d), (SELECT count(pg_notify($3, max_id::text)) FROM (SELECT max(id) AS max_id FROM i) m
         WHERE max_id IS NOT NULL)""";
 
   /**
    * The event log's oldest events: those past {@code events.log.retention} and those beyond the newest
-   * {@code events.log.max}, always a prefix of the log (ids below a cut); the cut is recorded as
-   * {@code event_ids.pruned}, so a stream resuming from before it says those events are no longer kept. The cut by
-   * age is found through the primary key, from the last cut: the first event after it that is not past the
-   * retention (ids follow commit order, as the times they carry do), or, if there is none, the last event.
+   * {@code events.log.max}, always a prefix of the log (ids below a cut), whole batches (a row of
+   * {@code event_batches}: the one that holds the {@code events.log.max}-th newest event is kept whole); the cut is
+   * recorded as {@code event_ids.pruned}, so a stream resuming from before it says those events are no longer kept.
+   * The cut by age is found through the primary key, from the last cut: before the first batch after it that is
+   * not past the retention (ids follow commit order, as the times they carry do), or, if there is none, the last
+   * batch's last event.
    */
   static final String EVENT_RETENTION = """
       WITH p AS (SELECT last, pruned FROM event_ids),
       cut AS (SELECT GREATEST(COALESCE(
-          (SELECT e.id - 1 FROM events e WHERE e.id > (SELECT pruned FROM p)
-             AND e.at >= now() - make_interval(secs => $1) ORDER BY e.id LIMIT 1),
-          (SELECT max(e.id) FROM events e WHERE e.id > (SELECT pruned FROM p))),
-        (SELECT last FROM p) - $2) AS id),
-      gone AS (DELETE FROM events WHERE id > (SELECT pruned FROM p) AND id <= (SELECT id FROM cut))
+          (SELECT b.first - 1 FROM event_batches b WHERE b.id > (SELECT pruned FROM p)
+             AND b.at >= now() - make_interval(secs => $1) ORDER BY b.id LIMIT 1),
+          (SELECT max(b.id) FROM event_batches b WHERE b.id > (SELECT pruned FROM p))),
+        (SELECT max(b.id) FROM event_batches b WHERE b.id > (SELECT pruned FROM p) AND b.id <= (SELECT last FROM p) - $2))
+        AS id),
+      gone AS (DELETE FROM event_batches WHERE id > (SELECT pruned FROM p) AND id <= (SELECT id FROM cut))
       UPDATE event_ids SET pruned = cut.id FROM cut WHERE cut.id > event_ids.pruned""";
 
   // ------------------------------------------------------------------ children that run elsewhere

@@ -17,7 +17,7 @@ import org.vertxasyncio.service.events.EventHub;
 import org.vertxasyncio.service.events.TaskFinishes;
 
 /**
- * This node's reader of the cluster's event log (the {@code events} table the store writes, see
+ * This node's reader of the cluster's event log (the {@code event_batches} table the store writes, see
  * {@link org.vertxasyncio.service.store.PostgresTaskStore}): it reads the events after the last one it read,
  * in id order, and hands each to the node's {@link EventHub} (which streams them) and its {@link TaskFinishes}.
  * It reads when a store NOTIFYs the log's channel after a commit with events, and every {@code poll} seconds
@@ -31,9 +31,15 @@ public final class EventLogTail {
   private static final Logger LOG = LoggerFactory.getLogger(EventLogTail.class);
   /** Events read at most per query (more: read again at once). */
   static final int PAGE = 1000;
-  static final String READ = "SELECT id, type, task_id, data FROM events WHERE id > $1 ORDER BY id LIMIT $2";
-  static final String REPLAY = "SELECT p.pruned, e.id, e.type, e.task_id, e.data FROM event_ids p LEFT JOIN LATERAL "
-      + "(SELECT id, type, task_id, data FROM events WHERE id > $1 ORDER BY id LIMIT $2) e ON true ORDER BY e.id";
+  /**
+   * The events after {@code $1}, at most {@code $2}, in id order: the batches (rows of {@code event_batches}) whose
+   * last id is after it, through the primary key, each unnested into its events.
+   */
+  static final String READ = "SELECT b.first + o.i - 1 AS id, o.type, o.task_id, o.data FROM event_batches b "
+      + "CROSS JOIN LATERAL unnest(b.types, b.task_ids, b.data) WITH ORDINALITY AS o(type, task_id, data, i) "
+      + "WHERE b.id > $1 AND b.first + o.i - 1 > $1 ORDER BY b.id, o.i LIMIT $2";
+  static final String REPLAY = "SELECT p.pruned, e.id, e.type, e.task_id, e.data FROM event_ids p LEFT JOIN LATERAL ("
+      + READ + ") e ON true ORDER BY e.id";
 
   private final Vertx vertx;
   private final Context context;

@@ -119,7 +119,8 @@ public final class ConfigKeys {
       "with the `postgres` store: seconds the cluster's event log keeps an event (the leader removes older ones); "
           + "a stream resuming from before that says which events are no longer kept");
   public static final ConfigKey<Integer> EVENTS_LOG_MAX = integer("events.log.max", 1_000_000, 1, 1_000_000_000,
-      "with the `postgres` store: events the cluster's event log keeps at most (the leader removes the oldest beyond)");
+      "with the `postgres` store: events the cluster's event log keeps (the leader removes the older ones in whole "
+          + "batches: a batch that holds one of these is kept whole)");
   public static final ConfigKey<ServiceConfig.StoreType> STORE_TYPE = choice("store.type", ServiceConfig.StoreType.class,
       ServiceConfig.StoreType.SQLITE, "where tasks are kept: `sqlite` (a database file, they survive restarts and "
           + "crashes), `postgres` (a PostgreSQL database, `store.postgres.url`) or `memory` (nothing is kept across a "

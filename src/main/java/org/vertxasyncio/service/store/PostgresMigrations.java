@@ -139,7 +139,34 @@ public final class PostgresMigrations {
                 task_id     text COLLATE "C" NOT NULL,
                 node        text NOT NULL,
                 claimed_at  bigint NOT NULL
-              )""")));
+              )""")),
+      new Migrations.Migration(10, "the event log as one row per batch (event_batches: the ids first..id, the events' "
+          + "types, tasks and data as arrays, what the writing store had sent by then), and events, a view of one row per "
+          + "event: some 4 rows and 8 index entries per task became one row and 2 index entries per batch", List.of(
+              """
+              CREATE TABLE event_batches (
+                id       bigint PRIMARY KEY,
+                first    bigint NOT NULL,
+                writer   text COLLATE "C",
+                upto     bigint,
+                types    text[] NOT NULL,
+                task_ids text[] NOT NULL,
+                data     text[] NOT NULL,
+                at       timestamptz NOT NULL DEFAULT now()
+              )""",
+              // a batch is tens of KB of JSON, compressed in its TOAST chunks: by LZ4 where the server has it (cheaper
+              // than pglz)
+              "DO $$ BEGIN EXECUTE 'ALTER TABLE event_batches ALTER COLUMN data SET COMPRESSION lz4'; "
+                  + "EXCEPTION WHEN OTHERS THEN NULL; END $$",
+              // a store's batch sent again (its commit unknown) adds only the events after the last it committed
+              "CREATE INDEX event_batches_writer ON event_batches (writer, upto) WHERE writer IS NOT NULL",
+              "INSERT INTO event_batches(id, first, types, task_ids, data, at) SELECT id, id, ARRAY[type], ARRAY[task_id], "
+                  + "ARRAY[data], at FROM events",
+              "DROP TABLE events",
+              """
+              CREATE VIEW events AS
+                SELECT b.first + o.i - 1 AS id, o.type, o.task_id, o.data, b.at
+                FROM event_batches b CROSS JOIN LATERAL unnest(b.types, b.task_ids, b.data) WITH ORDINALITY AS o(type, task_id, data, i)""")));
 
   /** The schema version this build writes. */
   public static final int CURRENT = ALL.get(ALL.size() - 1).version();

@@ -64,9 +64,11 @@ import org.slf4j.LoggerFactory;
  * previous one's commit: <b>ids increase in commit order</b>, and once a reader sees id {@code n}, every
  * event with a lower id is committed and visible too (a reader tailing {@code id > last} misses nothing). A
  * plain sequence would not do: two transactions can take ids in one order and commit in the other. The same
- * statement NOTIFYs {@link #eventsChannel()} with the batch's last id (one NOTIFY per batch). Each event
- * carries a key unique to it ({@code events.key}), so a batch sent again after an answer was lost (its
- * commit unknown) adds no event twice; its ids then leave a gap, which readers skip.
+ * statement NOTIFYs {@link #eventsChannel()} with the batch's last id (one NOTIFY per batch). A batch's events
+ * are one row of {@code event_batches} (ids {@code first} to {@code id}, the events' types, tasks and data as
+ * arrays; the view {@code events} has a row per event). The writer numbers the events it sends, in order, and
+ * the row carries this store's name and the number of its last event ({@code writer}, {@code upto}), so a
+ * batch sent again after an answer was lost (its commit unknown) adds only the events after those committed.
  */
 public final class PostgresTaskStore implements TaskStore {
   private static final Logger LOG = LoggerFactory.getLogger(PostgresTaskStore.class);
@@ -173,19 +175,25 @@ public final class PostgresTaskStore implements TaskStore {
   static final String PUT_EVENTS = "INSERT INTO meta(key, value) VALUES ('" + EVENTS_RESERVED + "', $1) ON CONFLICT (key) "
       + "DO UPDATE SET value = GREATEST(meta.value, excluded.value)";
   /**
-   * A batch's events in one statement: an event about a task whose fenced update in this batch matched nothing
-   * ({@code $6}, the lease it was written under, no longer the row's: a peer runs the task) describes a change
-   * that did not happen, and is left out; the {@code event_ids} row moves on by the number of the others (and
-   * stays locked until the commit: see the class header), they are numbered after it in the order given, an
-   * event whose key is already in the log (a batch sent again) is skipped, and the batch's last id is NOTIFYed.
+   * A batch's events in one statement, as one row of {@code event_batches}: an event about a task whose fenced update
+   * in this batch matched nothing ({@code $5}, the lease it was written under, no longer the row's: a peer runs the
+   * task) describes a change that did not happen, and is left out, as is one this store committed already (its
+   * number, {@code $1}, not above the highest {@code upto} of the store's rows, {@code $7}: a batch sent again after
+   * its answer was lost); the {@code event_ids} row moves on by the number of the others (and stays locked until the
+   * commit: see the class header), they are numbered after it in the order given, and the batch's last id is
+   * NOTIFYed.
    */
-  static final String INSERT_EVENTS = "WITH u AS (SELECT u.key, u.type, u.task_id, u.data, row_number() OVER (ORDER BY u.k) "
-      + "AS k FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $6::text[]) WITH ORDINALITY AS u(key, type, "
-      + "task_id, data, fence, k) WHERE u.fence IS NULL OR EXISTS (SELECT 1 FROM tasks t WHERE t.id = u.task_id "
-      + "AND t.lease_token = u.fence)), n AS (UPDATE event_ids SET last = last + (SELECT count(*) FROM u) "
-      + "RETURNING last - (SELECT count(*) FROM u) AS base), i AS (INSERT INTO events(id, key, type, task_id, data) "
-      + "SELECT n.base + u.k, u.key, u.type, u.task_id, u.data FROM n, u ON CONFLICT (key) DO NOTHING RETURNING id) "
-      + "SELECT pg_notify($5, max(id)::text) FROM i";
+  static final String INSERT_EVENTS = "WITH u AS (SELECT u.n, u.type, u.task_id, u.data, row_number() OVER (ORDER BY u.k) "
+      + "AS k FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS u(n, type, "
+      + "task_id, data, fence, k) WHERE (u.fence IS NULL OR EXISTS (SELECT 1 FROM tasks t WHERE t.id = u.task_id "
+      + "AND t.lease_token = u.fence)) AND u.n > COALESCE((SELECT max(b.upto) FROM event_batches b WHERE b.writer = $7), "
+      + "-1)), n AS (UPDATE event_ids SET last = last + (SELECT count(*) FROM u) "
+      + "RETURNING last - (SELECT count(*) FROM u) AS base), i AS (INSERT INTO event_batches(id, first, writer, upto, types, "
+      + "task_ids, data) SELECT n.base + count(*), n.base + 1, $7, max(u.n), array_agg(u.type ORDER BY u.k), "
+      + "array_agg(u.task_id ORDER BY u.k), array_agg(u.data ORDER BY u.k) FROM n, u GROUP BY n.base RETURNING id) "
+      + "SELECT pg_notify($6, max(id)::text) FROM i";
+  /** The lock {@link #INSERT_EVENTS} takes, taken by a statement before it. */
+  static final String LOCK_EVENT_IDS = "SELECT last FROM event_ids FOR UPDATE";
   static final String RESERVE_NAMES = "INSERT INTO meta(key, value) VALUES ('" + NAMES_RESERVED + "', $1) ON CONFLICT (key) "
       + "DO UPDATE SET value = meta.value + excluded.value RETURNING value";
 
@@ -245,9 +253,13 @@ public final class PostgresTaskStore implements TaskStore {
   private final AtomicLong statements = new AtomicLong();
   /** The writes {@link #withEvents} collects on this thread, else null. */
   private final ThreadLocal<List<Op>> unit = new ThreadLocal<>();
-  /** The keys of this store's events: a prefix of its own (per open), and a counter. */
-  private final String keyPrefix = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()) + "-";
-  private final AtomicLong eventKeys = new AtomicLong();
+  /**
+   * This store's name in {@code event_batches.writer} (its own per open), and the number of the next event it sends
+   * (the writer's).
+   */
+  private final String writerKey = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong())
+      + Long.toHexString(System.nanoTime());
+  private long eventNumbers;
   /** The cluster's lease length (seconds), and who hears of a fenced write that matched nothing. */
   private volatile double leaseSeconds = 10;
   private volatile java.util.function.Consumer<String> fencedOut = id -> {
@@ -271,8 +283,14 @@ public final class PostgresTaskStore implements TaskStore {
   private record Park(StoredTask task, long until) implements Op {
   }
 
-  /** Events for the log; their keys are {@code keyPrefix + (firstKey + i)}, the same when sent again. */
-  private record LogEvents(List<LoggedEvent> events, long firstKey) implements Op {
+  /**
+   * Events for the log; numbered by the writer ({@code first[0]}, then one by one) when it first sends them, in the
+   * order it sends them, so that a batch sent again adds only those after the last its first attempt committed.
+   */
+  private record LogEvents(List<LoggedEvent> events, long[] first) implements Op {
+    LogEvents(List<LoggedEvent> events) {
+      this(events, new long[] {-1});
+    }
   }
 
   /** Writes and their events, queued as one unit: always in one batch. */
@@ -797,7 +815,7 @@ public final class PostgresTaskStore implements TaskStore {
       writes.run(); // nested: part of the enclosing unit
       List<LoggedEvent> evs = events.get();
       if (!evs.isEmpty()) {
-        unit.get().add(new LogEvents(List.copyOf(evs), eventKeys.getAndAdd(evs.size())));
+        unit.get().add(new LogEvents(List.copyOf(evs)));
       }
       return;
     }
@@ -807,7 +825,7 @@ public final class PostgresTaskStore implements TaskStore {
       writes.run();
       List<LoggedEvent> evs = events.get();
       if (!evs.isEmpty()) {
-        ops.add(new LogEvents(List.copyOf(evs), eventKeys.getAndAdd(evs.size())));
+        ops.add(new LogEvents(List.copyOf(evs)));
       }
     } finally {
       unit.remove();
@@ -1288,14 +1306,16 @@ public final class PostgresTaskStore implements TaskStore {
       answers.add(c.preparedQuery(INSERT_PARKED).execute(ps.tuple(4, 5, 6, 7, 11)));
     }
     if (!logged.isEmpty()) {
-      // last: the event_ids row it locks is held only for the commit
+      // last: the event_ids row it locks is held only for the commit; locked by a statement of its own first, so the
+      // insert's snapshot, taken after, sees what an earlier attempt of this batch (its answer lost) committed
+      answers.add(c.preparedQuery(LOCK_EVENT_IDS).execute());
       answers.add(c.preparedQuery(INSERT_EVENTS).execute(eventColumns(logged, puts)));
     }
     answers.add(c.query("COMMIT").execute());
     statements.addAndGet(2L + (locked.length > 0 ? 1 : 0) + (inserts.rows > 0 ? 1 : 0) + (parks.isEmpty() ? 0 : 1)
         + (updates.rows > 0 ? 1 : 0) + (deletes.isEmpty() ? 0 : 1)
         + (deliveries.isEmpty() ? 0 : 1)
-        + loops.size() + (events >= 0 ? 1 : 0) + (logged.isEmpty() ? 0 : 1));
+        + loops.size() + (events >= 0 ? 1 : 0) + (logged.isEmpty() ? 0 : 2));
     try {
       await(Future.join(answers));
       if (fenced != null && !fencedIds.isEmpty()) {
@@ -1333,15 +1353,20 @@ public final class PostgresTaskStore implements TaskStore {
   }
 
   /**
-   * The parameters of {@link #INSERT_EVENTS}: the batch's events in the order they were queued, each with the lease
-   * token of its task's fenced update in the batch (null if the batch updates that task without a lease, or not).
+   * The parameters of {@link #INSERT_EVENTS}: the batch's events in the order they were queued, each with its number
+   * (given here when first sent) and the lease token of its task's fenced update in the batch (null if the batch
+   * updates that task without a lease, or not).
    */
   private Tuple eventColumns(List<LogEvents> logged, Map<String, StoredTask> puts) {
     int n = 0;
     for (LogEvents e : logged) {
       n += e.events().size();
+      if (e.first()[0] < 0) {
+        e.first()[0] = eventNumbers;
+        eventNumbers += e.events().size();
+      }
     }
-    String[] keys = new String[n];
+    Long[] numbers = new Long[n];
     String[] types = new String[n];
     String[] tasks = new String[n];
     String[] data = new String[n];
@@ -1350,7 +1375,7 @@ public final class PostgresTaskStore implements TaskStore {
     for (LogEvents e : logged) {
       for (int k = 0; k < e.events().size(); k++, i++) {
         LoggedEvent ev = e.events().get(k);
-        keys[i] = keyPrefix + (e.firstKey() + k);
+        numbers[i] = e.first()[0] + k;
         types[i] = ev.type();
         tasks[i] = ev.taskId();
         data[i] = ev.data().get();
@@ -1358,7 +1383,8 @@ public final class PostgresTaskStore implements TaskStore {
         fences[i] = t != null && t.spec() == null ? t.leaseToken() : null;
       }
     }
-    return Tuple.of(keys, types, tasks, data).addString(eventsChannel()).addArrayOfString(fences);
+    return Tuple.tuple().addArrayOfLong(numbers).addArrayOfString(types).addArrayOfString(tasks).addArrayOfString(data)
+        .addArrayOfString(fences).addString(eventsChannel()).addString(writerKey);
   }
 
   /** The values of a batch's rows, column by column: the arrays an {@code unnest} statement takes. */

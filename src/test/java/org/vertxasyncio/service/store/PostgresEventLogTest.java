@@ -112,8 +112,9 @@ class PostgresEventLogTest {
       s.put(TaskStoreContract.insert("B", "pending"));
     }, () -> events("A", 3));
     TaskStoreContract.get(s.sync());
-    // BEGIN, the inserts, the events (with their NOTIFY), COMMIT
-    assertEquals(4, s.statements() - before);
+    // BEGIN, the inserts, the lock of the ids, the events as one row (with their NOTIFY), COMMIT
+    assertEquals(5, s.statements() - before);
+    assertEquals(1L, Postgres.value("SELECT count(*) FROM " + schema + ".event_batches"));
     assertEquals(List.of(List.of(1L, "A", "{\"n\":0}"), List.of(2L, "A", "{\"n\":1}"), List.of(3L, "A", "{\"n\":2}")),
         Postgres.query("SELECT id, task_id, data FROM " + schema + ".events ORDER BY id"));
   }
@@ -149,5 +150,39 @@ class PostgresEventLogTest {
     assertEquals(List.of(List.of(1L, "B"), List.of(2L, "A"), List.of(3L, "A")),
         Postgres.query("SELECT id, task_id FROM " + schema + ".events ORDER BY id"));
     assertEquals("finished", Postgres.value("SELECT state FROM " + schema + ".tasks WHERE id = 'A'"));
+  }
+
+  @Test
+  void aBatchSentAgainAfterItsAnswerWasLostAddsOnlyTheEventsItHadNotCommitted() throws Exception {
+    PostgresTaskStore s = new PostgresTaskStore(Postgres.URL, "", 2, schema, 100, 0.001, 1);
+    stores.add(s);
+    TaskStoreContract.get(s.open());
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    try {
+      // another transaction holds the log's counter: the first attempt waits for it past the store's timeout, its
+      // connection is dropped and the batch carried, but its statements are in the server's hands and commit later
+      io.vertx.pgclient.PgConnection other = io.vertx.pgclient.PgConnection.connect(vertx,
+          io.vertx.pgclient.PgConnectOptions.fromUri(Postgres.URL)).await();
+      other.query("BEGIN").execute().await();
+      other.query("SELECT last FROM " + schema + ".event_ids FOR UPDATE").execute().await();
+      s.withEvents(() -> {
+      }, () -> events("A", 3));
+      io.vertx.core.Future<Void> first = s.sync();
+      assertTrue(first.toCompletionStage().toCompletableFuture().handle((v, e) -> e != null).get(),
+          "the first attempt is not answered in time");
+      // sent again with more events, while the first attempt still waits
+      s.withEvents(() -> {
+      }, () -> events("B", 2));
+      Thread.sleep(300);
+      other.query("ROLLBACK").execute().await();
+      other.close().await();
+      TaskStoreContract.get(s.sync());
+      assertEquals(List.of(List.of(1L, "A", "{\"n\":0}"), List.of(2L, "A", "{\"n\":1}"), List.of(3L, "A", "{\"n\":2}"),
+          List.of(4L, "B", "{\"n\":0}"), List.of(5L, "B", "{\"n\":1}")),
+          Postgres.query("SELECT id, task_id, data FROM " + schema + ".events ORDER BY id"), "each event once, no gap");
+      assertEquals(5L, Postgres.value("SELECT last FROM " + schema + ".event_ids"));
+    } finally {
+      vertx.close().await();
+    }
   }
 }
