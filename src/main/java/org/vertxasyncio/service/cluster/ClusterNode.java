@@ -30,7 +30,9 @@ import org.vertxasyncio.service.tasks.TaskService;
 
 /**
  * This node's part in a cluster of service nodes on one PostgreSQL database: it holds the tasks it runs
- * under leases, renews them all with one heartbeat statement every {@code cluster.heartbeat}, claims the
+ * under leases, renews those that end within {@link Leases#renewWithin} (with the defaults: the lease less a
+ * heartbeat, so a task shorter than that is never renewed) with one heartbeat statement every
+ * {@code cluster.heartbeat}, claims the
  * tasks whose lease expired (a dead or stalled peer's) or that nobody owns and resumes them
  * ({@link TaskRecovery#rescue}), drops the tasks whose lease it lost, and, while it is the leader, runs the
  * cluster's upkeep (dead nodes' rows, retention, waking peers). It hears of cancels and deletes asked for on
@@ -41,7 +43,8 @@ import org.vertxasyncio.service.tasks.TaskService;
  * <p>Invariants: a task is in {@code held} from the commit of the row that gives it this node's lease until
  * its finish is committed or it is dropped. A heartbeat that does not list a held task whose lease was
  * committed before the heartbeat was sent means a peer took it: the task is dropped. When no heartbeat
- * has succeeded for a whole lease, every held task is dropped (a peer may have it) and its token kept, to
+ * has succeeded for as long as the last one left every lease ({@link Leases#renewWithin}), every held task is
+ * dropped (a peer may have it) and its token kept, to
  * give back whatever no peer took once PostgreSQL answers again.
  *
  * <p>Threads: the rounds (heartbeat, claim, upkeep) run one at a time on this node's context; the
@@ -115,7 +118,8 @@ public final class ClusterNode implements Ownership {
     this.tasks = tasks;
     this.rows = rows;
     // a round may come a heartbeat late: parked tasks are claimed a heartbeat earlier than the horizon says
-    this.leases = new Leases(pool, node, leaseSeconds, tasks.parked().horizon() + heartbeatSeconds);
+    this.leases = new Leases(pool, node, leaseSeconds, tasks.parked().horizon() + heartbeatSeconds,
+        Leases.renewWithin(leaseSeconds, heartbeatSeconds));
     this.leader = new LeaderLease(pool, node, leaseSeconds);
     this.leaseNanos = (long) (leaseSeconds * 1e9);
     this.heartbeatMs = Math.max(1, (long) (heartbeatSeconds * 1000));
@@ -299,7 +303,8 @@ public final class ClusterNode implements Ownership {
             keepOnly(ar.result().held(), sentAt);
             // a wake-up missed (LISTEN down) is made up here
             ar.result().cancelRequested().forEach(tasks::cancelAsked);
-          } else if (sentAt - lastRenewal > leaseNanos) {
+          } else if (sentAt - lastRenewal > (long) (leases.renewWithin() * 1e9)) {
+            // a lease the last heartbeat did not renew lasts at least this long after it: it may have ended
             dropAll(ar.cause());
           }
           return draining ? Future.<Void>succeededFuture() : look().transform(v -> claim());
@@ -373,13 +378,16 @@ public final class ClusterNode implements Ownership {
     }
   }
 
-  /** No heartbeat for a whole lease: a peer may run any of the held tasks now. */
+  /**
+   * No heartbeat for as long as the last one left every lease (the whole lease when it renews every one): a peer
+   * may run any of the held tasks now.
+   */
   private void dropAll(Throwable cause) {
     if (held.isEmpty()) {
       return;
     }
     LOG.error("no heartbeat for {} s ({}): dropping the {} task(s) this node held; a peer resumes them",
-        leaseNanos / 1e9, String.valueOf(cause), held.size());
+        leases.renewWithin(), String.valueOf(cause), held.size());
     for (Held h : held.values()) {
       if (held.remove(h.rec().id(), h)) {
         toRelease.add(h.rec().leaseToken());

@@ -13,8 +13,8 @@ import java.util.UUID;
 
 /**
  * The statements that hand tasks to nodes, on the {@code tasks} table's {@code owner}, {@code lease_until}
- * (PostgreSQL's clock) and {@code lease_token} columns: the heartbeat that renews all of a node's leases at
- * once, the claim of expired or unowned tasks, and their release.
+ * (PostgreSQL's clock) and {@code lease_token} columns: the heartbeat that renews a node's leases that end
+ * soon at once, the claim of expired or unowned tasks, and their release.
  *
  * <p>Invariants: a pending task with an owner and a {@code lease_until} in the future belongs to that
  * owner; every claim gives it a new token, so a write fenced with an older token matches nothing; only
@@ -34,8 +34,9 @@ public final class Leases {
 
   /**
    * One statement per node and heartbeat: the node's row in {@code nodes} (with what it publishes: its free
-   * room for tasks, its loops' states and counts) and every lease of its pending tasks are renewed, their
-   * rows locked in the order of their ids; it answers the ids still held.
+   * room for tasks, its loops' states and counts) and the leases of its pending tasks that end within {@code $5}
+   * seconds are renewed, their rows locked in the order of their ids; it answers the ids still held: those renewed,
+   * and those whose lease ends later (read, not locked: no peer can claim a lease that has not ended).
    */
   static final String HEARTBEAT = """
       WITH node AS (
@@ -43,11 +44,19 @@ public final class Leases {
         ON CONFLICT (id) DO UPDATE SET seen_at = now(), free = excluded.free, loops = excluded.loops
       ),
       held AS (
-        SELECT id FROM tasks WHERE owner = $1 AND state = 'pending' ORDER BY id FOR NO KEY UPDATE
+        SELECT id FROM tasks WHERE owner = $1 AND state = 'pending'
+          AND (lease_until IS NULL OR lease_until < now() + make_interval(secs => $5))
+        ORDER BY id FOR NO KEY UPDATE
+      ),
+      renewed AS (
+        UPDATE tasks t SET lease_until = now() + make_interval(secs => $2)
+        FROM held WHERE t.id = held.id
+        RETURNING t.id, t.cancel_requested
       )
-      UPDATE tasks t SET lease_until = now() + make_interval(secs => $2)
-      FROM held WHERE t.id = held.id
-      RETURNING t.id, t.cancel_requested""";
+      SELECT id, cancel_requested FROM renewed
+      UNION ALL
+      SELECT id, cancel_requested FROM tasks WHERE owner = $1 AND state = 'pending'
+        AND lease_until >= now() + make_interval(secs => $5)""";
 
   /**
    * The claim's choice, as River and Oban do it: the claimable rows (not parked, their lease expired or never
@@ -120,22 +129,46 @@ public final class Leases {
   private final String node;
   private final double leaseSeconds;
   private final double horizonSeconds;
+  private final double renewWithinSeconds;
 
-  /** With the default {@code store.horizon}. */
+  /** With the default {@code store.horizon}; every heartbeat renews every lease. */
   public Leases(Pool pool, String node, double leaseSeconds) {
     this(pool, node, leaseSeconds, (Double) org.vertxasyncio.service.config.ConfigKeys.STORE_HORIZON.defaultValue());
   }
 
-  /**
-   * @param node           this node's id, the owner written on the tasks it holds
-   * @param leaseSeconds   how long a lease lasts past its last renewal
-   * @param horizonSeconds how long before it is due a parked task is claimed
-   */
+  /** Every heartbeat renews every lease. */
   public Leases(Pool pool, String node, double leaseSeconds, double horizonSeconds) {
+    this(pool, node, leaseSeconds, horizonSeconds, leaseSeconds);
+  }
+
+  /**
+   * @param node               this node's id, the owner written on the tasks it holds
+   * @param leaseSeconds       how long a lease lasts past its last renewal
+   * @param horizonSeconds     how long before it is due a parked task is claimed
+   * @param renewWithinSeconds a heartbeat renews the leases that end within this many seconds (at most
+   *                           {@code leaseSeconds}: every lease); after it, every lease of the node lasts at least
+   *                           as long
+   */
+  public Leases(Pool pool, String node, double leaseSeconds, double horizonSeconds, double renewWithinSeconds) {
     this.pool = pool;
     this.node = node;
     this.leaseSeconds = leaseSeconds;
     this.horizonSeconds = horizonSeconds;
+    this.renewWithinSeconds = Math.min(leaseSeconds, renewWithinSeconds);
+  }
+
+  /**
+   * How long before its end a heartbeat renews a lease, for heartbeats every {@code heartbeatSeconds}: the lease
+   * less a heartbeat when that leaves at least two heartbeats (a task shorter than that is never renewed, and one
+   * heartbeat may be missed before a lease ends), else the whole lease (every heartbeat renews every lease).
+   */
+  public static double renewWithin(double leaseSeconds, double heartbeatSeconds) {
+    return leaseSeconds - heartbeatSeconds >= 2 * heartbeatSeconds ? leaseSeconds - heartbeatSeconds : leaseSeconds;
+  }
+
+  /** A heartbeat renews the leases that end within this many seconds; after one, every lease lasts as long. */
+  public double renewWithin() {
+    return renewWithinSeconds;
   }
 
   /** How long before it is due a parked task is claimed, seconds. */
@@ -157,7 +190,8 @@ public final class Leases {
   }
 
   /**
-   * Renews the node's row and all its leases, in one statement, publishing no room and no loops.
+   * Renews the node's row and its leases that end within {@link #renewWithin()}, in one statement, publishing no
+   * room and no loops.
    *
    * @return the pending tasks the node still holds; failed when PostgreSQL did not answer
    */
@@ -166,14 +200,15 @@ public final class Leases {
   }
 
   /**
-   * Renews the node's row and all its leases, in one statement, and publishes {@code free} (the tasks it
+   * Renews the node's row and its leases that end within {@link #renewWithin()}, in one statement, and publishes
+   * {@code free} (the tasks it
    * has room for) and {@code loops} (a JSON object: each loop's state and counts on this node).
    *
    * @return the pending tasks the node still holds, and those a cancel was asked for; failed when PostgreSQL
    *     did not answer
    */
   public Future<Beat> heartbeat(int free, String loops) {
-    return pool.preparedQuery(HEARTBEAT).execute(Tuple.of(node, leaseSeconds, free, loops)).map(rows -> {
+    return pool.preparedQuery(HEARTBEAT).execute(Tuple.of(node, leaseSeconds, free, loops, renewWithinSeconds)).map(rows -> {
       Set<String> held = new HashSet<>();
       Set<String> cancel = new HashSet<>();
       for (Row r : rows) {

@@ -167,7 +167,8 @@ public final class ConfigKeys {
       "with the `postgres` store: seconds a node holds the tasks it runs without renewing them (PostgreSQL's clock); "
           + "a node silent for longer loses them to its peers, which resume them (its webhook deliveries too)");
   public static final ConfigKey<Double> CLUSTER_HEARTBEAT = number("cluster.heartbeat", 2.0, 0, false, 3600,
-      "with the `postgres` store: seconds between a node's heartbeats (one statement renews all its leases); less "
+      "with the `postgres` store: seconds between a node's heartbeats (one statement renews its leases that end within "
+          + "`cluster.lease` - `cluster.heartbeat`, or all of them when that is less than two heartbeats); less "
           + "than `cluster.lease`; peers also look for expired or unowned tasks this often");
   public static final ConfigKey<Double> METRICS_LAG_INTERVAL = number("metrics.lag.interval", 1.0, 0, false, 3600,
       "seconds between loop-lag probes (a `callSoon` timed from request to run)");

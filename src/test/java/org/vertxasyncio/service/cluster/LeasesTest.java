@@ -61,6 +61,15 @@ class LeasesTest {
     return m;
   }
 
+  /** Each row's version (its {@code ctid}: a new one for every update). */
+  private static Map<String, String> versions() throws Exception {
+    Map<String, String> m = new TreeMap<>();
+    for (Row r : schema.sql("SELECT id, ctid::text FROM tasks")) {
+      m.put(r.getString(0), r.getString(1));
+    }
+    return m;
+  }
+
   @Test
   void aHeartbeatRenewsEveryPendingLeaseOfItsNodeAndListsThem() throws Exception {
     task("t1", "pending", "a", 1.0);
@@ -77,6 +86,36 @@ class LeasesTest {
     assertEquals(1, schema.sql("SELECT count(*) FROM nodes WHERE id = 'a'").iterator().next().getLong(0), "the node's row");
     await(new Leases(pool, "a", 30).heartbeat()).held();
     assertEquals(1, schema.sql("SELECT count(*) FROM nodes").iterator().next().getLong(0), "one row per node");
+  }
+
+  @Test
+  void aHeartbeatRenewsOnlyTheLeasesThatEndSoonAndListsEveryHeldTask() throws Exception {
+    task("t1", "pending", "a", 3.0); // ends within the renewal window: renewed
+    task("t2", "pending", "a", 9.5); // a lease given a moment ago: left as it is, still listed
+    task("t3", "pending", "a", -5.0); // expired, nobody took it: still a's, renewed
+    task("t4", "finished", "a", 1.0);
+    task("t5", "pending", "b", 9.5);
+    schema.sql("UPDATE tasks SET cancel_requested = true WHERE id IN ('t2', 't5')");
+    Map<String, String> before = versions();
+    Leases leases = new Leases(pool, "a", 10, 60, Leases.renewWithin(10, 2));
+    assertEquals(8.0, leases.renewWithin());
+    Leases.Beat beat = await(leases.heartbeat());
+    assertEquals(Set.of("t1", "t2", "t3"), beat.held(), "the node's pending tasks, renewed or not");
+    assertEquals(Set.of("t2"), beat.cancelRequested(), "a cancel asked for a task whose lease was not renewed");
+    Map<String, Row> rows = rows();
+    assertTrue(rows.get("t1").getDouble("left") > 9, "t1 renewed: " + rows.get("t1").getDouble("left"));
+    assertTrue(rows.get("t3").getDouble("left") > 9, "t3 renewed");
+    assertTrue(rows.get("t2").getDouble("left") < 9.5 && rows.get("t2").getDouble("left") > 8,
+        "t2 not renewed: " + rows.get("t2").getDouble("left"));
+    assertEquals(before.get("t2"), versions().get("t2"), "t2's row version is the one before the heartbeat");
+  }
+
+  @Test
+  void theRenewalWindowIsTheLeaseLessAHeartbeatWhenThatLeavesTwoHeartbeats() {
+    assertEquals(8.0, Leases.renewWithin(10, 2));
+    assertEquals(6.0, Leases.renewWithin(9, 3));
+    assertEquals(3.0, Leases.renewWithin(3, 1.5), "a lease of two heartbeats: every lease, every heartbeat");
+    assertEquals(10.0, Leases.renewWithin(10, 4), "6 s left would be less than two heartbeats");
   }
 
   @Test

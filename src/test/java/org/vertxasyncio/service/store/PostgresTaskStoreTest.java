@@ -287,6 +287,52 @@ class PostgresTaskStoreTest extends TaskStoreContract {
   }
 
   @Test
+  void aHeartbeatThatRenewsOnlyTheLeasesEndingSoonAndABatchBothCommit() throws Exception {
+    PostgresTaskStore s = store(Postgres.URL);
+    get(s.open());
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    io.vertx.sqlclient.Pool pool = io.vertx.pgclient.PgBuilder.pool().with(new io.vertx.sqlclient.PoolOptions().setMaxSize(1))
+        .connectingTo(s.connectOptions()).using(vertx).build();
+    try {
+      s.putAll(List.of(leased("A", "pending"), leased("M", "pending"), leased("Z", "pending")));
+      get(s.sync());
+      // A's and Z's leases end within the heartbeat's window (25 s), M's later: the heartbeat locks and renews A and Z
+      Postgres.query("UPDATE " + schema + ".tasks SET lease_until = now() + make_interval(secs => CASE id WHEN 'M' THEN 30 "
+          + "ELSE 3 END)");
+      // another transaction holds Z, so that the heartbeat stops there, holding A
+      io.vertx.pgclient.PgConnection other = get(io.vertx.pgclient.PgConnection.connect(vertx, s.connectOptions()));
+      get(other.query("BEGIN").execute());
+      get(other.query("SELECT id FROM tasks WHERE id = 'Z' FOR UPDATE").execute());
+      Future<org.vertxasyncio.service.cluster.Leases.Beat> beat = new org.vertxasyncio.service.cluster.Leases(pool, "n1", 30,
+          60, 25).heartbeat();
+      Object heartbeat = org.vertxasyncio.testing.Eventually.eventually("the heartbeat waits for Z",
+          java.time.Duration.ofSeconds(10), () -> Postgres.query("SELECT pid FROM pg_stat_activity WHERE $1 = ANY("
+              + "pg_blocking_pids(pid))", other.processId()), rows -> rows.size() == 1).get(0).get(0);
+      // a batch that finishes A (held by the heartbeat) and M (read by it, not locked): it waits for the heartbeat
+      s.put(leased("M", "finished"));
+      s.put(leased("A", "finished"));
+      Future<Void> synced = s.sync();
+      org.vertxasyncio.testing.Eventually.eventually("the batch waits for the heartbeat", java.time.Duration.ofSeconds(10),
+          () -> ((Number) Postgres.value("SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))",
+              heartbeat)).longValue() > 0);
+      get(other.query("ROLLBACK").execute()); // the heartbeat goes on, to Z
+      assertEquals(Set.of("A", "M", "Z"), get(beat).held(), "every task still held is listed, renewed or not");
+      get(synced);
+      assertTrue(s.available());
+      assertEquals("finished", column("SELECT state FROM tasks WHERE id = 'A'"));
+      assertEquals("finished", column("SELECT state FROM tasks WHERE id = 'M'"));
+      assertEquals("pending", column("SELECT state FROM tasks WHERE id = 'Z'"));
+      assertTrue(((Number) column("SELECT extract(epoch FROM lease_until - now()) FROM tasks WHERE id = 'Z'")).doubleValue() > 25,
+          "Z renewed");
+      get(other.close());
+    } finally {
+      get(pool.close());
+      get(vertx.close());
+      get(s.close());
+    }
+  }
+
+  @Test
   void batchesOfFinishesAndTheHeartbeatRenewingTheSameRowsNeverDeadlock() throws Exception {
     PostgresTaskStore s = store(Postgres.URL);
     get(s.open());
