@@ -291,11 +291,30 @@ class DashboardTest {
       Map<String, Object> t = browser.jsMap("return dashboard.task(arguments[0])", id);
       return t != null && "failed".equals(t.get("view"));
     });
-    browser.el("#table-scroll .row[data-task-id='" + id + "']").click();
+    clickRow(id);
     browser.waitUntil("its detail", () -> browser.text("#detail-exception") != null);
     assertEquals("RaisedError: gather failed on purpose", browser.text("#detail-exception"));
     assertEquals(2, browser.els("#detail a").size(), "links to its two children");
     assertNotNull(bar(id));
     assertEquals("failed", bar(id).get("state"));
+  }
+
+  /**
+   * Clicks the task's row until the detail panel shows that task. The table keeps a pool of row elements and
+   * fills them again at its next frame when tasks arrive, so the element found for a task may hold a newer
+   * one by the time the click lands (a gather's children arrive with its end, and sort above it).
+   */
+  private void clickRow(String id) {
+    browser.waitUntil("the detail panel shows task " + id, () -> {
+      if (id.equals(browser.text("#detail [data-field=id]"))) {
+        return true;
+      }
+      try {
+        browser.el("#table-scroll .row[data-task-id='" + id + "']").click();
+      } catch (org.openqa.selenium.WebDriverException notThereNow) {
+        // filled with another task between the lookup and the click: look it up again
+      }
+      return false;
+    });
   }
 }
