@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Group commit: the writer takes the first queued write, then whatever else is queued, waiting up to
  * {@code batchWait} seconds for more while it has fewer than {@code batchMax}; the batch is one
- * transaction. Within a batch, the updates of one task are merged into its last. A {@link #sync()}
+ * transaction. Within a batch, the updates of one task are merged into its last. Writes queued on an event loop's
+ * thread wake an idle writer once that loop's turn is over, so that the requests read in one turn are one batch. A {@link #sync()}
  * completes when its batch has committed and is durable, so the service answers {@code 201} only for tasks on disk.
  *
  * <p>Durability with {@code syncFull}: SQLite runs with {@code synchronous=NORMAL} (it syncs the WAL at
@@ -674,14 +675,53 @@ public final class SqliteTaskStore implements TaskStore {
     }
   }
 
-  /** Queues {@code op}; wakes the writer if it waits for it (see {@link #waiting}). */
+  /**
+   * Queues {@code op}; wakes the writer if it waits for it (see {@link #waiting}). An idle writer is woken by an event
+   * loop's thread once that loop has run the I/O of its turn ({@link #wakeAfterTurn}), not at its first op.
+   */
   private void enqueue(Op op) {
     queue.add(op);
     int n = queuedOps.incrementAndGet();
     int w = waiting;
-    if (w == IDLE || (w == GATHERING && (n >= room || op instanceof Close))) {
+    if (w == IDLE) {
+      if (op instanceof Close || !wakeAfterTurn()) {
+        LockSupport.unpark(writer);
+      }
+    } else if (w == GATHERING && (n >= room || op instanceof Close)) {
       LockSupport.unpark(writer);
     }
+  }
+
+  /**
+   * The event-loop threads that have queued ops for an idle writer and will wake it after the I/O of their loop's
+   * turn: true while that wake is pending.
+   */
+  private final ThreadLocal<boolean[]> wakePending = ThreadLocal.withInitial(() -> new boolean[1]);
+
+  /**
+   * On an event loop's thread, wakes the writer once the loop has read what is ready and run the handlers of this
+   * turn (a task queued on its context runs after them): the requests of one turn are one batch, and one wake-up of
+   * the writer, where the first of them used to wake it to commit that one alone while the loop queued the rest.
+   *
+   * @return false off an event loop's thread: the caller wakes the writer itself
+   */
+  private boolean wakeAfterTurn() {
+    if (!io.vertx.core.Context.isOnEventLoopThread()) {
+      return false;
+    }
+    io.vertx.core.Context ctx = io.vertx.core.Vertx.currentContext();
+    if (ctx == null || !ctx.isEventLoopContext()) {
+      return false;
+    }
+    boolean[] pending = wakePending.get();
+    if (!pending[0]) {
+      pending[0] = true;
+      ctx.runOnContext(v -> {
+        pending[0] = false;
+        LockSupport.unpark(writer);
+      });
+    }
+    return true;
   }
 
   /** The next queued op, or null. */

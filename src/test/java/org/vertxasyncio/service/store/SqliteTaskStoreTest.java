@@ -261,6 +261,35 @@ class SqliteTaskStoreTest extends TaskStoreContract {
     assertEquals(List.of("A"), reopened().tasks().stream().map(StoredTask::id).toList());
   }
 
+  @Test
+  void writesQueuedInOneTurnOfAnEventLoopAreOneCommit() throws Exception {
+    SqliteTaskStore s = new SqliteTaskStore(dir, true, 100, 0.001);
+    get(s.open());
+    List<Integer> commits = java.util.Collections.synchronizedList(new ArrayList<>());
+    s.onCommit((writes, nanos, failed) -> commits.add(writes));
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    try {
+      io.vertx.core.Promise<io.vertx.core.Future<Void>> queued = io.vertx.core.Promise.promise();
+      vertx.getOrCreateContext().runOnContext(v -> {
+        s.put(insert("A", "pending"));
+        // the rest of the turn: an idle writer woken by the first write would have committed it alone by now
+        long until = System.nanoTime() + 300_000_000L;
+        while (System.nanoTime() < until) {
+          Thread.onSpinWait();
+        }
+        s.put(insert("B", "pending"));
+        s.put(insert("C", "pending"));
+        queued.complete(s.sync());
+      });
+      get(get(queued.future()));
+      assertEquals(List.of(3), commits, "the three writes in one commit, made once the turn was over");
+    } finally {
+      get(vertx.close());
+    }
+    get(s.close());
+    assertEquals(List.of("A", "B", "C"), reopened().tasks().stream().map(StoredTask::id).toList());
+  }
+
   /** The contract with {@code store.sync full}: every answer goes through the syncer, after the WAL's fdatasync. */
   @Nested
   class SyncedToDisk extends TaskStoreContract {
