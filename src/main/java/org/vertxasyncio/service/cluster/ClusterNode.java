@@ -503,24 +503,33 @@ public final class ClusterNode implements Ownership {
    * (numbered as the store numbers a batch's events, {@code event_ids} locked last; the log's channel, {@code $3},
    * NOTIFYed): every node forgets the task when its tail reads it, and each stream tells its clients once, as one
    * node's retention does.
+   *
+   * <p>Its cost stays linear in the rows of {@code tasks}: the oldest beyond the maximum are those at or below the
+   * first of them in the order {@code done_at, id} (one row, found by one sort), not members of a subquery's
+   * rows (a subplan that, planned while the table was small, compared every row with each of them); and the
+   * batch's three arrays are aggregated in one pass over the removed ids, sorted once, not each sorted again
+   * by an {@code ORDER BY} of its own.
    */
   static final String RETENTION = """
       WITH gone AS (
         SELECT id FROM tasks WHERE state <> 'pending' AND (
           done_at < (extract(epoch FROM now()) * 1000)::bigint - $1
-          OR id IN (SELECT id FROM tasks WHERE state <> 'pending' ORDER BY done_at DESC, id DESC OFFSET $2))
+          OR (done_at, id) <= (SELECT done_at, id FROM tasks WHERE state <> 'pending' ORDER BY done_at DESC, id DESC
+            OFFSET $2 LIMIT 1))
         ORDER BY id FOR UPDATE
       ),
       d AS (DELETE FROM tasks t USING gone WHERE t.id = gone.id RETURNING t.id),
+      s AS (SELECT id FROM d ORDER BY id),
       n AS (
         UPDATE event_ids SET last = last + (SELECT count(*) FROM d) WHERE EXISTS (SELECT 1 FROM d)
         RETURNING last - (SELECT count(*) FROM d) AS base
       ),
       i AS (
         INSERT INTO event_batches(id, first, types, task_ids, data)
-        SELECT n.base + count(*), n.base + 1, array_agg('task.deleted'::text ORDER BY d.id), array_agg(d.id ORDER BY d.id),
-          array_agg(json_build_object('id', d.id, 'reason', 'retention')::text ORDER BY d.id)
-        FROM n, d GROUP BY n.base RETURNING id
+        SELECT n.base + a.c, n.base + 1, a.types, a.ids, a.data FROM n, (SELECT count(*) AS c,
+          array_agg('task.deleted'::text) AS types, array_agg(s.id) AS ids,
+          array_agg(json_build_object('id', s.id, 'reason', 'retention')::text) AS data FROM s) a
+        RETURNING id
       )
       SELECT (SELECT count(*) FROM d), (SELECT count(pg_notify($3, max_id::text)) FROM (SELECT max(id) AS max_id FROM i) m
         WHERE max_id IS NOT NULL)""";
