@@ -78,6 +78,11 @@ final class Report {
           "http", "post.requests_per_s", "asyncio-sqlite", "http", "post.requests_per_s", "asyncio-memory", 0.8, false, true),
       new Target("postgres_vs_sqlite", "POST /tasks requests/s with the postgres store (one node) >= 70 % of the SQLite store's",
           "cluster", "post.requests_per_s", "asyncio-postgres", "cluster", "post.requests_per_s", "asyncio-sqlite", 0.7, false, true),
+      new Target("parked_1m_rss", "1,000,000 sleeps due in an hour on one node (SQLite store, parked) in <= 500 MB RSS (peak)",
+          "parked", "1m.peak_rss", "asyncio-sqlite", null, null, null, 500.0, false),
+      new Target("rescue_within_lease", "cluster: the last task of a node killed with kill -9 running again on the other "
+          + "within cluster.lease + cluster.heartbeat + 1 s (13 s with the defaults)",
+          "cluster", "rescue.last_running", "asyncio-postgres-2nodes", null, null, null, 13.0, false),
       new Target("pending_1m_rss", "1,000,000 pending tasks in <= 1.5 GB RSS (peak; 1.5e9 bytes = 1430.5 MiB)",
           "pending", "1m.peak_rss", "asyncio-memory", null, null, null, GB_1_5_IN_MIB, false),
       new Target("post_vs_vertx_sqlite", "for information, the SQLite store: POST /tasks requests/s >= 50 % of the bare Vert.x endpoint's",
