@@ -37,9 +37,9 @@ import org.slf4j.LoggerFactory;
  * over one connection of their own, in order; reads at open and name reservations go through a pool.
  *
  * <p>Group commit, as {@link SqliteTaskStore}: the writer takes what is queued (up to {@code batchMax},
- * waiting up to {@code batchWait} for more), merges the updates of one task into its last, and sends the
- * batch as one transaction, pipelined: {@code BEGIN}, one {@code executeBatch} per kind of row,
- * {@code COMMIT}, in one round trip. A {@link #sync()} completes when its batch has committed.
+ * then, if there is room, what was queued within {@code batchWait} more), merges the updates of one task into
+ * its last, and sends the batch as one transaction, pipelined: {@code BEGIN}, one {@code executeBatch} per kind
+ * of row, {@code COMMIT}, in one round trip. A {@link #sync()} completes when its batch has committed.
  *
  * <p>When PostgreSQL cannot be reached (a connection refused or dropped, a commit that takes longer than
  * {@code timeout}), the store is {@linkplain #available() unavailable}: the syncs of that batch fail, its
@@ -963,16 +963,17 @@ public final class PostgresTaskStore implements TaskStore {
           queue.drainTo(batch, Math.max(0, batchMax - batch.size()));
         }
         if (batch.size() < batchMax && batchWaitNanos > 0 && !(batch.get(batch.size() - 1) instanceof Close)) {
+          // the whole wait asleep, then what came meanwhile: not woken by each write queued in it (a write lands on an
+          // empty queue once per drain, and each of those would wake this thread for that one write)
           long until = System.nanoTime() + batchWaitNanos;
           long left;
-          while (batch.size() < batchMax && (left = until - System.nanoTime()) > 0) {
-            Op more = queue.poll(left, TimeUnit.NANOSECONDS);
-            if (more == null) {
-              break;
+          while ((left = until - System.nanoTime()) > 0) {
+            java.util.concurrent.locks.LockSupport.parkNanos(this, left);
+            if (Thread.interrupted()) {
+              throw new InterruptedException();
             }
-            batch.add(more);
-            queue.drainTo(batch, batchMax - batch.size());
           }
+          queue.drainTo(batch, batchMax - batch.size());
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
