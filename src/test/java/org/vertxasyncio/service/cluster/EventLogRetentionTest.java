@@ -2,31 +2,17 @@ package org.vertxasyncio.service.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The leader's retention of the event log ({@link ClusterNode#EVENT_RETENTION}) on the real server. */
 class EventLogRetentionTest {
-  private static Vertx vertx;
-  private static PgSchema schema;
-
-  @BeforeAll
-  static void start() throws Exception {
-    vertx = Vertx.vertx();
-    schema = new PgSchema(vertx);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    schema.close();
-    PgSchema.await(vertx.close());
-  }
+  @RegisterExtension
+  static final PgSchema schema = new PgSchema();
 
   private static List<Long> ids() throws Exception {
     List<Long> out = new ArrayList<>();

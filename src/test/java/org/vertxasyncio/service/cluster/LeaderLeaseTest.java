@@ -6,33 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vertxasyncio.service.cluster.PgSchema.await;
 import static org.vertxasyncio.testing.Eventually.eventually;
 
-import io.vertx.core.Vertx;
-import io.vertx.sqlclient.Pool;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The leader lease on a real PostgreSQL. */
 class LeaderLeaseTest {
-  private static Vertx vertx;
-  private static PgSchema schema;
-  private static Pool pool;
-
-  @BeforeAll
-  static void setUp() throws Exception {
-    vertx = Vertx.vertx();
-    schema = new PgSchema(vertx);
-    pool = schema.pool(4);
-  }
-
-  @AfterAll
-  static void tearDown() throws Exception {
-    await(pool.close());
-    schema.close();
-    await(vertx.close());
-  }
+  @RegisterExtension
+  static final PgSchema schema = new PgSchema();
 
   @BeforeEach
   void empty() throws Exception {
@@ -41,8 +23,8 @@ class LeaderLeaseTest {
 
   @Test
   void oneNodeAtATimeIsLeaderAndItKeepsTheLeaseByRenewingIt() throws Exception {
-    LeaderLease a = new LeaderLease(pool, "a", 30);
-    LeaderLease b = new LeaderLease(pool, "b", 30);
+    LeaderLease a = new LeaderLease(schema.pool(), "a", 30);
+    LeaderLease b = new LeaderLease(schema.pool(), "b", 30);
     assertTrue(await(a.attempt()), "the first node is elected");
     assertFalse(await(b.attempt()), "a second one is not");
     assertTrue(await(a.attempt()), "the leader renews its lease");
@@ -53,8 +35,8 @@ class LeaderLeaseTest {
 
   @Test
   void aPeerTakesOverOnceTheLeadersLeaseExpires() throws Exception {
-    LeaderLease a = new LeaderLease(pool, "a", 0.5);
-    LeaderLease b = new LeaderLease(pool, "b", 0.5);
+    LeaderLease a = new LeaderLease(schema.pool(), "a", 0.5);
+    LeaderLease b = new LeaderLease(schema.pool(), "b", 0.5);
     assertTrue(await(a.attempt()));
     // a stops renewing (it died, or stalls): b is elected once a's lease has expired, not before
     assertFalse(await(b.attempt()), "not while a's lease runs");
@@ -66,8 +48,8 @@ class LeaderLeaseTest {
 
   @Test
   void aResigningLeaderLetsAPeerInAtOnce() throws Exception {
-    LeaderLease a = new LeaderLease(pool, "a", 60);
-    LeaderLease b = new LeaderLease(pool, "b", 60);
+    LeaderLease a = new LeaderLease(schema.pool(), "a", 60);
+    LeaderLease b = new LeaderLease(schema.pool(), "b", 60);
     assertTrue(await(a.attempt()));
     await(a.resign());
     assertTrue(await(b.attempt()), "elected without waiting for a's lease");

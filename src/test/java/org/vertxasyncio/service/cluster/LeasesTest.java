@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vertxasyncio.service.cluster.PgSchema.await;
 
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -15,30 +13,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The lease statements on a real PostgreSQL, in a schema of their own. */
 class LeasesTest {
-  private static Vertx vertx;
-  private static PgSchema schema;
-  private static Pool pool;
-
-  @BeforeAll
-  static void setUp() throws Exception {
-    vertx = Vertx.vertx();
-    schema = new PgSchema(vertx);
-    pool = schema.pool(4);
-  }
-
-  @AfterAll
-  static void tearDown() throws Exception {
-    await(pool.close());
-    schema.close();
-    await(vertx.close());
-  }
+  @RegisterExtension
+  static final PgSchema schema = new PgSchema();
 
   @BeforeEach
   void empty() throws Exception {
@@ -76,7 +58,7 @@ class LeasesTest {
     task("t2", "pending", "a", -5.0); // expired, nobody took it: still a's
     task("t3", "finished", "a", 1.0);
     task("t4", "pending", "b", 1.0);
-    Set<String> held = await(new Leases(pool, "a", 30).heartbeat()).held();
+    Set<String> held = await(new Leases(schema.pool(), "a", 30).heartbeat()).held();
     assertEquals(Set.of("t1", "t2"), held, "the node's pending tasks");
     Map<String, Row> rows = rows();
     assertTrue(rows.get("t1").getDouble("left") > 25, "t1 renewed for a lease: " + rows.get("t1").getDouble("left"));
@@ -84,7 +66,7 @@ class LeasesTest {
     assertTrue(rows.get("t3").getDouble("left") < 2, "a finished task is not renewed");
     assertTrue(rows.get("t4").getDouble("left") < 2, "another node's task is not renewed");
     assertEquals(1, schema.sql("SELECT count(*) FROM nodes WHERE id = 'a'").iterator().next().getLong(0), "the node's row");
-    await(new Leases(pool, "a", 30).heartbeat()).held();
+    await(new Leases(schema.pool(), "a", 30).heartbeat()).held();
     assertEquals(1, schema.sql("SELECT count(*) FROM nodes").iterator().next().getLong(0), "one row per node");
   }
 
@@ -97,7 +79,7 @@ class LeasesTest {
     task("t5", "pending", "b", 9.5);
     schema.sql("UPDATE tasks SET cancel_requested = true WHERE id IN ('t2', 't5')");
     Map<String, String> before = versions();
-    Leases leases = new Leases(pool, "a", 10, 60, Leases.renewWithin(10, 2));
+    Leases leases = new Leases(schema.pool(), "a", 10, 60, Leases.renewWithin(10, 2));
     assertEquals(8.0, leases.renewWithin());
     Leases.Beat beat = await(leases.heartbeat());
     assertEquals(Set.of("t1", "t2", "t3"), beat.held(), "the node's pending tasks, renewed or not");
@@ -124,7 +106,7 @@ class LeasesTest {
     task("t2", "pending", "a", 1.0);
     task("t3", "pending", "b", 1.0);
     schema.sql("UPDATE tasks SET cancel_requested = true WHERE id IN ('t2', 't3')");
-    Leases.Beat beat = await(new Leases(pool, "a", 30).heartbeat());
+    Leases.Beat beat = await(new Leases(schema.pool(), "a", 30).heartbeat());
     assertEquals(Set.of("t1", "t2"), beat.held());
     assertEquals(Set.of("t2"), beat.cancelRequested(), "its own tasks only");
   }
@@ -136,7 +118,7 @@ class LeasesTest {
     task("t3", "pending", "b", 30.0);
     task("t4", "finished", "a", -1.0);
     task("t5", "cancelled", null, null);
-    List<Leases.Claimed> got = await(new Leases(pool, "c", 10).claim(100));
+    List<Leases.Claimed> got = await(new Leases(schema.pool(), "c", 10).claim(100));
     assertEquals(List.of("t1", "t2"), got.stream().map(Leases.Claimed::id).toList(), "expired and unowned, pending only");
     Map<String, Row> rows = rows();
     for (Leases.Claimed c : got) {
@@ -147,7 +129,7 @@ class LeasesTest {
       assertTrue(r.getDouble("left") > 5, "leased for cluster.lease");
     }
     assertEquals("b", rows.get("t3").getString("owner"), "a live lease is not taken");
-    assertEquals(List.of(), await(new Leases(pool, "d", 10).claim(100)), "nothing is left to claim");
+    assertEquals(List.of(), await(new Leases(schema.pool(), "d", 10).claim(100)), "nothing is left to claim");
   }
 
   @Test
@@ -159,7 +141,7 @@ class LeasesTest {
           + "'pending', 0, '{}', '{}', $2)", t[0], t[1]);
     }
     task("placed", "pending", null, null);
-    Leases c = new Leases(pool, "c", 10, 30);
+    Leases c = new Leases(schema.pool(), "c", 10, 30);
     assertEquals(2L, await(c.claimable()), "the placed task and the parked one due within the horizon");
     List<Leases.Claimed> got = await(c.claim(100));
     assertEquals(List.of("placed", "soon"), got.stream().map(Leases.Claimed::id).toList());
@@ -176,8 +158,8 @@ class LeasesTest {
     schema.sql("INSERT INTO tasks (id, loop, state, created_at, spec, record, owner, lease_token, lease_until) "
         + "SELECT 't' || lpad(i::text, 3, '0'), 'default', 'pending', 0, '{}', '{}', 'dead', 'token-' || i, now() - interval '1 second' "
         + "FROM generate_series(0, 299) AS i");
-    Leases x = new Leases(pool, "x", 10);
-    Leases y = new Leases(pool, "y", 10);
+    Leases x = new Leases(schema.pool(), "x", 10);
+    Leases y = new Leases(schema.pool(), "y", 10);
     List<String> byX = new ArrayList<>();
     List<String> byY = new ArrayList<>();
     while (true) {
@@ -205,23 +187,23 @@ class LeasesTest {
     task("t1", "pending", "a", 30.0);
     task("t2", "pending", "a", 30.0);
     task("t3", "pending", "a", 30.0);
-    Leases a = new Leases(pool, "a", 30);
+    Leases a = new Leases(schema.pool(), "a", 30);
     assertEquals(1, await(a.release(List.of("token-t1"))), "one task given back by its token");
     assertEquals(0, await(a.release(List.of("token-t9"))), "an unknown token gives back nothing");
-    assertEquals(List.of("t1"), await(new Leases(pool, "b", 10).claim(10)).stream().map(Leases.Claimed::id).toList());
+    assertEquals(List.of("t1"), await(new Leases(schema.pool(), "b", 10).claim(10)).stream().map(Leases.Claimed::id).toList());
     assertEquals(2, await(a.releaseAll()), "the rest, on leaving");
     assertEquals(2L, await(a.claimable()));
-    assertEquals(List.of("t2", "t3"), await(new Leases(pool, "b", 10).claim(10)).stream().map(Leases.Claimed::id).toList());
+    assertEquals(List.of("t2", "t3"), await(new Leases(schema.pool(), "b", 10).claim(10)).stream().map(Leases.Claimed::id).toList());
   }
 
   @Test
   void aFencedWriteWithTheTokenOfALeaseSinceClaimedMatchesNothing() throws Exception {
     task("t1", "pending", "a", -1.0);
     String fence = "UPDATE tasks SET state = 'finished' WHERE id = $1 AND lease_token = $2";
-    Leases.Claimed c = await(new Leases(pool, "b", 10).claim(10)).get(0);
+    Leases.Claimed c = await(new Leases(schema.pool(), "b", 10).claim(10)).get(0);
     assertEquals(0, schema.sql(fence, "t1", "token-t1").rowCount(), "the old owner's finish");
-    assertEquals(Set.of(), await(new Leases(pool, "a", 10).heartbeat()).held(), "the old owner's heartbeat no longer lists it");
+    assertEquals(Set.of(), await(new Leases(schema.pool(), "a", 10).heartbeat()).held(), "the old owner's heartbeat no longer lists it");
     assertEquals(1, schema.sql(fence, "t1", c.token()).rowCount(), "the new owner's finish");
-    assertEquals(List.of(), await(new Leases(pool, "c", 10).claim(10)), "a finished task is never claimed");
+    assertEquals(List.of(), await(new Leases(schema.pool(), "c", 10).claim(10)), "a finished task is never claimed");
   }
 }

@@ -9,19 +9,26 @@ import io.vertx.sqlclient.PoolOptions;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A schema of its own in the {@code test} database of the local PostgreSQL, for one test class, with the
- * postgres store's tables (its migrations); dropped at the end.
+ * postgres store's tables (its migrations), and a Vert.x instance and a pool of 4 connections to it: a
+ * JUnit extension, made before the class's tests ({@code @RegisterExtension static final PgSchema schema
+ * = new PgSchema();}) and dropped after them.
  */
-final class PgSchema implements AutoCloseable {
+final class PgSchema implements BeforeAllCallback, AfterAllCallback {
   final String name = "cluster_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-  private final Vertx vertx;
-  private final Pool admin;
+  private Vertx vertx;
+  private Pool admin;
+  private Pool shared;
 
-  PgSchema(Vertx vertx) throws Exception {
-    this.vertx = vertx;
-    this.admin = pool(new PgConnectOptions().setHost("127.0.0.1").setPort(5432).setUser("postgres").setDatabase("test"), 1);
+  @Override
+  public void beforeAll(ExtensionContext context) throws Exception {
+    vertx = Vertx.vertx();
+    admin = pool(new PgConnectOptions().setHost("127.0.0.1").setPort(5432).setUser("postgres").setDatabase("test"), 1);
     await(admin.query("CREATE SCHEMA " + name).execute());
     Pool p = pool(1);
     try {
@@ -33,6 +40,12 @@ final class PgSchema implements AutoCloseable {
     } finally {
       await(p.close());
     }
+    shared = pool(4);
+  }
+
+  /** The class's pool of 4 connections in the schema, closed with it. */
+  Pool pool() {
+    return shared;
   }
 
   PgConnectOptions options() {
@@ -63,11 +76,16 @@ final class PgSchema implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
+  public void afterAll(ExtensionContext context) throws Exception {
     try {
+      await(shared.close());
       await(admin.query("DROP SCHEMA " + name + " CASCADE").execute());
     } finally {
-      await(admin.close());
+      try {
+        await(admin.close());
+      } finally {
+        await(vertx.close());
+      }
     }
   }
 }

@@ -4,35 +4,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The leader's retention of done tasks ({@link ClusterNode#RETENTION}) on the real server. */
 class TaskRetentionTest {
   private static final long HOUR = 3_600_000;
-  private static Vertx vertx;
-  private static PgSchema schema;
-
-  @BeforeAll
-  static void start() throws Exception {
-    vertx = Vertx.vertx();
-    schema = new PgSchema(vertx);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    schema.close();
-    PgSchema.await(vertx.close());
-  }
+  @RegisterExtension
+  static final PgSchema schema = new PgSchema();
 
   @BeforeEach
   void empty() throws Exception {
