@@ -167,8 +167,9 @@ public final class ServiceVerticle extends VerticleBase {
           return tail.catchUp();
         }
       }, config.get(ConfigKeys.EVENTS_REPLAY_MAX));
-      tail = new EventLogTail(vertx, tailPool, pg.connectOptions(), pg.eventsChannel(), events, finishes,
+      tail = new EventLogTail(vertx, tailPool, pg.connectOptions(), pg.eventsChannel(), events, finishes, pg.writerKey(),
           config.get(ConfigKeys.EVENTS_LOG_POLL), config.eventsBufferSize);
+      pg.onEventsCommitted(tail::committed); // this node's events streamed as committed, not read back from the log
     } else {
       events = new EventHub(context, config.eventsBufferSize, stored.eventIdsReserved(), journal::eventIdsReserved,
           config.eventsFlushInterval);

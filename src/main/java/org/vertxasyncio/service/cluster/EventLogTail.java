@@ -23,6 +23,12 @@ import org.vertxasyncio.service.events.TaskFinishes;
  * It reads when a store NOTIFYs the log's channel after a commit with events, and every {@code poll} seconds
  * in case a notification was lost (LISTEN reconnecting, PostgreSQL restarted).
  *
+ * <p>The events this node's own store committed are handed over by its writer with their ids
+ * ({@link #committed}), so a read does not fetch them again: it answers each of this node's rows of the log as its
+ * ids only, and the tail appends the events it was handed for them, in their place in the log's order. A row of
+ * this node's that it was not handed (the writer's answer lost, or not arrived yet) is read again from the log
+ * whole, by a read of every row from there.
+ *
  * <p>Invariants: reads run one at a time, on the hub's context, and each starts after the highest id read so
  * far; the log's ids increase in commit order, so no event is missed or read twice. At start the tail goes back
  * as many events as the hub buffers, so a client resuming on this node finds them in memory.
@@ -40,6 +46,30 @@ public final class EventLogTail {
       + "WHERE b.id > $1 AND b.first + o.i - 1 > $1 ORDER BY b.id, o.i LIMIT $2";
   static final String REPLAY = "SELECT p.pruned, e.id, e.type, e.task_id, e.data FROM event_ids p LEFT JOIN LATERAL ("
       + READ + ") e ON true ORDER BY e.id";
+  /**
+   * As {@link #READ}, but a row written by the store named {@code $3} (this node's) is answered as one line of its
+   * ids ({@code first}, {@code id}) with no event: its arrays are neither unnested nor sent.
+   */
+  static final String READ_OTHERS = "SELECT b.first, b.id, o.i, o.type, o.task_id, o.data FROM event_batches b "
+      + "LEFT JOIN LATERAL unnest(" + othersOnly("types") + ", " + othersOnly("task_ids") + ", " + othersOnly("data")
+      + ") WITH ORDINALITY AS o(type, task_id, data, i) ON true "
+      + "WHERE b.id > $1 AND (o.i IS NULL OR b.first + o.i - 1 > $1) ORDER BY b.id, o.i LIMIT $2";
+  /** A row's array, null in this node's rows: a CASE, so that PostgreSQL neither reads (detoasts) nor unnests it. */
+  private static String othersOnly(String column) {
+    return "CASE WHEN b.writer IS DISTINCT FROM $3 THEN b." + column + " END";
+  }
+
+  /** This node's rows handed over and not read yet, kept at most: beyond, the oldest is read back from the log. */
+  static final int OWN_MAX = 10_000;
+
+  /** Where the tail puts each event it reads, in id order; on the hub's context. */
+  interface Sink {
+    void append(long id, String type, String taskId, String data);
+  }
+
+  /** Events {@code first}.. of this node's store, as its writer handed them over. */
+  private record Own(long first, String[] types, String[] taskIds, String[] data) {
+  }
 
   private final Vertx vertx;
   private final Context context;
@@ -47,7 +77,15 @@ public final class EventLogTail {
   private final PgConnectOptions listen;
   private final String channel;
   private final EventHub hub;
-  private final TaskFinishes finishes;
+  private final Sink sink;
+  /** This node's store's name in the log ({@code writer}), null when none hands its events over. */
+  private final String writer;
+  /** This node's rows of the log handed over by its writer, by their last id; from the writer's thread. */
+  private final java.util.concurrent.ConcurrentSkipListMap<Long, Own> own = new java.util.concurrent.ConcurrentSkipListMap<>();
+  /** The next read reads every row whole (at start, and after a row of this node's that was not handed over). */
+  private boolean full = true;
+  private final java.util.concurrent.atomic.AtomicLong readBack = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong handedOver = new java.util.concurrent.atomic.AtomicLong();
   private final long pollMs;
   private final int backlog;
   private long position;
@@ -66,13 +104,34 @@ public final class EventLogTail {
    */
   public EventLogTail(Vertx vertx, Pool pool, PgConnectOptions listen, String channel, EventHub hub, TaskFinishes finishes,
       double pollSeconds, int backlog) {
+    this(vertx, pool, listen, channel, hub, (id, type, task, data) -> {
+      hub.appendLogged(id, type, task, data);
+      finishes.seen(type, task, data);
+    }, null, pollSeconds, backlog);
+  }
+
+  /**
+   * A tail that is handed the events of the store named {@code writer} ({@link #committed}), appending every event
+   * to the hub and to {@code finishes}.
+   */
+  public EventLogTail(Vertx vertx, Pool pool, PgConnectOptions listen, String channel, EventHub hub, TaskFinishes finishes,
+      String writer, double pollSeconds, int backlog) {
+    this(vertx, pool, listen, channel, hub, (id, type, task, data) -> {
+      hub.appendLogged(id, type, task, data);
+      finishes.seen(type, task, data);
+    }, writer, pollSeconds, backlog);
+  }
+
+  EventLogTail(Vertx vertx, Pool pool, PgConnectOptions listen, String channel, EventHub hub, Sink sink, String writer,
+      double pollSeconds, int backlog) {
     this.vertx = vertx;
     this.context = hub.context();
     this.pool = pool;
     this.listen = listen;
     this.channel = channel;
     this.hub = hub;
-    this.finishes = finishes;
+    this.sink = sink;
+    this.writer = writer;
     this.pollMs = Math.max(1, (long) (pollSeconds * 1000));
     this.backlog = backlog;
   }
@@ -145,23 +204,53 @@ public final class EventLogTail {
     readNow();
   }
 
+  /**
+   * Events {@code first}.. of the log, committed by this node's store (its writer's thread): kept until a read
+   * reaches their row.
+   */
+  public void committed(long first, String[] types, String[] taskIds, String[] data) {
+    if (stopped || types.length == 0) {
+      return;
+    }
+    own.put(first + types.length - 1, new Own(first, types, taskIds, data));
+    while (own.size() > OWN_MAX) {
+      own.pollFirstEntry(); // a tail this far behind reads them back
+    }
+  }
+
+  /** Events whose data a read fetched from the log (every event of a read of every row, else the peers'). */
+  long readBack() {
+    return readBack.get();
+  }
+
+  /** Events of this node's own rows appended as its writer handed them over. */
+  long handedOver() {
+    return handedOver.get();
+  }
+
   private Future<Void> readNow() {
     busy = true;
     List<Promise<Void>> told = waiting.isEmpty() ? List.of() : new ArrayList<>(waiting);
     waiting.clear();
-    return pool.preparedQuery(READ).execute(Tuple.of(position, PAGE)).<Void>map(rs -> {
-      for (Row r : rs) {
-        long id = r.getLong(0);
-        position = id;
-        String type = r.getString(1);
-        String task = r.getString(2);
-        String data = r.getString(3);
-        hub.appendLogged(id, type, task, data);
-        finishes.seen(type, task, data);
+    boolean whole = full || writer == null;
+    Future<io.vertx.sqlclient.RowSet<Row>> read = whole ? pool.preparedQuery(READ).execute(Tuple.of(position, PAGE))
+        : pool.preparedQuery(READ_OTHERS).execute(Tuple.of(position, PAGE, writer));
+    return read.<Void>map(rs -> {
+      if (whole) {
+        for (Row r : rs) {
+          long id = r.getLong(0);
+          position = id;
+          sink.append(id, r.getString(1), r.getString(2), r.getString(3));
+        }
+        readBack.addAndGet(rs.size());
+        full = false;
+      } else {
+        appendOthers(rs);
       }
       if (rs.size() == PAGE) {
         again = true;
       }
+      own.headMap(position, true).clear(); // rows read whole, or gone before a read reached them
       return null;
     }).onFailure(e -> LOG.warn("the event log could not be read (retried): {}", String.valueOf(e))).onComplete(ar -> {
       busy = false;
@@ -175,6 +264,41 @@ public final class EventLogTail {
         context.runOnContext(v -> read());
       }
     });
+  }
+
+  /**
+   * Appends the events of a {@link #READ_OTHERS} page: a peer's as read, this node's as handed over; stops before a
+   * row of this node's that was not handed over, which the next read reads whole.
+   */
+  private void appendOthers(io.vertx.sqlclient.RowSet<Row> rs) {
+    long read = 0;
+    for (Row r : rs) {
+      long first = r.getLong(0);
+      long last = r.getLong(1);
+      Long i = r.getLong(2);
+      if (i != null) {
+        long id = first + i - 1;
+        position = id;
+        sink.append(id, r.getString(3), r.getString(4), r.getString(5));
+        read++;
+        continue;
+      }
+      Own o = own.remove(last);
+      if (o == null || o.first() != first) {
+        full = true;
+        again = true;
+        break;
+      }
+      for (int k = 0; k < o.types().length; k++) {
+        long id = first + k;
+        if (id > position) {
+          position = id;
+          sink.append(id, o.types()[k], o.taskIds()[k], o.data()[k]);
+          handedOver.incrementAndGet();
+        }
+      }
+    }
+    readBack.addAndGet(read);
   }
 
   /** The id of the last event read; on the hub's context. */

@@ -182,16 +182,19 @@ public final class PostgresTaskStore implements TaskStore {
    * its answer was lost); the {@code event_ids} row moves on by the number of the others (and stays locked until the
    * commit: see the class header), they are numbered after it in the order given, and the batch's last id is
    * NOTIFYed. The others are aggregated in one pass, in the order given (sorted once), into the row's three arrays.
+   * Answers the row's ids ({@code first}, {@code id}) and the positions (from 1) in the arrays given of the events it
+   * holds, in order; no row when it holds none.
    */
   static final String INSERT_EVENTS = "WITH a AS (SELECT count(*) AS c, max(u.n) AS upto, array_agg(u.type) AS types, "
-      + "array_agg(u.task_id) AS task_ids, array_agg(u.data) AS data FROM (SELECT u.n, u.type, u.task_id, u.data FROM "
+      + "array_agg(u.task_id) AS task_ids, array_agg(u.data) AS data, array_agg(u.k) AS ks FROM (SELECT u.n, u.type, "
+      + "u.task_id, u.data, u.k FROM "
       + "unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS u(n, type, task_id, data, "
       + "fence, k) WHERE (u.fence IS NULL OR EXISTS (SELECT 1 FROM tasks t WHERE t.id = u.task_id AND t.lease_token = "
       + "u.fence)) AND u.n > COALESCE((SELECT max(b.upto) FROM event_batches b WHERE b.writer = $7), -1) ORDER BY u.k) u), "
       + "n AS (UPDATE event_ids SET last = last + a.c FROM a WHERE a.c > 0 RETURNING last - a.c AS base, a.*), "
       + "i AS (INSERT INTO event_batches(id, first, writer, upto, types, task_ids, data) SELECT n.base + n.c, n.base + 1, $7, "
-      + "n.upto, n.types, n.task_ids, n.data FROM n RETURNING id) "
-      + "SELECT pg_notify($6, max(id)::text) FROM i";
+      + "n.upto, n.types, n.task_ids, n.data FROM n RETURNING id, first) "
+      + "SELECT pg_notify($6, i.id::text), i.first, i.id, n.ks FROM i, n";
   /** The lock {@link #INSERT_EVENTS} takes, taken by a statement before it. */
   static final String LOCK_EVENT_IDS = "SELECT last FROM event_ids FOR UPDATE";
   static final String RESERVE_NAMES = "INSERT INTO meta(key, value) VALUES ('" + NAMES_RESERVED + "', $1) ON CONFLICT (key) "
@@ -263,6 +266,8 @@ public final class PostgresTaskStore implements TaskStore {
   /** The cluster's lease length (seconds), and who hears of a fenced write that matched nothing. */
   private volatile double leaseSeconds = 10;
   private volatile java.util.function.Consumer<String> fencedOut = id -> {
+  };
+  private volatile EventsCommitted eventsCommitted = (first, types, taskIds, data) -> {
   };
   private Vertx vertx;
   private boolean ownVertx;
@@ -421,6 +426,29 @@ public final class PostgresTaskStore implements TaskStore {
   public void leases(double leaseSeconds, java.util.function.Consumer<String> fencedOut) {
     this.leaseSeconds = leaseSeconds;
     this.fencedOut = fencedOut;
+  }
+
+  /**
+   * Who hears of this store's events once they are committed to the cluster's log, with their ids: the node's tail of
+   * the log, which then streams them without reading them back.
+   */
+  public interface EventsCommitted {
+    /**
+     * Events {@code first} to {@code first + types.length - 1} of the log, as this store committed them (one row of
+     * {@code event_batches}); called on the writer thread, before the syncs of their batch complete, so it must not
+     * block. Not called for a batch whose commit was not answered (its events are in the log all the same).
+     */
+    void committed(long first, String[] types, String[] taskIds, String[] data);
+  }
+
+  /** Tells {@code then} of each batch of this store's events once committed (see {@link EventsCommitted}). */
+  public void onEventsCommitted(EventsCommitted then) {
+    this.eventsCommitted = then;
+  }
+
+  /** This store's name in the {@code writer} column of the rows of {@code event_batches} it writes. */
+  public String writerKey() {
+    return writerKey;
   }
 
   /** Where the store connects (the user, the database, the schema as {@code search_path}); its password too. */
@@ -1306,11 +1334,15 @@ public final class PostgresTaskStore implements TaskStore {
       }
       answers.add(c.preparedQuery(INSERT_PARKED).execute(ps.tuple(4, 5, 6, 7, 11)));
     }
+    EventArrays sent = null;
+    Future<RowSet<Row>> inserted = null;
     if (!logged.isEmpty()) {
       // last: the event_ids row it locks is held only for the commit; locked by a statement of its own first, so the
       // insert's snapshot, taken after, sees what an earlier attempt of this batch (its answer lost) committed
       answers.add(c.preparedQuery(LOCK_EVENT_IDS).execute());
-      answers.add(c.preparedQuery(INSERT_EVENTS).execute(eventColumns(logged, puts)));
+      sent = eventArrays(logged, puts);
+      inserted = c.preparedQuery(INSERT_EVENTS).execute(sent.tuple(eventsChannel(), writerKey));
+      answers.add(inserted);
     }
     answers.add(c.query("COMMIT").execute());
     statements.addAndGet(2L + (locked.length > 0 ? 1 : 0) + (inserts.rows > 0 ? 1 : 0) + (parks.isEmpty() ? 0 : 1)
@@ -1330,6 +1362,9 @@ public final class PostgresTaskStore implements TaskStore {
             fencedOut.accept(id);
           }
         }
+      }
+      if (inserted != null) {
+        tellCommitted(sent, inserted.result());
       }
       return null;
     } catch (TimeoutException e) {
@@ -1354,11 +1389,52 @@ public final class PostgresTaskStore implements TaskStore {
   }
 
   /**
+   * The events of a batch as {@link #INSERT_EVENTS} committed them (its answer: the row's first and last id, the
+   * positions of the events it holds), told to {@link #eventsCommitted}; a listener's failure is logged, the commit
+   * stands.
+   */
+  private void tellCommitted(EventArrays sent, RowSet<Row> answer) {
+    if (answer.size() == 0) {
+      return; // every event was fenced out or committed by an earlier attempt
+    }
+    try {
+      Row r = answer.iterator().next();
+      long first = r.getLong(1);
+      long last = r.getLong(2);
+      Long[] ks = r.getArrayOfLongs(3);
+      if (ks == null || ks.length != last - first + 1) {
+        return; // not the batch's own answer: the tail reads it back
+      }
+      String[] types = new String[ks.length];
+      String[] tasks = new String[ks.length];
+      String[] data = new String[ks.length];
+      for (int i = 0; i < ks.length; i++) {
+        int k = (int) (ks[i] - 1);
+        types[i] = sent.types[k];
+        tasks[i] = sent.tasks[k];
+        data[i] = sent.data[k];
+      }
+      eventsCommitted.committed(first, types, tasks, data);
+    } catch (RuntimeException e) {
+      LOG.warn("task store {}: the committed events could not be handed over (they are read back from the log): {}",
+          describe(), String.valueOf(e));
+    }
+  }
+
+  /** The columns of {@link #INSERT_EVENTS} for a batch's events, in the order sent. */
+  private record EventArrays(Long[] numbers, String[] types, String[] tasks, String[] data, String[] fences) {
+    Tuple tuple(String channel, String writer) {
+      return Tuple.tuple().addArrayOfLong(numbers).addArrayOfString(types).addArrayOfString(tasks).addArrayOfString(data)
+          .addArrayOfString(fences).addString(channel).addString(writer);
+    }
+  }
+
+  /**
    * The parameters of {@link #INSERT_EVENTS}: the batch's events in the order they were queued, each with its number
    * (given here when first sent) and the lease token of its task's fenced update in the batch (null if the batch
    * updates that task without a lease, or not).
    */
-  private Tuple eventColumns(List<LogEvents> logged, Map<String, StoredTask> puts) {
+  private EventArrays eventArrays(List<LogEvents> logged, Map<String, StoredTask> puts) {
     int n = 0;
     for (LogEvents e : logged) {
       n += e.events().size();
@@ -1384,8 +1460,7 @@ public final class PostgresTaskStore implements TaskStore {
         fences[i] = t != null && t.spec() == null ? t.leaseToken() : null;
       }
     }
-    return Tuple.tuple().addArrayOfLong(numbers).addArrayOfString(types).addArrayOfString(tasks).addArrayOfString(data)
-        .addArrayOfString(fences).addString(eventsChannel()).addString(writerKey);
+    return new EventArrays(numbers, types, tasks, data, fences);
   }
 
   /** The values of a batch's rows, column by column: the arrays an {@code unnest} statement takes. */
