@@ -493,6 +493,33 @@ class EventLoopTest extends LoopTestBase {
     assertEquals(expected, b);
   }
 
+  // room grown for a burst of tasks is kept while bursts of that size go on, and given back after a spell
+  // that used a quarter of it or less
+  @Test
+  void theRoomForLiveTasksIsKeptForBurstsOfTheSameSizeAndGivenBackAfterASmallSpell() {
+    org.vertxasyncio.asyncio.impl.VertxEventLoop vl = (org.vertxasyncio.asyncio.impl.VertxEventLoop) loop;
+    java.util.function.IntConsumer burst = n -> loop.runUntilComplete(Asyncio.async(() -> {
+      List<Task<Integer>> tasks = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        int k = i;
+        tasks.add(loop.createTask(Asyncio.async(() -> k)));
+      }
+      return Asyncio.await(Asyncio.gather(tasks));
+    }));
+    burst.accept(5000);
+    assertEquals(0, vl.liveTaskCount());
+    int grown = vl.liveTaskRoom();
+    assertTrue(grown > 5000, "room for the burst: " + grown);
+    burst.accept(5000);
+    burst.accept(3000);
+    assertEquals(grown, vl.liveTaskRoom(), "bursts that use more than a quarter of the room keep it");
+    burst.accept(100);
+    assertTrue(vl.liveTaskRoom() < 1024, "a spell of 101 tasks gives the room back: " + vl.liveTaskRoom());
+    burst.accept(5000);
+    assertEquals(0, vl.liveTaskCount());
+    assertEquals(grown, vl.liveTaskRoom(), "and a burst grows it again");
+  }
+
   // a task's place among the loop's live tasks is given back when it ends, and handed out again
   @Test
   void tasksThatEndInAnyOrderLeaveTheLiveTasksRight() {

@@ -842,12 +842,15 @@ public final class VertxEventLoop implements EventLoop {
     }
     live[slot] = null;
     if (--liveCount == 0) {
-      liveEnd = 0; // every slot is free again: start over, and give back what a burst of tasks grew
-      freeCount = 0;
-      if (live.length > 1024) {
+      // every slot is free again: start over. liveEnd is the most tasks this busy spell held at once; room
+      // grown for more than four times that is given back, so a loop that runs bursts of the same size keeps
+      // its room and one that ran a single large burst does not keep it for good
+      if (live.length > 1024 && liveEnd <= live.length / 4) {
         live = new Task<?>[16];
         freeSlots = new int[16];
       }
+      liveEnd = 0;
+      freeCount = 0;
       return;
     }
     freeSlots[freeCount++] = slot;
@@ -867,6 +870,11 @@ public final class VertxEventLoop implements EventLoop {
 
   public int liveTaskCount() {
     return liveCount;
+  }
+
+  /** How many live tasks the loop has room for now without growing its arrays (for tests). */
+  public int liveTaskRoom() {
+    return live.length;
   }
 
   // ---------------------------------------------------------------- errors and debug
