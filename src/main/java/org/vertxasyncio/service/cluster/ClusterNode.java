@@ -502,7 +502,8 @@ public final class ClusterNode implements Ownership {
    * row removed gets its {@code task.deleted} ({@code reason: retention}) in the event log, in the same statement
    * (numbered as the store numbers a batch's events, {@code event_ids} locked last; the log's channel, {@code $3},
    * NOTIFYed): every node forgets the task when its tail reads it, and each stream tells its clients once, as one
-   * node's retention does.
+   * node's retention does. The removed tasks' webhook deliveries go in the same statement (a done task gets no new
+   * one: its finish wrote them, committed before its row was done).
    *
    * <p>Its cost stays linear in the rows of {@code tasks}: the oldest beyond the maximum are those at or below the
    * first of them in the order {@code done_at, id} (one row, found by one sort), not members of a subquery's
@@ -519,6 +520,7 @@ public final class ClusterNode implements Ownership {
         ORDER BY id FOR UPDATE
       ),
       d AS (DELETE FROM tasks t USING gone WHERE t.id = gone.id RETURNING t.id),
+      o AS (DELETE FROM webhook_outbox WHERE task_id = ANY (ARRAY(SELECT id FROM d))),
       s AS (SELECT id FROM d ORDER BY id),
       n AS (
         UPDATE event_ids SET last = last + (SELECT count(*) FROM d) WHERE EXISTS (SELECT 1 FROM d)

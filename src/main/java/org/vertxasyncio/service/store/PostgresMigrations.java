@@ -166,7 +166,16 @@ public final class PostgresMigrations {
               """
               CREATE VIEW events AS
                 SELECT b.first + o.i - 1 AS id, o.type, o.task_id, o.data, b.at
-                FROM event_batches b CROSS JOIN LATERAL unnest(b.types, b.task_ids, b.data) WITH ORDINALITY AS o(type, task_id, data, i)""")));
+                FROM event_batches b CROSS JOIN LATERAL unnest(b.types, b.task_ids, b.data) WITH ORDINALITY AS o(type, task_id, data, i)""")),
+      new Migrations.Migration(11, "webhook_outbox: no foreign key to tasks; the statements that remove tasks remove their "
+          + "deliveries in the same statement or transaction, instead of a cascade's trigger per removed row", List.of(
+              // the constraint's name as PostgreSQL gave it: found, not assumed
+              """
+              DO $$ DECLARE c record; BEGIN
+                FOR c IN SELECT conname FROM pg_constraint WHERE conrelid = 'webhook_outbox'::regclass AND contype = 'f' LOOP
+                  EXECUTE format('ALTER TABLE webhook_outbox DROP CONSTRAINT %I', c.conname);
+                END LOOP;
+              END $$""")));
 
   /** The schema version this build writes. */
   public static final int CURRENT = ALL.get(ALL.size() - 1).version();

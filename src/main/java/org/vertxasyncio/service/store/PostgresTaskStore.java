@@ -104,6 +104,11 @@ public final class PostgresTaskStore implements TaskStore {
       + "sleep_deadline, timeout_deadline, record, node, lease_token) WHERE t.id = u.id "
       + "AND t.lease_token IS NOT DISTINCT FROM u.lease_token RETURNING t.id";
   static final String DELETE = "DELETE FROM tasks WHERE id = ANY($1)";
+  /**
+   * The deliveries of the rows {@link #DELETE} removed: a statement of its own after it, so that its snapshot sees a
+   * delivery a peer's finish committed while the delete waited for that row.
+   */
+  static final String DELETE_DELIVERIES = "DELETE FROM webhook_outbox WHERE task_id = ANY($1)";
   /** The meta key of the count of parked rows, kept by {@link #INSERT_PARKED} and the cluster's claim. */
   public static final String PARKED_COUNT = "tasks.parked";
   /**
@@ -235,7 +240,8 @@ public final class PostgresTaskStore implements TaskStore {
    * A done task's row removed, and its id notified (at commit) to the nodes unless it is pending (also when
    * the row is gone already: its node's own queued delete may have been first); answers the state before.
    */
-  static final String DELETE_DONE = "WITH d AS (DELETE FROM tasks WHERE id = $1 AND state <> 'pending' RETURNING id) "
+  static final String DELETE_DONE = "WITH d AS (DELETE FROM tasks WHERE id = $1 AND state <> 'pending' RETURNING id), "
+      + "o AS (DELETE FROM webhook_outbox WHERE task_id = $1 AND EXISTS (SELECT 1 FROM d)) "
       + "SELECT (SELECT count(*) FROM d) + (SELECT count(*) FROM (SELECT pg_notify('" + DELETED_CHANNEL + "', $1) "
       + "WHERE NOT EXISTS (SELECT 1 FROM tasks WHERE id = $1 AND state = 'pending')) n), (SELECT state FROM tasks WHERE id = $1)";
 
@@ -1314,7 +1320,9 @@ public final class PostgresTaskStore implements TaskStore {
       answers.add(c.preparedQuery(INSERT_DELIVERIES).execute(ds.tuple(2).addDouble(leaseOfDeliveries)));
     }
     if (!deletes.isEmpty()) {
-      answers.add(c.preparedQuery(DELETE).execute(Tuple.of(deletes.toArray(new String[0]))));
+      Tuple ids = Tuple.of(deletes.toArray(new String[0]));
+      answers.add(c.preparedQuery(DELETE).execute(ids));
+      answers.add(c.preparedQuery(DELETE_DELIVERIES).execute(ids));
     }
     if (!loops.isEmpty()) {
       List<Tuple> rows = new ArrayList<>();
@@ -1346,7 +1354,7 @@ public final class PostgresTaskStore implements TaskStore {
     }
     answers.add(c.query("COMMIT").execute());
     statements.addAndGet(2L + (locked.length > 0 ? 1 : 0) + (inserts.rows > 0 ? 1 : 0) + (parks.isEmpty() ? 0 : 1)
-        + (updates.rows > 0 ? 1 : 0) + (deletes.isEmpty() ? 0 : 1)
+        + (updates.rows > 0 ? 1 : 0) + (deletes.isEmpty() ? 0 : 2)
         + (deliveries.isEmpty() ? 0 : 1)
         + loops.size() + (events >= 0 ? 1 : 0) + (logged.isEmpty() ? 0 : 2));
     try {

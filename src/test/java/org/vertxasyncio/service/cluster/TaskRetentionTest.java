@@ -89,6 +89,21 @@ class TaskRetentionTest {
     assertEquals(List.of("p"), ids());
   }
 
+  @Test
+  void theRemovedTasksWebhookDeliveriesGoInTheSameStatement() throws Exception {
+    schema.sql("DELETE FROM webhook_outbox");
+    task("old", 2 * HOUR);
+    task("new", 1_000L);
+    for (String id : List.of("old", "new")) {
+      schema.sql("INSERT INTO webhook_outbox(id, task_id, entry, url, body, attempts, first_attempt, next_at, state) "
+          + "VALUES ($1, $2, 0, 'http://127.0.0.1:1/', '{}', 1, 1, 0, 'delivered')", "d-" + id, id);
+    }
+    assertEquals(1L, retain(10).getLong(0));
+    List<String> left = new ArrayList<>();
+    schema.sql("SELECT task_id FROM webhook_outbox").forEach(r -> left.add(r.getString(0)));
+    assertEquals(List.of("new"), left, "the removed task's delivery went with it, the kept one's stayed");
+  }
+
   /**
    * The plan PostgreSQL keeps for the statement (a generic one, as a connection that prepared it keeps) evaluates no
    * subplan per row: a subquery's rows compared with each row of the table made the retention's cost grow with the

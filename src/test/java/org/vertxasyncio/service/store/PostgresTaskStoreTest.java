@@ -211,6 +211,33 @@ class PostgresTaskStoreTest extends TaskStoreContract {
     }
   }
 
+  /**
+   * The outbox has no foreign key (a cascade's trigger ran a statement per removed task): a task removed by its node's
+   * queued delete or by a delete of a done task takes its deliveries with it all the same.
+   */
+  @Test
+  void aRemovedTasksDeliveriesGoWithItWithoutAForeignKey() throws Exception {
+    TaskStore s = store();
+    get(s.open());
+    try {
+      assertEquals(0L, Postgres.value("SELECT count(*) FROM pg_constraint WHERE conrelid = '" + schema
+          + ".webhook_outbox'::regclass AND contype = 'f'"));
+      for (String id : List.of("D1", "D2", "K")) {
+        s.put(insert(id, "pending"));
+        s.finish(finished(id), List.of(delivery(id, 1, "n1", "tok-" + id)), 30);
+      }
+      get(s.sync());
+      assertEquals(3L, Postgres.value("SELECT count(*) FROM " + schema + ".webhook_outbox"));
+      s.delete("D1"); // a batch of its own: the rows are committed
+      get(s.sync());
+      assertEquals(TaskStore.Found.DONE, get(s.deleteDone("D2")));
+      assertEquals(List.of("K"), Postgres.query("SELECT task_id FROM " + schema + ".webhook_outbox").stream()
+          .map(r -> r.get(0)).toList(), "the removed tasks' deliveries are gone, the others' kept");
+    } finally {
+      get(s.close());
+    }
+  }
+
   @Test
   void aDeleteRemovesADoneRowAndTellsTheNodesButLeavesAPendingOne() throws Exception {
     TaskStore s = store();
