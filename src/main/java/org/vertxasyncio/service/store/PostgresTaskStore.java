@@ -441,8 +441,8 @@ public final class PostgresTaskStore implements TaskStore {
   public interface EventsCommitted {
     /**
      * Events {@code first} to {@code first + types.length - 1} of the log, as this store committed them (one row of
-     * {@code event_batches}); called on the writer thread, before the syncs of their batch complete, so it must not
-     * block. Not called for a batch whose commit was not answered (its events are in the log all the same).
+     * {@code event_batches}); called on the writer connection's thread as the commit is answered, before the syncs of
+     * their batch complete, so it must not block. Not called for a batch whose commit was not answered (its events are in the log all the same).
      */
     void committed(long first, String[] types, String[] taskIds, String[] data);
   }
@@ -1352,7 +1352,19 @@ public final class PostgresTaskStore implements TaskStore {
       inserted = c.preparedQuery(INSERT_EVENTS).execute(sent.tuple(eventsChannel(), writerKey));
       answers.add(inserted);
     }
-    answers.add(c.query("COMMIT").execute());
+    Future<RowSet<Row>> committed = c.query("COMMIT").execute();
+    answers.add(committed);
+    if (inserted != null) {
+      // told on the connection's thread as the commit is answered, not after this thread wakes up: the tail, woken by
+      // the batch's NOTIFY, would read the row back if it reached it first
+      EventArrays given = sent;
+      Future<RowSet<Row>> rows = inserted;
+      committed.onSuccess(x -> {
+        if (rows.succeeded()) {
+          tellCommitted(given, rows.result());
+        }
+      });
+    }
     statements.addAndGet(2L + (locked.length > 0 ? 1 : 0) + (inserts.rows > 0 ? 1 : 0) + (parks.isEmpty() ? 0 : 1)
         + (updates.rows > 0 ? 1 : 0) + (deletes.isEmpty() ? 0 : 2)
         + (deliveries.isEmpty() ? 0 : 1)
@@ -1370,9 +1382,6 @@ public final class PostgresTaskStore implements TaskStore {
             fencedOut.accept(id);
           }
         }
-      }
-      if (inserted != null) {
-        tellCommitted(sent, inserted.result());
       }
       return null;
     } catch (TimeoutException e) {
