@@ -40,13 +40,15 @@ import org.slf4j.LoggerFactory;
  * completes when its batch has committed and is durable, so the service answers {@code 201} only for tasks on disk.
  *
  * <p>Durability with {@code syncFull}: SQLite runs with {@code synchronous=NORMAL} (it syncs the WAL at
- * checkpoints, not at commits), and a second thread of the store's ({@code task-store-syncer}) makes each commit
- * durable with an {@code fdatasync} of the WAL file before anything the batch answers is completed: what a
- * {@code synchronous=FULL} commit guarantees, with the disk's wait moved off the writer. While one batch is being
- * synced, the writer gathers the next, for {@code batchWait} at most: it commits it once the sync is done (or
- * when it is full, or the wait is over; the next sync covers it); when the disk is free it commits at once. One
- * sync covers every batch committed before it. Answers are completed in commit order, each batch's only after its sync; a
- * failed sync fails the batches it covered, as a failed commit does.
+ * checkpoints, not at commits), and threads of the store's ({@code task-store-syncer-1} and {@code -2}) make each
+ * commit durable with an {@code fdatasync} of the WAL file before anything the batch answers is completed: what a
+ * {@code synchronous=FULL} commit guarantees, with the disk's wait moved off the writer. Two syncs may be under way at
+ * once: a batch committed while one runs is synced by the other syncer at once, instead of waiting for the disk's
+ * answer to the first and then for its own (a request's wait was up to two syncs, now about one). While both are
+ * syncing, the writer gathers the next batch, for {@code batchWait} at most: it commits it once a syncer is free (or
+ * when it is full, or the wait is over; the next sync covers it); while a syncer is free it commits at once. A sync
+ * covers every batch committed before it started. Answers are completed in commit order, each batch's only after its
+ * sync and the answers of the batches before it; a failed sync fails the batches it covered, as a failed commit does.
  *
  * <p>Invariants: writes reach the database in the order they were queued (one queue, one thread, one
  * connection); an update ({@code spec} null) never creates a row, so a task deleted before its last
@@ -87,7 +89,7 @@ public final class SqliteTaskStore implements TaskStore {
   /** The writer waits for the first op of a batch: any op queued wakes it. */
   private static final int IDLE = 1;
   /**
-   * The writer gathers a batch while the syncer is busy (or for {@code batchWait}): woken when the syncer is done, the
+   * The writer gathers a batch while every syncer is busy (or for {@code batchWait}): woken when a syncer is done, the
    * queue holds {@link #room} ops, or a {@link Close} is queued.
    */
   private static final int GATHERING = 2;
@@ -114,14 +116,50 @@ public final class SqliteTaskStore implements TaskStore {
   /** The last task-name number reserved and committed; the writer thread's. */
   private long namesReserved;
   /**
-   * With {@code syncFull}: the thread ({@code task-store-syncer}) that makes each commit durable with an
-   * {@code fdatasync} of the WAL file ({@link #walChannel}) and then answers it; null without.
+   * With {@code syncFull}: the first of the {@link #syncers}, the threads that make each commit durable with an
+   * {@code fdatasync} of the WAL file (each its own of {@link #walChannels}) and then answer it; null without.
    */
   private Thread syncer;
-  private FileChannel walChannel;
-  /** Committed batches, in commit order, for the syncer to make durable and answer. */
+  /** The syncer threads: {@link #SYNCERS} of them with {@code syncFull}, none without. */
+  private final List<Thread> syncers = new ArrayList<>();
+  /**
+   * How many syncs may be under way at once: a batch committed while one runs is synced by another thread at once,
+   * not after it (each fdatasync still starts after the commits it answers).
+   */
+  static final int SYNCERS = 2;
+  /** How a syncer makes the WAL durable: an {@code fdatasync} of its file; a test's may hold it to see what overlaps. */
+  @FunctionalInterface
+  interface WalSync {
+    void force(FileChannel wal) throws IOException;
+  }
+
+  private volatile WalSync walSync = wal -> wal.force(false);
+
+  /** Replaces the WAL's {@code fdatasync} (before {@link #open()}): for tests that hold a sync under way. */
+  void walSync(WalSync s) {
+    this.walSync = s;
+  }
+
+  /** Held by the syncer that takes the next group of committed batches: groups are taken in commit order. */
+  private final Object taking = new Object();
+  /** The number of the next group taken ({@link #taking}'s). */
+  private long groupsTaken;
+  /** Groups synced and not answered yet, by number: answered in that order ({@link #answering}'s). */
+  private final Map<Long, SyncedGroup> syncedGroups = new HashMap<>();
+  /** The number of the next group to answer ({@link #answering}'s). */
+  private long groupsAnswered;
+  private final Object answering = new Object();
+  /**
+   * The WAL file, opened once per syncer: a write-back error is reported to each open file that has not seen it yet,
+   * so a syncer's {@code fdatasync} reports one even when the other syncer's saw it first.
+   */
+  private final List<FileChannel> walChannels = new ArrayList<>();
+  /** Committed batches, in commit order, for the syncers to make durable and answer. */
   private final LinkedBlockingQueue<Answers> synced = new LinkedBlockingQueue<>();
-  /** Batches handed to the syncer and not answered yet. */
+  /**
+   * Batches handed to the syncers whose sync has not ended yet (answered or not): fewer than {@link #SYNCERS}, a
+   * syncer is free for the next.
+   */
   private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
   /** Tells the syncer to answer what it holds and end. */
   private final Answers stopSyncing = new Answers(false, 0, 0, null, List.of(), List.of(), List.of(), List.of(), List.of(),
@@ -227,11 +265,15 @@ public final class SqliteTaskStore implements TaskStore {
         p.fail(new StoreException("The task store " + file + " cannot be opened: " + t, t));
         return;
       }
-      if (walChannel != null) {
-        FileChannel wal = walChannel;
-        syncer = new Thread(() -> sync(wal), "task-store-syncer");
-        syncer.setDaemon(true);
-        syncer.start();
+      if (!walChannels.isEmpty()) {
+        for (int i = 1; i <= SYNCERS; i++) {
+          FileChannel wal = walChannels.get(i - 1);
+          Thread t = new Thread(() -> sync(wal), "task-store-syncer-" + i);
+          t.setDaemon(true);
+          syncers.add(t);
+        }
+        syncer = syncers.get(0);
+        syncers.forEach(Thread::start);
       }
       p.complete(stored);
       run();
@@ -813,7 +855,9 @@ public final class SqliteTaskStore implements TaskStore {
         outboxRows = "1".equals(one(s, "SELECT EXISTS (SELECT 1 FROM webhook_outbox)"));
       }
       if (syncFull) {
-        walChannel = openWal();
+        for (int i = 0; i < SYNCERS; i++) {
+          walChannels.add(openWal());
+        }
       }
       LOG.info("task store {} opened{}: {} task(s), {} loop(s) kept", file, existed ? "" : " (new)", stored.tasks().size(),
           stored.loops().size());
@@ -944,10 +988,10 @@ public final class SqliteTaskStore implements TaskStore {
   }
 
   /**
-   * Fills {@code batch}: the first queued op, whatever else is queued, then more, {@code batchMax} at most. With a
-   * syncer, more only while it is syncing and for {@code batchWait} at most (the disk is free: the batch is
-   * committed at once; it is busy: the next sync covers whatever the writer commits meanwhile); without one,
-   * for {@code batchWait}.
+   * Fills {@code batch}: the first queued op, whatever else is queued, then more, {@code batchMax} at most. With
+   * syncers, more only while all of them are syncing and for {@code batchWait} at most (one is free: the batch is
+   * committed at once and synced by it; none is: the next sync covers whatever the writer commits meanwhile);
+   * without, for {@code batchWait}.
    */
   private void take(List<Op> batch) throws InterruptedException {
     while (batch.isEmpty()) {
@@ -971,8 +1015,8 @@ public final class SqliteTaskStore implements TaskStore {
       if (batch.size() >= batchMax || batch.get(batch.size() - 1) instanceof Close) {
         return;
       }
-      if (syncer != null && inFlight.get() == 0) {
-        return; // the disk is free
+      if (syncer != null && inFlight.get() < SYNCERS) {
+        return; // a syncer is free
       }
       long left = until - System.nanoTime();
       if (left <= 0) {
@@ -981,7 +1025,7 @@ public final class SqliteTaskStore implements TaskStore {
       room = batchMax - batch.size();
       waiting = GATHERING;
       // after the state is set: what was queued or synced before it is seen here, what comes after wakes the writer
-      if ((syncer == null || inFlight.get() != 0) && queuedOps.get() < room && !closeQueued) {
+      if ((syncer == null || inFlight.get() >= SYNCERS) && queuedOps.get() < room && !closeQueued) {
         LockSupport.parkNanos(this, left);
       }
       waiting = RUNNING;
@@ -1028,21 +1072,25 @@ public final class SqliteTaskStore implements TaskStore {
   // ------------------------------------------------------------------ the syncer thread
 
   /**
-   * The syncer's loop: takes the batches the writer committed, makes them durable with one {@code fdatasync} of
-   * the WAL file (batches that wrote nothing need none), and only then answers them, in the order they were
-   * committed; until the writer stops it.
+   * A syncer's loop: takes the batches the writer committed and no syncer took yet (a group, numbered in commit
+   * order), makes them durable with one {@code fdatasync} of the WAL file (batches that wrote nothing need none), and
+   * only then answers them, once the groups before them are answered: whichever syncer ends the sync a group waits
+   * for answers it; until the writer stops them.
    */
   private void sync(FileChannel wal) {
-    List<Answers> ready = new ArrayList<>();
     while (true) {
-      ready.clear();
-      try {
-        ready.add(synced.take());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
+      List<Answers> ready = new ArrayList<>();
+      long group;
+      synchronized (taking) {
+        try {
+          ready.add(synced.take());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+        synced.drainTo(ready);
+        group = groupsTaken++;
       }
-      synced.drainTo(ready);
       boolean stop = false;
       boolean wrote = false;
       for (Answers a : ready) {
@@ -1052,7 +1100,7 @@ public final class SqliteTaskStore implements TaskStore {
       Throwable syncFailed = null;
       if (wrote) {
         try {
-          wal.force(false);
+          walSync.force(wal);
         } catch (IOException | RuntimeException e) {
           // what was committed may not be on disk: its writers are told it failed, as if the commit had
           syncFailed = e;
@@ -1061,17 +1109,33 @@ public final class SqliteTaskStore implements TaskStore {
       }
       for (Answers a : ready) {
         if (a != stopSyncing) {
-          a.send(a.failure != null ? a.failure : a.wrote ? syncFailed : null);
-          inFlight.decrementAndGet();
+          inFlight.decrementAndGet(); // synced: this syncer is free, whether or not its answers wait for an earlier sync
         }
       }
       if (waiting == GATHERING) {
-        LockSupport.unpark(writer); // after inFlight fell: a writer that saw it above zero is woken
+        LockSupport.unpark(writer); // after inFlight fell: a writer that saw every syncer busy is woken
+      }
+      synchronized (answering) {
+        syncedGroups.put(group, new SyncedGroup(ready, syncFailed));
+        SyncedGroup g;
+        while ((g = syncedGroups.remove(groupsAnswered)) != null) {
+          groupsAnswered++;
+          for (Answers a : g.answers()) {
+            if (a != stopSyncing) {
+              a.send(a.failure != null ? a.failure : a.wrote ? g.syncFailed() : null);
+            }
+          }
+        }
       }
       if (stop) {
+        synced.add(stopSyncing); // for the other syncers
         return;
       }
     }
+  }
+
+  /** Batches synced together, with the sync's failure (null: none). */
+  private record SyncedGroup(List<Answers> answers, Throwable syncFailed) {
   }
 
   /** Lets the syncer answer what it holds and waits for it to end: the writer's, before it closes the connection. */
@@ -1081,14 +1145,22 @@ public final class SqliteTaskStore implements TaskStore {
     }
     synced.add(stopSyncing);
     try {
-      syncer.join();
+      for (Thread t : syncers) {
+        t.join();
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    try {
-      walChannel.close();
-    } catch (IOException e) {
-      LOG.warn("task store {}: closing its WAL file: {}", file, e.toString());
+    closeWal();
+  }
+
+  private void closeWal() {
+    for (FileChannel c : walChannels) {
+      try {
+        c.close();
+      } catch (IOException e) {
+        LOG.warn("task store {}: closing its WAL file: {}", file, e.toString());
+      }
     }
   }
 
@@ -1363,6 +1435,9 @@ public final class SqliteTaskStore implements TaskStore {
   }
 
   private void closeQuietly() {
+    if (syncer == null) {
+      closeWal(); // opened, no syncer started: the open failed after them
+    }
     if (conn != null) {
       try {
         conn.close();

@@ -262,6 +262,46 @@ class SqliteTaskStoreTest extends TaskStoreContract {
   }
 
   @Test
+  void syncedToDiskABatchCommittedWhileASyncIsUnderWayIsSyncedAtOnceAndAnsweredAfterTheBatchBeforeIt() throws Exception {
+    SqliteTaskStore s = new SqliteTaskStore(dir, true, 100, 30);
+    java.util.concurrent.CountDownLatch firstHeld = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch releaseFirst = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch secondSynced = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicInteger syncs = new java.util.concurrent.atomic.AtomicInteger();
+    s.walSync(wal -> {
+      if (syncs.incrementAndGet() == 1) {
+        firstHeld.countDown();
+        try {
+          releaseFirst.await(30, java.util.concurrent.TimeUnit.SECONDS); // the disk slow to answer the first sync
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        wal.force(false);
+      } else {
+        wal.force(false);
+        secondSynced.countDown();
+      }
+    });
+    get(s.open());
+    List<String> answered = java.util.Collections.synchronizedList(new ArrayList<>());
+    s.put(insert("A", "pending"));
+    io.vertx.core.Future<Void> a = s.sync().onSuccess(v -> answered.add("A"));
+    assertTrue(firstHeld.await(10, java.util.concurrent.TimeUnit.SECONDS), "A's sync started");
+    s.put(insert("B", "pending"));
+    io.vertx.core.Future<Void> b = s.sync().onSuccess(v -> answered.add("B"));
+    // a second sync, not the 30 s batchWait nor the end of the first: B's commit is synced while A's sync is held
+    assertTrue(secondSynced.await(10, java.util.concurrent.TimeUnit.SECONDS), "B synced while A's sync was under way");
+    assertTrue(!a.isComplete() && !b.isComplete(), "nothing answered before A's sync is done");
+    releaseFirst.countDown();
+    get(b);
+    get(a);
+    assertEquals(List.of("A", "B"), answered, "answered in commit order");
+    assertEquals(2, syncs.get());
+    get(s.close());
+    assertEquals(List.of("A", "B"), reopened().tasks().stream().map(StoredTask::id).toList());
+  }
+
+  @Test
   void writesQueuedInOneTurnOfAnEventLoopAreOneCommit() throws Exception {
     SqliteTaskStore s = new SqliteTaskStore(dir, true, 100, 0.001);
     get(s.open());
