@@ -95,13 +95,12 @@ class EventLogTailTest {
     return rows.stream().filter(r -> ((String) r.get(2)).startsWith(prefix)).count();
   }
 
-  @Test
-  void aNodesOwnEventsAreAppendedAsHandedOverAndItsPeersAreReadInTheLogsOrder() throws Exception {
-    PostgresTaskStore own = store();
-    PostgresTaskStore peer = store();
-    List<List<Object>> appended = new ArrayList<>();
-    tail = tail(own, appended);
-    own.onEventsCommitted(tail::committed);
+  /**
+   * Starts the tail, writes 40 tasks on each store, and checks that the tail appended every event of the log once,
+   * in id order, with its data; the log.
+   */
+  private List<List<Object>> tailWhileBothWrite(PostgresTaskStore own, PostgresTaskStore peer,
+      List<List<Object>> appended) throws Exception {
     await(tail.start());
     writeBoth(own, peer, 40);
     await(tail.catchUp());
@@ -109,6 +108,17 @@ class EventLogTailTest {
     synchronized (appended) {
       assertEquals(log, appended, "every event of the log once, in id order, with its data");
     }
+    return log;
+  }
+
+  @Test
+  void aNodesOwnEventsAreAppendedAsHandedOverAndItsPeersAreReadInTheLogsOrder() throws Exception {
+    PostgresTaskStore own = store();
+    PostgresTaskStore peer = store();
+    List<List<Object>> appended = new ArrayList<>();
+    tail = tail(own, appended);
+    own.onEventsCommitted(tail::committed);
+    List<List<Object>> log = tailWhileBothWrite(own, peer, appended);
     assertEquals(eventsOf(log, "own-"), tail.handedOver(), "the node's own events were not read back");
     assertEquals(eventsOf(log, "peer-"), tail.readBack(), "the peer's events were read from the log");
   }
@@ -126,13 +136,7 @@ class EventLogTailTest {
         tail.committed(first, types, tasks, data);
       }
     });
-    await(tail.start());
-    writeBoth(own, peer, 40);
-    await(tail.catchUp());
-    List<List<Object>> log = logged();
-    synchronized (appended) {
-      assertEquals(log, appended, "every event of the log once, in id order, with its data");
-    }
+    List<List<Object>> log = tailWhileBothWrite(own, peer, appended);
     assertTrue(tail.handedOver() > 0, "the batches handed over were not read back: " + tail.handedOver());
     assertTrue(tail.readBack() > eventsOf(log, "peer-"), "the others were read from the log: " + tail.readBack());
   }
