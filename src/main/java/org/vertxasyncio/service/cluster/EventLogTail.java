@@ -104,15 +104,12 @@ public final class EventLogTail {
    */
   public EventLogTail(Vertx vertx, Pool pool, PgConnectOptions listen, String channel, EventHub hub, TaskFinishes finishes,
       double pollSeconds, int backlog) {
-    this(vertx, pool, listen, channel, hub, (id, type, task, data) -> {
-      hub.appendLogged(id, type, task, data);
-      finishes.seen(type, task, data);
-    }, null, pollSeconds, backlog);
+    this(vertx, pool, listen, channel, hub, finishes, null, pollSeconds, backlog);
   }
 
   /**
-   * A tail that is handed the events of the store named {@code writer} ({@link #committed}), appending every event
-   * to the hub and to {@code finishes}.
+   * A tail that is handed the events of the store named {@code writer} ({@link #committed}; null: none), appending
+   * every event to the hub and to {@code finishes}.
    */
   public EventLogTail(Vertx vertx, Pool pool, PgConnectOptions listen, String channel, EventHub hub, TaskFinishes finishes,
       String writer, double pollSeconds, int backlog) {
