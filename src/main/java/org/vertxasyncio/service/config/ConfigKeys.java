@@ -135,7 +135,7 @@ public final class ConfigKeys {
       "group commit: the most writes one transaction takes");
   public static final ConfigKey<Double> STORE_BATCH_WAIT = number("store.batch.wait", 0.001, 0, true, 1,
       "group commit: seconds a transaction waits for more writes (SQLite with `store.sync` `full`: only while the "
-          + "previous commit is being synced to disk)");
+          + "previous commit is being synced to disk; postgres: only when a single write was queued)");
   public static final ConfigKey<Double> STORE_HORIZON = number("store.horizon", 60.0, 0, false, 1e9,
       "with the `sqlite` and `postgres` stores: a `sleep` due later than this many seconds from now is parked: kept as "
           + "its row only, with no coroutine, timer or lease on any node, and put on its loop about this long before it "

@@ -36,8 +36,10 @@ import org.slf4j.LoggerFactory;
  * reactive {@code vertx-pg-client}. Its writes go from a thread of its own ({@code task-store-writer})
  * over one connection of their own, in order; reads at open and name reservations go through a pool.
  *
- * <p>Group commit, as {@link SqliteTaskStore}: the writer takes what is queued (up to {@code batchMax},
- * then, if there is room, what was queued within {@code batchWait} more), merges the updates of one task into
+ * <p>Group commit, as {@link SqliteTaskStore}: the writer takes what is queued (up to {@code batchMax}; when that
+ * is a single write, what is queued within {@code batchWait} more: under load a batch is what was queued while the
+ * one before it committed, and is sent at once, not held back for writes that cannot come while every client
+ * waits for its answer), merges the updates of one task into
  * its last, and sends the batch as one transaction, pipelined: {@code BEGIN}, one {@code executeBatch} per kind
  * of row, {@code COMMIT}, in one round trip. A {@link #sync()} completes when its batch has committed.
  *
@@ -996,9 +998,11 @@ public final class PostgresTaskStore implements TaskStore {
           batch.add(first);
           queue.drainTo(batch, Math.max(0, batchMax - batch.size()));
         }
-        if (batch.size() < batchMax && batchWaitNanos > 0 && !(batch.get(batch.size() - 1) instanceof Close)) {
-          // the whole wait asleep, then what came meanwhile: not woken by each write queued in it (a write lands on an
-          // empty queue once per drain, and each of those would wake this thread for that one write)
+        if (batch.size() == 1 && batchWaitNanos > 0 && !(batch.get(0) instanceof Close)) {
+          // a single write: the wait is for company (when more were queued, they came while the last batch committed,
+          // and waiting would only hold them back); the whole wait asleep, then what came meanwhile: not woken by each
+          // write queued in it (a write lands on an empty queue once per drain, and each of those would wake this thread
+          // for that one write)
           long until = System.nanoTime() + batchWaitNanos;
           long left;
           while ((left = until - System.nanoTime()) > 0) {

@@ -268,6 +268,45 @@ class PostgresTaskStoreTest extends TaskStoreContract {
   }
 
   @Test
+  void aLoneWriteWaitsForCompanyButWritesQueuedWhileACommitRanAreSentAtOnce() throws Exception {
+    double batchWait = 3;
+    PostgresTaskStore s = new PostgresTaskStore(Postgres.URL, "", 2, schema, 100, batchWait, 5);
+    get(s.open());
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    try {
+      // another transaction holds the event ids, so that the first batch, once sent, waits for it
+      io.vertx.pgclient.PgConnection other = get(io.vertx.pgclient.PgConnection.connect(vertx, s.connectOptions()));
+      get(other.query("BEGIN").execute());
+      get(other.query("SELECT last FROM event_ids FOR UPDATE").execute());
+      long queued = System.nanoTime();
+      s.withEvents(() -> s.put(insert("A", "pending")),
+          () -> List.of(new LoggedEvent("task.created", "A", () -> "{\"id\":\"A\"}")));
+      org.vertxasyncio.testing.Eventually.eventually("the first batch waits for the event ids",
+          java.time.Duration.ofSeconds(15), () -> ((Number) Postgres.value(
+              "SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))", other.processId()))
+              .longValue() > 0);
+      double lone = (System.nanoTime() - queued) / 1e9;
+      assertTrue(lone >= batchWait, "a lone write is sent after the wait for company, not " + lone + " s after it was queued");
+      // queued while that batch is under way: the next batch is what the writer finds queued, sent at once
+      s.put(insert("B", "pending"));
+      s.put(insert("C", "pending"));
+      Future<Void> synced = s.sync();
+      long released = System.nanoTime();
+      get(other.query("ROLLBACK").execute());
+      get(synced);
+      double next = (System.nanoTime() - released) / 1e9;
+      assertTrue(next < batchWait - 1, "the writes queued meanwhile committed " + next + " s after the first batch could "
+          + "go on, not held back for the " + batchWait + " s wait");
+      assertEquals(List.of(List.of("A"), List.of("B"), List.of("C")),
+          Postgres.query("SELECT id FROM " + schema + ".tasks ORDER BY id"));
+      get(other.close());
+    } finally {
+      get(vertx.close());
+      get(s.close());
+    }
+  }
+
+  @Test
   void aBatchAndAHeartbeatThatNeedEachOthersRowsBothCommit() throws Exception {
     PostgresTaskStore s = store(Postgres.URL);
     get(s.open());
