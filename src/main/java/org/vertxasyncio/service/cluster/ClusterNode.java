@@ -505,9 +505,10 @@ public final class ClusterNode implements Ownership {
    * node's retention does. The removed tasks' webhook deliveries go in the same statement (a done task gets no new
    * one: its finish wrote them, committed before its row was done).
    *
-   * <p>Its cost stays linear in the rows of {@code tasks}: the oldest beyond the maximum are those at or below the
-   * first of them in the order {@code done_at, id} (one row, found by one sort), not members of a subquery's
-   * rows (a subplan that, planned while the table was small, compared every row with each of them); and the
+   * <p>Its cost stays linear in the done tasks, and reads no pending one: the oldest beyond the maximum are those at
+   * or below the first of them in the order {@code done_at, id} (one row, found by one sort), not members of a
+   * subquery's rows (a subplan that, planned while the table was small, compared every row with each of them); both
+   * the cut and the rows before it are read through the index of done tasks in that order ({@code tasks_done}); and the
    * batch's three arrays are aggregated in one pass over the removed ids, sorted once, not each sorted again
    * by an {@code ORDER BY} of its own.
    */
