@@ -998,7 +998,7 @@ public final class PostgresTaskStore implements TaskStore {
           batch.add(first);
           queue.drainTo(batch, Math.max(0, batchMax - batch.size()));
         }
-        if (batch.size() == 1 && batchWaitNanos > 0 && !(batch.get(0) instanceof Close)) {
+        if (batch.size() == 1 && batchMax > 1 && batchWaitNanos > 0 && !(batch.get(0) instanceof Close)) {
           // a single write: the wait is for company (when more were queued, they came while the last batch committed,
           // and waiting would only hold them back); the whole wait asleep, then what came meanwhile: not woken by each
           // write queued in it (a write lands on an empty queue once per drain, and each of those would wake this thread

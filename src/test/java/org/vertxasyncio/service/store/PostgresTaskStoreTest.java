@@ -307,6 +307,24 @@ class PostgresTaskStoreTest extends TaskStoreContract {
   }
 
   @Test
+  void withRoomForOneWriteABatchNeverWaitsForCompany() throws Exception {
+    double batchWait = 3;
+    PostgresTaskStore s = new PostgresTaskStore(Postgres.URL, "", 2, schema, 1, batchWait, 5);
+    get(s.open());
+    try {
+      long queued = System.nanoTime();
+      s.put(insert("A", "pending"));
+      get(s.sync());
+      double seconds = (System.nanoTime() - queued) / 1e9;
+      assertTrue(seconds < batchWait - 1, "a batch that is full with one write committed " + seconds + " s after it was "
+          + "queued, not after the " + batchWait + " s wait for more it has no room for");
+      assertEquals("A", Postgres.value("SELECT id FROM " + schema + ".tasks"));
+    } finally {
+      get(s.close());
+    }
+  }
+
+  @Test
   void aBatchAndAHeartbeatThatNeedEachOthersRowsBothCommit() throws Exception {
     PostgresTaskStore s = store(Postgres.URL);
     get(s.open());
