@@ -78,33 +78,33 @@ public final class Routes {
         Map.entry("openapi", ops::openapi));
 
     RouterBuilder builder = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
-    // platform handlers: vertx-web runs them before the body handler, as it requires
-    PlatformHandler drain = rc -> {
-      if (api.draining().getAsBoolean() && !ALWAYS_OPEN.contains(rc.normalizedPath())) {
-        if (rc.request().version() != io.vertx.core.http.HttpVersion.HTTP_2) {
-          rc.response().putHeader("Connection", "close");
-        }
-        Errors.send(rc, ApiError.shuttingDown());
-      } else {
-        rc.next();
-      }
-    };
-    PlatformHandler json = Routes::requireJsonBody;
-    builder.rootHandler((PlatformHandler) Routes::supportedVersion);
-    builder.rootHandler((PlatformHandler) Routes::decodable);
+    // the checks before the body, in this order, as one platform handler (vertx-web runs platform handlers
+    // before the body handler, as it requires): one step of the router per request instead of one per check
+    List<Gate> gates = new ArrayList<>();
+    gates.add(Routes::supportedVersion);
+    gates.add(Routes::decodable);
     if (api.config().rateLimit > 0) {
       RateLimiter limiter = new RateLimiter(api.config().rateLimit, api.config().rateBurst, RATE_CLIENTS_MAX, System::nanoTime);
-      builder.rootHandler((PlatformHandler) rc -> rateLimit(rc, limiter));
+      gates.add(rc -> rateLimit(rc, limiter));
     }
     BearerAuth auth = new BearerAuth(api.config().authTokens);
     if (auth.enabled()) {
       boolean metricsOpen = !api.config().authMetrics;
-      builder.rootHandler((PlatformHandler) rc -> authenticate(rc, auth, metricsOpen));
+      gates.add(rc -> authenticate(rc, auth, metricsOpen));
     }
-    builder.rootHandler(drain);
-    builder.rootHandler(json);
-    builder.rootHandler(BodyHandler.create(false).setBodyLimit(api.config().maxBodyBytes));
-    builder.rootHandler(rc -> taskSizes(rc, api));
+    gates.add(rc -> drain(rc, api));
+    gates.add(Routes::requireJsonBody);
+    Gate[] before = gates.toArray(Gate[]::new);
+    builder.rootHandler((PlatformHandler) rc -> {
+      for (Gate g : before) {
+        if (!g.pass(rc)) {
+          return;
+        }
+      }
+      rc.next();
+    });
+    // the body read into a buffer of its Content-Length (at most 64 KiB, at most the limit), not a 1 KiB one grown
+    builder.rootHandler(BodyHandler.create(false).setBodyLimit(api.config().maxBodyBytes).setPreallocateBodyBuffer(true));
     // the requests' validation, prepared once per operation (OperationValidator), in place of the router's
     RequestValidatorImpl library = new RequestValidatorImpl(vertx, contract);
     for (Operation op : contract.operations()) {
@@ -112,9 +112,12 @@ public final class Routes {
       if (h == null) {
         throw new IllegalStateException("openapi.yaml has operation " + op.getOperationId() + " and the service no handler for it");
       }
-      builder.getRoute(op.getOperationId()).setDoValidation(false)
-          .addHandler(new OperationValidator(vertx, contract, op, library).handler())
-          .addHandler(knownQueryOnly(op)).addHandler(safe(h));
+      var route = builder.getRoute(op.getOperationId()).setDoValidation(false);
+      if (op.getOperationId().equals("submitTask")) {
+        route.addHandler(rc -> taskSizes(rc, api));
+      }
+      route.addHandler(new OperationValidator(vertx, contract, op, library).handler())
+          .addHandler(knownQueryOnlyThen(op, h));
     }
     if (handlers.size() != contract.operations().size()) {
       throw new IllegalStateException("the service has handlers for operations that openapi.yaml does not define");
@@ -141,14 +144,26 @@ public final class Routes {
    * 400 for a request line whose version is neither HTTP/1.0 nor HTTP/1.1 ({@code GET / HTTP/9.9}), which
    * reaches the router only because the server has a WebSocket handler (see {@link #serve}).
    */
-  private static void supportedVersion(RoutingContext rc) {
+  private static boolean supportedVersion(RoutingContext rc) {
     if (rc.request().version() != null) {
-      rc.next();
-      return;
+      return true;
     }
     rc.response().putHeader("Connection", "close");
     Errors.send(rc, ApiError.invalid(null, "Unsupported HTTP version: this service speaks HTTP/1.0, HTTP/1.1 and HTTP/2"));
     rc.request().connection().close();
+    return false;
+  }
+
+  /** 503 while the service shuts down, but for the operations endpoints ({@link #ALWAYS_OPEN}). */
+  private static boolean drain(RoutingContext rc, Api api) {
+    if (!api.draining().getAsBoolean() || ALWAYS_OPEN.contains(rc.normalizedPath())) {
+      return true;
+    }
+    if (rc.request().version() != io.vertx.core.http.HttpVersion.HTTP_2) {
+      rc.response().putHeader("Connection", "close");
+    }
+    Errors.send(rc, ApiError.shuttingDown());
+    return false;
   }
 
   /**
@@ -212,34 +227,33 @@ public final class Routes {
    * 400 for a path or a query string that is not valid percent-encoding ({@code //tasks//%zz},
    * {@code ?name=%ZZ}), before any handler reads them (vertx-web would throw from inside them).
    */
-  private static void decodable(RoutingContext rc) {
+  private static boolean decodable(RoutingContext rc) {
     try {
       rc.normalizedPath();
     } catch (IllegalArgumentException e) {
       Errors.send(rc, ApiError.invalid("path", "is not valid percent-encoding"));
-      return;
+      return false;
     }
     try {
       rc.request().params();
     } catch (IllegalArgumentException e) {
       Errors.send(rc, ApiError.invalid("query", "is not valid percent-encoded UTF-8"));
-      return;
+      return false;
     }
-    rc.next();
+    return true;
   }
 
-  private static void rateLimit(RoutingContext rc, RateLimiter limiter) {
+  private static boolean rateLimit(RoutingContext rc, RateLimiter limiter) {
     if (PROBES.contains(rc.normalizedPath())) {
-      rc.next();
-      return;
+      return true;
     }
     var remote = rc.request().remoteAddress();
     int wait = limiter.acquire(remote == null || remote.hostAddress() == null ? "?" : remote.hostAddress());
     if (wait == 0) {
-      rc.next();
-    } else {
-      Errors.send(rc, ApiError.tooMany(wait, "Too many requests from this address (limits.rate.requests); retry in " + wait + " s"));
+      return true;
     }
+    Errors.send(rc, ApiError.tooMany(wait, "Too many requests from this address (limits.rate.requests); retry in " + wait + " s"));
+    return false;
   }
 
   /**
@@ -247,17 +261,15 @@ public final class Routes {
    * {@code /events} only, {@code ?access_token=<token>}. The probes need none, nor the dashboard's page and
    * assets (they hold no data), nor {@code /metrics} when {@code auth.metrics} is false.
    */
-  private static void authenticate(RoutingContext rc, BearerAuth auth, boolean metricsOpen) {
+  private static boolean authenticate(RoutingContext rc, BearerAuth auth, boolean metricsOpen) {
     String path = rc.normalizedPath();
     if (PROBES.contains(path) || DashboardRoutes.isDashboardPath(path) || (metricsOpen && path.equals("/metrics"))) {
-      rc.next();
-      return;
+      return true;
     }
     String queryToken = path.equals(QUERY_TOKEN_ROUTE) ? rc.request().getParam("access_token") : null;
     BearerAuth.Verdict v = auth.check(rc.request().getHeader("Authorization"), queryToken);
     if (v == BearerAuth.Verdict.VALID) {
-      rc.next();
-      return;
+      return true;
     }
     String challenge = v == BearerAuth.Verdict.MISSING ? "Bearer realm=\"vertx-asyncio\""
         : "Bearer realm=\"vertx-asyncio\", error=\"invalid_token\"";
@@ -265,10 +277,20 @@ public final class Routes {
     Errors.send(rc, ApiError.unauthorized(v == BearerAuth.Verdict.MISSING
         ? "This service needs a bearer token: Authorization: Bearer <token>"
         : "The bearer token is not valid"));
+    return false;
   }
 
-  /** 400 for a query parameter that {@code op} does not declare. */
-  private static Handler<RoutingContext> knownQueryOnly(Operation op) {
+  /** A check before the body: true to go on, false when it has answered the request. */
+  @FunctionalInterface
+  private interface Gate {
+    boolean pass(RoutingContext rc);
+  }
+
+  /**
+   * 400 for a query parameter that {@code op} does not declare; else {@code h}, whose exceptions become JSON
+   * errors (a {@link ServiceError} or an {@link ApiError} it throws, for instance).
+   */
+  private static Handler<RoutingContext> knownQueryOnlyThen(Operation op, Handler<RoutingContext> h) {
     Set<String> known = new java.util.TreeSet<>();
     for (var p : op.getParameters()) {
       if (p.getIn() == io.vertx.openapi.contract.Location.QUERY) {
@@ -283,13 +305,6 @@ public final class Routes {
           return;
         }
       }
-      rc.next();
-    };
-  }
-
-  /** A handler whose exceptions become JSON errors (a {@link ServiceError} or an {@link ApiError} it throws, for instance). */
-  private static Handler<RoutingContext> safe(Handler<RoutingContext> h) {
-    return rc -> {
       try {
         h.handle(rc);
       } catch (Throwable t) {
@@ -299,22 +314,21 @@ public final class Routes {
   }
 
   /** 415 unless a request with a body says {@code application/json} (or {@code +json}). */
-  private static void requireJsonBody(RoutingContext rc) {
+  private static boolean requireJsonBody(RoutingContext rc) {
     var req = rc.request();
     boolean hasBody = req.headers().contains("Transfer-Encoding")
         || (req.getHeader("Content-Length") != null && !"0".equals(req.getHeader("Content-Length").trim()));
     if (!hasBody) {
-      rc.next();
-      return;
+      return true;
     }
     String ct = req.getHeader("Content-Type");
     String mt = ct == null ? "" : ct.split(";", 2)[0].trim().toLowerCase(java.util.Locale.ROOT);
     if (mt.equals("application/json") || mt.endsWith("+json")) {
-      rc.next();
-    } else {
-      Errors.send(rc, new ApiError(415, "unsupported_media_type", "Content-Type", null, "Request bodies must be application/json, got "
-          + (ct == null ? "no Content-Type" : "'" + ct + "'")));
+      return true;
     }
+    Errors.send(rc, new ApiError(415, "unsupported_media_type", "Content-Type", null, "Request bodies must be application/json, got "
+        + (ct == null ? "no Content-Type" : "'" + ct + "'")));
+    return false;
   }
 
   private static List<String> allowed(OpenAPIContract contract, String requestPath) {
