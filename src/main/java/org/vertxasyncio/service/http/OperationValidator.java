@@ -83,6 +83,8 @@ final class OperationValidator {
   private final Map<Style, ParameterTransformer> transformers = new EnumMap<>(Style.class);
   /** Whether this class extracts the operation's parameters itself: each a path, header or primitive query parameter. */
   private final boolean extractHere;
+  /** The operation's parameters, in the document's order. */
+  private final Parameter[] params;
   /** The segment of the request's path each path parameter is (1 for the first), as vertx-openapi counts them. */
   private final Map<Parameter, Integer> pathSegments = new IdentityHashMap<>();
   /** Each parameter's compiled schema, or (a schema {@link SchemaCheck} does not compile) the library's validator. */
@@ -98,6 +100,7 @@ final class OperationValidator {
     this.operation = operation;
     this.library = library;
     transformers.putAll(transformers());
+    params = operation.getParameters().toArray(Parameter[]::new);
     extractHere = operation.getParameters().stream().allMatch(p -> switch (p.getIn()) {
       case PATH, HEADER -> true;
       case QUERY -> p.getSchemaType() != SchemaType.OBJECT && p.getSchemaType() != SchemaType.ARRAY;
@@ -209,17 +212,9 @@ final class OperationValidator {
     Map<String, RequestParameter> headers = new HashMap<>(4);
     Map<String, RequestParameter> path = new HashMap<>(4);
     Map<String, RequestParameter> query = new HashMap<>(4);
-    String[] segments = null;
-    for (Parameter p : operation.getParameters()) {
+    for (Parameter p : params) {
       switch (p.getIn()) {
-        case PATH -> {
-          if (segments == null) {
-            segments = req.path().substring(1).split("/");
-          }
-          int segment = pathSegments.get(p);
-          path.put(p.getName(), segments.length < segment ? new RequestParameterImpl(null)
-              : new RequestParameterImpl(decodeUrl(segments[segment - 1])));
-        }
+        case PATH -> path.put(p.getName(), new RequestParameterImpl(decodeUrl(pathSegment(req.path(), pathSegments.get(p)))));
         case HEADER -> headers.put(p.getName(), new RequestParameterImpl(decodeUrl(req.getHeader(p.getName()))));
         case QUERY -> {
           List<String> values = req.params().getAll(p.getName());
@@ -233,6 +228,37 @@ final class OperationValidator {
     }
     return new ValidatableRequestImpl(cookies, headers, path, query, new RequestParameterImpl(raw),
         req.headers().get(HttpHeaders.CONTENT_TYPE));
+  }
+
+  /**
+   * Segment {@code n} (from 1) of {@code path} after its first character, as {@code path.substring(1).split("/")}
+   * numbers them, which drops the empty segments at the end (null: no such segment); without the array.
+   */
+  static String pathSegment(String path, int n) {
+    if (path.length() == 1) {
+      return n == 1 ? "" : null; // "".split("/") is [""]
+    }
+    int start = 1;
+    for (int i = 1; i < n; i++) {
+      int slash = path.indexOf('/', start);
+      if (slash < 0) {
+        return null;
+      }
+      start = slash + 1;
+    }
+    int end = path.indexOf('/', start);
+    if (end < 0) {
+      end = path.length();
+    }
+    if (end > start) {
+      return path.substring(start, end);
+    }
+    for (int i = end; i < path.length(); i++) {
+      if (path.charAt(i) != '/') {
+        return ""; // an empty segment that a non-empty one follows
+      }
+    }
+    return null;
   }
 
   /** As vertx-openapi's {@code RequestUtils.decodeUrl}: the same value, or the same error (its cause left out). */
@@ -302,7 +328,7 @@ final class OperationValidator {
     Map<String, RequestParameter> headers = new HashMap<>(4);
     Map<String, RequestParameter> path = new HashMap<>(4);
     Map<String, RequestParameter> query = new HashMap<>(4);
-    for (Parameter p : operation.getParameters()) {
+    for (Parameter p : params) {
       switch (p.getIn()) {
         case COOKIE -> cookies.put(p.getName(), parameter(p, request.getCookies().get(p.getName())));
         case HEADER -> headers.put(p.getName(), parameter(p, request.getHeaders().get(p.getName())));

@@ -350,4 +350,24 @@ class OperationValidatorTest {
       server.close();
     }
   }
+  @Test
+  void aPathSegmentIsTheOneSplittingThePathWouldGive() {
+    List<String> paths = new ArrayList<>(List.of("/", "//", "///", "/tasks", "/tasks/", "/tasks//", "/tasks/a", "/tasks/a/",
+        "/tasks//a", "/tasks/a/cancel", "/tasks/a//cancel", "/loops/x/start/", "//tasks/a", "/a/b/c/d/e"));
+    java.util.Random random = new java.util.Random(7);
+    for (int i = 0; i < 2_000; i++) {
+      StringBuilder b = new StringBuilder("/");
+      int n = random.nextInt(8);
+      for (int j = 0; j < n; j++) {
+        b.append("ab/".charAt(random.nextInt(3)));
+      }
+      paths.add(b.toString());
+    }
+    for (String path : paths) {
+      String[] split = path.substring(1).split("/");
+      for (int n = 1; n <= 6; n++) {
+        assertEquals(split.length < n ? null : split[n - 1], OperationValidator.pathSegment(path, n), path + " segment " + n);
+      }
+    }
+  }
 }
