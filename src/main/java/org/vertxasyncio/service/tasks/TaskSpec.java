@@ -274,7 +274,8 @@ public record TaskSpec(Kind kind, String name, String loop, Double seconds, Obje
     if (timeout != null) {
       echo.put("timeout", timeout);
     }
-    return new TaskSpec(kind, name, loop, seconds, result, iterations, input, items, returnExceptions, raise, timeout, hooks, echo);
+    return new TaskSpec(kind, name, loop, seconds, result, iterations, input, items, returnExceptions, raise, timeout, hooks,
+        FrozenJson.freeze(echo));
   }
 
   private static final List<String> KNOWN = List.of("kind", "name", "loop", "seconds", "result", "iterations", "input",
