@@ -223,6 +223,7 @@ public final class ServiceVerticle extends VerticleBase {
       // a deletion whose NOTIFY this node missed still reaches it: the log has its task.deleted
       finishes.onDeleted(tasks::deletedElsewhere);
       cluster.eventLog(config.get(ConfigKeys.EVENTS_LOG_RETENTION), config.get(ConfigKeys.EVENTS_LOG_MAX), pg.eventsChannel());
+      cluster.vacuumEvery(config.get(ConfigKeys.STORE_POSTGRES_VACUUM));
       tasks.ownership(cluster);
       sharedLoops = cluster.shareLoops(loops, config.maxLoops, config.shutdownTimeout);
       sharedLoops.logged(journal::sync);

@@ -102,6 +102,17 @@ public final class ClusterNode implements Ownership {
   private double eventRetentionSeconds = 3600;
   private int eventRetentionMax = 1_000_000;
   private String eventsChannel = "vertx_asyncio_events";
+  /** {@code store.postgres.vacuum}: seconds between the leader's vacuums of the store's busiest tables (0: none). */
+  private double vacuumSeconds;
+  /** When the last vacuum started ({@link System#nanoTime()}); on this node's context. */
+  private long lastVacuum;
+  /** True once the leader started a vacuum (the first runs at the first upkeep); on this node's context. */
+  private boolean vacuumTried;
+  /** True while a vacuum is under way: one at a time; on this node's context. */
+  private boolean vacuuming;
+  /** True once a vacuum failed and none has succeeded since: the failure is logged once, not every round. */
+  private boolean vacuumFailing;
+  private final AtomicLong vacuums = new AtomicLong();
 
   /**
    * @param pool    the node's connections to the store's database (its own: heartbeats never queue behind
@@ -152,6 +163,19 @@ public final class ClusterNode implements Ownership {
     this.eventRetentionSeconds = seconds;
     this.eventRetentionMax = max;
     this.eventsChannel = channel;
+  }
+
+  /**
+   * How often the leader vacuums the store's tables that change with every task ({@link #VACUUM}), in seconds; 0:
+   * never (the server's autovacuum only); before {@link #start}.
+   */
+  public void vacuumEvery(double seconds) {
+    this.vacuumSeconds = seconds;
+  }
+
+  /** Vacuums of the store's tables this node completed (as the leader). */
+  public long vacuums() {
+    return vacuums.get();
   }
 
   /** This node's id, the owner of the tasks it holds. */
@@ -481,6 +505,7 @@ public final class ClusterNode implements Ownership {
       if (!isLeader) {
         return Future.succeededFuture();
       }
+      vacuum();
       return count(pool.preparedQuery(DELETE_DEAD_NODES).execute(Tuple.of(3 * leaseNanos / 1e9)))
           .compose(v -> count(pool.preparedQuery(RETENTION).execute(Tuple.of((long) (retentionSeconds * 1000), retentionMax,
               eventsChannel))))
@@ -489,6 +514,43 @@ public final class ClusterNode implements Ownership {
           .compose(n -> n > 0 ? count(leases.notifyPeers()) : Future.succeededFuture())
           .mapEmpty();
     }).recover(e -> Future.succeededFuture()).mapEmpty();
+  }
+
+  /**
+   * The tables a task's life writes and deletes rows of. Every task leaves dead row versions in {@code tasks} (its
+   * finish is a new version of its row, retention deletes it) and in the indexes; until a vacuum marks their space
+   * free, new rows go to new pages and every index grows. The server's autovacuum, when it is on at all, comes
+   * once a minute at most (its default naptime): at thousands of tasks a second the table and its indexes grow
+   * many times over in between, and every statement on them slows down. {@code SKIP_LOCKED}: a table another
+   * vacuum holds is skipped, not waited for (harmless when two leaders overlap for a moment). A vacuum is not a
+   * transaction: it runs on a connection of the pool as a simple query.
+   */
+  static final String VACUUM = "VACUUM (SKIP_LOCKED) tasks, event_batches, webhook_outbox, idempotency_keys";
+
+  /**
+   * Starts the leader's vacuum if {@code store.postgres.vacuum} has passed since the last one started and none is
+   * under way. It runs beside the round, never inside it: the rounds (heartbeats) do not wait for it.
+   */
+  private void vacuum() {
+    long now = System.nanoTime();
+    if (vacuumSeconds <= 0 || vacuuming || vacuumTried && now - lastVacuum < (long) (vacuumSeconds * 1e9)) {
+      return;
+    }
+    vacuuming = true;
+    vacuumTried = true;
+    lastVacuum = now;
+    count(pool.query(VACUUM).execute()).onComplete(ar -> {
+      vacuuming = false;
+      if (ar.succeeded()) {
+        vacuums.incrementAndGet();
+        vacuumFailing = false;
+        LOG.debug("vacuumed the store's tables in {} ms", (System.nanoTime() - now) / 1_000_000);
+      } else if (!vacuumFailing) {
+        vacuumFailing = true;
+        LOG.warn("the leader's vacuum of the store's tables failed (tried again every store.postgres.vacuum seconds): {}",
+            ar.cause().getMessage());
+      }
+    });
   }
 
   /** Nodes not seen for three leases that hold no pending task. */

@@ -156,6 +156,11 @@ public final class ConfigKeys {
   public static final ConfigKey<Double> STORE_POSTGRES_TIMEOUT = number("store.postgres.timeout", 5.0, 0, false, 3600,
       "seconds a PostgreSQL connection or commit may take before the store counts the database unreachable (its "
           + "writes are then retried, in order, and new writes answer 503 until it is back)");
+  public static final ConfigKey<Double> STORE_POSTGRES_VACUUM = number("store.postgres.vacuum", 2.0, 0, true, 3600,
+      "with the `postgres` store: seconds between the leader's vacuums of the tables every task writes and deletes "
+          + "rows of (`tasks`, the event log, the webhook outbox, the idempotency keys), so that their dead rows' space "
+          + "is used again instead of the tables and their indexes growing between the server's autovacuums; `0`: none "
+          + "(the server's autovacuum only)");
   public static final ConfigKey<ServiceConfig.ShutdownTasks> SHUTDOWN_TASKS = choice("shutdown.tasks",
       ServiceConfig.ShutdownTasks.class, ServiceConfig.ShutdownTasks.KEEP, "on SIGTERM, `keep` pending tasks in the "
           + "store (they resume at the next start; with the `memory` store this is `cancel`), `cancel` them, or let "
