@@ -112,7 +112,6 @@ public final class ClusterNode implements Ownership {
   private boolean vacuuming;
   /** True once a vacuum failed and none has succeeded since: the failure is logged once, not every round. */
   private boolean vacuumFailing;
-  private final AtomicLong vacuums = new AtomicLong();
 
   /**
    * @param pool    the node's connections to the store's database (its own: heartbeats never queue behind
@@ -171,11 +170,6 @@ public final class ClusterNode implements Ownership {
    */
   public void vacuumEvery(double seconds) {
     this.vacuumSeconds = seconds;
-  }
-
-  /** Vacuums of the store's tables this node completed (as the leader). */
-  public long vacuums() {
-    return vacuums.get();
   }
 
   /** This node's id, the owner of the tasks it holds. */
@@ -542,7 +536,6 @@ public final class ClusterNode implements Ownership {
     count(pool.query(VACUUM).execute()).onComplete(ar -> {
       vacuuming = false;
       if (ar.succeeded()) {
-        vacuums.incrementAndGet();
         vacuumFailing = false;
         LOG.debug("vacuumed the store's tables in {} ms", (System.nanoTime() - now) / 1_000_000);
       } else if (!vacuumFailing) {
