@@ -47,14 +47,24 @@ function headers(extra) {
 /** The API calls under way (method, path, since when): for the curious, and for tests that time out. */
 export const inflight = new Set();
 
+/** The last API calls that ended (method, path, outcome, when, how long): for the curious, and for tests that time out. */
+export const recent = [];
+const RECENT_MAX = 40;
+
 /** One API call: resolves with the JSON body, rejects with an ApiError (status 0: unreachable). */
 export async function call(method, path, body) {
   const entry = {method, path, since: Date.now()};
   inflight.add(entry);
+  let outcome = 'ok';
   try {
     return await send(method, path, body);
+  } catch (e) {
+    outcome = (e instanceof ApiError ? e.status + ' ' : '') + e.message;
+    throw e;
   } finally {
     inflight.delete(entry);
+    recent.push({method, path, outcome, at: entry.since, ms: Date.now() - entry.since});
+    if (recent.length > RECENT_MAX) recent.shift();
   }
 }
 

@@ -3,7 +3,7 @@
 // Everything the stream and the API bring is queued and applied once per animation frame, then the views
 // redraw: a burst of thousands of events costs one layout, not thousands.
 
-import {allTasks, ApiError, auth, call, EventStream, hooks, inflight} from './api.js';
+import {allTasks, ApiError, auth, call, EventStream, hooks, inflight, recent} from './api.js';
 import {matcher, Model} from './model.js';
 import {Timeline} from './timeline.js';
 import {Detail, TaskTable, timeOf} from './table.js';
@@ -93,8 +93,9 @@ async function reload(reason) {
   const epoch = model.beginReload();
   const started = Date.now();
   try {
+    const askedAt = Date.now();
     const loops = await call('GET', 'loops');
-    model.setLoops(loops.loops);
+    model.setLoops(loops.loops, askedAt);
     const n = await allTasks((page) => {
       for (const t of page) model.upsert(t);
     });
@@ -377,8 +378,9 @@ function renderLoops() {
 
 async function pollLoops() {
   try {
+    const askedAt = Date.now();
     const r = await call('GET', 'loops');
-    model.setLoops(r.loops);
+    model.setLoops(r.loops, askedAt);
   } catch {
     // the banner says it
   }
@@ -558,6 +560,7 @@ window.dashboard = {
   banner: () => ({kind: $('#banner').dataset.kind || null, text: $('#banner-text').textContent, hidden: $('#banner').hidden}),
   demo: () => (demo ? {...demo} : null),
   inflight: () => [...inflight].map((e) => ({...e, ms: Date.now() - e.since})),
+  recentCalls: () => recent.map((e) => ({...e})),
   perf: () => ({
     frames: frameTimes.length,
     frameP50: quantile(frameTimes, 0.5), frameP95: quantile(frameTimes, 0.95),

@@ -34,6 +34,8 @@ export class Model {
     this.tasks = new Map();
     this.order = [];
     this.loops = new Map();
+    /** When an answer or an event last showed each loop (ms). */
+    this.loopSetAt = new Map();
     this.version = 0;
     this.epoch = 0;
     this.offsetMs = null; // local clock minus server clock, estimated from live events
@@ -200,13 +202,20 @@ export class Model {
    */
   setLoop(l) {
     this.mergeLoop(l);
+    this.loopSetAt.set(l.name, Date.now());
     this.version++;
   }
 
-  setLoops(list) {
+  /**
+   * The whole list of loops, as GET /loops answered a call made at {@code askedAt} (ms): a loop that an answer or
+   * an event showed after that call was made is left as it is, since the list may predate it (a loop created
+   * while the call was under way is not dropped, nor one just stopped shown running again).
+   */
+  setLoops(list, askedAt = Infinity) {
+    const fresh = (name) => !(this.loopSetAt.get(name) >= askedAt);
     const names = new Set(list.map((l) => l.name));
-    for (const name of [...this.loops.keys()]) if (!names.has(name)) this.loops.delete(name);
-    for (const l of list) this.mergeLoop(l);
+    for (const name of [...this.loops.keys()]) if (!names.has(name) && fresh(name)) this.loops.delete(name);
+    for (const l of list) if (fresh(l.name)) this.mergeLoop(l);
     this.version++;
   }
 

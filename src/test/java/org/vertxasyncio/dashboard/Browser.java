@@ -138,6 +138,7 @@ final class Browser implements AutoCloseable {
           + js("return window.dashboard ? JSON.stringify(window.dashboard.banner()) : 'no dashboard'")
           + "; stream: " + js("return window.dashboard ? JSON.stringify(window.dashboard.streamInfo()) : ''")
           + "; calls under way: " + js("return window.dashboard ? JSON.stringify(window.dashboard.inflight()) : ''")
+          + "; calls ended lately: " + js("return window.dashboard ? JSON.stringify(window.dashboard.recentCalls()) : ''")
           + "; console: " + consoleErrors());
     }
   }

@@ -272,6 +272,23 @@ class DashboardTest {
     browser.el("#submit-loop").findElement(By.cssSelector("option[value=default]")).click();
   }
 
+  @Test
+  void aLoopsListAskedForBeforeALoopChangedDoesNotUndoTheChange() {
+    // the page polls GET /loops; an answer to a call made before a loop was created (or stopped) must not drop it
+    // (or show it running again): the page keeps what the newer answer or event showed
+    Object kept = browser.js("""
+        const m = window.dashboard.model;
+        const askedAt = Date.now() - 1000;
+        m.setLoop({name: 'made-meanwhile', running: true, closed: false});
+        m.setLoop({name: 'default', running: false, closed: false});
+        m.setLoops([{name: 'default', running: true, closed: false}], askedAt);
+        const during = [m.loops.has('made-meanwhile'), m.loops.get('default').running];
+        m.setLoops([{name: 'default', running: true, closed: false}], Date.now() + 1);
+        return [...during, m.loops.has('made-meanwhile'), m.loops.get('default').running];""");
+    assertEquals(List.of(true, false, false, true), kept,
+        "kept through the older answer, then replaced by a newer one: [created kept, stopped kept, created dropped, running]");
+  }
+
   private String loopState(String name) {
     return String.valueOf(browser.attr("#loops-body tr[data-loop='" + name + "']", "data-state"));
   }
