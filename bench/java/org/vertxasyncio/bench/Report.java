@@ -78,6 +78,10 @@ final class Report {
           "http", "post.requests_per_s", "asyncio-sqlite", "http", "post.requests_per_s", "asyncio-memory", 0.8, false, true),
       new Target("postgres_vs_sqlite", "POST /tasks requests/s with the postgres store (one node) >= 70 % of the SQLite store's",
           "cluster", "post.requests_per_s", "asyncio-postgres", "cluster", "post.requests_per_s", "asyncio-sqlite", 0.7, false, true),
+      new Target("postgres_vs_sqlite_1cpu", "POST /tasks requests/s with the postgres store (one node) >= 70 % of the SQLite "
+          + "store's, each node pinned to one CPU with its load generator, PostgreSQL's server on the other CPUs",
+          "cluster", "post.requests_per_s", "asyncio-postgres-1cpu", "cluster", "post.requests_per_s", "asyncio-sqlite-1cpu",
+          0.7, false, true),
       new Target("parked_1m_rss", "1,000,000 sleeps due in an hour on one node (SQLite store, parked) in <= 500 MB RSS (peak)",
           "parked", "1m.peak_rss", "asyncio-sqlite", null, null, null, 500.0, false),
       new Target("rescue_within_lease", "cluster: the last task of a node killed with kill -9 running again on the other "

@@ -29,6 +29,10 @@ import org.vertxasyncio.bench.Suite;
  *       each, at once): requests/s and the service's CPU per request (both nodes' CPU over both nodes'
  *       requests), each postgres figure as a ratio to SQLite's and memory's; the peers started once, warmed up,
  *       then run interleaved;</li>
+ *   <li>the same run with one node pinned to one CPU together with its wrk ({@code taskset -c 0}), on SQLite and on
+ *       PostgreSQL, whose server the scheduler then runs on the other CPUs: each node with a CPU of its own and its
+ *       database server apart from it, as deployed, where on a small machine PostgreSQL's processes otherwise take
+ *       part of the CPUs the node's figure is judged on (skipped without {@code taskset} or a second CPU);</li>
  *   <li>for the postgres peers, per task over the measured run and the settling after it: the statements the
  *       nodes sent ({@code asyncio_store_statements_total} + {@code asyncio_cluster_statements_total}),
  *       PostgreSQL's transactions ({@code pg_stat_database}) and its server processes' CPU time;</li>
@@ -44,7 +48,12 @@ import org.vertxasyncio.bench.Suite;
 public final class ClusterSuite implements Suite {
   static final String TWO_NODES = "asyncio-postgres-2nodes";
   static final String POSTGRESQL = "postgresql";
+  /** Ours on SQLite, pinned to one CPU with its load generator ({@link ServicePeers#startPinned}). */
+  static final String PINNED_SQLITE = OURS_SQLITE + "-1cpu";
+  /** Ours on PostgreSQL, one node, pinned to one CPU with its load generator; PostgreSQL on the other CPUs. */
+  static final String PINNED_POSTGRES = OURS_POSTGRES + "-1cpu";
   static final List<String> PEERS = List.of(OURS_MEMORY, OURS_SQLITE, OURS_POSTGRES, TWO_NODES);
+  static final List<String> PINNED_PEERS = List.of(PINNED_SQLITE, PINNED_POSTGRES);
   /** The statements of one transaction of pgbench's TPC-B-like script: BEGIN, 3 UPDATE, SELECT, INSERT, END. */
   static final int TPCB_STATEMENTS = 7;
 
@@ -63,21 +72,31 @@ public final class ClusterSuite implements Suite {
   public void run(Bench bench) throws Exception {
     boolean quick = bench.quick();
     int reps = quick ? 1 : 3;
-    double warmup = quick ? 3 : 8;
     double saturation = quick ? 3 : 5;
     Map<String, String> limits = Map.of("LIMITS_PENDING_MAX", "1000000");
     String oneSchema = ServicePeers.postgresSchema("cluster-" + OURS_POSTGRES);
     String twoSchema = ServicePeers.postgresSchema("cluster-" + TWO_NODES);
-    List<String> schemas = List.of(oneSchema, twoSchema);
+    String pinnedSchema = ServicePeers.postgresSchema("cluster-" + PINNED_POSTGRES);
+    List<String> schemas = List.of(oneSchema, twoSchema, pinnedSchema);
+    List<String> peers = new ArrayList<>(PEERS);
+    if (ServicePeers.canPin()) {
+      peers.addAll(PINNED_PEERS);
+    } else {
+      Bench.progress("  no taskset, or a single CPU: the peers pinned to one CPU (" + PINNED_PEERS + ") do not run");
+    }
     for (String s : schemas) {
       ServicePeers.psql("DROP SCHEMA IF EXISTS " + s + " CASCADE");
     }
     Map<String, List<Bench.Server>> servers = new LinkedHashMap<>();
     Map<String, List<Map<String, Double>>> runs = new LinkedHashMap<>();
     try {
-      for (String peer : PEERS) {
+      for (String peer : peers) {
         List<Bench.Server> nodes = new ArrayList<>();
-        if (peer.equals(TWO_NODES)) {
+        if (peer.equals(PINNED_SQLITE)) {
+          nodes.add(ServicePeers.startPinned(bench, OURS_SQLITE, "cluster-" + peer, limits));
+        } else if (peer.equals(PINNED_POSTGRES)) {
+          nodes.add(ServicePeers.startPinned(bench, OURS_POSTGRES, "cluster-" + peer, limits));
+        } else if (peer.equals(TWO_NODES)) {
           for (String n : List.of("a", "b")) {
             Map<String, String> env = new LinkedHashMap<>(limits);
             env.put("NODE_ID", "bench-" + n);
@@ -88,12 +107,13 @@ public final class ClusterSuite implements Suite {
           nodes.add(ServicePeers.start(bench, peer, "cluster-" + peer, limits));
         }
         servers.put(peer, nodes);
-        post(bench, "warmup-" + peer, nodes, warmup);
+        ServicePeers.warmUp(bench, peer, quick ? 3 : 8, quick ? 8 : 40,
+            (label, seconds) -> post(bench, label, nodes, seconds).get("requests_per_s"));
         ServicePeers.settle();
         runs.put(peer, new ArrayList<>());
       }
       for (int rep = 1; rep <= reps; rep++) {
-        for (String peer : PEERS) {
+        for (String peer : peers) {
           List<Bench.Server> nodes = servers.get(peer);
           boolean pg = peer.equals(OURS_POSTGRES) || peer.equals(TWO_NODES);
           long xacts = pg ? transactions() : 0;
@@ -121,7 +141,7 @@ public final class ClusterSuite implements Suite {
         ServicePeers.psql("DROP SCHEMA IF EXISTS " + s + " CASCADE");
       }
     }
-    for (String peer : PEERS) {
+    for (String peer : peers) {
       bench.record("post.requests_per_s", peer, "req/s", runs.get(peer), "requests_per_s", 1);
       bench.record("post.cpu_per_request", peer, "us", runs.get(peer), "server_cpu_us_per_request", 1);
     }
@@ -133,6 +153,9 @@ public final class ClusterSuite implements Suite {
     for (String fig : List.of("post.requests_per_s", "post.cpu_per_request")) {
       bench.compare(fig, OURS_POSTGRES, OURS_SQLITE, OURS_MEMORY);
       bench.compare(fig, TWO_NODES, OURS_POSTGRES, OURS_SQLITE);
+      if (peers.contains(PINNED_POSTGRES)) {
+        bench.compare(fig, PINNED_POSTGRES, PINNED_SQLITE);
+      }
     }
     rescue(bench, quick ? 100 : 500, limits);
     pgbench(bench, quick ? 5 : 15);

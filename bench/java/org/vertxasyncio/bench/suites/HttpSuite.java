@@ -89,7 +89,6 @@ public final class HttpSuite implements Suite {
   public void run(Bench bench) throws Exception {
     boolean quick = bench.quick();
     int reps = quick ? 1 : 3;
-    double warmup = quick ? 3 : 8;
     double saturation = quick ? 3 : 5;
     double getSeconds = quick ? 2 : 4;
     double pacedWarmup = 1;
@@ -103,7 +102,7 @@ public final class HttpSuite implements Suite {
       for (String peer : peers) {
         Bench.Server s = ServicePeers.start(bench, peer, "server-" + peer, limits);
         servers.put(peer, s);
-        ServicePeers.wrk(bench, "warmup-" + peer, s, "/tasks", "post.lua", warmup);
+        ServicePeers.warmUp(bench, peer, s, quick);
         ServicePeers.settle();
         if (get) {
           Path ids = bench.out().resolve(name).resolve("ids-" + peer + ".txt");

@@ -49,8 +49,50 @@ final class ServicePeers {
   private ServicePeers() {
   }
 
+  /**
+   * The CPU a pinned peer and its load generator share ({@code taskset -c}): the first. Everything else (PostgreSQL
+   * above all) is left to the scheduler, which puts it on the other CPUs while that one is busy.
+   */
+  static final String PINNED_CPU = "0";
+  /** The labels of the servers started pinned to {@link #PINNED_CPU}: wrk runs pinned beside them. */
+  private static final java.util.Set<String> PINNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * Whether peers can be pinned to one CPU here: {@code taskset} (util-linux) runs, and the machine has another CPU
+   * for the rest.
+   */
+  static boolean canPin() {
+    if (Runtime.getRuntime().availableProcessors() < 2) {
+      return false;
+    }
+    try {
+      Process p = new ProcessBuilder("taskset", "-c", PINNED_CPU, "true").redirectErrorStream(true).start();
+      p.getInputStream().readAllBytes();
+      return p.waitFor() == 0;
+    } catch (java.io.IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /**
+   * {@link #start(Bench, String, String, Map)}, the server pinned to {@link #PINNED_CPU} with {@code taskset -c} (the
+   * JVM's threads, the store's included, on that CPU only), and every {@link #wrk} run against it pinned there too.
+   */
+  static Bench.Server startPinned(Bench bench, String peer, String label, Map<String, String> limits) throws Exception {
+    PINNED.add(label);
+    return start(bench, peer, label, limits, List.of("taskset", "-c", PINNED_CPU));
+  }
+
   /** Starts peer {@code peer}; {@code limits}: environment variables for our service (ignored by the other peers). */
   static Bench.Server start(Bench bench, String peer, String label, Map<String, String> limits) throws Exception {
+    return start(bench, peer, label, limits, List.of());
+  }
+
+  private static Bench.Server start(Bench bench, String peer, String label, Map<String, String> limits, List<String> prefix)
+      throws Exception {
     Duration limit = Duration.ofSeconds(90);
     boolean g1 = peer.equals(OURS_MEMORY_G1) || peer.equals(VERTX_G1);
     List<String> jvmFlags = g1 ? Bench.JVM_FLAGS : Bench.SERVICE_JVM_FLAGS;
@@ -72,19 +114,23 @@ final class ServicePeers {
           env.put("STORE_POSTGRES_SCHEMA", postgresSchema(label));
         }
         env.putAll(limits);
-        List<String> cmd = new ArrayList<>();
+        List<String> cmd = new ArrayList<>(prefix);
         cmd.add(bench.java());
         cmd.addAll(jvmFlags);
         cmd.add(gcLogFlag(bench, label));
         cmd.addAll(List.of("-jar", bench.root().resolve("target/vertx-asyncio.jar").toString(), "conf/config.json"));
         yield bench.server(label, cmd, env, limit);
       }
-      case VERTX, VERTX_G1 -> bench.server(label, bench.javaCommand(jvmFlags, List.of(gcLogFlag(bench, label)),
-          PROGRAMS + "VertxTasks", List.of("0")), Map.of(), limit);
-      case NODE -> bench.server(label, List.of("node", bench.root().resolve("bench/node/tasks.js").toString(), "0"), Map.of(),
+      case VERTX, VERTX_G1 -> prefix.isEmpty() ? bench.server(label, bench.javaCommand(jvmFlags, List.of(gcLogFlag(bench, label)),
+          PROGRAMS + "VertxTasks", List.of("0")), Map.of(), limit) : unpinnable(peer);
+      case NODE -> !prefix.isEmpty() ? unpinnable(peer) : bench.server(label, List.of("node", bench.root().resolve("bench/node/tasks.js").toString(), "0"), Map.of(),
           limit);
       default -> throw new IllegalArgumentException(peer);
     };
+  }
+
+  private static Bench.Server unpinnable(String peer) {
+    throw new IllegalArgumentException("only our service's peers start pinned, not " + peer);
   }
 
   /** The schema of the postgres peer started as {@code label}. */
@@ -173,7 +219,8 @@ final class ServicePeers {
   /** {@link #wrk(Bench, String, Bench.Server, String, String, double, String...)} with {@code connections} connections. */
   static Map<String, Double> wrk(Bench bench, String label, Bench.Server server, int connections, String path, String script,
       double seconds, String... scriptArgs) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("wrk", "-t1", "-c" + connections, "-d" + Math.round(seconds) + "s",
+    List<String> cmd = new ArrayList<>(PINNED.contains(server.label()) ? List.of("taskset", "-c", PINNED_CPU) : List.of());
+    cmd.addAll(List.of("wrk", "-t1", "-c" + connections, "-d" + Math.round(seconds) + "s",
         "--timeout", "30s", "--latency", "-s", bench.root().resolve("bench/wrk/" + script).toString(), server.url(path)));
     if (scriptArgs.length > 0) {
       cmd.add("--");
@@ -246,6 +293,50 @@ final class ServicePeers {
   }
 
   /** Waits for the 1 s sleeps of a POST run to finish, so that the next run starts on a server at rest. */
+  /** A window of a suite's load on a peer, {@code seconds} long: the requests/s it reached. */
+  interface Window {
+    double run(String label, double seconds) throws Exception;
+  }
+
+  /** Seconds of each warm-up window. */
+  static final double WARMUP_WINDOW = 4;
+  /** A warm-up ends once a window's requests/s is within this fraction of the window's before it. */
+  static final double WARMUP_STEADY = 0.05;
+
+  /**
+   * Warms a peer up to its steady state, not for a set time: windows of {@value #WARMUP_WINDOW} s of the suite's
+   * load until one's requests/s is within {@value #WARMUP_STEADY} of the one before, after {@code minSeconds} at
+   * least and {@code maxSeconds} at most. A JVM peer runs its compiled code only after enough requests, and a peer
+   * that serves fewer per second (a store that waits on a database) gets there later: the same few seconds for
+   * every peer would measure some of them still warming up. Records the seconds it took as
+   * {@code warmup.seconds} of {@code peer}, and the last window's requests/s as {@code warmup.requests_per_s}.
+   */
+  static double warmUp(Bench bench, String peer, double minSeconds, double maxSeconds, Window w) throws Exception {
+    double elapsed = 0;
+    double before = -1;
+    double rate = 0;
+    int i = 0;
+    while (true) {
+      rate = w.run("warmup-" + peer + "-" + ++i, WARMUP_WINDOW);
+      elapsed += WARMUP_WINDOW;
+      boolean steady = before > 0 && Math.abs(rate - before) <= WARMUP_STEADY * before;
+      if ((steady && elapsed >= minSeconds) || elapsed >= maxSeconds) {
+        break;
+      }
+      before = rate;
+    }
+    Bench.progress(String.format("  warm-up of %s: %.0f s (last window %.0f req/s)", peer, elapsed, rate));
+    bench.record("warmup.seconds", peer, "s", elapsed);
+    bench.record("warmup.requests_per_s", peer, "req/s", rate);
+    return elapsed;
+  }
+
+  /** {@link #warmUp} with wrk's {@code POST /tasks} (a 1 s sleep) on one server, as the suites' saturation runs. */
+  static double warmUp(Bench bench, String peer, Bench.Server server, boolean quick) throws Exception {
+    return warmUp(bench, peer, quick ? 3 : 8, quick ? 8 : 40,
+        (label, seconds) -> wrk(bench, label, server, "/tasks", "post.lua", seconds).get("requests_per_s"));
+  }
+
   static void settle() throws InterruptedException {
     Thread.sleep(1500);
   }

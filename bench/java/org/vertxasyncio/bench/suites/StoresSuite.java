@@ -39,7 +39,6 @@ public final class StoresSuite implements Suite {
   public void run(Bench bench) throws Exception {
     boolean quick = bench.quick();
     int reps = quick ? 1 : 3;
-    double warmup = quick ? 3 : 8;
     double saturation = quick ? 3 : 5;
     Map<String, String> limits = Map.of("LIMITS_PENDING_MAX", "1000000");
     String schema = ServicePeers.postgresSchema("server-" + OURS_POSTGRES);
@@ -51,7 +50,7 @@ public final class StoresSuite implements Suite {
       for (String peer : PEERS) {
         Bench.Server s = ServicePeers.start(bench, peer, "server-" + peer, limits);
         servers.put(peer, s);
-        ServicePeers.wrk(bench, "warmup-" + peer, s, "/tasks", "post.lua", warmup);
+        ServicePeers.warmUp(bench, peer, s, quick);
         ServicePeers.settle();
         runs.put(peer, new ArrayList<>());
       }
