@@ -107,8 +107,7 @@ public final class ClusterSuite implements Suite {
           nodes.add(ServicePeers.start(bench, peer, "cluster-" + peer, limits));
         }
         servers.put(peer, nodes);
-        ServicePeers.warmUp(bench, peer, quick ? 3 : 8, quick ? 8 : 40,
-            (label, seconds) -> post(bench, label, nodes, seconds).get("requests_per_s"));
+        ServicePeers.warmUp(bench, peer, quick, (label, seconds) -> post(bench, label, nodes, seconds));
         ServicePeers.settle();
         runs.put(peer, new ArrayList<>());
       }

@@ -293,48 +293,61 @@ final class ServicePeers {
   }
 
   /** Waits for the 1 s sleeps of a POST run to finish, so that the next run starts on a server at rest. */
-  /** A window of a suite's load on a peer, {@code seconds} long: the requests/s it reached. */
+  /** A window of a suite's load on a peer, {@code seconds} long: the requests it served and its requests/s. */
   interface Window {
-    double run(String label, double seconds) throws Exception;
+    Map<String, Double> run(String label, double seconds) throws Exception;
   }
 
   /** Seconds of each warm-up window. */
   static final double WARMUP_WINDOW = 4;
-  /** A warm-up ends once a window's requests/s is within this fraction of the window's before it. */
+  /** A warm-up ends once a window's requests/s is within this fraction of the window's before it... */
   static final double WARMUP_STEADY = 0.05;
+  /** ...and the peer has served this many requests in its warm-up (a full run; a quick one: a tenth). */
+  static final double WARMUP_REQUESTS = 150_000;
 
   /**
    * Warms a peer up to its steady state, not for a set time: windows of {@value #WARMUP_WINDOW} s of the suite's
-   * load until one's requests/s is within {@value #WARMUP_STEADY} of the one before, after {@code minSeconds} at
-   * least and {@code maxSeconds} at most. A JVM peer runs its compiled code only after enough requests, and a peer
-   * that serves fewer per second (a store that waits on a database) gets there later: the same few seconds for
-   * every peer would measure some of them still warming up. Records the seconds it took as
-   * {@code warmup.seconds} of {@code peer}, and the last window's requests/s as {@code warmup.requests_per_s}.
+   * load until the peer has served {@value #WARMUP_REQUESTS} requests and a window's requests/s is within
+   * {@value #WARMUP_STEADY} of the one before, after {@code minSeconds} at least and {@code maxSeconds} at most. A JVM
+   * peer runs its compiled code only after enough requests, and a peer that serves fewer per second (a store that
+   * waits on a database, a peer on one CPU, where the JIT's threads take that CPU from it) gets there later: the same
+   * few seconds for every peer would measure some of them still warming up, and two windows alike alone can be a
+   * pause of the climb. Records the seconds it took as {@code warmup.seconds} of {@code peer}, and the last window's
+   * requests/s as {@code warmup.requests_per_s}.
    */
-  static double warmUp(Bench bench, String peer, double minSeconds, double maxSeconds, Window w) throws Exception {
+  static double warmUp(Bench bench, String peer, double minSeconds, double maxSeconds, double minRequests, Window w)
+      throws Exception {
     double elapsed = 0;
+    double served = 0;
     double before = -1;
     double rate = 0;
     int i = 0;
     while (true) {
-      rate = w.run("warmup-" + peer + "-" + ++i, WARMUP_WINDOW);
+      Map<String, Double> m = w.run("warmup-" + peer + "-" + ++i, WARMUP_WINDOW);
+      rate = m.get("requests_per_s");
+      served += m.get("requests");
       elapsed += WARMUP_WINDOW;
       boolean steady = before > 0 && Math.abs(rate - before) <= WARMUP_STEADY * before;
-      if ((steady && elapsed >= minSeconds) || elapsed >= maxSeconds) {
+      if ((steady && elapsed >= minSeconds && served >= minRequests) || elapsed >= maxSeconds) {
         break;
       }
       before = rate;
     }
-    Bench.progress(String.format("  warm-up of %s: %.0f s (last window %.0f req/s)", peer, elapsed, rate));
+    Bench.progress(String.format("  warm-up of %s: %.0f s, %.0f requests (last window %.0f req/s)", peer, elapsed,
+        served, rate));
     bench.record("warmup.seconds", peer, "s", elapsed);
     bench.record("warmup.requests_per_s", peer, "req/s", rate);
     return elapsed;
   }
 
+  /** {@link #warmUp} as a full run or a quick one does it: 8 to 60 s (quick: 3 to 8 s). */
+  static double warmUp(Bench bench, String peer, boolean quick, Window w) throws Exception {
+    return warmUp(bench, peer, quick ? 3 : 8, quick ? 8 : 60, quick ? WARMUP_REQUESTS / 10 : WARMUP_REQUESTS, w);
+  }
+
   /** {@link #warmUp} with wrk's {@code POST /tasks} (a 1 s sleep) on one server, as the suites' saturation runs. */
   static double warmUp(Bench bench, String peer, Bench.Server server, boolean quick) throws Exception {
-    return warmUp(bench, peer, quick ? 3 : 8, quick ? 8 : 40,
-        (label, seconds) -> wrk(bench, label, server, "/tasks", "post.lua", seconds).get("requests_per_s"));
+    return warmUp(bench, peer, quick, (label, seconds) -> wrk(bench, label, server, "/tasks", "post.lua", seconds));
   }
 
   static void settle() throws InterruptedException {
