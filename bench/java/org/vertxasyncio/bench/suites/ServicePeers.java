@@ -292,7 +292,6 @@ final class ServicePeers {
     throw new IllegalStateException("jcmd GC.class_histogram printed no Total line (see " + file + ")");
   }
 
-  /** Waits for the 1 s sleeps of a POST run to finish, so that the next run starts on a server at rest. */
   /** A window of a suite's load on a peer, {@code seconds} long: the requests it served and its requests/s. */
   interface Window {
     Map<String, Double> run(String label, double seconds) throws Exception;
@@ -350,6 +349,7 @@ final class ServicePeers {
     return warmUp(bench, peer, quick, (label, seconds) -> wrk(bench, label, server, "/tasks", "post.lua", seconds));
   }
 
+  /** Waits for the 1 s sleeps of a POST run to finish, so that the next run starts on a server at rest. */
   static void settle() throws InterruptedException {
     Thread.sleep(1500);
   }
