@@ -214,7 +214,12 @@ export class Model {
   setLoops(list, askedAt = Infinity) {
     const fresh = (name) => !(this.loopSetAt.get(name) >= askedAt);
     const names = new Set(list.map((l) => l.name));
-    for (const name of [...this.loops.keys()]) if (!names.has(name) && fresh(name)) this.loops.delete(name);
+    for (const name of [...this.loops.keys()]) {
+      if (!names.has(name) && fresh(name)) {
+        this.loops.delete(name);
+        this.loopSetAt.delete(name);
+      }
+    }
     for (const l of list) if (fresh(l.name)) this.mergeLoop(l);
     this.version++;
   }
