@@ -551,6 +551,9 @@ public final class ClusterNode implements Ownership {
       DELETE FROM nodes n WHERE n.seen_at < now() - make_interval(secs => $1)
       AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.owner = n.id AND t.state = 'pending')""";
 
+  /** The most {@code task.deleted} events {@link #RETENTION} puts in one row of the event log: a tail's page. */
+  static final int RETENTION_BATCH = EventLogTail.PAGE;
+
   /**
    * Done tasks past {@code retention.seconds}, and the oldest beyond {@code retention.tasks.max}; their rows
    * locked in the order of their ids, as every statement that changes several rows of {@code tasks} does. Each
@@ -563,9 +566,12 @@ public final class ClusterNode implements Ownership {
    * <p>Its cost stays linear in the done tasks, and reads no pending one: the oldest beyond the maximum are those at
    * or below the first of them in the order {@code done_at, id} (one row, found by one sort), not members of a
    * subquery's rows (a subplan that, planned while the table was small, compared every row with each of them); both
-   * the cut and the rows before it are read through the index of done tasks in that order ({@code tasks_done}); and the
-   * batch's three arrays are aggregated in one pass over the removed ids, sorted once, not each sorted again
-   * by an {@code ORDER BY} of its own.
+   * the cut and the rows before it are read through the index of done tasks in that order ({@code tasks_done}).
+   *
+   * <p>The events go in rows of {@link #RETENTION_BATCH} at most, numbered in the order of the ids: a tail reads the log a
+   * page of {@link EventLogTail#PAGE} events at a time, and each page of one row detoasts and unnests that whole row
+   * again, so a single row of the tens of thousands of tasks a round removes under load was read once per page, its
+   * cost the square of its size.
    */
   static final String RETENTION = """
       WITH gone AS (
@@ -577,16 +583,16 @@ public final class ClusterNode implements Ownership {
       ),
       d AS (DELETE FROM tasks t USING gone WHERE t.id = gone.id RETURNING t.id),
       o AS (DELETE FROM webhook_outbox WHERE task_id = ANY (ARRAY(SELECT id FROM d))),
-      s AS (SELECT id FROM d ORDER BY id),
+      s AS (SELECT id, row_number() OVER (ORDER BY id) AS k FROM d),
       n AS (
         UPDATE event_ids SET last = last + (SELECT count(*) FROM d) WHERE EXISTS (SELECT 1 FROM d)
         RETURNING last - (SELECT count(*) FROM d) AS base
       ),
       i AS (
         INSERT INTO event_batches(id, first, types, task_ids, data)
-        SELECT n.base + a.c, n.base + 1, a.types, a.ids, a.data FROM n, (SELECT count(*) AS c,
-          array_agg('task.deleted'::text) AS types, array_agg(s.id) AS ids,
-          array_agg(json_build_object('id', s.id, 'reason', 'retention')::text) AS data FROM s) a
+        SELECT n.base + max(s.k), n.base + min(s.k), array_agg('task.deleted'::text ORDER BY s.k),
+          array_agg(s.id ORDER BY s.k), array_agg(json_build_object('id', s.id, 'reason', 'retention')::text ORDER BY s.k)
+        FROM n, s GROUP BY n.base, (s.k - 1) / """ + RETENTION_BATCH + """
         RETURNING id
       )
       SELECT (SELECT count(*) FROM d), (SELECT count(pg_notify($3, max_id::text)) FROM (SELECT max(id) AS max_id FROM i) m

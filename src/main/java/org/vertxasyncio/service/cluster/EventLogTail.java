@@ -11,6 +11,7 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vertxasyncio.service.events.EventHub;
@@ -26,8 +27,10 @@ import org.vertxasyncio.service.events.TaskFinishes;
  * <p>The events this node's own store committed are handed over by its writer with their ids
  * ({@link #committed}), so a read does not fetch them again: it answers each of this node's rows of the log as its
  * ids only, and the tail appends the events it was handed for them, in their place in the log's order. A row of
- * this node's that it was not handed (the writer's answer lost, or not arrived yet) is read again from the log
- * whole, by a read of every row from there.
+ * this node's that it was not handed yet (the store's NOTIFY, on another connection, can reach the tail before the
+ * writer's thread has the answer to the commit) is waited for: the read stops before it and reads on when the writer
+ * hands it over, or once {@link #HANDOVER_WAIT_MS} have passed without it (the writer's answer lost), reads it again
+ * from the log whole, by a read of every row from there.
  *
  * <p>Invariants: reads run one at a time, on the hub's context, and each starts after the highest id read so
  * far; the log's ids increase in commit order, so no event is missed or read twice. At start the tail goes back
@@ -59,6 +62,9 @@ public final class EventLogTail {
     return "CASE WHEN b.writer IS DISTINCT FROM $3 THEN b." + column + " END";
   }
 
+  /** How long a read waits for this node's writer to hand over a row of its own before reading the row back. */
+  static final long HANDOVER_WAIT_MS = 250;
+
   /** This node's rows handed over and not read yet, kept at most: beyond, the oldest is read back from the log. */
   static final int OWN_MAX = 10_000;
 
@@ -84,6 +90,14 @@ public final class EventLogTail {
   private final java.util.concurrent.ConcurrentSkipListMap<Long, Own> own = new java.util.concurrent.ConcurrentSkipListMap<>();
   /** The next read reads every row whole (at start, and after a row of this node's that was not handed over). */
   private boolean full = true;
+  /** The last id of the row of this node's the reads wait to be handed over (-1: none), and since when. */
+  private long missing = -1;
+  private long missingSince;
+  /** {@link #missing}, for the writer's thread: a hand-over of that row starts a read. */
+  private volatile long awaited = -1;
+  /** The last read stopped before a row of this node's not handed over yet: it did not reach the end of the log. */
+  private boolean stalled;
+  private long handoverWaitNanos = TimeUnit.MILLISECONDS.toNanos(HANDOVER_WAIT_MS);
   private final java.util.concurrent.atomic.AtomicLong readBack = new java.util.concurrent.atomic.AtomicLong();
   private final java.util.concurrent.atomic.AtomicLong handedOver = new java.util.concurrent.atomic.AtomicLong();
   private final long pollMs;
@@ -209,10 +223,20 @@ public final class EventLogTail {
     if (stopped || types.length == 0) {
       return;
     }
-    own.put(first + types.length - 1, new Own(first, types, taskIds, data));
+    long last = first + types.length - 1;
+    own.put(last, new Own(first, types, taskIds, data));
     while (own.size() > OWN_MAX) {
       own.pollFirstEntry(); // a tail this far behind reads them back
     }
+    if (awaited == last) {
+      context.runOnContext(v -> read()); // a read waits for this row
+    }
+  }
+
+  /** How long a read waits for a hand-over ({@link #HANDOVER_WAIT_MS} unless told). */
+  EventLogTail handoverWait(long millis) {
+    handoverWaitNanos = TimeUnit.MILLISECONDS.toNanos(millis);
+    return this;
   }
 
   /** Events whose data a read fetched from the log (every event of a read of every row, else the peers'). */
@@ -230,6 +254,7 @@ public final class EventLogTail {
     List<Promise<Void>> told = waiting.isEmpty() ? List.of() : new ArrayList<>(waiting);
     waiting.clear();
     boolean whole = full || writer == null;
+    stalled = false;
     Future<io.vertx.sqlclient.RowSet<Row>> read = whole ? pool.preparedQuery(READ).execute(Tuple.of(position, PAGE))
         : pool.preparedQuery(READ_OTHERS).execute(Tuple.of(position, PAGE, writer));
     return read.<Void>map(rs -> {
@@ -241,6 +266,8 @@ public final class EventLogTail {
         }
         readBack.addAndGet(rs.size());
         full = false;
+        missing = -1;
+        awaited = -1;
       } else {
         appendOthers(rs);
       }
@@ -251,8 +278,10 @@ public final class EventLogTail {
       return null;
     }).onFailure(e -> LOG.warn("the event log could not be read (retried): {}", String.valueOf(e))).onComplete(ar -> {
       busy = false;
-      if (ar.succeeded() && again) {
-        waiting.addAll(told); // a full page: the log as it was at their call is read only once a read comes short
+      if (ar.succeeded() && (again || stalled)) {
+        // a full page, or a row of this node's to wait for: the log as it was at their call is read only once a read
+        // reaches its end
+        waiting.addAll(told);
       } else {
         told.forEach(p -> p.handle(ar));
       }
@@ -281,11 +310,16 @@ public final class EventLogTail {
         continue;
       }
       Own o = own.remove(last);
+      if (o == null && waitForHandover(last)) {
+        break;
+      }
       if (o == null || o.first() != first) {
         full = true;
         again = true;
         break;
       }
+      missing = -1;
+      awaited = -1;
       for (int k = 0; k < o.types().length; k++) {
         long id = first + k;
         if (id > position) {
@@ -296,6 +330,27 @@ public final class EventLogTail {
       }
     }
     readBack.addAndGet(read);
+  }
+
+  /**
+   * A read reached this node's row {@code last}, not handed over: true if the tail waits for it (the read stops
+   * there, and the hand-over or the end of the wait starts the next), false once it waited {@link #handoverWaitNanos}.
+   */
+  private boolean waitForHandover(long last) {
+    long now = System.nanoTime();
+    if (missing != last) {
+      missing = last;
+      missingSince = now;
+      vertx.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(handoverWaitNanos)), t -> context.runOnContext(v -> read()));
+    } else if (now - missingSince >= handoverWaitNanos) {
+      return false;
+    }
+    awaited = last;
+    stalled = true;
+    if (own.containsKey(last)) {
+      again = true; // handed over while this read ran
+    }
+    return true;
   }
 
   /** The id of the last event read; on the hub's context. */

@@ -89,6 +89,33 @@ class TaskRetentionTest {
     assertEquals(List.of("p"), ids());
   }
 
+  /**
+   * A round that removes more tasks than a tail reads in a page logs them in rows of that many at most, numbered on in
+   * the order of the ids, so that a tail's page never reads one row whole again and again.
+   */
+  @Test
+  void manyRemovedTasksAreLoggedInRowsOfATailsPageAtMostInTheOrderOfTheirIds() throws Exception {
+    int n = 2 * ClusterNode.RETENTION_BATCH + ClusterNode.RETENTION_BATCH / 2;
+    schema.sql("INSERT INTO tasks(id, loop, state, created_at, done_at, spec, record) SELECT 't' || lpad(i::text, 6, '0'), "
+        + "'default', 'finished', 0, $1, '{}', '{}' FROM generate_series(1, $2) i", now - 2 * HOUR, n);
+    assertEquals((long) n, retain(10).getLong(0));
+    List<long[]> rows = new ArrayList<>();
+    List<String> ids = new ArrayList<>();
+    for (Row r : schema.sql("SELECT first, id, task_ids FROM event_batches ORDER BY id")) {
+      rows.add(new long[] {r.getLong(0), r.getLong(1)});
+      ids.addAll(List.of(r.getArrayOfStrings(2)));
+    }
+    int b = ClusterNode.RETENTION_BATCH;
+    assertEquals(List.of(List.of(101L, 100L + b), List.of(101L + b, 100L + 2 * b), List.of(101L + 2 * b, 100L + n)),
+        rows.stream().map(r -> List.of(r[0], r[1])).toList());
+    List<String> expected = new ArrayList<>();
+    for (int i = 1; i <= n; i++) {
+      expected.add(String.format("t%06d", i));
+    }
+    assertEquals(expected, ids, "the events follow the order of the ids, across the rows");
+    assertEquals(100L + n, schema.sql("SELECT last FROM event_ids").iterator().next().getLong(0));
+  }
+
   @Test
   void theRemovedTasksWebhookDeliveriesGoInTheSameStatement() throws Exception {
     schema.sql("DELETE FROM webhook_outbox");
