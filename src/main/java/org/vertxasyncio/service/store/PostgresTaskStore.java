@@ -24,7 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -256,7 +256,17 @@ public final class PostgresTaskStore implements TaskStore {
   private final long timeoutMillis;
   /** The time the reads and migrations of {@link #open()} may take: a slow start is better than none. */
   private final long openMillis;
-  private final LinkedBlockingQueue<Op> queue = new LinkedBlockingQueue<>();
+  /**
+   * The writes and barriers queued for the writer, in order. Queuing takes no lock and wakes the writer only when it
+   * waits for work ({@link #idle}), once per turn of the event loop that queues ({@link TurnWake}): not once per write,
+   * as a blocking queue's signal did (its lock and the wake-up of the writer were a tenth of the event loop's time).
+   */
+  private final java.util.concurrent.ConcurrentLinkedQueue<Op> queue = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  /** How many ops {@link #queue} holds (a moment's count: it may lag the queue by the ops being queued or taken). */
+  private final java.util.concurrent.atomic.AtomicInteger queuedOps = new java.util.concurrent.atomic.AtomicInteger();
+  /** True while the writer waits for the first op of a batch: an op queued wakes it. */
+  private volatile boolean idle;
+  private final TurnWake turnWake = new TurnWake();
   private volatile boolean closed;
   private volatile boolean available = true;
   private volatile CommitListener listener = (writes, nanos, failed) -> {
@@ -280,7 +290,7 @@ public final class PostgresTaskStore implements TaskStore {
   private Vertx vertx;
   private boolean ownVertx;
   private Pool pool;
-  private Thread writer;
+  private volatile Thread writer;
   /** The writer's connection, null until (re)connected: used by the writer thread only. */
   private PgConnection conn;
   /** The writes of a batch that could not reach the database, sent again first; the writer's. */
@@ -804,7 +814,7 @@ public final class PostgresTaskStore implements TaskStore {
     if (closed) {
       p.fail(new StoreException("The task store " + describe() + " is closed"));
     } else {
-      queue.add(new Barrier(p));
+      enqueue(new Barrier(p));
     }
     return p.future();
   }
@@ -816,7 +826,7 @@ public final class PostgresTaskStore implements TaskStore {
       closed = true;
       p.complete();
     } else {
-      queue.add(new Close(p));
+      enqueue(new Close(p));
     }
     return p.future();
   }
@@ -828,7 +838,7 @@ public final class PostgresTaskStore implements TaskStore {
 
   @Override
   public int queued() {
-    return queue.size() + carriedCount;
+    return Math.max(0, queuedOps.get()) + carriedCount;
   }
 
   private void offer(Op op) {
@@ -836,7 +846,58 @@ public final class PostgresTaskStore implements TaskStore {
     if (u != null) {
       u.add(op);
     } else if (!closed) {
-      queue.add(op);
+      enqueue(op);
+    }
+  }
+
+  /** Queues {@code op}; wakes the writer if it waits for work (after the turn of the event loop that queues it). */
+  private void enqueue(Op op) {
+    queue.add(op);
+    queuedOps.incrementAndGet();
+    if (idle && (op instanceof Close || !turnWake.afterTurn(writer))) {
+      LockSupport.unpark(writer);
+    }
+  }
+
+  /** The next queued op, or null. */
+  private Op poll() {
+    Op op = queue.poll();
+    if (op != null) {
+      queuedOps.decrementAndGet();
+    }
+    return op;
+  }
+
+  /** The next queued op, waiting for one at most {@code nanos}; null if none came. */
+  private Op poll(long nanos) throws InterruptedException {
+    Op op = poll();
+    if (op != null) {
+      return op;
+    }
+    long until = System.nanoTime() + nanos;
+    idle = true; // before the queue is looked at again: an op queued after that look sees it and wakes this thread
+    try {
+      while ((op = poll()) == null) {
+        long left = until - System.nanoTime();
+        if (left <= 0) {
+          return null;
+        }
+        LockSupport.parkNanos(this, left);
+        if (Thread.interrupted()) {
+          throw new InterruptedException();
+        }
+      }
+      return op;
+    } finally {
+      idle = false;
+    }
+  }
+
+  /** Moves queued ops to {@code to}, at most {@code max}. */
+  private void drainTo(List<Op> to, int max) {
+    Op op;
+    for (int i = 0; i < max && (op = poll()) != null; i++) {
+      to.add(op);
     }
   }
 
@@ -989,14 +1050,14 @@ public final class PostgresTaskStore implements TaskStore {
       batch.addAll(carried);
       carried.clear();
       try {
-        Op first = batch.isEmpty() ? queue.poll(PROBE_NANOS, TimeUnit.NANOSECONDS) : queue.poll();
+        Op first = batch.isEmpty() ? poll(PROBE_NANOS) : poll();
         if (first == null && batch.isEmpty()) {
           probe();
           continue;
         }
         if (first != null) {
           batch.add(first);
-          queue.drainTo(batch, Math.max(0, batchMax - batch.size()));
+          drainTo(batch, Math.max(0, batchMax - batch.size()));
         }
         if (batch.size() == 1 && batchMax > 1 && batchWaitNanos > 0 && !(batch.get(0) instanceof Close)) {
           // a single write: the wait is for company (when more were queued, they came while the last batch committed,
@@ -1011,7 +1072,7 @@ public final class PostgresTaskStore implements TaskStore {
               throw new InterruptedException();
             }
           }
-          queue.drainTo(batch, batchMax - batch.size());
+          drainTo(batch, batchMax - batch.size());
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -1095,7 +1156,7 @@ public final class PostgresTaskStore implements TaskStore {
   private void finish(Throwable failPending) {
     closed = true;
     List<Op> rest = new ArrayList<>();
-    queue.drainTo(rest);
+    drainTo(rest, Integer.MAX_VALUE);
     StoreException t = failPending instanceof StoreException se ? se
         : new StoreException("The task store " + describe() + " is closed");
     for (Op op : rest) {

@@ -719,14 +719,14 @@ public final class SqliteTaskStore implements TaskStore {
 
   /**
    * Queues {@code op}; wakes the writer if it waits for it (see {@link #waiting}). An idle writer is woken by an event
-   * loop's thread once that loop has run the I/O of its turn ({@link #wakeAfterTurn}), not at its first op.
+   * loop's thread once that loop has run the I/O of its turn ({@link TurnWake}), not at its first op.
    */
   private void enqueue(Op op) {
     queue.add(op);
     int n = queuedOps.incrementAndGet();
     int w = waiting;
     if (w == IDLE) {
-      if (op instanceof Close || !wakeAfterTurn()) {
+      if (op instanceof Close || !turnWake.afterTurn(writer)) {
         LockSupport.unpark(writer);
       }
     } else if (w == GATHERING && (n >= room || op instanceof Close)) {
@@ -734,37 +734,8 @@ public final class SqliteTaskStore implements TaskStore {
     }
   }
 
-  /**
-   * The event-loop threads that have queued ops for an idle writer and will wake it after the I/O of their loop's
-   * turn: true while that wake is pending.
-   */
-  private final ThreadLocal<boolean[]> wakePending = ThreadLocal.withInitial(() -> new boolean[1]);
-
-  /**
-   * On an event loop's thread, wakes the writer once the loop has read what is ready and run the handlers of this
-   * turn (a task queued on its context runs after them): the requests of one turn are one batch, and one wake-up of
-   * the writer, where the first of them used to wake it to commit that one alone while the loop queued the rest.
-   *
-   * @return false off an event loop's thread: the caller wakes the writer itself
-   */
-  private boolean wakeAfterTurn() {
-    if (!io.vertx.core.Context.isOnEventLoopThread()) {
-      return false;
-    }
-    io.vertx.core.Context ctx = io.vertx.core.Vertx.currentContext();
-    if (ctx == null || !ctx.isEventLoopContext()) {
-      return false;
-    }
-    boolean[] pending = wakePending.get();
-    if (!pending[0]) {
-      pending[0] = true;
-      ctx.runOnContext(v -> {
-        pending[0] = false;
-        LockSupport.unpark(writer);
-      });
-    }
-    return true;
-  }
+  /** Wakes an idle writer after the turn of the event loop that queued for it. */
+  private final TurnWake turnWake = new TurnWake();
 
   /** The next queued op, or null. */
   private Op poll() {
