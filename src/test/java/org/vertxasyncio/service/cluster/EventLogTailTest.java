@@ -103,6 +103,11 @@ class EventLogTailTest {
       List<List<Object>> appended) throws Exception {
     await(tail.start());
     writeBoth(own, peer, 40);
+    return caughtUp(appended);
+  }
+
+  /** Catches the tail up and checks that it appended every event of the log once, in id order, with its data; the log. */
+  private List<List<Object>> caughtUp(List<List<Object>> appended) throws Exception {
     await(tail.catchUp());
     List<List<Object>> log = logged();
     synchronized (appended) {
@@ -165,11 +170,7 @@ class EventLogTailTest {
       write(peer, "peer-" + i, 1);
       await(peer.sync());
     }
-    await(tail.catchUp());
-    List<List<Object>> log = logged();
-    synchronized (appended) {
-      assertEquals(log, appended, "every event of the log once, in id order, with its data");
-    }
+    List<List<Object>> log = caughtUp(appended);
     assertEquals(eventsOf(log, "own-"), tail.handedOver(), "the node's own events were not read back");
     assertEquals(eventsOf(log, "peer-"), tail.readBack(), "only the peer's events were read from the log");
   }
